@@ -1,0 +1,106 @@
+//! The command table: every operation Tillbook offers, with the access it needs
+//! and whether it reads, writes or creates. Transports, the permission check,
+//! idempotency, the docs test and the role × command tests are all driven from
+//! this one list, so adding a command here is the whole of wiring it up.
+
+use crate::access::Permission;
+use crate::dispatch::{Dispatcher, Session};
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::{auth, shop, users};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Who may call a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// No session needed: only login and first-run setup.
+    Public,
+    /// Any signed-in user.
+    Session,
+    /// A signed-in user whose role holds this permission.
+    Perm(Permission),
+}
+
+/// What a command does to the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Runs on a read-only connection.
+    Read,
+    /// One write transaction.
+    Write,
+    /// One write transaction that creates a record: needs an `idempotency_key` (T09).
+    Create,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub access: Access,
+    pub effect: Effect,
+    /// Allowed while the session is idle-locked (unlocking, logging out).
+    pub while_locked: bool,
+}
+
+macro_rules! commands {
+    ($( $name:literal => $access:expr, $effect:ident, $locked:literal, $handler:path; )*) => {
+        pub const COMMANDS: &[CommandSpec] = &[
+            $( CommandSpec { name: $name, access: $access, effect: Effect::$effect, while_locked: $locked }, )*
+        ];
+
+        pub(crate) fn route(
+            d: &Dispatcher,
+            session: &mut Option<Session>,
+            spec: &CommandSpec,
+            args: Value,
+            now_ms: i64,
+            settings: &Settings,
+        ) -> Result<Value> {
+            match spec.name {
+                $( $name => commands!(@run $effect, d, session, spec, args, now_ms, settings, $handler), )*
+                other => Err(crate::error::Error::internal(format!("command {other} has no handler"))),
+            }
+        }
+    };
+    (@run Read, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
+        $d.run_read($s, $spec, $a, $n, $set, $h)
+    };
+    (@run Write, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
+        $d.run_write($s, $spec, $a, $n, $set, $h)
+    };
+    (@run Create, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
+        $d.run_write($s, $spec, $a, $n, $set, $h)
+    };
+}
+
+use Access::{Perm, Public, Session as Signed};
+use Permission::*;
+
+commands! {
+    // name                   access               effect  while-locked handler
+    "setup.status"         => Public,              Read,   false, shop::status;
+    "setup.create_owner"   => Public,              Create, false, shop::create_owner;
+    "auth.login"           => Public,              Write,  false, auth::login;
+    "auth.whoami"          => Signed,              Read,   true,  auth::whoami;
+    "auth.lock"            => Signed,              Write,  true,  auth::lock;
+    "auth.unlock"          => Signed,              Write,  true,  auth::unlock;
+    "auth.logout"          => Signed,              Write,  true,  auth::logout;
+    "auth.change_password" => Signed,              Write,  false, auth::change_password;
+    "auth.set_pin"         => Signed,              Write,  false, auth::set_pin;
+    "shop.info"            => Signed,              Read,   false, shop::info;
+    "users.list"           => Perm(UsersRead),     Read,   false, users::list;
+    "users.roles"          => Perm(UsersRead),     Read,   false, users::roles;
+    "users.create"         => Perm(UsersManage),   Create, false, users::create;
+    "users.update"         => Perm(UsersManage),   Write,  false, users::update;
+    "users.archive"        => Perm(UsersManage),   Write,  false, users::archive;
+    "users.reset_password" => Perm(UsersManage),   Write,  false, users::reset_password;
+    "settings.get"         => Signed,              Read,   false, shop::settings_get;
+    "settings.update"      => Perm(SettingsManage), Write, false, shop::settings_update;
+    "audit.list"           => Perm(AuditRead),     Read,   false, shop::audit_list;
+}
+
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}

@@ -1,0 +1,73 @@
+//! Row helpers every domain module shares: gapless counters and versioned updates.
+
+use super::Tx;
+use crate::error::{Error, Result};
+use rusqlite::types::ToSql;
+use rusqlite::OptionalExtension;
+
+/// Takes the next number of the named sequence (orders, invoices, receipts) in the
+/// caller's transaction: a rollback gives the number back, so numbers are unique
+/// and gapless (T26, T36). Numbers start at 1.
+pub fn next_number(tx: &Tx<'_>, counter: &str) -> Result<i64> {
+    if counter.is_empty() || counter.len() > 64 {
+        return Err(Error::internal(format!("bad counter name {counter:?}")));
+    }
+    Ok(tx.execute_returning(
+        "INSERT INTO counters (name, value) VALUES (?1, 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1
+         RETURNING value",
+        [counter],
+        |r| r.get(0),
+    )?)
+}
+
+/// A versioned table and the columns an update may set. Names are compile-time
+/// constants, never user input, because they are spliced into SQL.
+pub struct Versioned {
+    pub table: &'static str,
+    pub entity: &'static str,
+}
+
+impl Versioned {
+    /// Sets `columns` on row `id` only if its version is still `expected_version`,
+    /// and bumps the version. A stale version is `conflict` and writes nothing
+    /// (T11); every versioned update goes through here (T25). Returns the new version.
+    pub fn update(
+        &self,
+        tx: &Tx<'_>,
+        id: i64,
+        expected_version: i64,
+        columns: &[(&'static str, &dyn ToSql)],
+    ) -> Result<i64> {
+        let mut sql = format!("UPDATE {} SET version = version + 1", self.table);
+        for (i, (col, _)) in columns.iter().enumerate() {
+            debug_assert!(col.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            sql.push_str(&format!(", {col} = ?{}", i + 3));
+        }
+        sql.push_str(" WHERE id = ?1 AND version = ?2 RETURNING version");
+        let mut params: Vec<&dyn ToSql> = vec![&id, &expected_version];
+        params.extend(columns.iter().map(|(_, v)| *v));
+        let updated: Option<i64> = tx
+            .execute_returning(&sql, params.as_slice(), |r| r.get(0))
+            .optional()?;
+        match updated {
+            Some(v) => Ok(v),
+            None => {
+                let exists: bool = tx.conn().query_row(
+                    &format!("SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1)", self.table),
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if exists {
+                    Err(Error::Conflict {
+                        entity: self.entity,
+                        id: id.to_string(),
+                        expected: expected_version,
+                    })
+                } else {
+                    Err(Error::not_found(self.entity, id))
+                }
+            }
+        }
+    }
+}

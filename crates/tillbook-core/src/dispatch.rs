@@ -1,0 +1,586 @@
+//! The command dispatcher: the single door into the domain.
+//!
+//! For every call it (1) finds the command in `commands::COMMANDS`, (2) checks
+//! the session, its idle lock and the permission from the one role table,
+//! (3) parses the arguments into the command's typed request and validates it
+//! once, (4) runs the handler — reads on a `query_only` connection, writes in one
+//! `BEGIN IMMEDIATE` transaction together with their audit row, outbox events and
+//! idempotency record — and (5) audits refused or failed attempts after the
+//! rollback, in a transaction of their own (D08).
+
+use crate::access::{role_has, Role};
+use crate::audit::{self, Outcome};
+use crate::clock::Clock;
+use crate::commands::{self, Access, CommandSpec, Effect};
+use crate::db::{Db, Tx};
+use crate::error::{Error, Result};
+use crate::settings::{self, Settings};
+use rusqlite::{Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// A typed request: parsed with unknown fields refused, validated once.
+pub trait Request: DeserializeOwned + Serialize {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Who is at the till. Lives only in the transport's memory (Rust state for the
+/// desktop app, the process for `tillbook api`); nothing the caller sends can
+/// name or change it (D02).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub started_at_ms: i64,
+    pub last_active_ms: i64,
+    pub locked: bool,
+}
+
+/// What a command does to the caller's session once its transaction commits.
+#[derive(Clone, Debug)]
+pub enum SessionEffect {
+    Start(Session),
+    End,
+    Lock,
+    Unlock,
+}
+
+/// What a read handler sees.
+pub struct ReadCtx<'a> {
+    pub session: Option<&'a Session>,
+    pub now_ms: i64,
+    pub settings: &'a Settings,
+}
+
+/// What a write handler sees and fills in. The dispatcher turns `note` into the
+/// audit row and `events` into outbox rows, in the handler's transaction.
+pub struct WriteCtx<'a> {
+    pub session: Option<&'a Session>,
+    pub now_ms: i64,
+    pub settings: &'a Settings,
+    note: Note,
+    events: Vec<Event>,
+    effect: Option<SessionEffect>,
+    refusal: Option<Error>,
+    audit_user: Option<(i64, String)>,
+}
+
+#[derive(Default)]
+struct Note {
+    entity: Option<&'static str>,
+    entity_id: Option<String>,
+    summary: Value,
+}
+
+struct Event {
+    kind: &'static str,
+    entity: &'static str,
+    entity_id: String,
+    payload: Value,
+}
+
+impl<'a> WriteCtx<'a> {
+    fn new(session: Option<&'a Session>, now_ms: i64, settings: &'a Settings) -> Self {
+        WriteCtx {
+            session,
+            now_ms,
+            settings,
+            note: Note {
+                summary: Value::Object(Default::default()),
+                ..Note::default()
+            },
+            events: Vec::new(),
+            effect: None,
+            refusal: None,
+            audit_user: None,
+        }
+    }
+
+    /// The acting user; write handlers behind a session-only command can rely on it.
+    pub fn actor(&self) -> Result<&'a Session> {
+        self.session
+            .ok_or_else(|| Error::Unauthenticated("log in first".into()))
+    }
+
+    /// Describes the change for the audit log. Never put secrets in `summary`.
+    pub fn audit(&mut self, entity: &'static str, entity_id: impl ToString, summary: Value) {
+        self.note = Note {
+            entity: Some(entity),
+            entity_id: Some(entity_id.to_string()),
+            summary,
+        };
+    }
+
+    /// Attributes the audit row to a user when there is no session yet (login).
+    pub fn audit_as(&mut self, user_id: i64, username: &str) {
+        self.audit_user = Some((user_id, username.to_string()));
+    }
+
+    /// Queues a business event for head office, committed with the change.
+    pub fn emit(
+        &mut self,
+        kind: &'static str,
+        entity: &'static str,
+        entity_id: impl ToString,
+        payload: Value,
+    ) {
+        self.events.push(Event {
+            kind,
+            entity,
+            entity_id: entity_id.to_string(),
+            payload,
+        });
+    }
+
+    pub fn set_session_effect(&mut self, effect: SessionEffect) {
+        self.effect = Some(effect);
+    }
+
+    /// Commits what the handler wrote (a failed-login counter, its audit row) and
+    /// then reports `err` to the caller.
+    pub fn refuse_after_commit(&mut self, err: Error) {
+        self.refusal = Some(err);
+    }
+}
+
+/// The one entry point for every transport.
+#[derive(Clone)]
+pub struct Dispatcher {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+enum WriteOutcome {
+    Replayed(Value),
+    Done {
+        value: Value,
+        effect: Option<SessionEffect>,
+        refusal: Option<Error>,
+    },
+}
+
+/// Idempotency keys are client-made (a UUID is 36 characters); bounds keep them sane.
+pub const IDEMPOTENCY_KEY_MIN: usize = 8;
+pub const IDEMPOTENCY_KEY_MAX: usize = 128;
+/// A single request's arguments; far above any real form, far below a memory problem.
+pub const MAX_ARGS_BYTES: usize = 256 * 1024;
+
+impl Dispatcher {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Dispatcher { db, clock }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs one command for the caller holding `session`.
+    pub fn dispatch(&self, session: &mut Option<Session>, cmd: &str, args: Value) -> Result<Value> {
+        let Some(spec) = commands::find(cmd) else {
+            return Err(Error::validation(
+                "cmd",
+                format!("unknown command {:?}", truncate(cmd, 64)),
+            ));
+        };
+        let now_ms = self.clock.now_ms();
+        let settings = match self.authorize(session, spec, now_ms) {
+            Ok(s) => s,
+            Err(e) => {
+                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
+                return Err(e);
+            }
+        };
+        let args = normalise_args(args)?;
+        commands::route(self, session, spec, args, now_ms, &settings)
+    }
+
+    fn authorize(
+        &self,
+        slot: &mut Option<Session>,
+        spec: &CommandSpec,
+        now_ms: i64,
+    ) -> Result<Settings> {
+        let (settings, current) = self.db.read(|conn| {
+            let settings = settings::load(conn)?.settings;
+            let current = match slot.as_ref() {
+                Some(s) => current_role(conn, s.user_id)?,
+                None => None,
+            };
+            Ok((settings, current))
+        })?;
+        let required = match spec.access {
+            Access::Public => return Ok(settings),
+            Access::Session => None,
+            Access::Perm(p) => Some(p),
+        };
+        let Some(session) = slot.as_mut() else {
+            return Err(Error::Unauthenticated(format!(
+                "log in first: {} needs a signed-in user",
+                spec.name
+            )));
+        };
+        // The user may have been archived or given another role since login; the
+        // database, not the session's memory, is the truth.
+        match current {
+            Some(role) => session.role = role,
+            None => {
+                *slot = None;
+                return Err(Error::Unauthenticated(
+                    "this user is no longer active; log in again".into(),
+                ));
+            }
+        }
+        let idle_ms = now_ms.saturating_sub(session.last_active_ms);
+        if !session.locked && idle_ms >= settings.idle_lock_ms {
+            session.locked = true;
+        }
+        if session.locked && !spec.while_locked {
+            return Err(Error::Locked {
+                message: "the till is locked; unlock it with your PIN or password".into(),
+                until_ms: None,
+            });
+        }
+        if let Some(p) = required {
+            if !role_has(session.role, p) {
+                return Err(Error::forbidden(format!(
+                    "a {} may not use {} (needs {})",
+                    session.role.as_str(),
+                    spec.name,
+                    p.as_str()
+                )));
+            }
+        }
+        if !session.locked {
+            session.last_active_ms = now_ms;
+        }
+        Ok(settings)
+    }
+
+    pub(crate) fn run_read<R: Request, S: Serialize>(
+        &self,
+        session: &Option<Session>,
+        spec: &CommandSpec,
+        args: Value,
+        now_ms: i64,
+        settings: &Settings,
+        handler: fn(&ReadCtx<'_>, &Connection, &R) -> Result<S>,
+    ) -> Result<Value> {
+        let req: R = parse(args)?;
+        req.validate()?;
+        let ctx = ReadCtx {
+            session: session.as_ref(),
+            now_ms,
+            settings,
+        };
+        let _ = spec;
+        let out = self.db.read(|conn| handler(&ctx, conn, &req))?;
+        Ok(serde_json::to_value(out)?)
+    }
+
+    #[allow(clippy::too_many_arguments)] // internal glue called only by the command table
+    pub(crate) fn run_write<R: Request, S: Serialize>(
+        &self,
+        slot: &mut Option<Session>,
+        spec: &CommandSpec,
+        mut args: Value,
+        now_ms: i64,
+        settings: &Settings,
+        handler: fn(&mut WriteCtx<'_>, &Tx<'_>, &R) -> Result<S>,
+    ) -> Result<Value> {
+        let prepared = (|| {
+            let key = take_idempotency_key(spec, &mut args)?;
+            let req: R = parse(args)?;
+            req.validate()?;
+            let request_hash = hash_request(spec.name, &req)?;
+            Ok((key, req, request_hash))
+        })();
+        let (key, req, request_hash) = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.audit_attempt(slot.as_ref(), spec, now_ms, &e);
+                return Err(e);
+            }
+        };
+        let session = slot.clone();
+        let result = self.db.write(|tx| {
+            if let Some(key) = &key {
+                if let Some(stored) = idempotent_replay(tx, spec.name, key, &request_hash)? {
+                    return Ok(WriteOutcome::Replayed(stored));
+                }
+            }
+            let mut ctx = WriteCtx::new(session.as_ref(), now_ms, settings);
+            let out = handler(&mut ctx, tx, &req)?;
+            let value = serde_json::to_value(out)?;
+            record(tx, spec, &ctx)?;
+            if let (Some(key), None) = (&key, &ctx.refusal) {
+                tx.execute(
+                    "INSERT INTO idempotency (command, key, request_hash, response, user_id, created_at_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        spec.name,
+                        key,
+                        request_hash,
+                        value.to_string(),
+                        session.as_ref().map(|s| s.user_id),
+                        now_ms
+                    ],
+                )?;
+            }
+            Ok(WriteOutcome::Done {
+                value,
+                effect: ctx.effect.take(),
+                refusal: ctx.refusal.take(),
+            })
+        });
+        match result {
+            Ok(WriteOutcome::Replayed(v)) => Ok(v),
+            Ok(WriteOutcome::Done {
+                value,
+                effect,
+                refusal,
+            }) => {
+                if let Some(effect) = effect {
+                    apply_effect(slot, effect);
+                }
+                match refusal {
+                    Some(e) => Err(e),
+                    None => Ok(value),
+                }
+            }
+            Err(e) => {
+                self.audit_attempt(slot.as_ref(), spec, now_ms, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a refused or failed attempt in its own transaction, after the
+    /// attempt's own transaction rolled back (D08). Reads that fail validation are
+    /// not changes and are not recorded; every refusal of access is.
+    fn audit_attempt(
+        &self,
+        session: Option<&Session>,
+        spec: &CommandSpec,
+        now_ms: i64,
+        err: &Error,
+    ) {
+        let access_refusal = matches!(
+            err,
+            Error::Unauthenticated(_) | Error::Forbidden(_) | Error::Locked { .. }
+        );
+        if spec.effect == Effect::Read && !access_refusal {
+            return;
+        }
+        let outcome = if err.is_refusal() {
+            Outcome::Refused
+        } else {
+            Outcome::Failed
+        };
+        let summary = serde_json::json!({ "error": err.to_string() });
+        let written = self.db.write(|tx| {
+            audit::append(
+                tx,
+                &audit::Entry {
+                    at_ms: now_ms,
+                    user_id: session.map(|s| s.user_id),
+                    username: session.map(|s| s.username.as_str()),
+                    command: spec.name,
+                    entity: None,
+                    entity_id: None,
+                    summary: &summary,
+                    outcome,
+                    error_code: Some(err.code().as_str()),
+                },
+            )
+        });
+        if let Err(e) = written {
+            // The user still gets the original error; the log keeps the trace.
+            tracing::error!(command = spec.name, error = %e, "could not audit a refused attempt");
+        }
+    }
+}
+
+fn current_role(conn: &Connection, user_id: i64) -> Result<Option<Role>> {
+    let role: Option<String> = conn
+        .query_row(
+            "SELECT role FROM users WHERE id = ?1 AND archived_at_ms IS NULL",
+            [user_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+fn apply_effect(slot: &mut Option<Session>, effect: SessionEffect) {
+    match effect {
+        SessionEffect::Start(s) => *slot = Some(s),
+        SessionEffect::End => *slot = None,
+        SessionEffect::Lock => {
+            if let Some(s) = slot.as_mut() {
+                s.locked = true;
+            }
+        }
+        SessionEffect::Unlock => {
+            if let Some(s) = slot.as_mut() {
+                s.locked = false;
+            }
+        }
+    }
+}
+
+/// Writes the audit row and outbox rows for a handler's change, in its transaction.
+fn record(tx: &Tx<'_>, spec: &CommandSpec, ctx: &WriteCtx<'_>) -> Result<()> {
+    let (user_id, username) = match (&ctx.audit_user, ctx.session) {
+        (Some((id, name)), _) => (Some(*id), Some(name.as_str())),
+        (None, Some(s)) => (Some(s.user_id), Some(s.username.as_str())),
+        (None, None) => (None, None),
+    };
+    let (outcome, code) = match &ctx.refusal {
+        Some(e) => (Outcome::Refused, Some(e.code().as_str())),
+        None => (Outcome::Ok, None),
+    };
+    audit::append(
+        tx,
+        &audit::Entry {
+            at_ms: ctx.now_ms,
+            user_id,
+            username,
+            command: spec.name,
+            entity: ctx.note.entity,
+            entity_id: ctx.note.entity_id.as_deref(),
+            summary: &ctx.note.summary,
+            outcome,
+            error_code: code,
+        },
+    )?;
+    for ev in &ctx.events {
+        crate::outbox::emit(
+            tx,
+            ev.kind,
+            ev.entity,
+            &ev.entity_id,
+            &ev.payload,
+            ctx.now_ms,
+        )?;
+    }
+    Ok(())
+}
+
+fn idempotent_replay(
+    tx: &Tx<'_>,
+    cmd: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Value>> {
+    let stored: Option<(String, String)> = tx
+        .conn()
+        .query_row(
+            "SELECT request_hash, response FROM idempotency WHERE command = ?1 AND key = ?2",
+            rusqlite::params![cmd, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match stored {
+        None => Ok(None),
+        Some((hash, _)) if hash != request_hash => Err(Error::IdempotencyMismatch {
+            key: key.to_string(),
+        }),
+        Some((_, response)) => Ok(Some(serde_json::from_str(&response)?)),
+    }
+}
+
+fn take_idempotency_key(spec: &CommandSpec, args: &mut Value) -> Result<Option<String>> {
+    let raw = args
+        .as_object_mut()
+        .and_then(|m| m.remove("idempotency_key"));
+    match (spec.effect, raw) {
+        (Effect::Create, Some(Value::String(k))) => {
+            let ok_chars = k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'));
+            if !(IDEMPOTENCY_KEY_MIN..=IDEMPOTENCY_KEY_MAX).contains(&k.len()) || !ok_chars {
+                return Err(Error::validation(
+                    "idempotency_key",
+                    format!(
+                        "must be {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} characters of letters, digits and - _ : ."
+                    ),
+                ));
+            }
+            Ok(Some(k))
+        }
+        (Effect::Create, Some(_)) => Err(Error::validation("idempotency_key", "must be a string")),
+        (Effect::Create, None) => Err(Error::validation(
+            "idempotency_key",
+            format!(
+                "{} creates a record and needs an idempotency_key",
+                spec.name
+            ),
+        )),
+        (_, Some(_)) => Err(Error::validation(
+            "idempotency_key",
+            format!("{} does not take an idempotency_key", spec.name),
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// A missing `args` is an empty object; anything but an object is refused.
+fn normalise_args(args: Value) -> Result<Value> {
+    match args {
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Object(_) => {
+            if args.to_string().len() > MAX_ARGS_BYTES {
+                return Err(Error::validation(
+                    "args",
+                    format!("must be at most {MAX_ARGS_BYTES} bytes"),
+                ));
+            }
+            Ok(args)
+        }
+        _ => Err(Error::validation("args", "must be an object")),
+    }
+}
+
+/// Parses typed arguments; the error names the offending field.
+pub fn parse<R: DeserializeOwned>(args: Value) -> Result<R> {
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            // Unknown and missing fields are reported at the top level with the
+            // name in backticks, which is serde's stable format for them.
+            inner
+                .split('`')
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or_else(|| "args".into())
+        } else {
+            path
+        };
+        Error::validation(field, inner)
+    })
+}
+
+fn hash_request<R: Serialize>(cmd: &str, req: &R) -> Result<String> {
+    let body = serde_json::to_string(req)?;
+    let mut h = Sha256::new();
+    h.update(cmd.as_bytes());
+    h.update(b"\n");
+    h.update(body.as_bytes());
+    Ok(crate::db::migrate::hex(&h.finalize()))
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    s.chars().take(max_chars).collect()
+}

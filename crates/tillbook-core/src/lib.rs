@@ -1,0 +1,25 @@
+//! Tillbook's domain. No Tauri, no async runtime: transports (the desktop shell,
+//! the `tillbook` CLI) hand requests to [`dispatch::Dispatcher`] and show what it
+//! returns. See docs/ARCHITECTURE.md for the map.
+#![deny(clippy::float_arithmetic, clippy::float_cmp)]
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod dispatch;
+pub mod error;
+pub mod money;
+pub mod outbox;
+pub mod settings;
+pub mod shop;
+pub mod users;
+pub mod validate;
+pub mod verify;
+
+pub use dispatch::{Dispatcher, Session};
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,173 @@
+//! Shop settings: typed, each with a default (T34), validated on every write.
+//!
+//! Stored as one JSON document in the `settings` row. A key missing from the
+//! document takes its default, so adding a setting needs no migration.
+
+use crate::db::rows::Versioned;
+use crate::db::Tx;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// A session locks after this long without a command (T24).
+    pub idle_lock_ms: i64,
+    /// Wrong passwords or PINs in a row before the account locks (T18).
+    pub max_failed_logins: i64,
+    /// The first lockout's length; each further lockout doubles it.
+    pub lockout_base_ms: i64,
+    /// Lockouts never grow beyond this.
+    pub lockout_max_ms: i64,
+    /// Raising a credit limit above this needs a second user with `credit.approve` (T21).
+    pub credit_approval_threshold_minor: i64,
+    /// Prices entered include tax (true) or have tax added (false).
+    pub prices_include_tax: bool,
+    /// Printed at the bottom of receipts.
+    pub receipt_footer: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            idle_lock_ms: 5 * 60 * 1000,
+            max_failed_logins: 5,
+            lockout_base_ms: 30 * 1000,
+            lockout_max_ms: 60 * 60 * 1000,
+            credit_approval_threshold_minor: 100_000,
+            prices_include_tax: false,
+            receipt_footer: String::new(),
+        }
+    }
+}
+
+const MS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        range("idle_lock_ms", self.idle_lock_ms, 30_000, MS_PER_DAY)?;
+        range("max_failed_logins", self.max_failed_logins, 3, 20)?;
+        range("lockout_base_ms", self.lockout_base_ms, 1_000, MS_PER_DAY)?;
+        range("lockout_max_ms", self.lockout_max_ms, 1_000, 7 * MS_PER_DAY)?;
+        if self.lockout_max_ms < self.lockout_base_ms {
+            return Err(Error::validation(
+                "lockout_max_ms",
+                "must be at least lockout_base_ms",
+            ));
+        }
+        range(
+            "credit_approval_threshold_minor",
+            self.credit_approval_threshold_minor,
+            0,
+            i64::from(i32::MAX),
+        )?;
+        if self.receipt_footer.chars().count() > 500 {
+            return Err(Error::validation(
+                "receipt_footer",
+                "must be at most 500 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn range(field: &str, v: i64, min: i64, max: i64) -> Result<()> {
+    if (min..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be between {min} and {max}, got {v}"),
+        ))
+    }
+}
+
+/// Settings as stored, with the version an update must name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionedSettings {
+    pub settings: Settings,
+    pub version: i64,
+}
+
+const TABLE: Versioned = Versioned {
+    table: "settings",
+    entity: "settings",
+};
+
+/// Reads the settings; before setup (no row) that is the defaults at version 0.
+pub fn load(conn: &Connection) -> Result<VersionedSettings> {
+    let row: Option<(String, i64)> = conn
+        .query_row("SELECT json, version FROM settings WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match row {
+        None => Ok(VersionedSettings {
+            settings: Settings::default(),
+            version: 0,
+        }),
+        Some((json, version)) => {
+            let settings: Settings = serde_json::from_str(&json)
+                .map_err(|e| Error::internal(format!("stored settings cannot be read: {e}")))?;
+            Ok(VersionedSettings { settings, version })
+        }
+    }
+}
+
+pub(crate) fn insert_defaults(tx: &Tx<'_>, now_ms: i64, user_id: Option<i64>) -> Result<()> {
+    let json = serde_json::to_string(&Settings::default())?;
+    tx.execute(
+        "INSERT INTO settings (id, json, updated_at_ms, updated_by, version) VALUES (1, ?1, ?2, ?3, 1)",
+        rusqlite::params![json, now_ms, user_id],
+    )?;
+    Ok(())
+}
+
+/// Replaces the settings if `expected_version` is current; returns the new version.
+pub(crate) fn store(
+    tx: &Tx<'_>,
+    expected_version: i64,
+    settings: &Settings,
+    now_ms: i64,
+    user_id: i64,
+) -> Result<i64> {
+    settings.validate()?;
+    let json = serde_json::to_string(settings)?;
+    TABLE.update(
+        tx,
+        1,
+        expected_version,
+        &[
+            ("json", &json),
+            ("updated_at_ms", &now_ms),
+            ("updated_by", &user_id),
+        ],
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t34_every_setting_has_a_valid_default() {
+        Settings::default().validate().unwrap();
+        // An empty document is all defaults: no setting can be "missing".
+        let from_empty: Settings = serde_json::from_str("{}").unwrap();
+        assert_eq!(from_empty, Settings::default());
+    }
+
+    #[test]
+    fn t34_unknown_or_malformed_settings_are_refused() {
+        assert!(serde_json::from_str::<Settings>(r#"{"idle_lock":5}"#).is_err());
+        assert!(serde_json::from_str::<Settings>(r#"{"idle_lock_ms":"soon"}"#).is_err());
+        let bad = Settings {
+            max_failed_logins: 0,
+            ..Settings::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert!(matches!(err, Error::Validation { ref field, .. } if field == "max_failed_logins"));
+    }
+}

@@ -1,0 +1,213 @@
+//! First-run setup, shop details, settings and the audit viewer's commands.
+
+use crate::access::Role;
+use crate::audit::{self, AuditFilter, AuditRow};
+use crate::auth::NoArgs;
+use crate::db::Tx;
+use crate::dispatch::{ReadCtx, Request, WriteCtx};
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::settings::{self, Settings, VersionedSettings};
+use crate::users::{self, CreateUserRequest, UserView};
+use crate::validate::{self, Secret};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopInfo {
+    pub name: String,
+    pub currency_code: String,
+    pub currency_scale: u32,
+    pub host_id: String,
+    pub created_at_ms: i64,
+}
+
+pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
+    Ok(conn
+        .query_row(
+            "SELECT name, currency_code, currency_scale, host_id, created_at_ms FROM shop WHERE id = 1",
+            [],
+            |r| {
+                Ok(ShopInfo {
+                    name: r.get(0)?,
+                    currency_code: r.get(1)?,
+                    currency_scale: r.get(2)?,
+                    host_id: r.get(3)?,
+                    created_at_ms: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub needs_setup: bool,
+    pub shop_name: Option<String>,
+}
+
+/// `setup.status`: whether this file still needs its first owner. Public: the
+/// first-run screen asks it before anyone can log in.
+pub fn status(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<SetupStatus> {
+    let shop = load_shop(conn)?;
+    Ok(SetupStatus {
+        needs_setup: shop.is_none(),
+        shop_name: shop.map(|s| s.name),
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOwnerRequest {
+    pub shop_name: String,
+    pub currency_code: String,
+    #[serde(default = "default_scale")]
+    pub currency_scale: u32,
+    pub username: String,
+    pub display_name: String,
+    pub password: Secret,
+    #[serde(default)]
+    pub pin: Option<Secret>,
+}
+
+fn default_scale() -> u32 {
+    2
+}
+
+impl Request for CreateOwnerRequest {
+    fn validate(&self) -> Result<()> {
+        validate::text("shop_name", &self.shop_name, 1, 100)?;
+        if self.currency_code.len() != 3
+            || !self.currency_code.bytes().all(|b| b.is_ascii_uppercase())
+        {
+            return Err(Error::validation(
+                "currency_code",
+                "must be a 3-letter ISO code in capitals, like EUR",
+            ));
+        }
+        if self.currency_scale > 4 {
+            return Err(Error::validation("currency_scale", "must be 0 to 4"));
+        }
+        self.as_user().validate()
+    }
+}
+
+impl CreateOwnerRequest {
+    fn as_user(&self) -> CreateUserRequest {
+        CreateUserRequest {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: Role::Owner,
+            password: self.password.clone(),
+            pin: self.pin.clone(),
+        }
+    }
+}
+
+/// `setup.create_owner`: creates the shop and its first owner, only while no user
+/// exists. Racing setups serialise on the write lock, and the single-row `shop`
+/// table refuses a second one even so (T03).
+pub fn create_owner(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &CreateOwnerRequest,
+) -> Result<UserView> {
+    let users: i64 = tx
+        .conn()
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+    if users > 0 {
+        return Err(Error::forbidden(
+            "this shop is already set up; ask its owner or a manager to create your account",
+        ));
+    }
+    let host_id = crate::db::migrate::hex(&fastrand::u128(..).to_le_bytes());
+    tx.execute(
+        "INSERT INTO shop (id, name, currency_code, currency_scale, host_id, created_at_ms)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![
+            req.shop_name,
+            req.currency_code,
+            req.currency_scale,
+            host_id,
+            ctx.now_ms
+        ],
+    )
+    .on_constraint(ConstraintKind::Unique, || {
+        Error::forbidden("this shop is already set up")
+    })?;
+    let id = users::insert_user(tx, &req.as_user(), None, ctx.now_ms)?;
+    settings::insert_defaults(tx, ctx.now_ms, Some(id))?;
+    ctx.audit_as(id, &req.username);
+    let summary = json!({
+        "shop_name": req.shop_name,
+        "currency_code": req.currency_code,
+        "owner": req.username,
+    });
+    ctx.audit("shop", 1, summary.clone());
+    ctx.emit("shop.created", "shop", 1, summary);
+    users::get(tx.conn(), id)
+}
+
+/// `shop.info`
+pub fn info(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<ShopInfo> {
+    load_shop(conn)?.ok_or_else(|| Error::not_found("shop", 1))
+}
+
+/// `settings.get`
+pub fn settings_get(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    _req: &NoArgs,
+) -> Result<VersionedSettings> {
+    settings::load(conn)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettingsRequest {
+    pub version: i64,
+    pub settings: Settings,
+}
+
+impl Request for UpdateSettingsRequest {
+    fn validate(&self) -> Result<()> {
+        validate::version(self.version)?;
+        self.settings.validate()
+    }
+}
+
+/// `settings.update`: replaces the settings document against the version read.
+pub fn settings_update(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &UpdateSettingsRequest,
+) -> Result<VersionedSettings> {
+    let actor = ctx.actor()?;
+    let before = settings::load(tx.conn())?;
+    let version = settings::store(tx, req.version, &req.settings, ctx.now_ms, actor.user_id)?;
+    ctx.audit(
+        "settings",
+        1,
+        json!({ "before": before.settings, "after": req.settings }),
+    );
+    ctx.emit("settings.updated", "settings", 1, json!(req.settings));
+    Ok(VersionedSettings {
+        settings: req.settings.clone(),
+        version,
+    })
+}
+
+impl Request for AuditFilter {
+    fn validate(&self) -> Result<()> {
+        AuditFilter::validate(self)
+    }
+}
+
+/// `audit.list`
+pub fn audit_list(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &AuditFilter,
+) -> Result<Vec<AuditRow>> {
+    audit::list(conn, req)
+}

@@ -1,0 +1,111 @@
+//! Boundary checks shared by every typed request (T35). Each request validates
+//! itself once, in its `Request::validate`, using these (D06).
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Checks a human-entered text: trimmed length within bounds, no control characters.
+pub fn text(field: &str, value: &str, min_chars: usize, max_chars: usize) -> Result<()> {
+    let n = value.chars().count();
+    if n < min_chars || n > max_chars {
+        return Err(Error::validation(
+            field,
+            format!("must be {min_chars} to {max_chars} characters, got {n}"),
+        ));
+    }
+    if value.trim() != value {
+        return Err(Error::validation(
+            field,
+            "must not start or end with spaces",
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::validation(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+pub fn username(value: &str) -> Result<()> {
+    text("username", value, 1, 64)?;
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(Error::validation(
+            "username",
+            "may use only letters a-z, digits and . _ -",
+        ));
+    }
+    Ok(())
+}
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Argon2 accepts more, but a longer "password" is a paste accident or an attack.
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+pub fn password(field: &str, value: &Secret) -> Result<()> {
+    let n = value.expose().chars().count();
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
+        return Err(Error::validation(
+            field,
+            format!("must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn pin(field: &str, value: &Secret) -> Result<()> {
+    let p = value.expose();
+    if !(4..=8).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::validation(field, "must be 4 to 8 digits"));
+    }
+    Ok(())
+}
+
+pub fn id(field: &str, value: i64) -> Result<()> {
+    if value < 1 {
+        return Err(Error::validation(field, "must be a positive id"));
+    }
+    Ok(())
+}
+
+pub fn version(value: i64) -> Result<()> {
+    if value < 1 {
+        return Err(Error::validation(
+            "version",
+            "must be the version you read (1 or more)",
+        ));
+    }
+    Ok(())
+}
+
+/// A password or PIN. It never prints, logs or serialises its content, so it
+/// cannot leak into the audit log, idempotency records or tracing.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}

@@ -1,0 +1,65 @@
+//! `tillbook verify`: recomputes what can drift and reports any difference.
+//! Later issues add ledger and stock checks here.
+
+use crate::audit::{self, ChainBreak};
+use crate::db::Db;
+use crate::error::Result;
+use serde::Serialize;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub integrity: Vec<String>,
+    pub foreign_keys: Vec<String>,
+    pub audit_chain: Option<ChainBreak>,
+    pub audit_rows: i64,
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Bound on how many problems of one kind are listed; the first few say enough.
+const MAX_LISTED: usize = 20;
+
+pub fn run(db: &Db) -> Result<Report> {
+    db.read(|conn| {
+        let mut report = Report::default();
+        let integrity = crate::db::collect_strings(conn, "PRAGMA integrity_check(20)")?;
+        if integrity != ["ok"] {
+            report
+                .problems
+                .push(format!("integrity check: {}", integrity.join("; ")));
+            report.integrity = integrity;
+        }
+        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+        let fk: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} row {} references missing {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+                    r.get::<_, String>(2)?
+                ))
+            })?
+            .take(MAX_LISTED)
+            .collect::<rusqlite::Result<_>>()?;
+        if !fk.is_empty() {
+            report
+                .problems
+                .push(format!("broken references: {}", fk.join("; ")));
+            report.foreign_keys = fk;
+        }
+        report.audit_rows = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+        report.audit_chain = audit::verify_chain(conn)?;
+        if let Some(b) = &report.audit_chain {
+            report.problems.push(format!(
+                "audit log chain broken at row {}: {}",
+                b.id, b.reason
+            ));
+        }
+        Ok(report)
+    })
+}
