@@ -1,1 +1,7 @@
+//! Tillbook's one integration-test binary (the ripgrep layout): every module
+//! here drives the real core against a real SQLite file in its own temporary
+//! directory (D04), and runs the real `tillbook` binary where a second process
+//! is needed. Tests are named after the audit rule they prove (`t05_…`, `d03_…`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+mod support;
