@@ -121,14 +121,14 @@ impl Shop {
     pub fn audit_rows(&self, command: &str) -> Vec<Value> {
         self.db
             .read(|c| {
-                Ok(tillbook_core::audit::list(
+                tillbook_core::audit::list(
                     c,
                     &tillbook_core::audit::AuditFilter {
                         command: Some(command.into()),
                         limit: Some(500),
                         ..Default::default()
                     },
-                )?)
+                )
             })
             .unwrap()
             .into_iter()
