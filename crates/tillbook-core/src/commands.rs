@@ -104,3 +104,37 @@ commands! {
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_names_are_unique() {
+        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COMMANDS.len());
+    }
+
+    #[test]
+    fn api_md_documents_every_command() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/API.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let documented: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("### `"))
+            .filter_map(|l| l.strip_suffix('`'))
+            .collect();
+        for c in COMMANDS {
+            assert!(documented.contains(&c.name), "docs/API.md lacks {}", c.name);
+        }
+        for d in &documented {
+            assert!(
+                find(d).is_some(),
+                "docs/API.md documents unknown command {d}"
+            );
+        }
+    }
+}
