@@ -33,6 +33,15 @@ pub fn hash_secret(secret: &Secret) -> Result<String> {
         .to_string())
 }
 
+/// A deterministic Argon2id digest of a secret under `salt` (at least 8 bytes).
+pub fn secret_fingerprint(secret: &Secret, salt: &[u8]) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hasher()?
+        .hash_password_into(secret.expose().as_bytes(), salt, &mut out)
+        .map_err(|e| Error::internal(format!("fingerprint failed: {e}")))?;
+    Ok(out)
+}
+
 /// Checks a secret against a stored PHC string (its own parameters apply).
 pub fn verify_secret(secret: &Secret, phc: &str) -> bool {
     PasswordHash::new(phc)

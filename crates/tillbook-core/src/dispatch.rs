@@ -27,6 +27,12 @@ pub trait Request: DeserializeOwned + Serialize {
     fn validate(&self) -> Result<()> {
         Ok(())
     }
+
+    /// The request's passwords and PINs. They serialise as `[redacted]`, so the
+    /// idempotency check compares them through a slow keyed fingerprint instead.
+    fn secrets(&self) -> Vec<&crate::validate::Secret> {
+        Vec::new()
+    }
 }
 
 /// Who is at the till. Lives only in the transport's memory (Rust state for the
@@ -201,7 +207,13 @@ impl Dispatcher {
                 return Err(e);
             }
         };
-        let args = normalise_args(args)?;
+        let args = match normalise_args(args) {
+            Ok(a) => a,
+            Err(e) => {
+                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
+                return Err(e);
+            }
+        };
         commands::route(self, session, spec, args, now_ms, &settings)
     }
 
@@ -302,7 +314,10 @@ impl Dispatcher {
             let key = take_idempotency_key(spec, &mut args)?;
             let req: R = parse(args)?;
             req.validate()?;
-            let request_hash = hash_request(spec.name, &req)?;
+            let request_hash = match &key {
+                Some(k) => hash_request(spec.name, k, &req)?,
+                None => String::new(),
+            };
             Ok((key, req, request_hash))
         })();
         let (key, req, request_hash) = match prepared {
@@ -572,12 +587,21 @@ pub fn parse<R: DeserializeOwned>(args: Value) -> Result<R> {
     })
 }
 
-fn hash_request<R: Serialize>(cmd: &str, req: &R) -> Result<String> {
+/// What the idempotency record remembers of a request: a digest of its
+/// arguments, with each secret represented by an Argon2id fingerprint salted by
+/// the key, so the stored digest is no easier to brute-force than the password
+/// hash itself, yet a different password under the same key is still a mismatch.
+fn hash_request<R: Request>(cmd: &str, key: &str, req: &R) -> Result<String> {
     let body = serde_json::to_string(req)?;
     let mut h = Sha256::new();
     h.update(cmd.as_bytes());
     h.update(b"\n");
     h.update(body.as_bytes());
+    let salt = Sha256::digest(format!("{cmd}\n{key}").as_bytes());
+    for secret in req.secrets() {
+        h.update(b"\n");
+        h.update(crate::auth::secret_fingerprint(secret, &salt[..16])?);
+    }
     Ok(crate::db::migrate::hex(&h.finalize()))
 }
 

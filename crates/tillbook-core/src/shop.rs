@@ -90,6 +90,10 @@ impl Request for CreateOwnerRequest {
         }
         self.as_user().validate()
     }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.password).chain(&self.pin).collect()
+    }
 }
 
 impl CreateOwnerRequest {

@@ -79,6 +79,10 @@ impl Request for CreateUserRequest {
         }
         Ok(())
     }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.password).chain(&self.pin).collect()
+    }
 }
 
 /// Nobody hands out a role above their own, nor edits someone who outranks them.
