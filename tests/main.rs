@@ -5,3 +5,4 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod support;
+mod commands;
