@@ -72,8 +72,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
+    // `demo` names its own file; it must not need a default path to exist.
+    let cli_db = match &cli.command {
+        Command::Demo { path } => Some(path.clone()),
+        _ => cli.db,
+    };
     let config = Config::load(
-        cli.db,
+        cli_db,
         |k| std::env::var(k).ok(),
         config::default_db_path(dirs::data_dir()),
     )

@@ -273,7 +273,10 @@ impl Dispatcher {
                 )));
             }
         }
-        if !session.locked {
+        // Commands usable at a locked till (whoami, lock, unlock, logout) are not
+        // activity: a UI polling whoami must not keep the till from locking.
+        // Unlocking marks the session active itself.
+        if !spec.while_locked {
             session.last_active_ms = now_ms;
         }
         Ok(settings)
@@ -366,7 +369,7 @@ impl Dispatcher {
                 refusal,
             }) => {
                 if let Some(effect) = effect {
-                    apply_effect(slot, effect);
+                    apply_effect(slot, effect, now_ms);
                 }
                 match refusal {
                     Some(e) => Err(e),
@@ -437,7 +440,7 @@ fn current_role(conn: &Connection, user_id: i64) -> Result<Option<Role>> {
     Ok(role.as_deref().and_then(Role::parse))
 }
 
-fn apply_effect(slot: &mut Option<Session>, effect: SessionEffect) {
+fn apply_effect(slot: &mut Option<Session>, effect: SessionEffect, now_ms: i64) {
     match effect {
         SessionEffect::Start(s) => *slot = Some(s),
         SessionEffect::End => *slot = None,
@@ -449,6 +452,7 @@ fn apply_effect(slot: &mut Option<Session>, effect: SessionEffect) {
         SessionEffect::Unlock => {
             if let Some(s) = slot.as_mut() {
                 s.locked = false;
+                s.last_active_ms = now_ms;
             }
         }
     }
