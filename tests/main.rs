@@ -6,3 +6,5 @@
 
 mod support;
 mod commands;
+mod identity;
+mod storage;
