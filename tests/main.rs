@@ -4,7 +4,7 @@
 //! is needed. Tests are named after the audit rule they prove (`t05_…`, `d03_…`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod support;
 mod commands;
 mod identity;
 mod storage;
+mod support;
