@@ -68,7 +68,12 @@ impl Shop {
         (shop, session)
     }
 
-    pub fn call(&self, session: &mut Option<Session>, cmd: &str, args: Value) -> Result<Value, Error> {
+    pub fn call(
+        &self,
+        session: &mut Option<Session>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Error> {
         self.d.dispatch(session, cmd, args)
     }
 
