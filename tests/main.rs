@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod commands;
+mod desktop_config;
 mod identity;
 mod storage;
 mod support;

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What happened to an attempted command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
@@ -162,42 +163,57 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
 }
 
 /// A row as `audit.list` returns it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct AuditRow {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub at_ms: i64,
+    #[ts(type = "number | null")]
     pub user_id: Option<i64>,
     pub username: Option<String>,
     pub command: String,
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[ts(type = "unknown")]
     pub summary: Value,
     pub result: Outcome,
     pub error_code: Option<String>,
 }
 
 /// Filters for `audit.list`; all are applied in SQL (T27).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub user_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub command: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub entity: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub entity_id: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub result: Option<Outcome>,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub from_ms: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub to_ms: Option<i64>,
     /// Keyset paging: rows with a smaller id than this (newest first).
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub before_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 

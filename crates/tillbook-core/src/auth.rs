@@ -64,10 +64,12 @@ fn verify_against_dummy(secret: &Secret) {
 
 const WRONG_CREDENTIALS: &str = "wrong username or password";
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
+    #[ts(type = "string")]
     pub password: Secret,
 }
 
@@ -86,13 +88,16 @@ impl Request for LoginRequest {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct SessionView {
+    #[ts(type = "number")]
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     pub locked: bool,
+    #[ts(type = "number")]
     pub idle_lock_ms: i64,
 }
 
@@ -250,12 +255,15 @@ pub fn login(
     Ok(Some(view))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     #[serde(default)]
+    #[ts(optional = nullable, type = "string | null")]
     pub pin: Option<Secret>,
     #[serde(default)]
+    #[ts(optional = nullable, type = "string | null")]
     pub password: Option<Secret>,
 }
 
@@ -316,7 +324,8 @@ pub fn unlock(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UnlockRequest) -> Resul
     })
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
@@ -346,10 +355,13 @@ pub fn whoami(ctx: &ReadCtx<'_>, _conn: &Connection, _req: &NoArgs) -> Result<Se
     Ok(SessionView::of(s, ctx.settings.idle_lock_ms))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[ts(type = "string")]
     pub current_password: Secret,
+    #[ts(type = "string")]
     pub new_password: Secret,
 }
 
@@ -402,11 +414,14 @@ pub fn change_password(
     Ok(())
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct SetPinRequest {
+    #[ts(type = "string")]
     pub password: Secret,
     /// `null` removes the PIN.
+    #[ts(type = "string | null")]
     pub pin: Option<Secret>,
 }
 

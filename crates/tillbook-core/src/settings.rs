@@ -9,18 +9,24 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// A session locks after this long without a command (T24).
+    #[ts(type = "number")]
     pub idle_lock_ms: i64,
     /// Wrong passwords or PINs in a row before the account locks (T18).
+    #[ts(type = "number")]
     pub max_failed_logins: i64,
     /// The first lockout's length; each further lockout doubles it.
+    #[ts(type = "number")]
     pub lockout_base_ms: i64,
     /// Lockouts never grow beyond this.
+    #[ts(type = "number")]
     pub lockout_max_ms: i64,
     /// Raising a credit limit above this needs a second user with `credit.approve` (T21).
+    #[ts(type = "number")]
     pub credit_approval_threshold_minor: i64,
     /// Prices entered include tax (true) or have tax added (false).
     pub prices_include_tax: bool,
@@ -84,9 +90,11 @@ fn range(field: &str, v: i64, min: i64, max: i64) -> Result<()> {
 }
 
 /// Settings as stored, with the version an update must name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct VersionedSettings {
     pub settings: Settings,
+    #[ts(type = "number")]
     pub version: i64,
 }
 

@@ -13,12 +13,14 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct ShopInfo {
     pub name: String,
     pub currency_code: String,
     pub currency_scale: u32,
     pub host_id: String,
+    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -40,7 +42,8 @@ pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
         .optional()?)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct SetupStatus {
     pub needs_setup: bool,
     pub shop_name: Option<String>,
@@ -56,17 +59,21 @@ pub fn status(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<Se
     })
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CreateOwnerRequest {
     pub shop_name: String,
     pub currency_code: String,
     #[serde(default = "default_scale")]
+    #[ts(optional = nullable)]
     pub currency_scale: u32,
     pub username: String,
     pub display_name: String,
+    #[ts(type = "string")]
     pub password: Secret,
     #[serde(default)]
+    #[ts(optional = nullable, type = "string | null")]
     pub pin: Option<Secret>,
 }
 
@@ -166,9 +173,11 @@ pub fn settings_get(
     settings::load(conn)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettingsRequest {
+    #[ts(type = "number")]
     pub version: i64,
     pub settings: Settings,
 }

@@ -17,16 +17,21 @@ const USERS: Versioned = Versioned {
 };
 
 /// A user as every command returns it: never a hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct UserView {
+    #[ts(type = "number")]
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     pub has_pin: bool,
     pub archived: bool,
+    #[ts(type = "number | null")]
     pub locked_until_ms: Option<i64>,
+    #[ts(type = "number")]
     pub version: i64,
+    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -58,14 +63,17 @@ pub fn get(conn: &Connection, id: i64) -> Result<UserView> {
     .ok_or_else(|| Error::not_found("user", id))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    #[ts(type = "string")]
     pub password: Secret,
     #[serde(default)]
+    #[ts(optional = nullable, type = "string | null")]
     pub pin: Option<Secret>,
 }
 
@@ -143,15 +151,19 @@ pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateUserRequest) -> R
     get(tx.conn(), id)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersRequest {
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub include_archived: bool,
     /// Keyset paging: users with a larger id than this.
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub after_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 
@@ -193,14 +205,19 @@ pub fn list(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub version: i64,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub role: Option<Role>,
 }
 
@@ -272,10 +289,13 @@ pub fn update(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UpdateUserRequest) -> R
     Ok(after)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveUserRequest {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -324,11 +344,15 @@ pub fn archive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ArchiveUserRequest) ->
     get(tx.conn(), req.id)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub version: i64,
+    #[ts(type = "string")]
     pub password: Secret,
 }
 
