@@ -15,10 +15,20 @@ pub struct Migration {
 }
 
 /// Every migration, in order. A unit test checks this list against the folder.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_foundation.sql",
-    sql: include_str!("../../../../migrations/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_foundation.sql",
+        sql: include_str!("../../../../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        name: "0002_catalog_inventory.sql",
+        sql: include_str!("../../../../migrations/0002_catalog_inventory.sql"),
+    },
+    Migration {
+        name: "0003_ledger_parties.sql",
+        sql: include_str!("../../../../migrations/0003_ledger_parties.sql"),
+    },
+];
 
 pub fn checksum(sql: &str) -> String {
     hex(&Sha256::digest(sql.as_bytes()))
