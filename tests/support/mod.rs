@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // not every test module uses every helper
 
+pub mod faults;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
