@@ -22,7 +22,7 @@ const DRIVER_START_ATTEMPTS: u32 = 300;
 
 pub struct App {
     pub client: Client,
-    pub dir: TempDir,
+    _dir: TempDir,
     pub db_path: PathBuf,
     xvfb: Child,
     driver: Child,
@@ -115,7 +115,7 @@ impl App {
             .expect("a WebDriver session with the app");
         App {
             client,
-            dir,
+            _dir: dir,
             db_path,
             xvfb,
             driver,
@@ -123,11 +123,17 @@ impl App {
     }
 
     pub async fn el(&self, testid: &str) -> Element {
+        self.el_within(testid, ELEMENT_WAIT).await
+    }
+
+    /// Waits up to `wait` for the element (for screens that appear on their own,
+    /// like the idle lock).
+    pub async fn el_within(&self, testid: &str, wait: Duration) -> Element {
         let css = format!("[data-testid='{testid}']");
         match self
             .client
             .wait()
-            .at_most(ELEMENT_WAIT)
+            .at_most(wait)
             .for_element(Locator::Css(&css))
             .await
         {
@@ -166,6 +172,34 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Picks the `<option value=…>` of a `<select>`.
+    pub async fn select(&self, testid: &str, value: &str) {
+        self.el(testid).await;
+        let css = format!("[data-testid='{testid}'] option[value='{value}']");
+        self.client
+            .find(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("no option {value} in {testid}: {e}"))
+            .click()
+            .await
+            .expect("select");
+    }
+
+    /// Waits until no element has this test id.
+    pub async fn gone(&self, testid: &str) {
+        let deadline = tokio::time::Instant::now() + ELEMENT_WAIT;
+        while self.exists(testid).await {
+            if tokio::time::Instant::now() > deadline {
+                panic!("{testid} is still on screen");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
+        self.el(testid).await.attr(name).await.expect("attribute")
     }
 
     pub async fn exists(&self, testid: &str) -> bool {

@@ -1,0 +1,86 @@
+import { createMemo, For, onCleanup, onMount, Show } from "solid-js";
+import { Dynamic } from "solid-js/web";
+import { AppErrorBoundary } from "./components/AppErrorBoundary";
+import { visibleNav } from "./nav";
+import { app, lockNow, logout, setApp } from "./session";
+
+/** The signed-in frame: header (shop, user, Lock), left navigation, the screen. */
+export function Frame() {
+  const items = createMemo(() => visibleNav(app.session?.role, app.roles));
+  const current = createMemo(() => items().find((i) => i.id === app.screen) ?? items()[0]);
+
+  // Alt+1…9 opens the nth item; Alt+L locks the till.
+  const onKey = (e: KeyboardEvent) => {
+    if (!e.altKey || e.ctrlKey || e.metaKey || app.session?.locked) return;
+    if (e.key === "l" || e.key === "L") {
+      e.preventDefault();
+      void lockNow();
+      return;
+    }
+    const n = Number(e.key);
+    if (Number.isInteger(n) && n >= 1 && n <= items().length) {
+      e.preventDefault();
+      setApp("screen", items()[n - 1].id);
+    }
+  };
+  let nav!: HTMLElement;
+  onMount(() => {
+    window.addEventListener("keydown", onKey);
+    // Screens focus their first field; a screen without one leaves focus on the menu.
+    setTimeout(() => {
+      if (document.activeElement === document.body) nav.querySelector<HTMLElement>("button.active, button")?.focus();
+    }, 0);
+  });
+  onCleanup(() => window.removeEventListener("keydown", onKey));
+
+  return (
+    <div class="frame" data-testid="main-frame" attr:inert={app.session?.locked ? "" : undefined} aria-hidden={app.session?.locked ? "true" : undefined}>
+      <header class="app-header">
+        <span class="shop-name" data-testid="header-shop">
+          {app.shopName ?? "Tillbook"}
+        </span>
+        <span class="spacer" />
+        <span class="who" data-testid="header-user">
+          {app.session?.display_name} <span class="role">{app.session?.role}</span>
+        </span>
+        <button type="button" onClick={() => void lockNow()} data-testid="lock-button" title="Lock the till (Alt+L)">
+          Lock
+        </button>
+        <button type="button" onClick={() => void logout()} data-testid="logout-button">
+          Log out
+        </button>
+      </header>
+      <nav class="side-nav" aria-label="Main" data-testid="nav" ref={nav}>
+        <ul>
+          <For each={items()}>
+            {(item, i) => (
+              <li>
+                <button
+                  type="button"
+                  classList={{ active: current()?.id === item.id }}
+                  aria-current={current()?.id === item.id ? "page" : undefined}
+                  onClick={() => setApp("screen", item.id)}
+                  data-testid={item.testid}
+                  title={`Alt+${i() + 1}`}
+                >
+                  {item.label}
+                  <kbd>{i() + 1}</kbd>
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </nav>
+      <main class="screen" data-testid={`screen-${current()?.id ?? "none"}`}>
+        {/* Keyed: a screen that failed does not keep the next one in its fallback. */}
+        <Show when={current()} keyed>
+          {(item) => (
+            <AppErrorBoundary>
+              <Dynamic component={item.screen} />
+            </AppErrorBoundary>
+          )}
+        </Show>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,247 @@
+// The one door from the UI into the core: every call goes through `call`, which
+// sends `{cmd, args}` to the Tauri shell's generic `dispatch` command and either
+// returns the command's data or throws a typed `TillbookError`.
+//
+// Request and response types come from Rust (ui/src/generated/, made by ts-rs);
+// only the mapping "command name -> (args, result)" is written here: the commands
+// the UI calls. A test (test/commands.test.ts) checks every name against docs/API.md
+// and that the setup/auth/users/settings/audit/shop commands are all mapped.
+
+import type { ArchiveUserRequest } from "./generated/ArchiveUserRequest";
+import type { AuditFilter } from "./generated/AuditFilter";
+import type { AuditRow } from "./generated/AuditRow";
+import type { ChangePasswordRequest } from "./generated/ChangePasswordRequest";
+import type { CreateOwnerRequest } from "./generated/CreateOwnerRequest";
+import type { CreateUserRequest } from "./generated/CreateUserRequest";
+import type { ErrorCode } from "./generated/ErrorCode";
+import type { ListUsersRequest } from "./generated/ListUsersRequest";
+import type { LoginRequest } from "./generated/LoginRequest";
+import type { NoArgs } from "./generated/NoArgs";
+import type { Permission } from "./generated/Permission";
+import type { ResetPasswordRequest } from "./generated/ResetPasswordRequest";
+import type { Role } from "./generated/Role";
+import type { SessionView } from "./generated/SessionView";
+import type { SetPinRequest } from "./generated/SetPinRequest";
+import type { SetupStatus } from "./generated/SetupStatus";
+import type { ShopInfo } from "./generated/ShopInfo";
+import type { UnlockRequest } from "./generated/UnlockRequest";
+import type { UpdateSettingsRequest } from "./generated/UpdateSettingsRequest";
+import type { UpdateUserRequest } from "./generated/UpdateUserRequest";
+import type { UserView } from "./generated/UserView";
+import type { VersionedSettings } from "./generated/VersionedSettings";
+
+export type { ErrorCode, Permission, Role, SessionView, UserView };
+
+/** Create commands carry a client-made key so a retry cannot create twice (T09). */
+export type Idempotent = { idempotency_key: string };
+
+/** One row of `users.roles` (the core builds it with `json!`, so it has no Rust struct). */
+export type RolePermissions = { role: Role; permissions: Permission[] };
+
+/** The commands the UI calls: arguments and result. A new screen adds its commands here. */
+export interface Commands {
+  "setup.status": { args: NoArgs; result: SetupStatus };
+  "setup.create_owner": { args: CreateOwnerRequest & Idempotent; result: UserView };
+  "auth.login": { args: LoginRequest; result: SessionView };
+  "auth.whoami": { args: NoArgs; result: SessionView };
+  "auth.lock": { args: NoArgs; result: null };
+  "auth.unlock": { args: UnlockRequest; result: SessionView };
+  "auth.logout": { args: NoArgs; result: null };
+  "auth.change_password": { args: ChangePasswordRequest; result: null };
+  "auth.set_pin": { args: SetPinRequest; result: null };
+  "shop.info": { args: NoArgs; result: ShopInfo };
+  "users.list": { args: ListUsersRequest; result: UserView[] };
+  "users.roles": { args: NoArgs; result: RolePermissions[] };
+  "users.create": { args: CreateUserRequest & Idempotent; result: UserView };
+  "users.update": { args: UpdateUserRequest; result: UserView };
+  "users.archive": { args: ArchiveUserRequest; result: UserView };
+  "users.reset_password": { args: ResetPasswordRequest; result: UserView };
+  "settings.get": { args: NoArgs; result: VersionedSettings };
+  "settings.update": { args: UpdateSettingsRequest; result: VersionedSettings };
+  "audit.list": { args: AuditFilter; result: AuditRow[] };
+}
+
+export type CommandName = keyof Commands;
+export type ArgsOf<C extends CommandName> = Commands[C]["args"];
+export type ResultOf<C extends CommandName> = Commands[C]["result"];
+
+/** The names, for pickers (the audit filter) and the docs test. */
+export const COMMAND_NAMES = [
+  "setup.status",
+  "setup.create_owner",
+  "auth.login",
+  "auth.whoami",
+  "auth.lock",
+  "auth.unlock",
+  "auth.logout",
+  "auth.change_password",
+  "auth.set_pin",
+  "shop.info",
+  "users.list",
+  "users.roles",
+  "users.create",
+  "users.update",
+  "users.archive",
+  "users.reset_password",
+  "settings.get",
+  "settings.update",
+  "audit.list",
+] as const satisfies readonly CommandName[];
+
+// Compile-time check that COMMAND_NAMES lists every key of Commands.
+type Missing = Exclude<CommandName, (typeof COMMAND_NAMES)[number]>;
+const _allNamed: [Missing] extends [never] ? true : Missing = true;
+void _allNamed;
+
+export const ERROR_CODES = [
+  "unauthenticated",
+  "forbidden",
+  "validation",
+  "not_found",
+  "conflict",
+  "duplicate",
+  "idempotency_mismatch",
+  "insufficient_stock",
+  "credit_limit",
+  "locked",
+  "busy",
+  "internal",
+] as const satisfies readonly ErrorCode[];
+
+type MissingCode = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
+const _allCodes: [MissingCode] extends [never] ? true : MissingCode = true;
+void _allCodes;
+
+export type ErrorDetails = Record<string, unknown>;
+
+/** The core's error `{code, message, details}`, as a throwable. */
+export class TillbookError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+  /** The command that failed, when known. */
+  readonly cmd: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, cmd?: string) {
+    super(message);
+    this.name = "TillbookError";
+    this.code = code;
+    this.details = details;
+    this.cmd = cmd;
+  }
+
+  /** `details.field` for `validation` and `duplicate` errors. */
+  get field(): string | undefined {
+    const f = this.details["field"];
+    return typeof f === "string" ? f : undefined;
+  }
+}
+
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === "string" && (ERROR_CODES as readonly string[]).includes(v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Turns whatever a call rejected with into a TillbookError:
+ * - the shell's `{code, message, details}` keeps its code and details;
+ * - an unknown code, a bare string (Tauri's own IPC failures) or a JS error
+ *   becomes `internal`, with `details.source` saying where it came from.
+ */
+export function toTillbookError(e: unknown, cmd?: string): TillbookError {
+  if (e instanceof TillbookError) return e;
+  if (isRecord(e) && typeof e["message"] === "string" && "code" in e) {
+    const details = isRecord(e["details"]) ? e["details"] : {};
+    if (isErrorCode(e["code"])) {
+      return new TillbookError(e["code"], e["message"], details, cmd);
+    }
+    return new TillbookError(
+      "internal",
+      e["message"],
+      { ...details, source: "ipc", original_code: e["code"] },
+      cmd,
+    );
+  }
+  if (typeof e === "string") {
+    return new TillbookError("internal", e, { source: "ipc" }, cmd);
+  }
+  if (e instanceof Error) {
+    return new TillbookError("internal", e.message, { source: "ui" }, cmd);
+  }
+  return new TillbookError("internal", "an unknown error happened", { source: "ui", value: String(e) }, cmd);
+}
+
+/** Sends one command; resolves with its data, rejects with anything. */
+export type Transport = (cmd: string, args: unknown) => Promise<unknown>;
+
+type TauriGlobal = { core?: { invoke?: (cmd: string, args: Record<string, unknown>) => Promise<unknown> } };
+
+/** The real transport: the shell's single generic command `dispatch(cmd, args)`. */
+export const tauriTransport: Transport = (cmd, args) => {
+  const tauri = (globalThis as { __TAURI__?: TauriGlobal }).__TAURI__;
+  const invoke = tauri?.core?.invoke;
+  if (typeof invoke !== "function") {
+    return Promise.reject(
+      new TillbookError(
+        "internal",
+        "Tillbook's window bridge is missing: this page must run inside the Tillbook app",
+        { source: "ui" },
+        cmd,
+      ),
+    );
+  }
+  return invoke("dispatch", { cmd, args });
+};
+
+let transport: Transport = tauriTransport;
+
+/** Tests (and a future browser preview) swap the transport. */
+export function setTransport(t: Transport): void {
+  transport = t;
+}
+
+export function resetTransport(): void {
+  transport = tauriTransport;
+}
+
+type ErrorListener = (err: TillbookError, cmd: CommandName) => void;
+const listeners = new Set<ErrorListener>();
+
+/** Every failed call is reported here first (the session store reacts to `locked`). */
+export function onCallError(l: ErrorListener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+// Commands whose arguments are all optional may be called without them.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+type ArgsParam<C extends CommandName> = {} extends ArgsOf<C>
+  ? [args?: ArgsOf<C>]
+  : [args: ArgsOf<C>];
+
+/** Runs a command. Resolves with its result; throws a TillbookError. */
+export async function call<C extends CommandName>(cmd: C, ...rest: ArgsParam<C>): Promise<ResultOf<C>> {
+  const args = rest[0] ?? {};
+  try {
+    return (await transport(cmd, args)) as ResultOf<C>;
+  } catch (e) {
+    const err = toTillbookError(e, cmd);
+    for (const l of listeners) {
+      try {
+        l(err, cmd);
+      } catch {
+        // a listener's bug must not hide the original error
+      }
+    }
+    throw err;
+  }
+}
+
+/** A fresh idempotency key (8–128 chars of letters, digits and `- _ : .`). */
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return "ui-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

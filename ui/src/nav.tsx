@@ -1,0 +1,40 @@
+// The navigation frame's one list. A later screen plugs in by adding one entry
+// here; its `permission` hides it from roles that lack it (the server still
+// refuses the commands: it is the authority).
+
+import type { Component } from "solid-js";
+import type { Permission, RolePermissions } from "./api";
+import { permissionsOf } from "./session";
+import { Account } from "./screens/Account";
+import { Audit } from "./screens/Audit";
+import { Home } from "./screens/Home";
+import { SettingsScreen } from "./screens/Settings";
+import { Users } from "./screens/Users";
+
+export interface NavItem {
+  id: string;
+  label: string;
+  /** Stable hook for WebDriver tests. */
+  testid: string;
+  /** Needed to see the item; null = any signed-in user. */
+  permission: Permission | null;
+  screen: Component;
+}
+
+export const NAV: readonly NavItem[] = [
+  { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
+  { id: "users", label: "Users", testid: "nav-users", permission: "users.read", screen: Users },
+  { id: "settings", label: "Settings", testid: "nav-settings", permission: "settings.manage", screen: SettingsScreen },
+  { id: "audit", label: "Audit log", testid: "nav-audit", permission: "audit.read", screen: Audit },
+  { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
+];
+
+/** The items a role may see, in order. */
+export function visibleNav(
+  role: string | undefined,
+  table: RolePermissions[] | null,
+  items: readonly NavItem[] = NAV,
+): NavItem[] {
+  const perms = permissionsOf(role, table);
+  return items.filter((i) => i.permission === null || perms.has(i.permission));
+}

@@ -1,0 +1,211 @@
+import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { reconcile } from "solid-js/store";
+import { call } from "../api";
+import { CheckField, TextField } from "../components/Field";
+import { reportError } from "../errors";
+import { createForm, focusField } from "../forms";
+import type { Settings } from "../generated/Settings";
+import { can, onSignOut } from "../session";
+
+type Kind = "number" | "boolean" | "string";
+
+/**
+ * Labels for the known settings, in screen order. A setting the core adds later
+ * still appears (after these, with a label made from its key): the form is built
+ * from the document `settings.get` returns, typed by the generated `Settings`.
+ */
+export const LABELS: Record<string, string> = {
+  idle_lock_ms: "Lock the till after idle (ms)",
+  max_failed_logins: "Wrong passwords before an account locks",
+  lockout_base_ms: "First lockout length (ms)",
+  lockout_max_ms: "Longest lockout (ms)",
+  credit_approval_threshold_minor: "Credit approval threshold (minor units)",
+  reservation_ttl_ms: "Stock reservation lifetime (ms)",
+  prices_include_tax: "Prices include tax",
+  receipt_footer: "Receipt footer",
+};
+
+export function labelFor(key: string): string {
+  if (Object.prototype.hasOwnProperty.call(LABELS, key)) return LABELS[key];
+  const words = key.replace(/_ms$/, "").replace(/_minor$/, "").replace(/_/g, " ");
+  const unit = key.endsWith("_ms") ? " (ms)" : key.endsWith("_minor") ? " (minor units)" : "";
+  return words.charAt(0).toUpperCase() + words.slice(1) + unit;
+}
+
+export const settingsForm = createForm<Record<string, string | boolean>>("settings", () => ({}));
+const [fields, setFields] = createSignal<{ key: string; kind: Kind }[]>([]);
+const [version, setVersion] = createSignal<number | null>(null);
+const [saved, setSaved] = createSignal(false);
+export { version as settingsVersion };
+/** The values as last read, to tell unsaved edits apart. */
+let lastLoaded: string | null = null;
+const snapshot = () => JSON.stringify({ ...settingsForm.values });
+export const settingsDirty = () => lastLoaded !== null && snapshot() !== lastLoaded;
+
+onSignOut(() => {
+  settingsForm.reset();
+  setFields([]);
+  setVersion(null);
+  setSaved(false);
+  lastLoaded = null;
+});
+
+function fill(s: Settings, v: number) {
+  const order = Object.keys(LABELS);
+  const keys = Object.keys(s).sort((a, b) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
+  });
+  const values: Record<string, string | boolean> = {};
+  const list: { key: string; kind: Kind }[] = [];
+  for (const k of keys) {
+    const val = (s as Record<string, unknown>)[k];
+    const kind: Kind = typeof val === "number" ? "number" : typeof val === "boolean" ? "boolean" : "string";
+    list.push({ key: k, kind });
+    values[k] = kind === "boolean" ? val === true : String(val ?? "");
+  }
+  settingsForm.setValues(reconcile(values));
+  settingsForm.clearErrors();
+  setFields(list);
+  setVersion(v);
+  lastLoaded = snapshot();
+}
+
+export async function loadSettings(): Promise<void> {
+  try {
+    const r = await call("settings.get");
+    fill(r.settings, r.version);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** "300000" -> "= 5 min" beside a millisecond field. */
+export function describeMs(raw: string): string {
+  const ms = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(ms)) return "";
+  if (ms >= 3_600_000 && ms % 60_000 === 0) return `= ${+(ms / 3_600_000).toFixed(2)} h`;
+  if (ms >= 60_000) return `= ${+(ms / 60_000).toFixed(2)} min`;
+  return `= ${+(ms / 1000).toFixed(2)} s`;
+}
+
+export async function saveSettings(): Promise<boolean> {
+  const v = settingsForm.values;
+  // The one check made here: a number field must hold a whole number to be sent
+  // at all. Ranges and relations are the core's (its `validation` error names the key).
+  settingsForm.clearErrors();
+  const doc: Record<string, number | boolean | string> = {};
+  for (const f of fields()) {
+    const raw = v[f.key];
+    if (f.kind === "number") {
+      const n = Number(raw);
+      if (typeof raw !== "string" || raw.trim() === "" || !Number.isSafeInteger(n)) {
+        settingsForm.setError(f.key, "Enter a whole number.");
+        focusField(settingsForm.id, f.key);
+        return false;
+      }
+      doc[f.key] = n;
+    } else if (f.kind === "boolean") {
+      doc[f.key] = raw === true;
+    } else {
+      doc[f.key] = String(raw ?? "");
+    }
+  }
+  const current = version();
+  if (current === null) {
+    await loadSettings();
+    return false;
+  }
+  setSaved(false);
+  const ok = await settingsForm.submit(
+    async () => {
+      const r = await call("settings.update", { version: current, settings: doc as Settings });
+      fill(r.settings, r.version);
+    },
+    // Errors from parsing name the path (`settings.idle_lock_ms`), from validation the key.
+    { mapField: (f) => f.replace(/^settings\./, "") },
+  );
+  setSaved(ok);
+  return ok;
+}
+
+export function SettingsScreen() {
+  onMount(() => {
+    // Coming back to the screen keeps unsaved edits; otherwise show the current settings.
+    if (version() === null || !settingsDirty()) void loadSettings();
+  });
+  const readOnly = () => !can("settings.manage");
+  const numbers = () => fields().filter((f) => f.kind === "number");
+  const others = () => fields().filter((f) => f.kind !== "number");
+  return (
+    <section class="panel" data-testid="settings">
+      <form
+        class="card wide"
+        data-testid="settings-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void saveSettings();
+        }}
+      >
+        <div class="toolbar">
+          <h1>Settings</h1>
+          <span class="spacer" />
+          <span class="muted" data-testid="settings-version">
+            {version() === null ? "" : `version ${version()}`}
+          </span>
+        </div>
+        <Show when={saved()}>
+          <p class="notice" role="status" data-testid="settings-saved">
+            Saved.
+          </p>
+        </Show>
+        <div class="grid-2">
+          <For each={numbers()}>
+            {(f, i) => (
+              <TextField
+                form={settingsForm}
+                name={f.key}
+                label={labelFor(f.key)}
+                type="number"
+                inputmode="numeric"
+                testid={`settings-${f.key}`}
+                autofocus={i() === 0}
+                disabled={readOnly()}
+                hint={f.key.endsWith("_ms") ? describeMs(String(settingsForm.values[f.key] ?? "")) : undefined}
+              />
+            )}
+          </For>
+        </div>
+        <For each={others()}>
+          {(f) => (
+            <Switch>
+              <Match when={f.kind === "boolean"}>
+                <CheckField form={settingsForm} name={f.key} label={labelFor(f.key)} testid={`settings-${f.key}`} disabled={readOnly()} />
+              </Match>
+              <Match when={f.kind === "string"}>
+                <TextField
+                  form={settingsForm}
+                  name={f.key}
+                  label={labelFor(f.key)}
+                  multiline={f.key === "receipt_footer"}
+                  maxLength={f.key === "receipt_footer" ? 500 : undefined}
+                  testid={`settings-${f.key}`}
+                  disabled={readOnly()}
+                />
+              </Match>
+            </Switch>
+          )}
+        </For>
+        <div class="actions">
+          <button type="submit" class="primary" data-testid="settings-save" disabled={readOnly() || settingsForm.busy()}>
+            Save settings
+          </button>
+          <button type="button" onClick={() => void loadSettings()} data-testid="settings-reload">
+            Reload
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

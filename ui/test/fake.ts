@@ -1,0 +1,49 @@
+// A stand-in for the Tauri shell: answers commands from handlers, rejects with
+// the shell's error object `{code, message, details}` like the real one.
+import { type CommandName, type RolePermissions, setTransport } from "../src/api";
+
+export type Handler = (args: Record<string, unknown>) => unknown;
+
+export class CoreError {
+  constructor(
+    public code: string,
+    public message: string,
+    public details: Record<string, unknown> = {},
+  ) {}
+}
+
+export function fakeCore(handlers: Partial<Record<CommandName, Handler>>) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  setTransport(async (cmd, args) => {
+    calls.push({ cmd, args: args as Record<string, unknown> });
+    const h = handlers[cmd as CommandName];
+    if (!h) throw { code: "internal", message: `fake core has no handler for ${cmd}`, details: {} };
+    try {
+      return await h(args as Record<string, unknown>);
+    } catch (e) {
+      if (e instanceof CoreError) throw { code: e.code, message: e.message, details: e.details };
+      throw e;
+    }
+  });
+  return { calls };
+}
+
+export const ROLES: RolePermissions[] = [
+  { role: "owner", permissions: ["users.manage", "users.read", "audit.read", "settings.manage", "credit.approve"] },
+  { role: "manager", permissions: ["users.manage", "users.read", "audit.read", "credit.approve"] },
+  { role: "cashier", permissions: [] },
+];
+
+export const OWNER_SESSION = {
+  user_id: 1,
+  username: "ana",
+  display_name: "Ana",
+  role: "owner" as const,
+  locked: false,
+  idle_lock_ms: 300000,
+  permissions: ROLES[0].permissions,
+};
+
+export const SHOP = { name: "Corner Shop", currency_code: "EUR", currency_scale: 2, host_id: "h1", created_at_ms: 0 };
+
+export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
