@@ -53,7 +53,7 @@ async fn app_starts_on_a_fresh_database_and_answers_over_ipc() {
 /// the owner sees all of it in the audit viewer. Also T23: a refused form keeps
 /// what was typed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn e2e_first_run_cashier_idle_lock_and_audit() {
+async fn t23_t24_e2e_first_run_cashier_idle_lock_and_audit() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
 

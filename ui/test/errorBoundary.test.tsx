@@ -27,7 +27,7 @@ function SaleScreen() {
 }
 
 describe("the error boundary (T23)", () => {
-  it("shows the error with its code and keeps what was typed", async () => {
+  it("t23_shows_the_error_with_its_code_and_keeps_what_was_typed", async () => {
     saleForm.reset();
     setExplode(false);
     render(() => (
@@ -63,7 +63,7 @@ describe("the error boundary (T23)", () => {
     await waitFor(() => expect(screen.queryByTestId("error-banner")).toBeNull());
   });
 
-  it("shows uncaught errors and unhandled rejections in the banner", async () => {
+  it("t23_shows_uncaught_errors_and_unhandled_rejections_in_the_banner", async () => {
     const off = installGlobalErrorHandlers(window);
     try {
       render(() => <ErrorBanner />);
