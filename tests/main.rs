@@ -4,8 +4,11 @@
 //! is needed. Tests are named after the audit rule they prove (`t05_…`, `d03_…`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+mod backup;
 mod commands;
 mod desktop_config;
 mod identity;
+mod inventory;
+mod parties;
 mod storage;
 mod support;

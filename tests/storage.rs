@@ -887,7 +887,7 @@ fn d05_constraint_violations_map_by_constraint() {
 // ---------------------------------------------------------------------------
 
 fn rolls_back(thread: usize, i: usize) -> bool {
-    (thread + i) % 3 == 0
+    (thread + i).is_multiple_of(3)
 }
 
 /// Each of `handles.len() * per_handle` threads takes 50 numbers, rolling back

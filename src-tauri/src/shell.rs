@@ -99,18 +99,16 @@ fn lock_instance(db_path: &Path) -> Result<Option<File>, StartupError> {
             return Ok(None);
         }
     };
-    // Called through the trait: std's `File::try_lock` needs a newer Rust than
-    // the workspace's rust-version.
-    match fs4::FileExt::try_lock(&file) {
+    match file.try_lock() {
         Ok(()) => Ok(Some(file)),
-        Err(fs4::TryLockError::WouldBlock) => Err(StartupError::new(
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartupError::new(
             Some(db_path),
             format_args!(
                 "Tillbook is already open on this file ({}). Switch to that window, or close it and start Tillbook again.",
                 db_path.display()
             ),
         )),
-        Err(fs4::TryLockError::Error(e)) => {
+        Err(std::fs::TryLockError::Error(e)) => {
             tracing::warn!(lock = %path.display(), error = %e, "no single-instance lock");
             Ok(None)
         }

@@ -48,6 +48,29 @@ enum Command {
     Verify,
     /// Create a new file at PATH filled with demo data; refuses a file that has data.
     Demo { path: PathBuf },
+    /// Take an online backup of the shop into the new file DEST, integrity-checked.
+    Backup { dest: PathBuf },
+    /// Restore the backup file BACKUP into the new file given by --db.
+    Restore { backup: PathBuf },
+    /// Measure performance on a new temporary file; see docs/BENCHMARKS.md.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Barcode lookup and as-you-type search over many products.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        products: usize,
+        #[arg(long, default_value_t = 2_000)]
+        samples: usize,
+        /// Keep the database here instead of a temporary file (must not exist).
+        #[arg(long, value_name = "PATH")]
+        keep: Option<PathBuf>,
+    },
 }
 
 /// One request line: longer is refused rather than read into memory.
@@ -84,6 +107,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     )
     .map_err(|e| e.to_string())?;
     match cli.command {
+        Command::Bench { which } => bench(which),
         Command::Demo { path } => {
             let creds = tillbook_core::demo::create(&path, config.open, Arc::new(SystemClock))
                 .map_err(|e| e.to_string())?;
@@ -133,6 +157,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { dest } => {
+            let db = open(&config)?;
+            let r = db.backup_to(&dest).map_err(|e| e.to_string())?;
+            println!(
+                "Backed up {} to {} ({} pages, schema {}); integrity check: ok",
+                config.db_path.display(),
+                r.path.display(),
+                r.pages,
+                r.schema_version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { backup } => {
+            let r = tillbook_core::db::backup::restore(&backup, &config.db_path, config.open)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Restored {} into {} (schema {}); integrity check: ok",
+                backup.display(),
+                r.path.display(),
+                r.schema_version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify => {
             let db = open(&config)?;
             let report = tillbook_core::verify::run(&db).map_err(|e| e.to_string())?;
@@ -152,6 +199,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             serve_api(&Dispatcher::new(db, Arc::new(SystemClock)))
         }
     }
+}
+
+fn bench(which: Bench) -> Result<ExitCode, String> {
+    let Bench::Search {
+        products,
+        samples,
+        keep,
+    } = which;
+    let path = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tillbook-bench-{}.db", std::process::id()))
+    });
+    let report = tillbook_core::bench::search(&path, products, samples);
+    if keep.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    println!("{}", report.map_err(|e| e.to_string())?.table());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open(config: &Config) -> Result<Db, String> {

@@ -56,15 +56,51 @@ pub enum Permission {
     /// Approve raising a customer's credit limit above the threshold (T21).
     #[serde(rename = "credit.approve")]
     CreditApprove,
+    /// Products, categories and price rules.
+    #[serde(rename = "catalog.manage")]
+    CatalogManage,
+    /// Stock adjustments, samples, damage, write-offs, and posting stock counts.
+    #[serde(rename = "stock.adjust")]
+    StockAdjust,
+    /// Opening stock counts and recording counted quantities (by scanning).
+    #[serde(rename = "stock.count")]
+    StockCount,
+    /// Selling at the till: carts, reservations for held sales.
+    #[serde(rename = "sales.sell")]
+    SalesSell,
+    /// Creating and editing customers' contact details.
+    #[serde(rename = "customers.manage")]
+    CustomersManage,
+    /// Setting customers' credit limits and enforcement modes.
+    #[serde(rename = "credit.manage")]
+    CreditManage,
+    /// Vendors and purchase receipts.
+    #[serde(rename = "vendors.manage")]
+    VendorsManage,
+    /// Paying vendors.
+    #[serde(rename = "vendors.pay")]
+    VendorsPay,
+    /// Reading the ledger, balances and reports.
+    #[serde(rename = "ledger.read")]
+    LedgerRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 14] = [
         Permission::UsersManage,
         Permission::UsersRead,
         Permission::AuditRead,
         Permission::SettingsManage,
         Permission::CreditApprove,
+        Permission::CatalogManage,
+        Permission::StockAdjust,
+        Permission::StockCount,
+        Permission::SalesSell,
+        Permission::CustomersManage,
+        Permission::CreditManage,
+        Permission::VendorsManage,
+        Permission::VendorsPay,
+        Permission::LedgerRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,22 +110,22 @@ impl Permission {
             Permission::AuditRead => "audit.read",
             Permission::SettingsManage => "settings.manage",
             Permission::CreditApprove => "credit.approve",
+            Permission::CatalogManage => "catalog.manage",
+            Permission::StockAdjust => "stock.adjust",
+            Permission::StockCount => "stock.count",
+            Permission::SalesSell => "sales.sell",
+            Permission::CustomersManage => "customers.manage",
+            Permission::CreditManage => "credit.manage",
+            Permission::VendorsManage => "vendors.manage",
+            Permission::VendorsPay => "vendors.pay",
+            Permission::LedgerRead => "ledger.read",
         }
     }
 }
 
 /// The role × permission table. Everything about access is decided from here.
 pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
-    (
-        Role::Owner,
-        &[
-            Permission::UsersManage,
-            Permission::UsersRead,
-            Permission::AuditRead,
-            Permission::SettingsManage,
-            Permission::CreditApprove,
-        ],
-    ),
+    (Role::Owner, &Permission::ALL),
     (
         Role::Manager,
         &[
@@ -97,10 +133,35 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::UsersRead,
             Permission::AuditRead,
             Permission::CreditApprove,
+            Permission::CatalogManage,
+            Permission::StockAdjust,
+            Permission::StockCount,
+            Permission::SalesSell,
+            Permission::CustomersManage,
+            Permission::CreditManage,
+            Permission::VendorsManage,
+            Permission::VendorsPay,
+            Permission::LedgerRead,
         ],
     ),
-    (Role::Cashier, &[]),
+    (
+        Role::Cashier,
+        &[
+            Permission::StockCount,
+            Permission::SalesSell,
+            Permission::CustomersManage,
+        ],
+    ),
 ];
+
+/// Every permission `role` holds, in table order.
+pub fn permissions_of(role: Role) -> Vec<Permission> {
+    ROLE_PERMISSIONS
+        .iter()
+        .filter(|(r, _)| *r == role)
+        .flat_map(|(_, perms)| perms.iter().copied())
+        .collect()
+}
 
 pub fn role_has(role: Role, permission: Permission) -> bool {
     ROLE_PERMISSIONS

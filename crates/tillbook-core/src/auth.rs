@@ -99,6 +99,9 @@ pub struct SessionView {
     pub locked: bool,
     #[ts(type = "number")]
     pub idle_lock_ms: i64,
+    /// What this role may do, from the one role table: the UI hides what the
+    /// role lacks (the dispatcher still decides).
+    pub permissions: Vec<crate::access::Permission>,
 }
 
 impl SessionView {
@@ -110,6 +113,7 @@ impl SessionView {
             role: s.role,
             locked: s.locked,
             idle_lock_ms,
+            permissions: crate::access::permissions_of(s.role),
         }
     }
 }
@@ -461,4 +465,43 @@ pub fn set_pin(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &SetPinRequest) -> Resu
         &[("pin_hash", &hash), ("updated_at_ms", &ctx.now_ms)],
     )?;
     Ok(())
+}
+
+/// Checks a second user's password inside the caller's transaction, for an
+/// approval (raising a credit limit, T21), with the same failed-attempt count and
+/// lockout as a login (T18). `Ok(Some((id, username, role)))` when the password
+/// is right. Otherwise a `forbidden` refusal is registered (the failure count is
+/// committed with it) and `Ok(None)` returned: the caller must then change nothing.
+/// Naming the acting user (`not_user_id`) is refused before any check.
+pub(crate) fn verify_second_user(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    not_user_id: i64,
+    username: &str,
+    password: &Secret,
+) -> Result<Option<(i64, String, Role)>> {
+    let wrong = || Error::forbidden("the approver's username or password is wrong");
+    let Some(row) = load_login_row(tx.conn(), "username", &username)? else {
+        verify_against_dummy(password);
+        ctx.refuse_after_commit(wrong());
+        return Ok(None);
+    };
+    if row.user_id == not_user_id {
+        return Err(Error::forbidden(
+            "this needs a second user: you cannot approve your own change",
+        ));
+    }
+    if row.locked_until_ms.is_some_and(|u| u > ctx.now_ms) {
+        ctx.refuse_after_commit(Error::forbidden(
+            "the approver's account is locked after too many wrong attempts",
+        ));
+        return Ok(None);
+    }
+    if !verify_secret(password, &row.password_hash) {
+        record_failure(ctx, tx, &row)?;
+        // Not `unauthenticated`: the caller's own session is fine.
+        ctx.refuse_after_commit(wrong());
+        return Ok(None);
+    }
+    Ok(Some((row.user_id, row.username, row.role)))
 }

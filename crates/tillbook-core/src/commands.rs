@@ -7,7 +7,8 @@ use crate::access::Permission;
 use crate::dispatch::{Dispatcher, Session};
 use crate::error::Result;
 use crate::settings::Settings;
-use crate::{auth, shop, users};
+use crate::{auth, catalog, inventory, pricing, shop, users};
+use crate::{customers, ledger, vendors};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -99,6 +100,45 @@ commands! {
     "settings.get"         => Signed,              Read,   false, shop::settings_get;
     "settings.update"      => Perm(SettingsManage), Write, false, shop::settings_update;
     "audit.list"           => Perm(AuditRead),     Read,   false, shop::audit_list;
+    // -- catalog & inventory (issue 4) --
+    "catalog.create_product"    => Perm(CatalogManage), Create, false, catalog::create_product;
+    "catalog.update_product"    => Perm(CatalogManage), Write,  false, catalog::update_product;
+    "catalog.archive_product"   => Perm(CatalogManage), Write,  false, catalog::archive_product;
+    "catalog.get_product"       => Signed,              Read,   false, catalog::get_product;
+    "catalog.search"            => Signed,              Read,   false, catalog::search_cmd;
+    "catalog.create_price_rule" => Perm(CatalogManage), Create, false, pricing::create_rule;
+    "catalog.archive_price_rule"=> Perm(CatalogManage), Write,  false, pricing::archive_rule;
+    "catalog.price_rules"       => Signed,              Read,   false, pricing::list_rules;
+    "catalog.quote"             => Signed,              Read,   false, pricing::quote;
+    "stock.receive"             => Perm(StockAdjust),   Create, false, inventory::receive_cmd;
+    "stock.adjust"              => Perm(StockAdjust),   Create, false, inventory::adjust_cmd;
+    "stock.batches"             => Signed,              Read,   false, inventory::batches_cmd;
+    "stock.movements"           => Signed,              Read,   false, inventory::movements_cmd;
+    "stock.reserve"             => Perm(SalesSell),     Create, false, inventory::reserve_cmd;
+    "stock.release"             => Perm(SalesSell),     Write,  false, inventory::release_cmd;
+    "stock.expire_reservations" => Perm(SalesSell),     Write,  false, inventory::expire_cmd;
+    "stock.count_open"          => Perm(StockCount),    Create, false, inventory::count_open;
+    "stock.count_record"        => Perm(StockCount),    Write,  false, inventory::count_record;
+    "stock.count_review"        => Perm(StockCount),    Read,   false, inventory::count_review;
+    "stock.count_post"          => Perm(StockAdjust),   Write,  false, inventory::count_post;
+    // -- ledger, customers & vendors (issue 4) --
+    "customers.create"     => Perm(CustomersManage), Create, false, customers::create;
+    "customers.update"     => Perm(CustomersManage), Write, false, customers::update;
+    "customers.archive"    => Perm(CustomersManage), Write, false, customers::archive;
+    "customers.get"        => Perm(CustomersManage), Read,  false, customers::get;
+    "customers.search"     => Perm(CustomersManage), Read,  false, customers::search;
+    "customers.set_credit" => Perm(CreditManage),  Write,  false, customers::set_credit;
+    "vendors.create"       => Perm(VendorsManage), Create, false, vendors::create;
+    "vendors.update"       => Perm(VendorsManage), Write,  false, vendors::update;
+    "vendors.archive"      => Perm(VendorsManage), Write,  false, vendors::archive;
+    "vendors.get"          => Perm(VendorsManage), Read,   false, vendors::get;
+    "vendors.search"       => Perm(VendorsManage), Read,   false, vendors::search;
+    "vendors.payments"     => Perm(VendorsManage), Read,   false, vendors::payments;
+    "vendors.pay"          => Perm(VendorsPay),    Create, false, vendors::pay;
+    "vendors.reverse_payment" => Perm(VendorsPay), Create, false, vendors::reverse_payment;
+    "purchasing.receive"   => Perm(VendorsManage), Create, false, vendors::receive;
+    "ledger.accounts"      => Perm(LedgerRead),    Read,   false, ledger::accounts;
+    "ledger.entries"       => Perm(LedgerRead),    Read,   false, ledger::entries;
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

@@ -6,19 +6,26 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod bench;
+pub mod catalog;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod dispatch;
 pub mod error;
+pub mod inventory;
+pub mod ledger;
 pub mod money;
 pub mod outbox;
+pub mod pricing;
 pub mod settings;
 pub mod shop;
 pub mod users;
 pub mod validate;
+pub mod vendors;
 pub mod verify;
 
 pub use dispatch::{Dispatcher, Session};

@@ -32,6 +32,9 @@ pub struct Settings {
     pub prices_include_tax: bool,
     /// Printed at the bottom of receipts.
     pub receipt_footer: String,
+    /// A stock reservation (held or parked sale) is released after this long (T17).
+    #[ts(type = "number")]
+    pub reservation_ttl_ms: i64,
 }
 
 impl Default for Settings {
@@ -44,6 +47,7 @@ impl Default for Settings {
             credit_approval_threshold_minor: 100_000,
             prices_include_tax: false,
             receipt_footer: String::new(),
+            reservation_ttl_ms: 30 * 60 * 1000,
         }
     }
 }
@@ -67,6 +71,12 @@ impl Settings {
             self.credit_approval_threshold_minor,
             0,
             i64::from(i32::MAX),
+        )?;
+        range(
+            "reservation_ttl_ms",
+            self.reservation_ttl_ms,
+            60_000,
+            7 * MS_PER_DAY,
         )?;
         if self.receipt_footer.chars().count() > 500 {
             return Err(Error::validation(

@@ -1,5 +1,5 @@
 //! `tillbook verify`: recomputes what can drift and reports any difference.
-//! Later issues add ledger and stock checks here.
+//! Ledger checks live in `ledger::drift`; later issues add stock checks here.
 
 use crate::audit::{self, ChainBreak};
 use crate::db::Db;
@@ -60,6 +60,18 @@ pub fn run(db: &Db) -> Result<Report> {
                 b.id, b.reason
             ));
         }
+        let ledger = crate::ledger::drift(conn, MAX_LISTED)?;
+        report
+            .problems
+            .extend(ledger.into_iter().map(|p| format!("ledger: {p}")));
+        // Stock: each batch's cached on-hand/reserved against its movements and reservations.
+        let stock = crate::inventory::reconcile(conn)?;
+        report.problems.extend(
+            stock
+                .into_iter()
+                .take(MAX_LISTED)
+                .map(|p| format!("stock: {p}")),
+        );
         Ok(report)
     })
 }

@@ -9,6 +9,7 @@
 //! `busy_timeout` plus the retry keep things correct; the database is the lock.
 //! Reads use a pool of `query_only` connections, so a read path can never write.
 
+pub mod backup;
 mod gate;
 pub mod migrate;
 mod open;

@@ -1,0 +1,579 @@
+//! Price rules (T40) and the one function that prices a product: [`price_for`].
+//!
+//! A rule is a typed [`PriceRule`]: a serde enum whose variants refuse unknown
+//! fields, validated on save, stored as typed columns of `price_rules` whose
+//! CHECK pins each kind's shape. Never free-form JSON.
+//!
+//! # Precedence
+//!
+//! For product P, customer C (optional), quantity Q and time T the unit price is
+//! the first of these that applies (archived rules never apply):
+//!
+//! 1. **customer price** for (P, C) — the customer's agreed price wins outright;
+//! 2. **promotion** on P with `starts_at_ms ≤ T < ends_at_ms` — if several, the
+//!    lowest price, then the lowest rule id;
+//! 3. **quantity break** on P with the largest `min_quantity ≤ Q`;
+//! 4. **category percent** off P's list price for P's category — if several, the
+//!    largest percentage, then the lowest rule id; rounded once, half away from
+//!    zero (money.rs's rule), to a whole minor unit;
+//! 5. the product's list price (`price_minor`), `rule_applied: null`.
+
+use crate::catalog::{self, check_amount};
+use crate::db::rows::Versioned;
+use crate::db::Tx;
+use crate::dispatch::{ReadCtx, Request, WriteCtx};
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::validate;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+const PRICE_RULES: Versioned = Versioned {
+    table: "price_rules",
+    entity: "price_rule",
+};
+
+/// Quantities are whole units of the product's unit, at most this many per line.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// A price rule as saved. Unknown fields, missing fields and wrong types are
+/// refused when the request is parsed; values are checked by [`PriceRule::check`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PriceRule {
+    /// This customer pays this unit price for this product.
+    CustomerPrice {
+        product_id: i64,
+        customer_id: i64,
+        unit_price_minor: i64,
+    },
+    /// From `min_quantity` units on a line, the unit price is this.
+    QuantityBreak {
+        product_id: i64,
+        min_quantity: i64,
+        unit_price_minor: i64,
+    },
+    /// Every product of the category costs this much less (basis points:
+    /// 1000 = 10 %, 10000 = free).
+    CategoryPercent {
+        category: String,
+        percent_off_bp: i64,
+    },
+    /// A unit price for a product during `[starts_at_ms, ends_at_ms)`.
+    Promotion {
+        product_id: i64,
+        unit_price_minor: i64,
+        starts_at_ms: i64,
+        ends_at_ms: i64,
+    },
+}
+
+impl PriceRule {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PriceRule::CustomerPrice { .. } => "customer_price",
+            PriceRule::QuantityBreak { .. } => "quantity_break",
+            PriceRule::CategoryPercent { .. } => "category_percent",
+            PriceRule::Promotion { .. } => "promotion",
+        }
+    }
+
+    /// Value checks, each naming its field (T35, T40).
+    pub fn check(&self) -> Result<()> {
+        match self {
+            PriceRule::CustomerPrice {
+                product_id,
+                customer_id,
+                unit_price_minor,
+            } => {
+                validate::id("product_id", *product_id)?;
+                validate::id("customer_id", *customer_id)?;
+                check_amount("unit_price_minor", *unit_price_minor)
+            }
+            PriceRule::QuantityBreak {
+                product_id,
+                min_quantity,
+                unit_price_minor,
+            } => {
+                validate::id("product_id", *product_id)?;
+                if !(2..=MAX_QUANTITY).contains(min_quantity) {
+                    return Err(Error::validation(
+                        "min_quantity",
+                        format!("must be 2 to {MAX_QUANTITY}"),
+                    ));
+                }
+                check_amount("unit_price_minor", *unit_price_minor)
+            }
+            PriceRule::CategoryPercent {
+                category,
+                percent_off_bp,
+            } => {
+                validate::text("category", category, 1, 100)?;
+                if !(1..=10_000).contains(percent_off_bp) {
+                    return Err(Error::validation(
+                        "percent_off_bp",
+                        "must be 1 to 10000 basis points (0.01 % to 100 %)",
+                    ));
+                }
+                Ok(())
+            }
+            PriceRule::Promotion {
+                product_id,
+                unit_price_minor,
+                starts_at_ms,
+                ends_at_ms,
+            } => {
+                validate::id("product_id", *product_id)?;
+                check_amount("unit_price_minor", *unit_price_minor)?;
+                if *starts_at_ms < 0 {
+                    return Err(Error::validation("starts_at_ms", "must not be negative"));
+                }
+                if ends_at_ms <= starts_at_ms {
+                    return Err(Error::validation(
+                        "ends_at_ms",
+                        "must be after starts_at_ms",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn product_id(&self) -> Option<i64> {
+        match self {
+            PriceRule::CustomerPrice { product_id, .. }
+            | PriceRule::QuantityBreak { product_id, .. }
+            | PriceRule::Promotion { product_id, .. } => Some(*product_id),
+            PriceRule::CategoryPercent { .. } => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRuleView {
+    pub id: i64,
+    #[serde(flatten)]
+    pub rule: PriceRule,
+    pub archived: bool,
+    pub version: i64,
+    pub created_at_ms: i64,
+}
+
+const RULE_COLUMNS: &str = "id, kind, product_id, category, customer_id, min_quantity,
+    unit_price_minor, percent_off_bp, starts_at_ms, ends_at_ms,
+    archived_at_ms IS NOT NULL, version, created_at_ms";
+
+fn rule_of(r: &Row<'_>) -> rusqlite::Result<PriceRuleView> {
+    let kind: String = r.get(1)?;
+    let g = |i: usize| -> rusqlite::Result<i64> { Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0)) };
+    let rule = match kind.as_str() {
+        "customer_price" => PriceRule::CustomerPrice {
+            product_id: g(2)?,
+            customer_id: g(4)?,
+            unit_price_minor: g(6)?,
+        },
+        "quantity_break" => PriceRule::QuantityBreak {
+            product_id: g(2)?,
+            min_quantity: g(5)?,
+            unit_price_minor: g(6)?,
+        },
+        "category_percent" => PriceRule::CategoryPercent {
+            category: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            percent_off_bp: g(7)?,
+        },
+        _ => PriceRule::Promotion {
+            product_id: g(2)?,
+            unit_price_minor: g(6)?,
+            starts_at_ms: g(8)?,
+            ends_at_ms: g(9)?,
+        },
+    };
+    Ok(PriceRuleView {
+        id: r.get(0)?,
+        rule,
+        archived: r.get(10)?,
+        version: r.get(11)?,
+        created_at_ms: r.get(12)?,
+    })
+}
+
+pub fn get_rule(conn: &Connection, id: i64) -> Result<PriceRuleView> {
+    conn.query_row(
+        &format!("SELECT {RULE_COLUMNS} FROM price_rules WHERE id = ?1"),
+        [id],
+        rule_of,
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found("price_rule", id))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRuleRequest {
+    pub rule: PriceRule,
+}
+
+impl Request for CreateRuleRequest {
+    fn validate(&self) -> Result<()> {
+        self.rule.check()
+    }
+}
+
+/// `catalog.create_price_rule`
+pub fn create_rule(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &CreateRuleRequest,
+) -> Result<PriceRuleView> {
+    let actor = ctx.actor()?;
+    req.rule.check()?;
+    if let Some(pid) = req.rule.product_id() {
+        catalog::require_active(tx.conn(), pid).map_err(|e| match e {
+            Error::NotFound { .. } => Error::validation("product_id", "no such product"),
+            other => other,
+        })?;
+    }
+    let (mut product, mut category, mut customer, mut minq, mut price, mut pct, mut from, mut to) =
+        (None, None, None, None, None, None, None, None);
+    match &req.rule {
+        PriceRule::CustomerPrice {
+            product_id,
+            customer_id,
+            unit_price_minor,
+        } => {
+            product = Some(*product_id);
+            customer = Some(*customer_id);
+            price = Some(*unit_price_minor);
+        }
+        PriceRule::QuantityBreak {
+            product_id,
+            min_quantity,
+            unit_price_minor,
+        } => {
+            product = Some(*product_id);
+            minq = Some(*min_quantity);
+            price = Some(*unit_price_minor);
+        }
+        PriceRule::CategoryPercent {
+            category: c,
+            percent_off_bp,
+        } => {
+            category = Some(c.clone());
+            pct = Some(*percent_off_bp);
+        }
+        PriceRule::Promotion {
+            product_id,
+            unit_price_minor,
+            starts_at_ms,
+            ends_at_ms,
+        } => {
+            product = Some(*product_id);
+            price = Some(*unit_price_minor);
+            from = Some(*starts_at_ms);
+            to = Some(*ends_at_ms);
+        }
+    }
+    let id: i64 = tx
+        .execute_returning(
+            "INSERT INTO price_rules (kind, product_id, category, customer_id, min_quantity,
+                 unit_price_minor, percent_off_bp, starts_at_ms, ends_at_ms,
+                 created_by, created_at_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id",
+            rusqlite::params![
+                req.rule.kind(),
+                product,
+                category,
+                customer,
+                minq,
+                price,
+                pct,
+                from,
+                to,
+                actor.user_id,
+                ctx.now_ms
+            ],
+            |r| r.get(0),
+        )
+        // The partial unique indexes: one live customer price / break per product.
+        .on_constraint(ConstraintKind::Unique, || Error::Duplicate {
+            field: "rule".into(),
+            value: format!(
+                "a live {} rule for this product already exists; archive it first",
+                req.rule.kind()
+            ),
+        })?;
+    let view = get_rule(tx.conn(), id)?;
+    ctx.audit("price_rule", id, json!(view));
+    ctx.emit("price_rule.created", "price_rule", id, json!(view));
+    Ok(view)
+}
+
+/// `catalog.archive_price_rule`: the rule stops applying; its history stays.
+pub fn archive_rule(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &catalog::IdVersionRequest,
+) -> Result<PriceRuleView> {
+    let before = get_rule(tx.conn(), req.id)?;
+    if before.archived {
+        return Err(Error::StateConflict {
+            message: format!("price rule {} is already archived", req.id),
+        });
+    }
+    PRICE_RULES.update(
+        tx,
+        req.id,
+        req.version,
+        &[
+            ("archived_at_ms", &ctx.now_ms),
+            ("updated_at_ms", &ctx.now_ms),
+        ],
+    )?;
+    ctx.audit(
+        "price_rule",
+        req.id,
+        json!({ "kind": before.rule.kind(), "archived": true }),
+    );
+    ctx.emit(
+        "price_rule.archived",
+        "price_rule",
+        req.id,
+        json!({ "kind": before.rule.kind() }),
+    );
+    get_rule(tx.conn(), req.id)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListRulesRequest {
+    #[serde(default)]
+    pub product_id: Option<i64>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub include_archived: bool,
+    #[serde(default)]
+    pub after_id: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+impl Request for ListRulesRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(id) = self.product_id {
+            validate::id("product_id", id)?;
+        }
+        if let Some(c) = &self.category {
+            validate::text("category", c, 1, 100)?;
+        }
+        if let Some(l) = self.limit {
+            if !(1..=200).contains(&l) {
+                return Err(Error::validation("limit", "must be 1 to 200"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `catalog.price_rules`: rules in id order, filtered in SQL.
+pub fn list_rules(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &ListRulesRequest,
+) -> Result<Vec<PriceRuleView>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {RULE_COLUMNS} FROM price_rules
+         WHERE (?1 IS NULL OR product_id = ?1) AND (?2 IS NULL OR category = ?2)
+           AND (?3 OR archived_at_ms IS NULL) AND id > ?4
+         ORDER BY id LIMIT ?5"
+    ))?;
+    let rows = st.query_map(
+        rusqlite::params![
+            req.product_id,
+            req.category,
+            req.include_archived,
+            req.after_id.unwrap_or(0),
+            req.limit.unwrap_or(200)
+        ],
+        rule_of,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleApplied {
+    pub id: i64,
+    pub kind: String,
+}
+
+/// The answer of [`price_for`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub product_id: i64,
+    pub quantity: i64,
+    pub list_price_minor: i64,
+    pub unit_price_minor: i64,
+    /// `unit_price_minor × quantity`.
+    pub line_total_minor: i64,
+    pub rule_applied: Option<RuleApplied>,
+}
+
+/// The price of `product_id` for `customer_id` at `quantity` units at `at_ms`,
+/// with the rule that decided it (see the module docs for the precedence).
+pub fn price_for(
+    conn: &Connection,
+    product_id: i64,
+    customer_id: Option<i64>,
+    quantity: i64,
+    at_ms: i64,
+) -> Result<Quote> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(Error::validation(
+            "quantity",
+            format!("must be 1 to {MAX_QUANTITY}"),
+        ));
+    }
+    let (list, category): (i64, String) = conn
+        .prepare_cached("SELECT price_minor, category FROM products WHERE id = ?1")?
+        .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::not_found("product", product_id))?;
+    let one = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Option<(i64, i64)>> {
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row(params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    };
+    let live = "archived_at_ms IS NULL";
+    let mut found: Option<(i64, i64, &str)> = None;
+    if let Some(c) = customer_id {
+        found = one(
+            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'customer_price' AND {live} AND product_id = ?1 AND customer_id = ?2"),
+            &[&product_id, &c],
+        )?
+        .map(|(id, p)| (id, p, "customer_price"));
+    }
+    if found.is_none() {
+        found = one(
+            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'promotion' AND {live} AND product_id = ?1 AND starts_at_ms <= ?2 AND ?2 < ends_at_ms ORDER BY unit_price_minor, id LIMIT 1"),
+            &[&product_id, &at_ms],
+        )?
+        .map(|(id, p)| (id, p, "promotion"));
+    }
+    if found.is_none() {
+        found = one(
+            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'quantity_break' AND {live} AND product_id = ?1 AND min_quantity <= ?2 ORDER BY min_quantity DESC, id LIMIT 1"),
+            &[&product_id, &quantity],
+        )?
+        .map(|(id, p)| (id, p, "quantity_break"));
+    }
+    if found.is_none() && !category.is_empty() {
+        found = one(
+            &format!("SELECT id, percent_off_bp FROM price_rules WHERE kind = 'category_percent' AND {live} AND category = ?1 ORDER BY percent_off_bp DESC, id LIMIT 1"),
+            &[&category],
+        )?
+        .map(|(id, bp)| (id, percent_off(list, bp), "category_percent"));
+    }
+    let (unit, rule_applied) = match found {
+        Some((id, price, kind)) => (
+            price,
+            Some(RuleApplied {
+                id,
+                kind: kind.into(),
+            }),
+        ),
+        None => (list, None),
+    };
+    let line_total_minor = unit
+        .checked_mul(quantity)
+        .ok_or_else(|| Error::validation("quantity", "the line total is too large"))?;
+    Ok(Quote {
+        product_id,
+        quantity,
+        list_price_minor: list,
+        unit_price_minor: unit,
+        line_total_minor,
+        rule_applied,
+    })
+}
+
+/// `price × (1 − bp/10000)`, rounded half away from zero (prices are ≥ 0, so
+/// that is half up) to a whole minor unit.
+fn percent_off(price: i64, bp: i64) -> i64 {
+    let num = i128::from(price) * i128::from(10_000 - bp);
+    let rounded = (num + 5_000) / 10_000;
+    i64::try_from(rounded).unwrap_or(price)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    pub product_id: i64,
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+    #[serde(default = "one")]
+    pub quantity: i64,
+    /// Defaults to now.
+    #[serde(default)]
+    pub at_ms: Option<i64>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl Request for QuoteRequest {
+    fn validate(&self) -> Result<()> {
+        validate::id("product_id", self.product_id)?;
+        if let Some(c) = self.customer_id {
+            validate::id("customer_id", c)?;
+        }
+        if !(1..=MAX_QUANTITY).contains(&self.quantity) {
+            return Err(Error::validation(
+                "quantity",
+                format!("must be 1 to {MAX_QUANTITY}"),
+            ));
+        }
+        if self.at_ms.is_some_and(|t| t < 0) {
+            return Err(Error::validation("at_ms", "must not be negative"));
+        }
+        Ok(())
+    }
+}
+
+/// `catalog.quote`
+pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result<Quote> {
+    price_for(
+        conn,
+        req.product_id,
+        req.customer_id,
+        req.quantity,
+        req.at_ms.unwrap_or(ctx.now_ms),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_off_rounds_half_up_once() {
+        assert_eq!(percent_off(1000, 1000), 900);
+        assert_eq!(percent_off(5, 5000), 3); // 2.5 → 3
+        assert_eq!(percent_off(999, 10_000), 0);
+        assert_eq!(percent_off(199, 3333), 133); // 132.6667 → 133
+    }
+
+    #[test]
+    fn t40_unknown_fields_and_kinds_are_refused() {
+        let bad = [
+            r#"{"kind":"promotion","product_id":1,"unit_price_minor":5,"starts_at_ms":0,"ends_at_ms":9,"discount":3}"#,
+            r#"{"kind":"free_lunch","product_id":1}"#,
+            r#"{"kind":"quantity_break","product_id":1,"min_quantity":"ten","unit_price_minor":5}"#,
+            r#"{"product_id":1,"unit_price_minor":5}"#,
+        ];
+        for b in bad {
+            assert!(serde_json::from_str::<PriceRule>(b).is_err(), "{b}");
+        }
+    }
+}
