@@ -15,6 +15,7 @@ use crate::db::rows::Versioned;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
+pub use crate::requests::IdVersionRequest;
 use crate::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -417,20 +418,6 @@ pub fn update_product(
     Ok(after)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdVersionRequest {
-    pub id: i64,
-    pub version: i64,
-}
-
-impl Request for IdVersionRequest {
-    fn validate(&self) -> Result<()> {
-        validate::id("id", self.id)?;
-        validate::version(self.version)
-    }
-}
-
 /// `catalog.archive_product`: never a delete (T22); batches, movements and
 /// sales keep pointing at the row.
 pub fn archive_product(
@@ -439,19 +426,13 @@ pub fn archive_product(
     req: &IdVersionRequest,
 ) -> Result<ProductView> {
     let before = get(tx.conn(), req.id)?;
-    if before.archived {
-        return Err(Error::StateConflict {
-            message: format!("product {} is already archived", before.sku),
-        });
-    }
-    PRODUCTS.update(
+    PRODUCTS.archive(
         tx,
         req.id,
         req.version,
-        &[
-            ("archived_at_ms", &ctx.now_ms),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
+        before.archived,
+        &before.sku,
+        ctx.now_ms,
     )?;
     ctx.audit(
         "product",

@@ -9,20 +9,17 @@
 //! requesting user's and its summary names the approver (`approved_by`).
 
 use crate::access::{role_has, Permission};
-use crate::db::rows::Versioned;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, Session, WriteCtx};
 use crate::error::{Error, Result};
 use crate::ledger;
+use crate::party::{
+    self, ContactsRequest, IdRequest, IdVersionRequest, SearchRequest, UpdateContactsRequest,
+};
 use crate::validate::{self, Secret};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-const CUSTOMERS: Versioned = Versioned {
-    table: "customers",
-    entity: "customer",
-};
 
 /// The most a credit limit can be (about 21 million in a 2-decimal currency).
 pub const CREDIT_LIMIT_MAX_MINOR: i64 = i32::MAX as i64;
@@ -105,148 +102,10 @@ pub fn get_customer(conn: &Connection, id: i64) -> Result<CustomerView> {
     Ok(c)
 }
 
-/// Contact fields shared by customers and vendors, validated the same way.
-pub(crate) fn check_contacts(
-    name: &str,
-    phone: Option<&str>,
-    email: Option<&str>,
-    tax_id: Option<&str>,
-    notes: Option<&str>,
-) -> Result<()> {
-    validate::text("name", name, 1, 200)?;
-    if let Some(p) = phone {
-        validate::text("phone", p, 1, 40)?;
-        if !p
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
-        {
-            return Err(Error::validation(
-                "phone",
-                "may use only digits, spaces and + - ( ) .",
-            ));
-        }
-    }
-    if let Some(e) = email {
-        validate::text("email", e, 3, 254)?;
-        let ok = e
-            .split_once('@')
-            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.contains('@'))
-            && !e.contains(' ');
-        if !ok {
-            return Err(Error::validation(
-                "email",
-                "must look like name@example.com",
-            ));
-        }
-    }
-    if let Some(t) = tax_id {
-        validate::text("tax_id", t, 1, 40)?;
-    }
-    if let Some(n) = notes {
-        if n.chars().count() > 2000 {
-            return Err(Error::validation(
-                "notes",
-                "must be at most 2000 characters",
-            ));
-        }
-    }
-    Ok(())
-}
-
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
-#[serde(deny_unknown_fields)]
-pub struct CreateCustomerRequest {
-    pub name: String,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub email: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub tax_id: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub notes: Option<String>,
-}
-
-impl Request for CreateCustomerRequest {
-    fn validate(&self) -> Result<()> {
-        check_contacts(
-            &self.name,
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.tax_id.as_deref(),
-            self.notes.as_deref(),
-        )
-    }
-}
-
 /// `customers.create`: a new customer with no credit (limit 0, mode `block`).
-pub fn create(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &CreateCustomerRequest,
-) -> Result<CustomerView> {
-    let actor = ctx.actor()?;
-    let id: i64 = tx.execute_returning(
-        "INSERT INTO customers (name, phone, email, tax_id, notes, created_by, created_at_ms, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-        rusqlite::params![
-            req.name,
-            req.phone,
-            req.email,
-            req.tax_id,
-            req.notes.clone().unwrap_or_default(),
-            actor.user_id,
-            ctx.now_ms
-        ],
-        |r| r.get(0),
-    )?;
-    let summary =
-        json!({ "name": req.name, "phone": req.phone, "email": req.email, "tax_id": req.tax_id });
-    ctx.audit("customer", id, summary.clone());
-    ctx.emit("customer.created", "customer", id, summary);
+pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ContactsRequest) -> Result<CustomerView> {
+    let id = party::insert(ctx, tx, &party::CUSTOMERS, req)?;
     get_customer(tx.conn(), id)
-}
-
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCustomerRequest {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub version: i64,
-    pub name: String,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub email: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub tax_id: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub notes: Option<String>,
-}
-
-impl Request for UpdateCustomerRequest {
-    fn validate(&self) -> Result<()> {
-        validate::id("id", self.id)?;
-        validate::version(self.version)?;
-        check_contacts(
-            &self.name,
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.tax_id.as_deref(),
-            self.notes.as_deref(),
-        )
-    }
 }
 
 /// `customers.update`: replaces the contact details (absent = cleared) against
@@ -254,53 +113,10 @@ impl Request for UpdateCustomerRequest {
 pub fn update(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
-    req: &UpdateCustomerRequest,
+    req: &UpdateContactsRequest,
 ) -> Result<CustomerView> {
-    let before = get_customer(tx.conn(), req.id)?;
-    let notes = req.notes.clone().unwrap_or_default();
-    CUSTOMERS.update(
-        tx,
-        req.id,
-        req.version,
-        &[
-            ("name", &req.name),
-            ("phone", &req.phone),
-            ("email", &req.email),
-            ("tax_id", &req.tax_id),
-            ("notes", &notes),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
-    )?;
-    let after = get_customer(tx.conn(), req.id)?;
-    let contacts = |c: &CustomerView| json!({ "name": c.name, "phone": c.phone, "email": c.email, "tax_id": c.tax_id, "notes": c.notes });
-    ctx.audit(
-        "customer",
-        req.id,
-        json!({ "before": contacts(&before), "after": contacts(&after) }),
-    );
-    ctx.emit("customer.updated", "customer", req.id, contacts(&after));
-    Ok(after)
-}
-
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartyIdVersionRequest"
-)]
-#[serde(deny_unknown_fields)]
-pub struct IdVersionRequest {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub version: i64,
-}
-
-impl Request for IdVersionRequest {
-    fn validate(&self) -> Result<()> {
-        validate::id("id", self.id)?;
-        validate::version(self.version)
-    }
+    party::update(ctx, tx, &party::CUSTOMERS, req)?;
+    get_customer(tx.conn(), req.id)
 }
 
 /// `customers.archive`: hidden from search and refused for new credit; every
@@ -310,121 +126,14 @@ pub fn archive(
     tx: &Tx<'_>,
     req: &IdVersionRequest,
 ) -> Result<CustomerView> {
-    let before = get_customer(tx.conn(), req.id)?;
-    if before.archived {
-        return Err(Error::StateConflict {
-            message: format!("customer {} is already archived", before.name),
-        });
-    }
-    CUSTOMERS.update(
-        tx,
-        req.id,
-        req.version,
-        &[
-            ("archived_at_ms", &ctx.now_ms),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
-    )?;
-    ctx.audit(
-        "customer",
-        req.id,
-        json!({ "name": before.name, "archived": true, "balance_minor": before.balance_minor }),
-    );
-    ctx.emit(
-        "customer.archived",
-        "customer",
-        req.id,
-        json!({ "name": before.name }),
-    );
+    let balance = ledger::customer_balance(tx.conn(), req.id)?;
+    party::archive(ctx, tx, &party::CUSTOMERS, req, balance)?;
     get_customer(tx.conn(), req.id)
-}
-
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartyIdRequest"
-)]
-#[serde(deny_unknown_fields)]
-pub struct IdRequest {
-    #[ts(type = "number")]
-    pub id: i64,
-}
-
-impl Request for IdRequest {
-    fn validate(&self) -> Result<()> {
-        validate::id("id", self.id)
-    }
 }
 
 /// `customers.get`
 pub fn get(_ctx: &ReadCtx<'_>, conn: &Connection, req: &IdRequest) -> Result<CustomerView> {
     get_customer(conn, req.id)
-}
-
-pub const SEARCH_PAGE_MAX: u32 = 100;
-
-/// Name-prefix search, in name order, keyset-paged by (`after_name`, `after_id`).
-#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartySearchRequest"
-)]
-#[serde(deny_unknown_fields)]
-pub struct SearchRequest {
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub prefix: String,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub include_archived: bool,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub after_name: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
-    pub after_id: Option<i64>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub limit: Option<u32>,
-}
-
-impl Request for SearchRequest {
-    fn validate(&self) -> Result<()> {
-        validate::text("prefix", &self.prefix, 0, 200)?;
-        if self.after_name.is_some() != self.after_id.is_some() {
-            return Err(Error::validation(
-                "after_id",
-                "after_name and after_id go together (the last row of the previous page)",
-            ));
-        }
-        if let Some(id) = self.after_id {
-            validate::id("after_id", id)?;
-        }
-        if let Some(l) = self.limit {
-            if !(1..=SEARCH_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {SEARCH_PAGE_MAX}"),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A LIKE pattern matching names that start with `prefix`, wildcards escaped.
-pub(crate) fn prefix_pattern(prefix: &str) -> String {
-    let mut p = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 /// `customers.search`
@@ -433,23 +142,7 @@ pub fn search(
     conn: &Connection,
     req: &SearchRequest,
 ) -> Result<Vec<CustomerView>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers
-         WHERE name LIKE ?1 ESCAPE '\\' AND (?2 OR archived_at_ms IS NULL)
-           AND (?3 IS NULL OR (name, id) > (?3, ?4))
-         ORDER BY name, id LIMIT ?5"
-    ))?;
-    let rows = st.query_map(
-        rusqlite::params![
-            prefix_pattern(&req.prefix),
-            req.include_archived,
-            req.after_name,
-            req.after_id,
-            req.limit.unwrap_or(50)
-        ],
-        view_of,
-    )?;
-    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = party::search(conn, &party::CUSTOMERS, COLUMNS, req, view_of)?;
     for c in &mut out {
         c.balance_minor = ledger::customer_balance(conn, c.id)?;
     }
@@ -581,7 +274,7 @@ pub fn set_credit(
         // An approval that isn't needed is not checked, and not recorded.
         (_, false) => None,
     };
-    CUSTOMERS.update(
+    party::CUSTOMERS.versioned.update(
         tx,
         req.id,
         req.version,

@@ -315,19 +315,13 @@ pub fn archive_rule(
     req: &catalog::IdVersionRequest,
 ) -> Result<PriceRuleView> {
     let before = get_rule(tx.conn(), req.id)?;
-    if before.archived {
-        return Err(Error::StateConflict {
-            message: format!("price rule {} is already archived", req.id),
-        });
-    }
-    PRICE_RULES.update(
+    PRICE_RULES.archive(
         tx,
         req.id,
         req.version,
-        &[
-            ("archived_at_ms", &ctx.now_ms),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
+        before.archived,
+        &req.id.to_string(),
+        ctx.now_ms,
     )?;
     ctx.audit(
         "price_rule",

@@ -316,19 +316,13 @@ pub fn archive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ArchiveUserRequest) ->
     }
     let before = get(tx.conn(), req.id)?;
     check_rank(actor.role, before.role)?;
-    if before.archived {
-        return Err(Error::StateConflict {
-            message: format!("user {} is already archived", before.username),
-        });
-    }
-    USERS.update(
+    USERS.archive(
         tx,
         req.id,
         req.version,
-        &[
-            ("archived_at_ms", &ctx.now_ms),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
+        before.archived,
+        &before.username,
+        ctx.now_ms,
     )?;
     ctx.audit(
         "user",

@@ -4,21 +4,18 @@
 //! and both are audited (T31). What the shop owes a vendor is summed from the
 //! ledger's accounts-payable lines.
 
-use crate::customers::{check_contacts, prefix_pattern, IdRequest, IdVersionRequest};
-use crate::db::rows::{next_number, Versioned};
+use crate::db::rows::next_number;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::ledger::{self, codes, JournalEntry, Line, Party};
+use crate::party::{
+    self, ContactsRequest, IdRequest, IdVersionRequest, SearchRequest, UpdateContactsRequest,
+};
 use crate::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-const VENDORS: Versioned = Versioned {
-    table: "vendors",
-    entity: "vendor",
-};
 
 /// The counter numbering vendor payments.
 pub const PAYMENT_COUNTER: &str = "vendor_payments";
@@ -73,162 +70,26 @@ pub fn get_vendor(conn: &Connection, id: i64) -> Result<VendorView> {
     Ok(v)
 }
 
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
-#[serde(deny_unknown_fields)]
-pub struct CreateVendorRequest {
-    pub name: String,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub email: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub tax_id: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub notes: Option<String>,
-}
-
-impl Request for CreateVendorRequest {
-    fn validate(&self) -> Result<()> {
-        check_contacts(
-            &self.name,
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.tax_id.as_deref(),
-            self.notes.as_deref(),
-        )
-    }
-}
-
 /// `vendors.create`
-pub fn create(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &CreateVendorRequest,
-) -> Result<VendorView> {
-    let actor = ctx.actor()?;
-    let id: i64 = tx.execute_returning(
-        "INSERT INTO vendors (name, phone, email, tax_id, notes, created_by, created_at_ms, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-        rusqlite::params![
-            req.name,
-            req.phone,
-            req.email,
-            req.tax_id,
-            req.notes.clone().unwrap_or_default(),
-            actor.user_id,
-            ctx.now_ms
-        ],
-        |r| r.get(0),
-    )?;
-    let summary =
-        json!({ "name": req.name, "phone": req.phone, "email": req.email, "tax_id": req.tax_id });
-    ctx.audit("vendor", id, summary.clone());
-    ctx.emit("vendor.created", "vendor", id, summary);
+pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ContactsRequest) -> Result<VendorView> {
+    let id = party::insert(ctx, tx, &party::VENDORS, req)?;
     get_vendor(tx.conn(), id)
-}
-
-#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
-#[serde(deny_unknown_fields)]
-pub struct UpdateVendorRequest {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub version: i64,
-    pub name: String,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub email: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub tax_id: Option<String>,
-    #[serde(default)]
-    #[ts(optional = nullable)]
-    pub notes: Option<String>,
-}
-
-impl Request for UpdateVendorRequest {
-    fn validate(&self) -> Result<()> {
-        validate::id("id", self.id)?;
-        validate::version(self.version)?;
-        check_contacts(
-            &self.name,
-            self.phone.as_deref(),
-            self.email.as_deref(),
-            self.tax_id.as_deref(),
-            self.notes.as_deref(),
-        )
-    }
 }
 
 /// `vendors.update`: replaces the contact details (absent = cleared) against the version read.
 pub fn update(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
-    req: &UpdateVendorRequest,
+    req: &UpdateContactsRequest,
 ) -> Result<VendorView> {
-    let before = get_vendor(tx.conn(), req.id)?;
-    let notes = req.notes.clone().unwrap_or_default();
-    VENDORS.update(
-        tx,
-        req.id,
-        req.version,
-        &[
-            ("name", &req.name),
-            ("phone", &req.phone),
-            ("email", &req.email),
-            ("tax_id", &req.tax_id),
-            ("notes", &notes),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
-    )?;
-    let after = get_vendor(tx.conn(), req.id)?;
-    let contacts = |v: &VendorView| json!({ "name": v.name, "phone": v.phone, "email": v.email, "tax_id": v.tax_id, "notes": v.notes });
-    ctx.audit(
-        "vendor",
-        req.id,
-        json!({ "before": contacts(&before), "after": contacts(&after) }),
-    );
-    ctx.emit("vendor.updated", "vendor", req.id, contacts(&after));
-    Ok(after)
+    party::update(ctx, tx, &party::VENDORS, req)?;
+    get_vendor(tx.conn(), req.id)
 }
 
 /// `vendors.archive`: no more payments to them; their history stays (T22).
 pub fn archive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &IdVersionRequest) -> Result<VendorView> {
-    let before = get_vendor(tx.conn(), req.id)?;
-    if before.archived {
-        return Err(Error::StateConflict {
-            message: format!("vendor {} is already archived", before.name),
-        });
-    }
-    VENDORS.update(
-        tx,
-        req.id,
-        req.version,
-        &[
-            ("archived_at_ms", &ctx.now_ms),
-            ("updated_at_ms", &ctx.now_ms),
-        ],
-    )?;
-    ctx.audit(
-        "vendor",
-        req.id,
-        json!({ "name": before.name, "archived": true, "balance_minor": before.balance_minor }),
-    );
-    ctx.emit(
-        "vendor.archived",
-        "vendor",
-        req.id,
-        json!({ "name": before.name }),
-    );
+    let balance = ledger::vendor_balance(tx.conn(), req.id)?;
+    party::archive(ctx, tx, &party::VENDORS, req, balance)?;
     get_vendor(tx.conn(), req.id)
 }
 
@@ -241,25 +102,9 @@ pub fn get(_ctx: &ReadCtx<'_>, conn: &Connection, req: &IdRequest) -> Result<Ven
 pub fn search(
     _ctx: &ReadCtx<'_>,
     conn: &Connection,
-    req: &crate::customers::SearchRequest,
+    req: &SearchRequest,
 ) -> Result<Vec<VendorView>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM vendors
-         WHERE name LIKE ?1 ESCAPE '\\' AND (?2 OR archived_at_ms IS NULL)
-           AND (?3 IS NULL OR (name, id) > (?3, ?4))
-         ORDER BY name, id LIMIT ?5"
-    ))?;
-    let rows = st.query_map(
-        rusqlite::params![
-            prefix_pattern(&req.prefix),
-            req.include_archived,
-            req.after_name,
-            req.after_id,
-            req.limit.unwrap_or(50)
-        ],
-        view_of,
-    )?;
-    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = party::search(conn, &party::VENDORS, COLUMNS, req, view_of)?;
     for v in &mut out {
         v.balance_minor = ledger::vendor_balance(conn, v.id)?;
     }

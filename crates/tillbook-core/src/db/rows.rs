@@ -70,4 +70,29 @@ impl Versioned {
             }
         }
     }
+
+    /// Archives row `id` (sets `archived_at_ms`) against the caller's version:
+    /// records are archived, never deleted (T22). `label` names the record in
+    /// the message when it is already archived.
+    pub fn archive(
+        &self,
+        tx: &Tx<'_>,
+        id: i64,
+        expected_version: i64,
+        already_archived: bool,
+        label: &str,
+        now_ms: i64,
+    ) -> Result<i64> {
+        if already_archived {
+            return Err(Error::StateConflict {
+                message: format!("{} {label} is already archived", self.entity),
+            });
+        }
+        self.update(
+            tx,
+            id,
+            expected_version,
+            &[("archived_at_ms", &now_ms), ("updated_at_ms", &now_ms)],
+        )
+    }
 }
