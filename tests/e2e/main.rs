@@ -224,3 +224,29 @@ async fn t18_five_wrong_passwords_lock_the_account_visibly() {
     );
     app.close().await;
 }
+
+/// T07 in the window: a file that isn't a Tillbook database opens no UI, only a
+/// page that says why (no panic, no half-started app).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t07_a_database_that_cannot_be_opened_shows_why() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("not-a-shop.db");
+    std::fs::write(&db_path, vec![0x42u8; 16 * 1024]).unwrap();
+    let app = App::start_on(dir, db_path.clone()).await;
+    let message = app
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(fantoccini::Locator::Css("#startup-error"))
+        .await
+        .expect("the startup error page")
+        .text()
+        .await
+        .unwrap();
+    assert!(message.contains("not a Tillbook database"), "{message}");
+    assert!(message.contains("not-a-shop.db"), "{message}");
+    app.screenshot("09-startup-error").await;
+    assert_eq!(std::fs::read(&db_path).unwrap(), vec![0x42u8; 16 * 1024]);
+    app.close().await;
+}
