@@ -1136,6 +1136,10 @@ fn t40_price_rules_refuse_unknown_fields_and_bad_values() {
             "customer_id",
         ),
         (
+            json!({ "kind": "customer_price", "product_id": pid, "customer_id": 424_242, "unit_price_minor": 5 }),
+            "customer_id",
+        ),
+        (
             json!({ "kind": "customer_price", "product_id": 999_999, "customer_id": 1, "unit_price_minor": 5 }),
             "product_id",
         ),
@@ -1154,6 +1158,9 @@ fn t40_price_rules_refuse_unknown_fields_and_bad_values() {
     // The table itself refuses a row of the wrong shape.
     let r = shop.db.write(|tx| Ok(tx.execute(&format!("INSERT INTO price_rules (kind, product_id, percent_off_bp, created_at_ms, updated_at_ms) VALUES ('promotion', {pid}, 50, 0, 0)"), [])?));
     assert!(r.is_err());
+    // ...and a customer price for a customer that doesn't exist (migration 0004).
+    let r = shop.db.write(|tx| Ok(tx.execute(&format!("INSERT INTO price_rules (kind, product_id, customer_id, unit_price_minor, created_at_ms, updated_at_ms) VALUES ('customer_price', {pid}, 424242, 5, 0, 0)"), [])?));
+    assert!(r.is_err(), "a price rule for a missing customer was stored");
 }
 
 #[test]
@@ -1165,6 +1172,17 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
     let other = create_product(&shop, &mut owner, "T40-Q", None)["id"]
         .as_i64()
         .unwrap();
+    let mut customer = |name: &str| -> i64 {
+        shop.call(
+            &mut owner,
+            "customers.create",
+            json!({ "idempotency_key": key(), "name": name }),
+        )
+        .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (c7, c8) = (customer("Seven"), customer("Eight"));
     let mut rule = |r: Value| -> i64 {
         shop.call(
             &mut owner,
@@ -1192,9 +1210,9 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
         json!({ "kind": "promotion", "product_id": pid, "unit_price_minor": 170, "starts_at_ms": START_MS + 1500, "ends_at_ms": START_MS + 1600 }),
     );
     let cust = rule(
-        json!({ "kind": "customer_price", "product_id": pid, "customer_id": 7, "unit_price_minor": 150 }),
+        json!({ "kind": "customer_price", "product_id": pid, "customer_id": c7, "unit_price_minor": 150 }),
     );
-    let dup = shop.call(&mut owner, "catalog.create_price_rule", json!({ "idempotency_key": key(), "rule": { "kind": "customer_price", "product_id": pid, "customer_id": 7, "unit_price_minor": 1 } }));
+    let dup = shop.call(&mut owner, "catalog.create_price_rule", json!({ "idempotency_key": key(), "rule": { "kind": "customer_price", "product_id": pid, "customer_id": c7, "unit_price_minor": 1 } }));
     assert_eq!(code(&dup), "duplicate");
 
     let q = |customer: Option<i64>, qty: i64, at: i64| {
@@ -1212,8 +1230,8 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
         (q(None, 60, t0 + 1000), 190, Some(promo)), // a running promotion beats breaks
         (q(None, 1, t0 + 1550), 170, Some(promo_cheaper)), // overlapping: the lowest price
         (q(None, 1, t0 + 2000), 225, Some(cat)), // promotions end exclusive
-        (q(Some(7), 60, t0 + 1550), 150, Some(cust)), // the customer's price beats everything
-        (q(Some(8), 1, t0), 225, Some(cat)), // another customer doesn't get it
+        (q(Some(c7), 60, t0 + 1550), 150, Some(cust)), // the customer's price beats everything
+        (q(Some(c8), 1, t0), 225, Some(cat)), // another customer doesn't get it
     ];
     for (i, (quote, price, rule)) in cases.iter().enumerate() {
         assert_eq!(
@@ -1229,7 +1247,7 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
         .call(
             &mut owner,
             "catalog.quote",
-            json!({ "product_id": pid, "customer_id": 7, "quantity": 2 }),
+            json!({ "product_id": pid, "customer_id": c7, "quantity": 2 }),
         )
         .unwrap();
     assert_eq!(
@@ -1260,7 +1278,7 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
         json!({ "id": cust, "version": v }),
     )
     .unwrap();
-    assert_eq!(applied(&q(Some(7), 1, t0)), Some(cat));
+    assert_eq!(applied(&q(Some(c7), 1, t0)), Some(cat));
 }
 
 // ---------------------------------------------------------------------------

@@ -233,6 +233,27 @@ pub fn create_rule(
             other => other,
         })?;
     }
+    if let PriceRule::CustomerPrice { customer_id, .. } = &req.rule {
+        // Checked here for a clear error; migration 0004's triggers hold it too.
+        let active: Option<bool> = tx
+            .conn()
+            .query_row(
+                "SELECT archived_at_ms IS NULL FROM customers WHERE id = ?1",
+                [customer_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match active {
+            Some(true) => {}
+            Some(false) => {
+                return Err(Error::validation(
+                    "customer_id",
+                    "that customer is archived",
+                ))
+            }
+            None => return Err(Error::validation("customer_id", "no such customer")),
+        }
+    }
     let (mut product, mut category, mut customer, mut minq, mut price, mut pct, mut from, mut to) =
         (None, None, None, None, None, None, None, None);
     match &req.rule {

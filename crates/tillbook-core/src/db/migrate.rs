@@ -28,6 +28,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_ledger_parties.sql",
         sql: include_str!("../../../../migrations/0003_ledger_parties.sql"),
     },
+    Migration {
+        name: "0004_price_rule_customers.sql",
+        sql: include_str!("../../../../migrations/0004_price_rule_customers.sql"),
+    },
+    Migration {
+        name: "0005_sales.sql",
+        sql: include_str!("../../../../migrations/0005_sales.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
