@@ -168,3 +168,42 @@ pub fn role_has(role: Role, permission: Permission) -> bool {
         .iter()
         .any(|(r, perms)| *r == role && perms.contains(&permission))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// docs/API.md's role table must say what `ROLE_PERMISSIONS` says.
+    #[test]
+    fn api_md_permission_table_matches_the_role_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/API.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let mut seen = 0;
+        for line in doc.lines().map(str::trim) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // | `perm` | owner | manager | cashier |
+            if cells.len() != 6 || !cells[1].starts_with('`') {
+                continue;
+            }
+            let name = cells[1].trim_matches('`');
+            let Some(p) = Permission::ALL.into_iter().find(|p| p.as_str() == name) else {
+                continue;
+            };
+            seen += 1;
+            for (i, role) in [Role::Owner, Role::Manager, Role::Cashier]
+                .into_iter()
+                .enumerate()
+            {
+                assert_eq!(
+                    cells[2 + i] == "✓",
+                    role_has(role, p),
+                    "docs/API.md says {} for {} has {name}",
+                    cells[2 + i],
+                    role.as_str()
+                );
+            }
+        }
+        assert_eq!(seen, Permission::ALL.len(), "docs/API.md lacks permissions");
+    }
+}
