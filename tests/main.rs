@@ -10,5 +10,6 @@ mod desktop_config;
 mod identity;
 mod inventory;
 mod parties;
+mod sales;
 mod storage;
 mod support;

@@ -8,7 +8,7 @@ use crate::dispatch::{Dispatcher, Session};
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::{auth, catalog, inventory, pricing, shop, users};
-use crate::{customers, ledger, vendors};
+use crate::{customers, ledger, sales, vendors};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -139,6 +139,11 @@ commands! {
     "purchasing.receive"   => Perm(VendorsManage), Create, false, vendors::receive;
     "ledger.accounts"      => Perm(LedgerRead),    Read,   false, ledger::accounts;
     "ledger.entries"       => Perm(LedgerRead),    Read,   false, ledger::entries;
+    // -- sales (issue 5) --
+    "sales.quote"          => Perm(SalesSell),     Read,   false, sales::quote;
+    "sales.checkout"       => Perm(SalesSell),     Create, false, sales::checkout;
+    "sales.get"            => Perm(SalesSell),     Read,   false, sales::get;
+    "sales.list"           => Perm(SalesSell),     Read,   false, sales::list;
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod party;
 pub mod pricing;
 pub mod requests;
+pub mod sales;
 pub mod settings;
 pub mod shop;
 pub mod users;

@@ -1,5 +1,6 @@
 //! `tillbook verify`: recomputes what can drift and reports any difference.
-//! Ledger checks live in `ledger::drift`; later issues add stock checks here.
+//! Ledger checks live in `ledger::drift`, stock in `inventory::reconcile`,
+//! sales (orders, lines, payments, numbers) in `sales::drift`.
 
 use crate::audit::{self, ChainBreak};
 use crate::db::Db;
@@ -72,6 +73,10 @@ pub fn run(db: &Db) -> Result<Report> {
                 .take(MAX_LISTED)
                 .map(|p| format!("stock: {p}")),
         );
+        let sales = crate::sales::drift(conn)?;
+        report
+            .problems
+            .extend(sales.into_iter().map(|p| format!("sales: {p}")));
         Ok(report)
     })
 }
