@@ -148,3 +148,52 @@ fn backoff(attempt: u32) -> Duration {
     let jittered_ms = base_ms / 2 + fastrand::u64(0..=base_ms / 2);
     Duration::from_millis(jittered_ms)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// T08: one way to get a connection and run a transaction. Outside `db/`,
+    /// no source file opens a connection or begins a transaction of its own.
+    #[test]
+    fn t08_only_the_db_module_opens_connections_or_begins_transactions() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let forbidden = [
+            "Connection::open",
+            "transaction_with_behavior",
+            ".transaction()",
+            "BEGIN IMMEDIATE",
+            "BEGIN DEFERRED",
+            "BEGIN EXCLUSIVE",
+            "SqliteConnectionManager",
+        ];
+        let mut offenders = Vec::new();
+        let mut dirs = vec![
+            root.join("crates/tillbook-core/src"),
+            root.join("crates/tillbook-cli/src"),
+            root.join("src-tauri/src"),
+        ];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if !path.ends_with("db") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or_default();
+                    if forbidden.iter().any(|f| code.contains(f)) {
+                        offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "connections or transactions outside db/:\n{}",
+            offenders.join("\n")
+        );
+    }
+}
