@@ -5,11 +5,16 @@ import { visibleNav } from "./nav";
 import { app, lockNow, logout, setApp } from "./session";
 
 /** The signed-in frame: header (shop, user, Lock), left navigation, the screen. */
+/** The Alt+key of the nth navigation item (0-based): 1…9, then 0; none after the tenth. */
+export function shortcut(i: number): string {
+  return i < 9 ? String(i + 1) : i === 9 ? "0" : "";
+}
+
 export function Frame() {
   const items = createMemo(() => visibleNav(app.session?.role, app.roles));
   const current = createMemo(() => items().find((i) => i.id === app.screen) ?? items()[0]);
 
-  // Alt+1…9 opens the nth item; Alt+L locks the till.
+  // Alt+1…9 opens the nth item, Alt+0 the tenth; Alt+L locks the till.
   const onKey = (e: KeyboardEvent) => {
     if (!e.altKey || e.ctrlKey || e.metaKey || app.session?.locked) return;
     if (e.key === "l" || e.key === "L") {
@@ -17,8 +22,8 @@ export function Frame() {
       void lockNow();
       return;
     }
-    const n = Number(e.key);
-    if (Number.isInteger(n) && n >= 1 && n <= items().length) {
+    const n = e.key === "0" ? 10 : Number(e.key);
+    if (/^[0-9]$/.test(e.key) && n >= 1 && n <= items().length) {
       e.preventDefault();
       setApp("screen", items()[n - 1].id);
     }
@@ -61,10 +66,12 @@ export function Frame() {
                   aria-current={current()?.id === item.id ? "page" : undefined}
                   onClick={() => setApp("screen", item.id)}
                   data-testid={item.testid}
-                  title={`Alt+${i() + 1}`}
+                  title={shortcut(i()) ? `Alt+${shortcut(i())}` : undefined}
                 >
                   {item.label}
-                  <kbd>{i() + 1}</kbd>
+                  <Show when={shortcut(i())}>
+                    <kbd>{shortcut(i())}</kbd>
+                  </Show>
                 </button>
               </li>
             )}

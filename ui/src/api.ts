@@ -29,8 +29,230 @@ import type { UpdateSettingsRequest } from "./generated/UpdateSettingsRequest";
 import type { UpdateUserRequest } from "./generated/UpdateUserRequest";
 import type { UserView } from "./generated/UserView";
 import type { VersionedSettings } from "./generated/VersionedSettings";
+import type { CustomerView } from "./generated/CustomerView";
+import type { CreditMode } from "./generated/CreditMode";
+import type { IdRequest } from "./generated/IdRequest";
+import type { IdVersionRequest } from "./generated/IdVersionRequest";
+import type { PartyContactsRequest } from "./generated/PartyContactsRequest";
+import type { PartySearchRequest } from "./generated/PartySearchRequest";
+import type { PartyUpdateRequest } from "./generated/PartyUpdateRequest";
+import type { PurchaseReceiptView } from "./generated/PurchaseReceiptView";
+import type { PurchaseReceiveRequest } from "./generated/PurchaseReceiveRequest";
+import type { ReverseVendorPaymentRequest } from "./generated/ReverseVendorPaymentRequest";
+import type { SetCreditRequest } from "./generated/SetCreditRequest";
+import type { VendorPayRequest } from "./generated/VendorPayRequest";
+import type { VendorPaymentView } from "./generated/VendorPaymentView";
+import type { VendorPaymentsRequest } from "./generated/VendorPaymentsRequest";
+import type { VendorTender } from "./generated/VendorTender";
+import type { VendorView } from "./generated/VendorView";
 
 export type { ErrorCode, Permission, Role, SessionView, UserView };
+export type { CustomerView, CreditMode, VendorView, VendorPaymentView, VendorTender, PurchaseReceiptView };
+
+// ---------------------------------------------------------------------------
+// Catalog and inventory: the core does not export these with ts-rs yet, so
+// minimal local mirrors follow, each naming its Rust type. Replace them with
+// generated ones once `catalog.rs`, `pricing.rs` and `inventory.rs` derive TS.
+
+/** Rust `catalog::Unit`. */
+export type Unit = "each" | "kg" | "g" | "l" | "ml" | "m" | "pack";
+export const UNITS: readonly Unit[] = ["each", "kg", "g", "l", "ml", "m", "pack"];
+/** Rust `catalog::TaxClass`. */
+export type TaxClass = "standard" | "reduced" | "zero";
+export const TAX_CLASSES: readonly TaxClass[] = ["standard", "reduced", "zero"];
+
+/** Rust `catalog::ProductView`. */
+export interface ProductView {
+  id: number;
+  sku: string;
+  barcode: string | null;
+  name: string;
+  category: string;
+  unit: Unit;
+  tax_class: TaxClass;
+  tax_rate_bp: number;
+  price_minor: number;
+  archived: boolean;
+  on_hand: number;
+  available: number;
+  version: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+/** Rust `catalog::CreateProductRequest`. */
+export interface CreateProductRequest {
+  sku: string;
+  barcode?: string | null;
+  name: string;
+  category?: string;
+  unit?: Unit;
+  tax_class?: TaxClass;
+  price_minor: number;
+}
+/** Rust `catalog::UpdateProductRequest`. */
+export interface UpdateProductRequest {
+  id: number;
+  version: number;
+  sku?: string | null;
+  barcode?: string | null;
+  name?: string | null;
+  category?: string | null;
+  unit?: Unit | null;
+  tax_class?: TaxClass | null;
+  price_minor?: number | null;
+}
+/** Rust `catalog::GetProductRequest`. */
+export type GetProductRequest = { id: number } | { barcode: string };
+/** Rust `catalog::SearchRequest`. */
+export interface ProductSearchRequest {
+  query: string;
+  include_archived?: boolean;
+  offset?: number;
+  limit?: number | null;
+}
+/** Rust `catalog::MatchKind`. */
+export type MatchKind = "barcode" | "sku" | "name_prefix" | "words";
+/** Rust `catalog::SearchPage` (of `SearchHit`). */
+export interface ProductSearchPage {
+  items: { match: MatchKind; product: ProductView }[];
+  next_offset: number | null;
+}
+/** Rust `pricing::PriceRule` (tagged by `kind`). */
+export type PriceRule =
+  | { kind: "customer_price"; product_id: number; customer_id: number; unit_price_minor: number }
+  | { kind: "quantity_break"; product_id: number; min_quantity: number; unit_price_minor: number }
+  | { kind: "category_percent"; category: string; percent_off_bp: number }
+  | { kind: "promotion"; product_id: number; unit_price_minor: number; starts_at_ms: number; ends_at_ms: number };
+export type PriceRuleKind = PriceRule["kind"];
+/** Rust `pricing::PriceRuleView` (the rule flattened in). */
+export type PriceRuleView = PriceRule & { id: number; archived: boolean; version: number; created_at_ms: number };
+/** Rust `pricing::ListRulesRequest`. */
+export interface ListRulesRequest {
+  product_id?: number | null;
+  category?: string | null;
+  include_archived?: boolean;
+  after_id?: number | null;
+  limit?: number | null;
+}
+/** Rust `pricing::QuoteRequest`. */
+export interface QuoteRequest {
+  product_id: number;
+  customer_id?: number | null;
+  quantity?: number;
+  at_ms?: number | null;
+}
+/** Rust `pricing::Quote`. */
+export interface Quote {
+  product_id: number;
+  quantity: number;
+  list_price_minor: number;
+  unit_price_minor: number;
+  line_total_minor: number;
+  rule_applied: { id: number; kind: string } | null;
+}
+/** Rust `inventory::BatchView`. */
+export interface BatchView {
+  id: number;
+  product_id: number;
+  lot_code: string;
+  expires_on: string | null;
+  unit_cost_minor: number;
+  received_quantity: number;
+  received_at_ms: number;
+  on_hand: number;
+  reserved: number;
+  available: number;
+}
+/** Rust `inventory::MovementKind`. */
+export type MovementKind =
+  | "receive"
+  | "sale"
+  | "return"
+  | "adjustment"
+  | "count_variance"
+  | "sample"
+  | "damage"
+  | "write_off";
+/** Rust `inventory::MovementView`. */
+export interface MovementView {
+  id: number;
+  batch_id: number;
+  product_id: number;
+  kind: MovementKind;
+  quantity: number;
+  reason: string;
+  user_id: number | null;
+  source_type: string | null;
+  source_id: string | null;
+  at_ms: number;
+}
+/** Rust `inventory::ReceiveRequest`. */
+export interface ReceiveRequest {
+  product_id: number;
+  lot_code: string;
+  expires_on?: string | null;
+  unit_cost_minor: number;
+  quantity: number;
+  reason?: string;
+}
+/** Rust `inventory::AdjustKind`. */
+export type AdjustKind = "adjustment" | "sample" | "damage" | "write_off";
+/** Rust `inventory::AdjustRequest`. */
+export interface AdjustRequest {
+  batch_id: number;
+  kind: AdjustKind;
+  quantity: number;
+  reason: string;
+}
+/** Rust `inventory::BatchesRequest`. */
+export interface BatchesRequest {
+  product_id: number;
+  include_empty?: boolean;
+  after_id?: number | null;
+  limit?: number | null;
+}
+/** Rust `inventory::MovementsRequest`. */
+export interface MovementsRequest {
+  batch_id?: number | null;
+  product_id?: number | null;
+  before_id?: number | null;
+  limit?: number | null;
+}
+/** Rust `inventory::CountView`. */
+export interface CountView {
+  id: number;
+  number: number;
+  status: string;
+  note: string;
+  opened_at_ms: number;
+  posted_at_ms: number | null;
+  version: number;
+}
+/** Rust `inventory::CountRecordRequest`. */
+export interface CountRecordRequest {
+  count_id: number;
+  barcode?: string | null;
+  batch_id?: number | null;
+  counted: number;
+  add?: boolean;
+}
+/** Rust `inventory::CountLineView`. */
+export interface CountLineView {
+  batch_id: number;
+  product_id: number;
+  sku: string;
+  name: string;
+  lot_code: string;
+  counted: number;
+  expected: number;
+  variance: number;
+  movement_id: number | null;
+}
+/** Rust `inventory::CountReview`. */
+export interface CountReview {
+  count: CountView;
+  lines: CountLineView[];
+}
 
 /** Create commands carry a client-made key so a retry cannot create twice (T09). */
 export type Idempotent = { idempotency_key: string };
@@ -59,6 +281,38 @@ export interface Commands {
   "settings.get": { args: NoArgs; result: VersionedSettings };
   "settings.update": { args: UpdateSettingsRequest; result: VersionedSettings };
   "audit.list": { args: AuditFilter; result: AuditRow[] };
+  "catalog.create_product": { args: CreateProductRequest & Idempotent; result: ProductView };
+  "catalog.update_product": { args: UpdateProductRequest; result: ProductView };
+  "catalog.archive_product": { args: IdVersionRequest; result: ProductView };
+  "catalog.get_product": { args: GetProductRequest; result: ProductView };
+  "catalog.search": { args: ProductSearchRequest; result: ProductSearchPage };
+  "catalog.create_price_rule": { args: { rule: PriceRule } & Idempotent; result: PriceRuleView };
+  "catalog.archive_price_rule": { args: IdVersionRequest; result: PriceRuleView };
+  "catalog.price_rules": { args: ListRulesRequest; result: PriceRuleView[] };
+  "catalog.quote": { args: QuoteRequest; result: Quote };
+  "stock.receive": { args: ReceiveRequest & Idempotent; result: BatchView };
+  "stock.adjust": { args: AdjustRequest & Idempotent; result: MovementView };
+  "stock.batches": { args: BatchesRequest; result: BatchView[] };
+  "stock.movements": { args: MovementsRequest; result: MovementView[] };
+  "stock.count_open": { args: { note?: string } & Idempotent; result: CountView };
+  "stock.count_record": { args: CountRecordRequest; result: CountLineView };
+  "stock.count_review": { args: { count_id: number }; result: CountReview };
+  "stock.count_post": { args: { count_id: number; version: number }; result: CountReview };
+  "customers.create": { args: PartyContactsRequest & Idempotent; result: CustomerView };
+  "customers.update": { args: PartyUpdateRequest; result: CustomerView };
+  "customers.archive": { args: IdVersionRequest; result: CustomerView };
+  "customers.get": { args: IdRequest; result: CustomerView };
+  "customers.search": { args: PartySearchRequest; result: CustomerView[] };
+  "customers.set_credit": { args: SetCreditRequest; result: CustomerView };
+  "vendors.create": { args: PartyContactsRequest & Idempotent; result: VendorView };
+  "vendors.update": { args: PartyUpdateRequest; result: VendorView };
+  "vendors.archive": { args: IdVersionRequest; result: VendorView };
+  "vendors.get": { args: IdRequest; result: VendorView };
+  "vendors.search": { args: PartySearchRequest; result: VendorView[] };
+  "vendors.payments": { args: VendorPaymentsRequest; result: VendorPaymentView[] };
+  "vendors.pay": { args: VendorPayRequest & Idempotent; result: VendorPaymentView };
+  "vendors.reverse_payment": { args: ReverseVendorPaymentRequest & Idempotent; result: VendorPaymentView };
+  "purchasing.receive": { args: PurchaseReceiveRequest & Idempotent; result: PurchaseReceiptView };
 }
 
 export type CommandName = keyof Commands;
@@ -86,6 +340,38 @@ export const COMMAND_NAMES = [
   "settings.get",
   "settings.update",
   "audit.list",
+  "catalog.create_product",
+  "catalog.update_product",
+  "catalog.archive_product",
+  "catalog.get_product",
+  "catalog.search",
+  "catalog.create_price_rule",
+  "catalog.archive_price_rule",
+  "catalog.price_rules",
+  "catalog.quote",
+  "stock.receive",
+  "stock.adjust",
+  "stock.batches",
+  "stock.movements",
+  "stock.count_open",
+  "stock.count_record",
+  "stock.count_review",
+  "stock.count_post",
+  "customers.create",
+  "customers.update",
+  "customers.archive",
+  "customers.get",
+  "customers.search",
+  "customers.set_credit",
+  "vendors.create",
+  "vendors.update",
+  "vendors.archive",
+  "vendors.get",
+  "vendors.search",
+  "vendors.payments",
+  "vendors.pay",
+  "vendors.reverse_payment",
+  "purchasing.receive",
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every key of Commands.

@@ -7,6 +7,11 @@ import type { Permission, RolePermissions } from "./api";
 import { permissionsOf } from "./session";
 import { Account } from "./screens/Account";
 import { Audit } from "./screens/Audit";
+import { Count } from "./screens/Count";
+import { Customers } from "./screens/Customers";
+import { Products } from "./screens/Products";
+import { Stock } from "./screens/Stock";
+import { Vendors } from "./screens/Vendors";
 import { Home } from "./screens/Home";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
@@ -23,6 +28,12 @@ export interface NavItem {
 
 export const NAV: readonly NavItem[] = [
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
+  // Searching the catalog and reading stock need only a session; editing is gated inside.
+  { id: "products", label: "Products", testid: "nav-products", permission: null, screen: Products },
+  { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock },
+  { id: "count", label: "Stock count", testid: "nav-count", permission: "stock.count", screen: Count },
+  { id: "customers", label: "Customers", testid: "nav-customers", permission: "customers.manage", screen: Customers },
+  { id: "vendors", label: "Vendors", testid: "nav-vendors", permission: "vendors.manage", screen: Vendors },
   { id: "users", label: "Users", testid: "nav-users", permission: "users.read", screen: Users },
   { id: "settings", label: "Settings", testid: "nav-settings", permission: "settings.manage", screen: SettingsScreen },
   { id: "audit", label: "Audit log", testid: "nav-audit", permission: "audit.read", screen: Audit },

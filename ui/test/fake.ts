@@ -28,10 +28,23 @@ export function fakeCore(handlers: Partial<Record<CommandName, Handler>>) {
   return { calls };
 }
 
+// As crates/tillbook-core/src/access.rs (and docs/API.md's role table).
 export const ROLES: RolePermissions[] = [
-  { role: "owner", permissions: ["users.manage", "users.read", "audit.read", "settings.manage", "credit.approve"] },
-  { role: "manager", permissions: ["users.manage", "users.read", "audit.read", "credit.approve"] },
-  { role: "cashier", permissions: [] },
+  {
+    role: "owner",
+    permissions: [
+      "users.manage", "users.read", "audit.read", "settings.manage", "credit.approve", "catalog.manage", "stock.adjust",
+      "stock.count", "sales.sell", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
+    ],
+  },
+  {
+    role: "manager",
+    permissions: [
+      "users.manage", "users.read", "audit.read", "credit.approve", "catalog.manage", "stock.adjust", "stock.count",
+      "sales.sell", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
+    ],
+  },
+  { role: "cashier", permissions: ["stock.count", "sales.sell", "customers.manage"] },
 ];
 
 export const OWNER_SESSION = {

@@ -11,25 +11,48 @@ describe("navigation filtering", () => {
   });
 
   it("hides settings from a manager (no settings.manage)", () => {
-    expect(ids("manager")).toEqual(["home", "users", "audit", "account"]);
+    expect(ids("manager")).toEqual(["home", "products", "stock", "count", "customers", "vendors", "users", "audit", "account"]);
   });
 
-  it("hides users, settings and audit from a cashier", () => {
-    expect(ids("cashier")).toEqual(["home", "account"]);
+  it("hides users, settings, audit and vendors from a cashier; counting and customers stay", () => {
+    expect(ids("cashier")).toEqual(["home", "products", "stock", "count", "customers", "account"]);
   });
 
   it("follows the table from users.roles, not the role's name", () => {
     const table = [{ role: "cashier" as const, permissions: ["audit.read" as const] }];
-    expect(ids("cashier", table)).toEqual(["home", "audit", "account"]);
+    expect(ids("cashier", table)).toEqual(["home", "products", "stock", "audit", "account"]);
   });
 
   it("shows only ungated items when the table is unknown (role cannot read it)", () => {
-    expect(visibleNav("cashier", null).map((i) => i.id)).toEqual(["home", "account"]);
+    expect(visibleNav("cashier", null).map((i) => i.id)).toEqual(["home", "products", "stock", "account"]);
     expect(permissionsOf(undefined, ROLES).size).toBe(0);
   });
 
   it("gives every item a unique id and a nav- test id", () => {
     expect(new Set(NAV.map((i) => i.id)).size).toBe(NAV.length);
     for (const i of NAV) expect(i.testid).toMatch(/^nav-/);
+  });
+
+  it("gates the catalog/inventory/party screens by the permission their commands need", () => {
+    const perm = (id: string) => NAV.find((i) => i.id === id)?.permission;
+    // catalog.search, catalog.get_product, stock.batches and stock.movements need only a session.
+    expect(perm("products")).toBeNull();
+    expect(perm("stock")).toBeNull();
+    expect(perm("count")).toBe("stock.count");
+    expect(perm("customers")).toBe("customers.manage");
+    expect(perm("vendors")).toBe("vendors.manage");
+  });
+
+  it("shows vendors only to a role holding vendors.manage", () => {
+    const table = [{ role: "cashier" as const, permissions: ["vendors.manage" as const] }];
+    expect(ids("cashier", table)).toContain("vendors");
+    expect(ids("cashier", table)).not.toContain("customers");
+  });
+});
+
+describe("navigation shortcuts", () => {
+  it("Alt+1…9 then Alt+0 for the tenth item; none after", async () => {
+    const { shortcut } = await import("../src/Frame");
+    expect([0, 8, 9, 10].map(shortcut)).toEqual(["1", "9", "0", ""]);
   });
 });

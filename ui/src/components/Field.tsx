@@ -40,7 +40,7 @@ function FieldShell(props: BaseProps & { children: JSX.Element; inline?: boolean
 
 export function TextField(
   props: BaseProps & {
-    type?: "text" | "password" | "number" | "date";
+    type?: "text" | "password" | "number" | "date" | "datetime-local";
     autocomplete?: string;
     inputmode?: "numeric" | "text";
     maxLength?: number;

@@ -1,0 +1,265 @@
+import { For, Show } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { call, newIdempotencyKey, TillbookError, type CountLineView, type CountRecordRequest, type CountView } from "../api";
+import { CheckField, TextField } from "../components/Field";
+import { formatTime, reportError } from "../errors";
+import { createForm, focusField } from "../forms";
+import { fieldError, requireInteger, signed } from "../money";
+import { can, onSignOut } from "../session";
+
+interface CountState {
+  count: CountView | null;
+  /** The last review (null until reviewed); its count's version is what posting names. */
+  lines: CountLineView[] | null;
+  reviewedVersion: number | null;
+  last: CountLineView | null;
+}
+
+const initialState = (): CountState => ({ count: null, lines: null, reviewedVersion: null, last: null });
+export const [counting, setCounting] = createStore<CountState>(initialState());
+
+export const countOpenForm = createForm("count-open", () => ({ note: "", resume: "" }));
+export const countScanForm = createForm("count", () => ({ barcode: "", batch_id: "", counted: "", add: false as boolean }));
+let openKey = newIdempotencyKey();
+
+onSignOut(() => {
+  setCounting(reconcile(initialState()));
+  countOpenForm.reset();
+  countScanForm.reset();
+  openKey = newIdempotencyKey();
+});
+
+/** The scan form as `stock.count_record` arguments. */
+export function recordArgs(countId: number, v: typeof countScanForm.values): CountRecordRequest {
+  const barcode = v.barcode.trim();
+  const batch = v.batch_id.trim();
+  if (barcode === "" && batch === "") throw fieldError("barcode", "scan a barcode or give a batch number");
+  const args: CountRecordRequest = { count_id: countId, counted: requireInteger("counted", v.add && v.counted.trim() === "" ? "1" : v.counted) };
+  if (barcode !== "") args.barcode = barcode;
+  if (batch !== "") args.batch_id = requireInteger("batch_id", batch.replace(/^#/, ""));
+  if (v.add) args.add = true;
+  return args;
+}
+
+export async function openCount(): Promise<boolean> {
+  const ok = await countOpenForm.submit(async () => {
+    const note = countOpenForm.values.note.trim();
+    const c = await call("stock.count_open", { idempotency_key: openKey, ...(note !== "" ? { note } : {}) });
+    setCounting({ count: c, lines: null, reviewedVersion: null, last: null });
+  });
+  if (ok) {
+    openKey = newIdempotencyKey();
+    countOpenForm.reset();
+    focusField("count", "barcode");
+  }
+  return ok;
+}
+
+/** Continue an earlier count by its id. */
+export async function resumeCount(): Promise<boolean> {
+  return countOpenForm.submit(async () => {
+    const id = requireInteger("resume", countOpenForm.values.resume.replace(/^#/, ""));
+    const review = await call("stock.count_review", { count_id: id });
+    setCounting({ count: review.count, lines: review.lines, reviewedVersion: review.count.version, last: null });
+  });
+}
+
+export async function recordCounted(): Promise<boolean> {
+  const c = counting.count;
+  if (!c) return false;
+  const ok = await countScanForm.submit(
+    async () => {
+      const line = await call("stock.count_record", recordArgs(c.id, countScanForm.values));
+      // Recording bumps the count's version: the earlier review is out of date.
+      setCounting({ last: line, reviewedVersion: null });
+    },
+    {
+      mapField: (f) => (f === "count_id" ? "barcode" : f),
+      fieldFor: (e: TillbookError) => (e.code === "validation" && /batch/i.test(e.message) ? "batch_id" : undefined),
+    },
+  );
+  if (ok) {
+    countScanForm.setValues({ barcode: "", batch_id: "", counted: "" });
+    focusField("count", "barcode");
+  }
+  return ok;
+}
+
+export async function reviewCount(): Promise<void> {
+  const c = counting.count;
+  if (!c) return;
+  try {
+    const review = await call("stock.count_review", { count_id: c.id });
+    setCounting({ count: review.count, lines: review.lines, reviewedVersion: review.count.version });
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function postCount(): Promise<void> {
+  const c = counting.count;
+  if (!c || counting.reviewedVersion === null) return;
+  try {
+    const review = await call("stock.count_post", { count_id: c.id, version: counting.reviewedVersion });
+    setCounting({ count: review.count, lines: review.lines, reviewedVersion: review.count.version });
+  } catch (e) {
+    reportError(e);
+    if (e instanceof TillbookError && e.code === "conflict") await reviewCount();
+  }
+}
+
+function newCount() {
+  setCounting(reconcile(initialState()));
+  countScanForm.reset();
+}
+
+export function Count() {
+  const isOpen = () => counting.count?.status === "open";
+  return (
+    <section class="panel" data-testid="count">
+      <div class="toolbar">
+        <h1>Stock count</h1>
+        <span class="spacer" />
+        <Show when={counting.count}>
+          {(c) => (
+            <span data-testid="count-status" data-status={c().status}>
+              Count #{c().number} · {c().status}
+              {c().posted_at_ms !== null ? ` ${formatTime(c().posted_at_ms!)}` : ""}
+            </span>
+          )}
+        </Show>
+        <Show when={counting.count && !isOpen()}>
+          <button type="button" onClick={newCount} data-testid="count-new">
+            New count
+          </button>
+        </Show>
+      </div>
+
+      <Show when={!counting.count}>
+        <div class="columns">
+          <form
+            class="card"
+            data-testid="count-open-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void openCount();
+            }}
+          >
+            <h2>Open a count</h2>
+            <TextField form={countOpenForm} name="note" label="Note (optional)" placeholder="e.g. shelf A, monthly" autofocus />
+            <div class="actions">
+              <button type="submit" class="primary" data-testid="count-open" disabled={countOpenForm.busy()}>
+                Open count
+              </button>
+            </div>
+          </form>
+          <form
+            class="card"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void resumeCount();
+            }}
+          >
+            <h2>Continue a count</h2>
+            <TextField form={countOpenForm} name="resume" label="Count id" inputmode="numeric" />
+            <div class="actions">
+              <button type="submit" data-testid="count-resume">
+                Continue
+              </button>
+            </div>
+          </form>
+        </div>
+      </Show>
+
+      <Show when={counting.count}>
+        {(c) => (
+          <>
+            <Show when={c().note}>
+              <p class="muted">{c().note}</p>
+            </Show>
+            <Show when={isOpen()}>
+              <form
+                class="filters"
+                data-testid="count-scan-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void recordCounted();
+                }}
+              >
+                <TextField form={countScanForm} name="barcode" label="Scan barcode" autofocus />
+                <TextField form={countScanForm} name="batch_id" label="Batch # (if several)" inputmode="numeric" />
+                <TextField form={countScanForm} name="counted" label="Counted" inputmode="numeric" hint={countScanForm.values.add ? "added to what was recorded (empty = 1)" : "replaces what was recorded"} />
+                <CheckField form={countScanForm} name="add" label="Add (one scan = one unit)" />
+                <div class="actions">
+                  <button type="submit" class="primary" data-testid="count-record" disabled={countScanForm.busy()}>
+                    Record
+                  </button>
+                </div>
+              </form>
+              <Show when={counting.last}>
+                {(l) => (
+                  <p class="notice" data-testid="count-last">
+                    Recorded {l().sku} {l().name}, lot {l().lot_code} (batch #{l().batch_id}): counted {l().counted}, expected {l().expected},
+                    variance {signed(l().variance)}
+                  </p>
+                )}
+              </Show>
+              <div class="actions">
+                <button type="button" onClick={() => void reviewCount()} data-testid="count-review">
+                  Review variances
+                </button>
+                <Show when={can("stock.adjust")}>
+                  <button
+                    type="button"
+                    class="primary"
+                    onClick={() => void postCount()}
+                    disabled={counting.reviewedVersion === null}
+                    title={counting.reviewedVersion === null ? "Review first: posting names the version reviewed" : undefined}
+                    data-testid="count-post"
+                  >
+                    Post variances
+                  </button>
+                </Show>
+              </div>
+            </Show>
+
+            <Show when={counting.lines}>
+              {(lines) => (
+                <table class="grid" data-testid="count-lines">
+                  <thead>
+                    <tr>
+                      <th>Batch</th>
+                      <th>SKU</th>
+                      <th>Product</th>
+                      <th>Lot</th>
+                      <th class="num">Expected</th>
+                      <th class="num">Counted</th>
+                      <th class="num">Variance</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={lines()} fallback={<tr><td colspan="7" class="muted">Nothing counted yet.</td></tr>}>
+                      {(l) => (
+                        <tr data-testid={`count-line-${l.batch_id}`} data-variance={l.variance} classList={{ "result-refused": l.variance !== 0 }}>
+                          <td>#{l.batch_id}</td>
+                          <td>{l.sku}</td>
+                          <td>{l.name}</td>
+                          <td>{l.lot_code}</td>
+                          <td class="num">{l.expected}</td>
+                          <td class="num">{l.counted}</td>
+                          <td class="num" data-testid={`count-variance-${l.batch_id}`}>
+                            {signed(l.variance)}
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              )}
+            </Show>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
