@@ -49,212 +49,40 @@ import type { VendorView } from "./generated/VendorView";
 export type { ErrorCode, Permission, Role, SessionView, UserView };
 export type { CustomerView, CreditMode, VendorView, VendorPaymentView, VendorTender, PurchaseReceiptView };
 
-// ---------------------------------------------------------------------------
-// Catalog and inventory: the core does not export these with ts-rs yet, so
-// minimal local mirrors follow, each naming its Rust type. Replace them with
-// generated ones once `catalog.rs`, `pricing.rs` and `inventory.rs` derive TS.
+// Catalog and inventory types, generated from Rust like the rest.
+import type { Unit } from "./generated/Unit";
+import type { TaxClass } from "./generated/TaxClass";
+import type { ProductView } from "./generated/ProductView";
+import type { CreateProductRequest } from "./generated/CreateProductRequest";
+import type { UpdateProductRequest } from "./generated/UpdateProductRequest";
+import type { GetProductRequest } from "./generated/GetProductRequest";
+import type { ProductSearchRequest } from "./generated/ProductSearchRequest";
+import type { MatchKind } from "./generated/MatchKind";
+import type { ProductSearchPage } from "./generated/ProductSearchPage";
+import type { PriceRule } from "./generated/PriceRule";
+import type { PriceRuleView } from "./generated/PriceRuleView";
+import type { ListRulesRequest } from "./generated/ListRulesRequest";
+import type { QuoteRequest } from "./generated/QuoteRequest";
+import type { Quote } from "./generated/Quote";
+import type { BatchView } from "./generated/BatchView";
+import type { MovementKind } from "./generated/MovementKind";
+import type { MovementView } from "./generated/MovementView";
+import type { ReceiveRequest } from "./generated/ReceiveRequest";
+import type { AdjustKind } from "./generated/AdjustKind";
+import type { AdjustRequest } from "./generated/AdjustRequest";
+import type { BatchesRequest } from "./generated/BatchesRequest";
+import type { MovementsRequest } from "./generated/MovementsRequest";
+import type { CountView } from "./generated/CountView";
+import type { CountRecordRequest } from "./generated/CountRecordRequest";
+import type { CountLineView } from "./generated/CountLineView";
+import type { CountReview } from "./generated/CountReview";
 
-/** Rust `catalog::Unit`. */
-export type Unit = "each" | "kg" | "g" | "l" | "ml" | "m" | "pack";
+export type { Unit, TaxClass, ProductView, CreateProductRequest, UpdateProductRequest, GetProductRequest, ProductSearchRequest, MatchKind, ProductSearchPage, PriceRule, PriceRuleView, ListRulesRequest, QuoteRequest, Quote, BatchView, MovementKind, MovementView, ReceiveRequest, AdjustKind, AdjustRequest, BatchesRequest, MovementsRequest, CountView, CountRecordRequest, CountLineView, CountReview };
+
 export const UNITS: readonly Unit[] = ["each", "kg", "g", "l", "ml", "m", "pack"];
-/** Rust `catalog::TaxClass`. */
-export type TaxClass = "standard" | "reduced" | "zero";
 export const TAX_CLASSES: readonly TaxClass[] = ["standard", "reduced", "zero"];
-
-/** Rust `catalog::ProductView`. */
-export interface ProductView {
-  id: number;
-  sku: string;
-  barcode: string | null;
-  name: string;
-  category: string;
-  unit: Unit;
-  tax_class: TaxClass;
-  tax_rate_bp: number;
-  price_minor: number;
-  archived: boolean;
-  on_hand: number;
-  available: number;
-  version: number;
-  created_at_ms: number;
-  updated_at_ms: number;
-}
-/** Rust `catalog::CreateProductRequest`. */
-export interface CreateProductRequest {
-  sku: string;
-  barcode?: string | null;
-  name: string;
-  category?: string;
-  unit?: Unit;
-  tax_class?: TaxClass;
-  price_minor: number;
-}
-/** Rust `catalog::UpdateProductRequest`. */
-export interface UpdateProductRequest {
-  id: number;
-  version: number;
-  sku?: string | null;
-  barcode?: string | null;
-  name?: string | null;
-  category?: string | null;
-  unit?: Unit | null;
-  tax_class?: TaxClass | null;
-  price_minor?: number | null;
-}
-/** Rust `catalog::GetProductRequest`. */
-export type GetProductRequest = { id: number } | { barcode: string };
-/** Rust `catalog::SearchRequest`. */
-export interface ProductSearchRequest {
-  query: string;
-  include_archived?: boolean;
-  offset?: number;
-  limit?: number | null;
-}
-/** Rust `catalog::MatchKind`. */
-export type MatchKind = "barcode" | "sku" | "name_prefix" | "words";
-/** Rust `catalog::SearchPage` (of `SearchHit`). */
-export interface ProductSearchPage {
-  items: { match: MatchKind; product: ProductView }[];
-  next_offset: number | null;
-}
-/** Rust `pricing::PriceRule` (tagged by `kind`). */
-export type PriceRule =
-  | { kind: "customer_price"; product_id: number; customer_id: number; unit_price_minor: number }
-  | { kind: "quantity_break"; product_id: number; min_quantity: number; unit_price_minor: number }
-  | { kind: "category_percent"; category: string; percent_off_bp: number }
-  | { kind: "promotion"; product_id: number; unit_price_minor: number; starts_at_ms: number; ends_at_ms: number };
 export type PriceRuleKind = PriceRule["kind"];
-/** Rust `pricing::PriceRuleView` (the rule flattened in). */
-export type PriceRuleView = PriceRule & { id: number; archived: boolean; version: number; created_at_ms: number };
-/** Rust `pricing::ListRulesRequest`. */
-export interface ListRulesRequest {
-  product_id?: number | null;
-  category?: string | null;
-  include_archived?: boolean;
-  after_id?: number | null;
-  limit?: number | null;
-}
-/** Rust `pricing::QuoteRequest`. */
-export interface QuoteRequest {
-  product_id: number;
-  customer_id?: number | null;
-  quantity?: number;
-  at_ms?: number | null;
-}
-/** Rust `pricing::Quote`. */
-export interface Quote {
-  product_id: number;
-  quantity: number;
-  list_price_minor: number;
-  unit_price_minor: number;
-  line_total_minor: number;
-  rule_applied: { id: number; kind: string } | null;
-}
-/** Rust `inventory::BatchView`. */
-export interface BatchView {
-  id: number;
-  product_id: number;
-  lot_code: string;
-  expires_on: string | null;
-  unit_cost_minor: number;
-  received_quantity: number;
-  received_at_ms: number;
-  on_hand: number;
-  reserved: number;
-  available: number;
-}
-/** Rust `inventory::MovementKind`. */
-export type MovementKind =
-  | "receive"
-  | "sale"
-  | "return"
-  | "adjustment"
-  | "count_variance"
-  | "sample"
-  | "damage"
-  | "write_off";
-/** Rust `inventory::MovementView`. */
-export interface MovementView {
-  id: number;
-  batch_id: number;
-  product_id: number;
-  kind: MovementKind;
-  quantity: number;
-  reason: string;
-  user_id: number | null;
-  source_type: string | null;
-  source_id: string | null;
-  at_ms: number;
-}
-/** Rust `inventory::ReceiveRequest`. */
-export interface ReceiveRequest {
-  product_id: number;
-  lot_code: string;
-  expires_on?: string | null;
-  unit_cost_minor: number;
-  quantity: number;
-  reason?: string;
-}
-/** Rust `inventory::AdjustKind`. */
-export type AdjustKind = "adjustment" | "sample" | "damage" | "write_off";
-/** Rust `inventory::AdjustRequest`. */
-export interface AdjustRequest {
-  batch_id: number;
-  kind: AdjustKind;
-  quantity: number;
-  reason: string;
-}
-/** Rust `inventory::BatchesRequest`. */
-export interface BatchesRequest {
-  product_id: number;
-  include_empty?: boolean;
-  after_id?: number | null;
-  limit?: number | null;
-}
-/** Rust `inventory::MovementsRequest`. */
-export interface MovementsRequest {
-  batch_id?: number | null;
-  product_id?: number | null;
-  before_id?: number | null;
-  limit?: number | null;
-}
-/** Rust `inventory::CountView`. */
-export interface CountView {
-  id: number;
-  number: number;
-  status: string;
-  note: string;
-  opened_at_ms: number;
-  posted_at_ms: number | null;
-  version: number;
-}
-/** Rust `inventory::CountRecordRequest`. */
-export interface CountRecordRequest {
-  count_id: number;
-  barcode?: string | null;
-  batch_id?: number | null;
-  counted: number;
-  add?: boolean;
-}
-/** Rust `inventory::CountLineView`. */
-export interface CountLineView {
-  batch_id: number;
-  product_id: number;
-  sku: string;
-  name: string;
-  lot_code: string;
-  counted: number;
-  expected: number;
-  variance: number;
-  movement_id: number | null;
-}
-/** Rust `inventory::CountReview`. */
-export interface CountReview {
-  count: CountView;
-  lines: CountLineView[];
-}
 
-/** Create commands carry a client-made key so a retry cannot create twice (T09). */
 export type Idempotent = { idempotency_key: string };
 
 /** One row of `users.roles` (the core builds it with `json!`, so it has no Rust struct). */

@@ -29,7 +29,8 @@ pub(crate) const PRODUCTS: Versioned = Versioned {
 /// The largest price, cost or amount any catalog field accepts (10^12 minor units).
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum TaxClass {
     Standard,
@@ -55,7 +56,8 @@ impl TaxClass {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Each,
@@ -94,8 +96,10 @@ impl Unit {
 }
 
 /// A product as every command returns it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct ProductView {
+    #[ts(type = "number")]
     pub id: i64,
     pub sku: String,
     pub barcode: Option<String>,
@@ -103,14 +107,21 @@ pub struct ProductView {
     pub category: String,
     pub unit: Unit,
     pub tax_class: TaxClass,
+    #[ts(type = "number")]
     pub tax_rate_bp: i64,
+    #[ts(type = "number")]
     pub price_minor: i64,
     pub archived: bool,
     /// Sum of the product's batches' on-hand and reserved quantities.
+    #[ts(type = "number")]
     pub on_hand: i64,
+    #[ts(type = "number")]
     pub available: i64,
+    #[ts(type = "number")]
     pub version: i64,
+    #[ts(type = "number")]
     pub created_at_ms: i64,
+    #[ts(type = "number")]
     pub updated_at_ms: i64,
 }
 
@@ -193,19 +204,25 @@ pub(crate) fn check_amount(field: &str, v: i64) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     pub sku: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub barcode: Option<String>,
     pub name: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub category: String,
     #[serde(default = "default_unit")]
+    #[ts(optional = nullable)]
     pub unit: Unit,
     #[serde(default = "default_tax")]
+    #[ts(optional = nullable)]
     pub tax_class: TaxClass,
+    #[ts(type = "number")]
     pub price_minor: i64,
 }
 
@@ -306,25 +323,35 @@ pub fn create_product(
     Ok(view)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub version: i64,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub sku: Option<String>,
     /// `null` keeps the barcode; `""` removes it.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub barcode: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub name: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub category: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub unit: Option<Unit>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub tax_class: Option<TaxClass>,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub price_minor: Option<i64>,
 }
 
@@ -448,12 +475,15 @@ pub fn archive_product(
     get(tx.conn(), req.id)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct GetProductRequest {
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub barcode: Option<String>,
 }
 
@@ -494,16 +524,24 @@ pub const SEARCH_LIMIT_MAX: u32 = 100;
 pub const SEARCH_OFFSET_MAX: u32 = 1000;
 const SEARCH_WORDS_MAX: usize = 8;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "ProductSearchRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// What was typed or scanned.
     pub query: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub include_archived: bool,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub offset: u32,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 
@@ -536,7 +574,8 @@ impl Request for SearchRequest {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     Barcode,
@@ -545,14 +584,24 @@ pub enum MatchKind {
     Words,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "ProductSearchHit"
+)]
 pub struct SearchHit {
     #[serde(rename = "match")]
     pub matched: MatchKind,
     pub product: ProductView,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "ProductSearchPage"
+)]
 pub struct SearchPage {
     pub items: Vec<SearchHit>,
     /// The `offset` of the next page, or null at the end.

@@ -27,7 +27,8 @@ const COUNTS: Versioned = Versioned {
     entity: "stock_count",
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum MovementKind {
     Receive,
@@ -414,17 +415,26 @@ pub fn consume_reservation(
 // Views
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct BatchView {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub product_id: i64,
     pub lot_code: String,
     pub expires_on: Option<String>,
+    #[ts(type = "number")]
     pub unit_cost_minor: i64,
+    #[ts(type = "number")]
     pub received_quantity: i64,
+    #[ts(type = "number")]
     pub received_at_ms: i64,
+    #[ts(type = "number")]
     pub on_hand: i64,
+    #[ts(type = "number")]
     pub reserved: i64,
+    #[ts(type = "number")]
     pub available: i64,
 }
 
@@ -457,17 +467,24 @@ pub fn get_batch(conn: &Connection, id: i64) -> Result<BatchView> {
     .ok_or_else(|| Error::not_found("batch", id))
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct MovementView {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub batch_id: i64,
+    #[ts(type = "number")]
     pub product_id: i64,
     pub kind: MovementKind,
+    #[ts(type = "number")]
     pub quantity: i64,
     pub reason: String,
+    #[ts(type = "number | null")]
     pub user_id: Option<i64>,
     pub source_type: Option<String>,
     pub source_id: Option<String>,
+    #[ts(type = "number")]
     pub at_ms: i64,
 }
 
@@ -490,14 +507,21 @@ const MOVEMENT_SELECT: &str = "SELECT m.id, m.batch_id, b.product_id, m.kind, m.
     m.user_id, m.source_type, m.source_id, m.at_ms
     FROM stock_movements m JOIN batches b ON b.id = m.batch_id";
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct ReservationView {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub batch_id: i64,
+    #[ts(type = "number")]
     pub quantity: i64,
     pub holder: String,
+    #[ts(type = "number")]
     pub created_at_ms: i64,
+    #[ts(type = "number")]
     pub expires_at_ms: i64,
+    #[ts(type = "number | null")]
     pub released_at_ms: Option<i64>,
     pub release_reason: Option<String>,
 }
@@ -560,16 +584,22 @@ fn check_source(s: &Source) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
+    #[ts(type = "number")]
     pub product_id: i64,
     pub lot_code: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub expires_on: Option<String>,
+    #[ts(type = "number")]
     pub unit_cost_minor: i64,
+    #[ts(type = "number")]
     pub quantity: i64,
     #[serde(default = "opening_stock")]
+    #[ts(optional = nullable)]
     pub reason: String,
 }
 
@@ -620,7 +650,8 @@ pub fn receive_cmd(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) ->
     Ok(batch)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustKind {
     Adjustment,
@@ -629,12 +660,15 @@ pub enum AdjustKind {
     WriteOff,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct AdjustRequest {
+    #[ts(type = "number")]
     pub batch_id: i64,
     pub kind: AdjustKind,
     /// Signed for `adjustment`; a positive count of units taken out for the others.
+    #[ts(type = "number")]
     pub quantity: i64,
     pub reason: String,
 }
@@ -691,16 +725,21 @@ pub fn adjust_cmd(
     Ok(m)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct BatchesRequest {
+    #[ts(type = "number")]
     pub product_id: i64,
     /// Include batches with nothing on hand.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub include_empty: bool,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub after_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 
@@ -742,17 +781,22 @@ pub fn batches_cmd(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct MovementsRequest {
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub batch_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub product_id: Option<i64>,
     /// Keyset paging, newest first: movements with a smaller id than this.
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub before_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 
@@ -794,10 +838,13 @@ pub fn movements_cmd(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReserveRequest {
+    #[ts(type = "number")]
     pub batch_id: i64,
+    #[ts(type = "number")]
     pub quantity: i64,
     /// What holds it: a parked sale's reference.
     pub holder: String,
@@ -834,9 +881,11 @@ pub fn reserve_cmd(
     Ok(r)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseRequest {
+    #[ts(type = "number")]
     pub id: i64,
 }
 
@@ -881,14 +930,20 @@ pub fn expire_cmd(
 // Stock counts
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CountView {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub number: i64,
     pub status: String,
     pub note: String,
+    #[ts(type = "number")]
     pub opened_at_ms: i64,
+    #[ts(type = "number | null")]
     pub posted_at_ms: Option<i64>,
+    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -912,10 +967,12 @@ pub fn get_count(conn: &Connection, id: i64) -> Result<CountView> {
     .ok_or_else(|| Error::not_found("stock_count", id))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountOpenRequest {
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub note: String,
 }
 
@@ -948,20 +1005,26 @@ pub fn count_open(
     Ok(c)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountRecordRequest {
+    #[ts(type = "number")]
     pub count_id: i64,
     /// The scanned barcode; or give `batch_id`.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub barcode: Option<String>,
     /// Needed when the scanned product has more than one batch in stock.
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub batch_id: Option<i64>,
+    #[ts(type = "number")]
     pub counted: i64,
     /// Add to what was already recorded for the batch (one scan = one unit)
     /// instead of replacing it.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub add: bool,
 }
 
@@ -997,17 +1060,24 @@ fn require_open(tx: &Tx<'_>, count_id: i64) -> Result<CountView> {
     Ok(c)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CountLineView {
+    #[ts(type = "number")]
     pub batch_id: i64,
+    #[ts(type = "number")]
     pub product_id: i64,
     pub sku: String,
     pub name: String,
     pub lot_code: String,
+    #[ts(type = "number")]
     pub counted: i64,
     /// The books: current on-hand while open, the on-hand at posting once posted.
+    #[ts(type = "number")]
     pub expected: i64,
+    #[ts(type = "number")]
     pub variance: i64,
+    #[ts(type = "number | null")]
     pub movement_id: Option<i64>,
 }
 
@@ -1135,9 +1205,11 @@ fn count_lines(conn: &Connection, count_id: i64, batch: Option<i64>) -> Result<V
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountReviewRequest {
+    #[ts(type = "number")]
     pub count_id: i64,
 }
 
@@ -1147,7 +1219,8 @@ impl Request for CountReviewRequest {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CountReview {
     pub count: CountView,
     pub lines: Vec<CountLineView>,
@@ -1165,10 +1238,13 @@ pub fn count_review(
     })
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountPostRequest {
+    #[ts(type = "number")]
     pub count_id: i64,
+    #[ts(type = "number")]
     pub version: i64,
 }
 

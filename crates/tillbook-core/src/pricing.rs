@@ -38,32 +38,44 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000;
 
 /// A price rule as saved. Unknown fields, missing fields and wrong types are
 /// refused when the request is parsed; values are checked by [`PriceRule::check`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PriceRule {
     /// This customer pays this unit price for this product.
     CustomerPrice {
+        #[ts(type = "number")]
         product_id: i64,
+        #[ts(type = "number")]
         customer_id: i64,
+        #[ts(type = "number")]
         unit_price_minor: i64,
     },
     /// From `min_quantity` units on a line, the unit price is this.
     QuantityBreak {
+        #[ts(type = "number")]
         product_id: i64,
+        #[ts(type = "number")]
         min_quantity: i64,
+        #[ts(type = "number")]
         unit_price_minor: i64,
     },
     /// Every product of the category costs this much less (basis points:
     /// 1000 = 10 %, 10000 = free).
     CategoryPercent {
         category: String,
+        #[ts(type = "number")]
         percent_off_bp: i64,
     },
     /// A unit price for a product during `[starts_at_ms, ends_at_ms)`.
     Promotion {
+        #[ts(type = "number")]
         product_id: i64,
+        #[ts(type = "number")]
         unit_price_minor: i64,
+        #[ts(type = "number")]
         starts_at_ms: i64,
+        #[ts(type = "number")]
         ends_at_ms: i64,
     },
 }
@@ -149,13 +161,17 @@ impl PriceRule {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct PriceRuleView {
+    #[ts(type = "number")]
     pub id: i64,
     #[serde(flatten)]
     pub rule: PriceRule,
     pub archived: bool,
+    #[ts(type = "number")]
     pub version: i64,
+    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -207,7 +223,12 @@ pub fn get_rule(conn: &Connection, id: i64) -> Result<PriceRuleView> {
     .ok_or_else(|| Error::not_found("price_rule", id))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "CreatePriceRuleRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRuleRequest {
     pub rule: PriceRule,
@@ -358,18 +379,24 @@ pub fn archive_rule(
     get_rule(tx.conn(), req.id)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ListRulesRequest {
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub product_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub category: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub include_archived: bool,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub after_id: Option<i64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 
@@ -415,20 +442,28 @@ pub fn list_rules(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct RuleApplied {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: String,
 }
 
 /// The answer of [`price_for`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct Quote {
+    #[ts(type = "number")]
     pub product_id: i64,
+    #[ts(type = "number")]
     pub quantity: i64,
+    #[ts(type = "number")]
     pub list_price_minor: i64,
+    #[ts(type = "number")]
     pub unit_price_minor: i64,
     /// `unit_price_minor × quantity`.
+    #[ts(type = "number")]
     pub line_total_minor: i64,
     pub rule_applied: Option<RuleApplied>,
 }
@@ -520,16 +555,21 @@ fn percent_off(price: i64, bp: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(price)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
+    #[ts(type = "number")]
     pub product_id: i64,
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub customer_id: Option<i64>,
     #[serde(default = "one")]
+    #[ts(optional = nullable, type = "number")]
     pub quantity: i64,
     /// Defaults to now.
     #[serde(default)]
+    #[ts(optional = nullable, type = "number | null")]
     pub at_ms: Option<i64>,
 }
 
