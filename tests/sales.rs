@@ -1027,3 +1027,28 @@ fn verify_is_clean_after_a_run_of_sales_and_reports_tampering() {
     assert_ne!(code1, 0, "tampering is reported: {out}");
     assert!(out.contains("sale movement"), "{out}");
 }
+
+/// T26: `tillbook verify` notices a number handed out by a counter but missing
+/// from its documents (what a lost or half-written sale would leave).
+#[test]
+fn t26_verify_reports_a_gap_in_order_numbers() {
+    let (shop, _owner) = Shop::with_owner();
+    assert!(tillbook_core::verify::run(&shop.db).unwrap().is_clean());
+    shop.db
+        .write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO counters (name, value) VALUES ('orders', 3)",
+                [],
+            )?)
+        })
+        .unwrap();
+    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("orders.number is not gapless")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -9,7 +9,7 @@
 //! the sums (migrations/0003_ledger_parties.sql). A mistake is corrected by a
 //! reversing entry ([`reverse`]), never by changing or deleting one (T31).
 
-use crate::db::rows::next_number;
+use crate::db::rows::{gapless_drift, next_number};
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -557,24 +557,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
             "{bad_lines} journal line(s) have no entry or are not one-sided"
         ));
     }
-    let (count, max): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(max(id), 0) FROM journal_entries",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let counter: i64 = conn
-        .query_row(
-            "SELECT value FROM counters WHERE name = ?1",
-            [ENTRY_COUNTER],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    if count != max || counter != max {
-        problems.push(format!(
-            "journal entry numbers are not gapless: {count} entries, highest number {max}, counter {counter}"
-        ));
-    }
+    problems.extend(gapless_drift(conn, "journal_entries", "id", ENTRY_COUNTER)?);
     let payments: i64 = conn.query_row(
         "SELECT count(*) FROM vendor_payments p JOIN journal_entries e ON e.id = p.entry_id
          WHERE e.total_minor <> p.amount_minor",
@@ -616,24 +599,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
         ("vendor_payments", crate::vendors::PAYMENT_COUNTER),
         ("purchase_receipts", crate::vendors::RECEIPT_COUNTER),
     ] {
-        let (count, max): (i64, i64) = conn.query_row(
-            &format!("SELECT count(*), coalesce(max(number), 0) FROM {table}"),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let value: i64 = conn
-            .query_row(
-                "SELECT value FROM counters WHERE name = ?1",
-                [counter],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        if count != max || value != max {
-            problems.push(format!(
-                "{table} numbers are not gapless: {count} rows, highest number {max}, counter {value}"
-            ));
-        }
+        problems.extend(gapless_drift(conn, table, "number", counter)?);
     }
     Ok(problems)
 }

@@ -32,7 +32,7 @@
 
 use crate::catalog::{self, MAX_AMOUNT_MINOR};
 use crate::customers::{self, CreditDecision};
-use crate::db::rows::next_number;
+use crate::db::rows::{gapless_drift, next_number};
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{Error, Result};
@@ -1286,24 +1286,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ("number", ORDER_COUNTER),
         ("receipt_number", RECEIPT_COUNTER),
     ] {
-        let (n, max): (i64, i64) = conn.query_row(
-            &format!("SELECT count(*), coalesce(max({column}), 0) FROM orders"),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let value: i64 = conn
-            .query_row(
-                "SELECT value FROM counters WHERE name = ?1",
-                [counter],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        if n != max || value != max {
-            problems.push(format!(
-                "order {column}s are not gapless: {n} orders, highest {max}, counter {value}"
-            ));
-        }
+        problems.extend(gapless_drift(conn, "orders", column, counter)?);
     }
     Ok(problems)
 }

@@ -21,6 +21,36 @@ pub fn next_number(tx: &Tx<'_>, counter: &str) -> Result<i64> {
     )?)
 }
 
+/// Checks that `table.column` holds exactly the numbers 1..=n handed out by
+/// `counter` (unique by constraint, so count = max = counter means no gap).
+/// Returns a description of the drift, if any, for `tillbook verify`.
+/// `table`, `column` and `counter` are compile-time names, never user input.
+pub fn gapless_drift(
+    conn: &rusqlite::Connection,
+    table: &str,
+    column: &str,
+    counter: &str,
+) -> Result<Option<String>> {
+    let (count, max): (i64, i64) = conn.query_row(
+        &format!("SELECT count(*), coalesce(max({column}), 0) FROM {table}"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let value: i64 = conn
+        .query_row(
+            "SELECT value FROM counters WHERE name = ?1",
+            [counter],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    Ok((count != max || value != max).then(|| {
+        format!(
+            "{table}.{column} is not gapless: {count} rows, highest number {max}, counter {counter} at {value}"
+        )
+    }))
+}
+
 /// A versioned table and the columns an update may set. Names are compile-time
 /// constants, never user input, because they are spliced into SQL.
 pub struct Versioned {
