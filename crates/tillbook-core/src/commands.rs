@@ -144,6 +144,8 @@ commands! {
     "sales.checkout"       => Perm(SalesSell),     Create, false, sales::checkout;
     "sales.get"            => Perm(SalesSell),     Read,   false, sales::get;
     "sales.list"           => Perm(SalesSell),     Read,   false, sales::list;
+    // -- refunds (issue 5) --
+    // -- held carts (issue 5) --
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

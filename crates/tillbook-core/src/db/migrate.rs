@@ -36,6 +36,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_sales.sql",
         sql: include_str!("../../../../migrations/0005_sales.sql"),
     },
+    Migration {
+        name: "0006_refunds.sql",
+        sql: include_str!("../../../../migrations/0006_refunds.sql"),
+    },
+    Migration {
+        name: "0007_held_carts.sql",
+        sql: include_str!("../../../../migrations/0007_held_carts.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
