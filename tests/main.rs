@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod backup;
+mod carts;
 mod commands;
 mod desktop_config;
 mod identity;
 mod inventory;
 mod parties;
+mod refunds;
 mod sales;
 mod storage;
 mod support;

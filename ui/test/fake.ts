@@ -34,14 +34,15 @@ export const ROLES: RolePermissions[] = [
     role: "owner",
     permissions: [
       "users.manage", "users.read", "audit.read", "settings.manage", "credit.approve", "catalog.manage", "stock.adjust",
-      "stock.count", "sales.sell", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
+      "stock.count", "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay",
+      "ledger.read",
     ],
   },
   {
     role: "manager",
     permissions: [
       "users.manage", "users.read", "audit.read", "credit.approve", "catalog.manage", "stock.adjust", "stock.count",
-      "sales.sell", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
+      "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
     ],
   },
   { role: "cashier", permissions: ["stock.count", "sales.sell", "customers.manage"] },

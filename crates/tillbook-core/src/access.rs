@@ -68,6 +68,9 @@ pub enum Permission {
     /// Selling at the till: carts, reservations for held sales.
     #[serde(rename = "sales.sell")]
     SalesSell,
+    /// Refunding confirmed sales (to the original tenders or store credit).
+    #[serde(rename = "sales.refund")]
+    SalesRefund,
     /// Creating and editing customers' contact details.
     #[serde(rename = "customers.manage")]
     CustomersManage,
@@ -86,7 +89,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::UsersManage,
         Permission::UsersRead,
         Permission::AuditRead,
@@ -96,6 +99,7 @@ impl Permission {
         Permission::StockAdjust,
         Permission::StockCount,
         Permission::SalesSell,
+        Permission::SalesRefund,
         Permission::CustomersManage,
         Permission::CreditManage,
         Permission::VendorsManage,
@@ -114,6 +118,7 @@ impl Permission {
             Permission::StockAdjust => "stock.adjust",
             Permission::StockCount => "stock.count",
             Permission::SalesSell => "sales.sell",
+            Permission::SalesRefund => "sales.refund",
             Permission::CustomersManage => "customers.manage",
             Permission::CreditManage => "credit.manage",
             Permission::VendorsManage => "vendors.manage",
@@ -137,6 +142,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::StockAdjust,
             Permission::StockCount,
             Permission::SalesSell,
+            Permission::SalesRefund,
             Permission::CustomersManage,
             Permission::CreditManage,
             Permission::VendorsManage,

@@ -145,7 +145,13 @@ commands! {
     "sales.get"            => Perm(SalesSell),     Read,   false, sales::get;
     "sales.list"           => Perm(SalesSell),     Read,   false, sales::list;
     // -- refunds (issue 5) --
+    "sales.refund"         => Perm(SalesRefund),   Create, false, crate::refunds::refund;
+    "sales.refunds"        => Perm(SalesSell),     Read,   false, crate::refunds::list;
     // -- held carts (issue 5) --
+    "sales.hold"           => Perm(SalesSell),     Create, false, crate::carts::hold;
+    "sales.held"           => Perm(SalesSell),     Read,   false, crate::carts::held;
+    "sales.recall"         => Perm(SalesSell),     Read,   false, crate::carts::recall;
+    "sales.cancel_hold"    => Perm(SalesSell),     Write,  false, crate::carts::cancel_hold;
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

@@ -73,10 +73,22 @@ pub fn run(db: &Db) -> Result<Report> {
                 .take(MAX_LISTED)
                 .map(|p| format!("stock: {p}")),
         );
+        if let Some(p) = crate::db::rows::gapless_drift(
+            conn,
+            "held_carts",
+            "number",
+            crate::carts::HOLD_COUNTER,
+        )? {
+            report.problems.push(format!("held carts: {p}"));
+        }
         let sales = crate::sales::drift(conn)?;
         report
             .problems
             .extend(sales.into_iter().map(|p| format!("sales: {p}")));
+        let refunds = crate::refunds::drift(conn)?;
+        report
+            .problems
+            .extend(refunds.into_iter().map(|p| format!("refunds: {p}")));
         Ok(report)
     })
 }
