@@ -229,29 +229,32 @@ pub fn account_balance(conn: &Connection, code: &str) -> Result<i64> {
 
 /// What a customer owes (accounts receivable lines naming them: debits − credits).
 pub fn customer_balance(conn: &Connection, customer_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(sum(l.debit_minor) - sum(l.credit_minor), 0)
-         FROM journal_lines l JOIN accounts a ON a.id = l.account_id
-         WHERE l.customer_id = ?1 AND a.code = ?2",
-        )?
-        .query_row(
-            rusqlite::params![customer_id, codes::ACCOUNTS_RECEIVABLE],
-            |r| r.get(0),
-        )?)
+    Ok(-party_credit_balance(
+        conn,
+        Party::Customer(customer_id),
+        codes::ACCOUNTS_RECEIVABLE,
+    )?)
 }
 
 /// What the shop owes a vendor (accounts payable lines naming them: credits − debits).
 pub fn vendor_balance(conn: &Connection, vendor_id: i64) -> Result<i64> {
+    party_credit_balance(conn, Party::Vendor(vendor_id), codes::ACCOUNTS_PAYABLE)
+}
+
+/// Credits − debits of the lines of `account_code` naming `party`: the one
+/// query behind every party balance, so they can't disagree on what they sum.
+pub fn party_credit_balance(conn: &Connection, party: Party, account_code: &str) -> Result<i64> {
+    let (column, id) = match party {
+        Party::Customer(id) => ("customer_id", id),
+        Party::Vendor(id) => ("vendor_id", id),
+    };
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT coalesce(sum(l.credit_minor) - sum(l.debit_minor), 0)
-         FROM journal_lines l JOIN accounts a ON a.id = l.account_id
-         WHERE l.vendor_id = ?1 AND a.code = ?2",
-        )?
-        .query_row(rusqlite::params![vendor_id, codes::ACCOUNTS_PAYABLE], |r| {
-            r.get(0)
-        })?)
+             FROM journal_lines l JOIN accounts a ON a.id = l.account_id
+             WHERE l.{column} = ?1 AND a.code = ?2"
+        ))?
+        .query_row(rusqlite::params![id, account_code], |r| r.get(0))?)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -613,15 +613,7 @@ fn plan_payments(total: i64, payments: &[PaymentInput]) -> Result<Vec<PlannedPay
 /// A customer's store credit: the credit balance of the store credit
 /// liability lines naming them.
 pub fn store_credit_balance(conn: &Connection, customer_id: i64) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(sum(l.credit_minor) - sum(l.debit_minor), 0)
-             FROM journal_lines l JOIN accounts a ON a.id = l.account_id
-             WHERE l.customer_id = ?1 AND a.code = ?2",
-        )?
-        .query_row(rusqlite::params![customer_id, codes::STORE_CREDIT], |r| {
-            r.get(0)
-        })?)
+    ledger::party_credit_balance(conn, Party::Customer(customer_id), codes::STORE_CREDIT)
 }
 
 // ---------------------------------------------------------------------------
