@@ -7,11 +7,16 @@
 mod backup;
 mod carts;
 mod commands;
+mod crash;
 mod desktop_config;
 mod identity;
 mod inventory;
+mod invoices;
+mod loyalty;
 mod parties;
 mod refunds;
+mod reports;
 mod sales;
+mod shifts;
 mod storage;
 mod support;

@@ -86,10 +86,23 @@ pub enum Permission {
     /// Reading the ledger, balances and reports.
     #[serde(rename = "ledger.read")]
     LedgerRead,
+    /// Voiding a confirmed sale within its open shift (with a reason).
+    #[serde(rename = "sales.void")]
+    SalesVoid,
+    /// Giving a discount on a cart line. Checked by the dispatcher from the
+    /// request itself ([`crate::dispatch::Request::needs`]), not from the command.
+    #[serde(rename = "sales.discount")]
+    SalesDiscount,
+    /// Invoicing account sales and recording customers' payments on account.
+    #[serde(rename = "invoices.manage")]
+    InvoicesManage,
+    /// Loyalty earning rules, rewards, manual adjustments and bulk additions.
+    #[serde(rename = "loyalty.manage")]
+    LoyaltyManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 19] = [
         Permission::UsersManage,
         Permission::UsersRead,
         Permission::AuditRead,
@@ -105,6 +118,10 @@ impl Permission {
         Permission::VendorsManage,
         Permission::VendorsPay,
         Permission::LedgerRead,
+        Permission::SalesVoid,
+        Permission::SalesDiscount,
+        Permission::InvoicesManage,
+        Permission::LoyaltyManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +141,10 @@ impl Permission {
             Permission::VendorsManage => "vendors.manage",
             Permission::VendorsPay => "vendors.pay",
             Permission::LedgerRead => "ledger.read",
+            Permission::SalesVoid => "sales.void",
+            Permission::SalesDiscount => "sales.discount",
+            Permission::InvoicesManage => "invoices.manage",
+            Permission::LoyaltyManage => "loyalty.manage",
         }
     }
 }
@@ -148,6 +169,10 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::VendorsManage,
             Permission::VendorsPay,
             Permission::LedgerRead,
+            Permission::SalesVoid,
+            Permission::SalesDiscount,
+            Permission::InvoicesManage,
+            Permission::LoyaltyManage,
         ],
     ),
     (

@@ -152,6 +152,10 @@ commands! {
     "sales.held"           => Perm(SalesSell),     Read,   false, crate::carts::held;
     "sales.recall"         => Perm(SalesSell),     Read,   false, crate::carts::recall;
     "sales.cancel_hold"    => Perm(SalesSell),     Write,  false, crate::carts::cancel_hold;
+    // -- shifts, voids & Z-report (issue 5) --
+    // -- invoices & customer payments (issue 5) --
+    // -- reports (issue 5) --
+    // -- loyalty (issue 6) --
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

@@ -8,7 +8,7 @@
 //! idempotency record — and (5) audits refused or failed attempts after the
 //! rollback, in a transaction of their own (D08).
 
-use crate::access::{role_has, Role};
+use crate::access::{role_has, Permission, Role};
 use crate::audit::{self, Outcome};
 use crate::clock::Clock;
 use crate::commands::{self, Access, CommandSpec, Effect};
@@ -33,6 +33,34 @@ pub trait Request: DeserializeOwned + Serialize {
     fn secrets(&self) -> Vec<&crate::validate::Secret> {
         Vec::new()
     }
+
+    /// Permissions this particular request needs beyond its command's (a cart
+    /// line with a discount needs `sales.discount`). The dispatcher checks them
+    /// against the same role table, so access is still decided in one place.
+    fn needs(&self) -> Vec<Permission> {
+        Vec::new()
+    }
+}
+
+/// Refuses a request whose own needs the session's role lacks.
+fn check_needs(session: Option<&Session>, spec: &CommandSpec, needs: &[Permission]) -> Result<()> {
+    for p in needs {
+        let Some(s) = session else {
+            return Err(Error::Unauthenticated(format!(
+                "log in first: {} needs a signed-in user",
+                spec.name
+            )));
+        };
+        if !role_has(s.role, *p) {
+            return Err(Error::forbidden(format!(
+                "a {} may not do this with {} (needs {})",
+                s.role.as_str(),
+                spec.name,
+                p.as_str()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Who is at the till. Lives only in the transport's memory (Rust state for the
@@ -293,12 +321,15 @@ impl Dispatcher {
     ) -> Result<Value> {
         let req: R = parse(args)?;
         req.validate()?;
+        if let Err(e) = check_needs(session.as_ref(), spec, &req.needs()) {
+            self.audit_attempt(session.as_ref(), spec, now_ms, &e);
+            return Err(e);
+        }
         let ctx = ReadCtx {
             session: session.as_ref(),
             now_ms,
             settings,
         };
-        let _ = spec;
         let out = self.db.read(|conn| handler(&ctx, conn, &req))?;
         Ok(serde_json::to_value(out)?)
     }
@@ -317,6 +348,7 @@ impl Dispatcher {
             let key = take_idempotency_key(spec, &mut args)?;
             let req: R = parse(args)?;
             req.validate()?;
+            check_needs(slot.as_ref(), spec, &req.needs())?;
             let request_hash = match &key {
                 Some(k) => hash_request(spec.name, k, &req)?,
                 None => String::new(),

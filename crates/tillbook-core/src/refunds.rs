@@ -291,6 +291,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
             format!("no order {}", req.order_id),
         ));
     };
+    crate::shifts::ensure_not_voided(conn, req.order_id)?;
     if req.refund_to == RefundTo::StoreCredit && customer_id.is_none() {
         return Err(Error::validation(
             "refund_to",
@@ -560,6 +561,8 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
         ],
     )?;
 
+    crate::shifts::record_refund(tx, actor.user_id, refund_id)?;
+    crate::loyalty::reverse_for_refund(tx, refund_id, actor.user_id, now)?;
     ctx.audit(
         "refund",
         refund_id,

@@ -1164,6 +1164,9 @@ pub fn checkout(
         ],
     )?;
 
+    let shift_id = crate::shifts::record_sale(tx, actor.user_id, order_id)?;
+    crate::loyalty::earn_for_order(tx, order_id, actor.user_id, now)?;
+
     let tenders: Vec<_> = planned
         .iter()
         .map(|p| json!({ "tender": p.tender.as_str(), "amount_minor": p.amount, "change_minor": p.change }))
@@ -1180,6 +1183,7 @@ pub fn checkout(
             "tax_minor": quote.tax_minor,
             "payments": tenders,
             "entry_id": entry_id,
+            "shift_id": shift_id,
             // T29: a sale over a `warn` limit goes through and says so here.
             "credit": credit,
         }),

@@ -89,6 +89,16 @@ pub fn run(db: &Db) -> Result<Report> {
         report
             .problems
             .extend(refunds.into_iter().map(|p| format!("refunds: {p}")));
+        let checks: [(&str, fn(&rusqlite::Connection) -> Result<Vec<String>>); 3] = [
+            ("shifts", crate::shifts::drift),
+            ("invoices", crate::invoices::drift),
+            ("loyalty", crate::loyalty::drift),
+        ];
+        for (what, check) in checks {
+            report
+                .problems
+                .extend(check(conn)?.into_iter().map(|p| format!("{what}: {p}")));
+        }
         Ok(report)
     })
 }

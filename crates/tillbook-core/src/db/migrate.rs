@@ -44,6 +44,18 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_held_carts.sql",
         sql: include_str!("../../../../migrations/0007_held_carts.sql"),
     },
+    Migration {
+        name: "0008_shifts.sql",
+        sql: include_str!("../../../../migrations/0008_shifts.sql"),
+    },
+    Migration {
+        name: "0009_invoices.sql",
+        sql: include_str!("../../../../migrations/0009_invoices.sql"),
+    },
+    Migration {
+        name: "0010_loyalty.sql",
+        sql: include_str!("../../../../migrations/0010_loyalty.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {

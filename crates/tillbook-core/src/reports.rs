@@ -1,0 +1,2 @@
+//! Reports: sales by day, hour, product and cashier; margin; stock valuation.
+//! (Being built: issue 5.)

@@ -1,0 +1,2 @@
+-- Shifts, cash in/out, voids and the Z-report. (Filled in by the shifts work.)
+SELECT 1;

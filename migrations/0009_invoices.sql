@@ -1,0 +1,2 @@
+-- Invoices for account sales and the allocation of customer payments. (Filled in by the invoices work.)
+SELECT 1;

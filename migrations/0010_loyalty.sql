@@ -1,0 +1,2 @@
+-- Loyalty: points ledger, earning rules, rewards, claims. (Filled in by the loyalty work.)
+SELECT 1;
