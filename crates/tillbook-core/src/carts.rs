@@ -40,7 +40,12 @@ const HOLDS: Versioned = Versioned {
 // ---------------------------------------------------------------------------
 
 /// `sales.hold`: the cart as checkout takes it, plus an optional label.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HoldRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// What the cashier calls it ("table 4", "lady in red coat"); "Hold N" when omitted.
@@ -85,7 +90,12 @@ impl Request for HoldRequest {
 }
 
 /// `sales.held`: open holds, oldest first (keyset paging on id).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct HeldRequest {
     #[serde(default)]
@@ -112,7 +122,12 @@ impl Request for HeldRequest {
 // Views
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldLineView"
+)]
 pub struct HeldLineView {
     pub line_no: i64,
     pub product_id: i64,
@@ -124,7 +139,12 @@ pub struct HeldLineView {
     pub reservation_live: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldCartView"
+)]
 pub struct HeldCartView {
     pub id: i64,
     pub number: i64,
@@ -146,7 +166,12 @@ pub struct HeldCartView {
     pub lost_lines: Vec<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldSummary"
+)]
 pub struct HeldSummary {
     pub id: i64,
     pub number: i64,
@@ -159,7 +184,8 @@ pub struct HeldSummary {
     pub version: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/", rename = "HeldPage")]
 pub struct HeldPage {
     pub holds: Vec<HeldSummary>,
     /// Pass as `after_id` for the next page; None on the last page.

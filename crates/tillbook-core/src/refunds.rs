@@ -30,7 +30,12 @@ pub const REFUND_COUNTER: &str = "refunds";
 /// Most lines in one refund (as many as an order can have).
 pub const MAX_REFUND_LINES: usize = 200;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundStockDisposition"
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StockDisposition {
     /// Back on the shelf, into the batches the line was taken from.
@@ -48,7 +53,8 @@ impl StockDisposition {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/", rename = "RefundTo")]
 #[serde(rename_all = "snake_case")]
 pub enum RefundTo {
     /// The order's tenders, in proportion to what each paid.
@@ -66,7 +72,12 @@ impl RefundTo {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundLineInput"
+)]
 #[serde(deny_unknown_fields)]
 pub struct RefundLineInput {
     pub order_line_id: i64,
@@ -74,7 +85,12 @@ pub struct RefundLineInput {
     pub stock: StockDisposition,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     pub order_id: i64,
@@ -117,7 +133,12 @@ impl Request for RefundRequest {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundsRequest"
+)]
 #[serde(deny_unknown_fields)]
 pub struct RefundsRequest {
     pub order_id: i64,
@@ -125,7 +146,12 @@ pub struct RefundsRequest {
 
 impl Request for RefundsRequest {}
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundLineView"
+)]
 pub struct RefundLineView {
     pub id: i64,
     pub order_line_id: i64,
@@ -137,14 +163,24 @@ pub struct RefundLineView {
     pub cost_minor: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundPaymentView"
+)]
 pub struct RefundPaymentView {
     pub tender: String,
     pub amount_minor: i64,
     pub customer_id: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundView"
+)]
 pub struct RefundView {
     pub id: i64,
     pub number: i64,
@@ -163,7 +199,12 @@ pub struct RefundView {
     pub payments: Vec<RefundPaymentView>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "RefundList"
+)]
 pub struct RefundList {
     pub refunds: Vec<RefundView>,
 }
