@@ -537,13 +537,20 @@ fn t12_random_carts_have_exact_totals_balanced_journals_and_conserved_stock() {
         );
         assert_eq!(on_hand + sold, RECEIVED, "product {id}");
     }
-    // The ledger agrees with the orders: revenue + tax = Σ totals, COGS = Σ cost.
+    // The ledger agrees with the orders: revenue − discounts + tax = Σ totals,
+    // discounts = Σ the lines' discounts net of tax, COGS = Σ cost.
     let totals = scalar(&shop.db, "SELECT sum(total_minor) FROM orders");
     let tax = scalar(&shop.db, "SELECT sum(tax_minor) FROM orders");
     let cost = scalar(&shop.db, "SELECT sum(cost_minor) FROM orders");
+    let discounts = scalar(
+        &shop.db,
+        "SELECT coalesce(sum(discount_net_minor), 0) FROM order_lines",
+    );
     let bal = |code| shop.db.read(|c| ledger::account_balance(c, code)).unwrap();
+    assert_eq!(bal(ledger::codes::DISCOUNTS), discounts);
     assert_eq!(
-        bal(ledger::codes::SALES_REVENUE) + bal(ledger::codes::TAX_PAYABLE),
+        bal(ledger::codes::SALES_REVENUE) - bal(ledger::codes::DISCOUNTS)
+            + bal(ledger::codes::TAX_PAYABLE),
         totals
     );
     assert_eq!(bal(ledger::codes::TAX_PAYABLE), tax);
@@ -1051,4 +1058,365 @@ fn t26_verify_reports_a_gap_in_order_numbers() {
         "{:?}",
         report.problems
     );
+}
+
+// ---------------------------------------------------------------------------
+// Discounts on their own account; prices changed; held carts; credit override
+// ---------------------------------------------------------------------------
+
+fn bal(shop: &Shop, code: &str) -> i64 {
+    shop.db.read(|c| ledger::account_balance(c, code)).unwrap()
+}
+
+#[test]
+fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
+    use ledger::codes::{DISCOUNTS, SALES_REVENUE, TAX_PAYABLE};
+    for inclusive in [false, true] {
+        let (shop, mut owner) = Shop::with_owner();
+        prices_include_tax(&shop, &mut owner, inclusive);
+        let p = product(&shop, &mut owner, "DISC", 1_210, "standard");
+        receive(&shop, &mut owner, p, 10, 500, None);
+        // 3 × 1210 = 3630, less 330.
+        let sale = checkout(
+            &shop,
+            &mut owner,
+            json!({
+                "lines": [{ "product_id": p, "quantity": 3, "discount_minor": 330 }],
+                "payments": [{ "tender": "card", "amount_minor": if inclusive { 3_300 } else { 3_960 }, "reference": "T-1" }],
+            }),
+        )
+        .unwrap();
+        let line = &sale["lines"][0];
+        let (net, tax, dnet) = (
+            line["net_minor"].as_i64().unwrap(),
+            line["tax_minor"].as_i64().unwrap(),
+            line["discount_net_minor"].as_i64().unwrap(),
+        );
+        if inclusive {
+            // 3300 holds 550 of tax at 20 %; undiscounted 3630 would be 3025 net.
+            assert_eq!((net, tax, dnet), (2_750, 550, 275));
+        } else {
+            assert_eq!((net, tax, dnet), (3_300, 660, 330));
+        }
+        assert_eq!(bal(&shop, DISCOUNTS), dnet);
+        assert_eq!(bal(&shop, SALES_REVENUE), net + dnet);
+        assert_eq!(bal(&shop, TAX_PAYABLE), tax);
+        every_entry_balanced(&shop.db);
+        verify_is_clean(&shop);
+
+        // Refund the three units one at a time: the discount comes back exactly.
+        let line_id = line["id"].as_i64().unwrap();
+        for _ in 0..3 {
+            shop.call(
+                &mut owner,
+                "sales.refund",
+                json!({
+                    "idempotency_key": key(),
+                    "order_id": sale["id"],
+                    "lines": [{ "order_line_id": line_id, "quantity": 1, "stock": "restock" }],
+                    "refund_to": "original",
+                    "reason": "changed mind",
+                }),
+            )
+            .unwrap();
+        }
+        assert_eq!(bal(&shop, DISCOUNTS), 0, "inclusive {inclusive}");
+        assert_eq!(bal(&shop, SALES_REVENUE), 0);
+        assert_eq!(bal(&shop, TAX_PAYABLE), 0);
+        every_entry_balanced(&shop.db);
+        verify_is_clean(&shop);
+    }
+}
+
+#[test]
+fn t35_a_price_changed_after_the_quote_is_a_conflict_and_nothing_is_written() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, "PCHG", 200, "zero");
+    receive(&shop, &mut owner, p, 10, 50, None);
+    let lines = json!([{ "product_id": p, "quantity": 2 }]);
+    let quoted = shop
+        .call(&mut owner, "sales.quote", json!({ "lines": lines }))
+        .unwrap()["total_minor"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(quoted, 400);
+    let version = scalar(
+        &shop.db,
+        &format!("SELECT version FROM products WHERE id = {p}"),
+    );
+    shop.call(
+        &mut owner,
+        "catalog.update_product",
+        json!({ "id": p, "version": version, "price_minor": 250 }),
+    )
+    .unwrap();
+    let before = snapshot(&shop.db);
+    let r = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": lines, "expected_total_minor": quoted,
+                "payments": [{ "tender": "cash", "amount_minor": 500 }] }),
+    );
+    assert_eq!(code(&r), "conflict", "{r:?}");
+    let message = r.unwrap_err().to_string();
+    assert!(
+        message.contains("prices changed") && message.contains("400") && message.contains("500"),
+        "{message}"
+    );
+    assert_eq!(before, snapshot(&shop.db));
+    // Re-quoted at the new price, it goes through.
+    let ok = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": lines, "expected_total_minor": 500,
+                "payments": [{ "tender": "cash", "amount_minor": 500 }] }),
+    )
+    .unwrap();
+    assert_eq!(ok["total_minor"], json!(500));
+    assert_eq!(
+        field_of(&checkout(
+            &shop,
+            &mut owner,
+            json!({ "lines": lines, "expected_total_minor": -1, "payments": [] })
+        )),
+        ("validation".into(), "expected_total_minor".into())
+    );
+}
+
+fn hold(shop: &Shop, s: &mut Option<Session>, lines: Value) -> (i64, i64) {
+    let v = shop
+        .call(
+            s,
+            "sales.hold",
+            json!({ "idempotency_key": key(), "label": "table 4", "lines": lines }),
+        )
+        .unwrap();
+    (v["id"].as_i64().unwrap(), v["version"].as_i64().unwrap())
+}
+
+#[test]
+fn t17_a_held_cart_is_paid_with_the_stock_it_reserved_and_completed_once() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, "HELD", 300, "zero");
+    let batch = receive(&shop, &mut owner, p, 4, 100, None);
+    let lines = json!([{ "product_id": p, "quantity": 4 }]);
+    let (cart, version) = hold(&shop, &mut owner, lines.clone());
+    let pay = json!([{ "tender": "card", "amount_minor": 1_200, "reference": "H-1" }]);
+
+    // All four units are kept for the hold: a plain sale can't have them.
+    let r = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": lines, "payments": pay }),
+    );
+    assert_eq!(code(&r), "insufficient_stock", "{r:?}");
+    // A stale version of the hold is refused, and nothing is written.
+    let before = snapshot(&shop.db);
+    let r = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": lines, "payments": pay, "held_cart_id": cart, "held_cart_version": version + 1 }),
+    );
+    assert_eq!(code(&r), "conflict", "{r:?}");
+    assert_eq!(before, snapshot(&shop.db));
+
+    // Paying for the hold releases its reservations in the same transaction.
+    let sweep = sweep_faults(&shop, &mut owner, "sales.checkout", || {
+        json!({ "idempotency_key": key(), "lines": lines, "payments": pay,
+                "held_cart_id": cart, "held_cart_version": version })
+    });
+    assert!(sweep.statements >= 8, "{} statements", sweep.statements);
+    assert_eq!(on_hand(&shop, batch), 0);
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!("SELECT reserved FROM batches WHERE id = {batch}")
+        ),
+        0
+    );
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!("SELECT count(*) FROM held_carts WHERE id = {cart} AND status = 'completed'")
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!("SELECT order_id FROM held_cart_orders WHERE held_cart_id = {cart}")
+        ),
+        scalar(&shop.db, "SELECT max(id) FROM orders")
+    );
+    // A hold is paid for once.
+    receive(&shop, &mut owner, p, 4, 100, None);
+    let r = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": lines, "payments": pay, "held_cart_id": cart, "held_cart_version": version + 1 }),
+    );
+    assert_eq!(code(&r), "conflict", "{r:?}");
+    for (args, field) in [
+        (json!({ "held_cart_id": cart }), "held_cart_version"),
+        (json!({ "held_cart_version": 1 }), "held_cart_id"),
+        (
+            json!({ "held_cart_id": 0, "held_cart_version": 1 }),
+            "held_cart_id",
+        ),
+    ] {
+        let mut a = json!({ "lines": lines, "payments": pay });
+        for (k, v) in args.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        assert_eq!(
+            field_of(&checkout(&shop, &mut owner, a)),
+            ("validation".into(), field.into())
+        );
+    }
+    verify_is_clean(&shop);
+}
+
+#[test]
+fn t29_a_manager_lets_a_blocked_credit_sale_through_and_is_named_in_the_audit() {
+    let (shop, mut owner) = Shop::with_owner();
+    let mut cashier = shop.session_as(&mut owner, "cashier");
+    let manager = format!("mgr-{}", key());
+    let manager_id = shop.create_user(&mut owner, &manager, "manager");
+    let other_cashier = format!("csh-{}", key());
+    shop.create_user(&mut owner, &other_cashier, "cashier");
+    let p = product(&shop, &mut owner, "OVR", 1_000, "zero");
+    receive(&shop, &mut owner, p, 10, 100, None);
+    let c = customer(&shop, &mut owner, "Over Olga", 500, "block");
+    let args = |approver: Value| {
+        json!({
+            "customer_id": c,
+            "lines": [{ "product_id": p, "quantity": 1 }],
+            "payments": [{ "tender": "on_account", "amount_minor": 1_000 }],
+            "approver": approver,
+        })
+    };
+
+    // A wrong password: refused, only the approver's failed attempt is kept.
+    let before = shop.count("orders");
+    let r = checkout(
+        &shop,
+        &mut cashier,
+        args(json!({ "username": manager, "password": "wrong password 1" })),
+    );
+    assert_ne!(code(&r), "ok");
+    assert!(r.is_err(), "{r:?}");
+    assert_eq!(shop.count("orders"), before);
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!("SELECT failed_attempts FROM login_state WHERE user_id = {manager_id}")
+        ),
+        1
+    );
+    // A cashier can't approve.
+    let r = checkout(
+        &shop,
+        &mut cashier,
+        args(
+            json!({ "username": other_cashier, "password": support::password_of(&other_cashier) }),
+        ),
+    );
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    assert_eq!(shop.count("orders"), before);
+
+    // The manager's password: the sale goes through and says who let it.
+    let ok = checkout(
+        &shop,
+        &mut cashier,
+        args(json!({ "username": manager, "password": support::password_of(&manager) })),
+    )
+    .unwrap();
+    assert_eq!(ok["credit"]["overridden_by"], json!(manager_id));
+    assert_eq!(ok["credit"]["over_limit_minor"], json!(500));
+    let rows = shop.audit_rows("sales.checkout");
+    assert!(
+        rows.iter()
+            .any(|r| r["result"] == "ok"
+                && r["summary"]["credit"]["overridden_by"] == json!(manager_id)),
+        "{rows:?}"
+    );
+    // The password never reaches the audit log.
+    assert!(!serde_json::to_string(&rows)
+        .unwrap()
+        .contains(&support::password_of(&manager)));
+    verify_is_clean(&shop);
+}
+
+#[test]
+fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
+    let (shop, mut owner) = Shop::with_owner();
+    let mut cashier = shop.session_as(&mut owner, "cashier");
+    let p = product(&shop, &mut owner, "DSC", 100, "zero");
+    receive(&shop, &mut owner, p, 10, 10, None);
+    let discounted = json!([{ "product_id": p, "quantity": 1, "discount_minor": 10 }]);
+    let before = snapshot(&shop.db);
+    let r = checkout(
+        &shop,
+        &mut cashier,
+        json!({ "lines": discounted, "payments": [{ "tender": "cash", "amount_minor": 90 }] }),
+    );
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    assert!(r.unwrap_err().to_string().contains("sales.discount"));
+    let r = shop.call(&mut cashier, "sales.quote", json!({ "lines": discounted }));
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    let r = shop.call(
+        &mut cashier,
+        "sales.hold",
+        json!({ "idempotency_key": key(), "lines": discounted }),
+    );
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    let refused: Vec<_> = ["sales.checkout", "sales.quote", "sales.hold"]
+        .iter()
+        .flat_map(|c| shop.audit_rows(c))
+        .filter(|r| r["result"] == "refused" && r["error_code"] == "forbidden")
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    // Nothing but the audit rows of the refusals changed.
+    let d = crate::support::faults::diff(&before, &snapshot(&shop.db));
+    assert!(d.is_empty(), "{d}");
+    // Without a discount the cashier sells; a manager may discount.
+    checkout(
+        &shop,
+        &mut cashier,
+        json!({ "lines": [{ "product_id": p, "quantity": 1 }], "payments": [{ "tender": "cash", "amount_minor": 100 }] }),
+    )
+    .unwrap();
+    let mut manager = shop.session_as(&mut owner, "manager");
+    checkout(
+        &shop,
+        &mut manager,
+        json!({ "lines": discounted, "payments": [{ "tender": "cash", "amount_minor": 90 }] }),
+    )
+    .unwrap();
+}
+
+#[test]
+fn sales_list_finds_an_order_by_its_receipt_number() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, "RCPT", 100, "zero");
+    receive(&shop, &mut owner, p, 10, 10, None);
+    for _ in 0..3 {
+        checkout(
+            &shop,
+            &mut owner,
+            json!({ "lines": [{ "product_id": p, "quantity": 1 }], "payments": [{ "tender": "cash", "amount_minor": 100 }] }),
+        )
+        .unwrap();
+    }
+    let page = shop
+        .call(&mut owner, "sales.list", json!({ "receipt_number": 2 }))
+        .unwrap();
+    assert_eq!(page["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(page["orders"][0]["receipt_number"], json!(2));
+    let none = shop
+        .call(&mut owner, "sales.list", json!({ "receipt_number": 99 }))
+        .unwrap();
+    assert_eq!(none["orders"], json!([]));
+    let r = shop.call(&mut owner, "sales.list", json!({ "receipt_number": 0 }));
+    assert_eq!(code(&r), "validation");
 }

@@ -57,6 +57,10 @@ pub struct HoldRequest {
 }
 
 impl Request for HoldRequest {
+    fn needs(&self) -> Vec<crate::access::Permission> {
+        crate::sales::discount_needs(&self.lines)
+    }
+
     fn validate(&self) -> Result<()> {
         if let Some(l) = &self.label {
             validate::text("label", l, 1, MAX_LABEL_CHARS)?;

@@ -208,7 +208,7 @@ impl Request for SetCreditRequest {
 /// out, whose role holds `credit.approve`, with the right password (a wrong one
 /// counts towards their lockout, as a login would). `Ok(None)`: refused, the
 /// refusal is registered and nothing may change.
-fn verify_approver(
+pub(crate) fn verify_approver(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
     actor: &Session,

@@ -4,12 +4,13 @@
 //! counter `refunds`), its lines, the batches each refunded unit went back to
 //! with their `return` movements (source `refund`; damaged goods also get a
 //! `damage` movement so stock reconciles, T30), the money handed back per
-//! tender, and one reversing journal entry: Dr sales revenue (net) and tax
+//! tender, and one reversing journal entry: Dr sales revenue (net plus the
+//! line's discount net of tax), Cr discounts (that discount), Dr tax
 //! payable, Cr the order's tenders (split with [`Money::allocate`]) or the
 //! customer's store credit; Dr inventory / Cr cost of goods sold at batch cost
 //! for restocked units. Nothing of the original sale is changed (T31).
 //!
-//! A line's refunded net and tax are computed cumulatively —
+//! A line's refunded net, tax and discount are computed cumulatively —
 //! `round(line × refunded_after / qty) − round(line × refunded_before / qty)` —
 //! so refunding a line in parts gives back exactly the line, cent for cent.
 
@@ -312,6 +313,7 @@ struct SoldLine {
     quantity: i64,
     net: i64,
     tax: i64,
+    discount_net: i64,
 }
 
 /// `sales.refund`: see the module documentation.
@@ -355,11 +357,13 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
     );
 
     let (mut net_total, mut tax_total, mut restocked_cost) = (0i64, 0i64, 0i64);
+    let mut discount_net_total = 0i64;
     for (i, l) in req.lines.iter().enumerate() {
         let field = format!("lines[{i}].order_line_id");
         let sold: Option<(i64, SoldLine)> = conn
             .query_row(
-                "SELECT order_id, quantity, net_minor, tax_minor FROM order_lines WHERE id = ?1",
+                "SELECT order_id, quantity, net_minor, tax_minor, discount_net_minor
+                 FROM order_lines WHERE id = ?1",
                 [l.order_line_id],
                 |r| {
                     Ok((
@@ -368,6 +372,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
                             quantity: r.get(1)?,
                             net: r.get(2)?,
                             tax: r.get(3)?,
+                            discount_net: r.get(4)?,
                         },
                     ))
                 },
@@ -406,6 +411,8 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
         let after = before + l.quantity;
         let net = share(sold.net, after, sold.quantity) - share(sold.net, before, sold.quantity);
         let tax = share(sold.tax, after, sold.quantity) - share(sold.tax, before, sold.quantity);
+        let discount_net = share(sold.discount_net, after, sold.quantity)
+            - share(sold.discount_net, before, sold.quantity);
 
         // Back to the batches the line used, most recently picked first.
         let picks: Vec<(i64, i64, i64)> = conn
@@ -441,8 +448,8 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
         restocked_cost += line_cost;
         let line_id: i64 = tx.execute_returning(
             "INSERT INTO refund_lines (refund_id, order_line_id, quantity, stock, net_minor,
-                                       tax_minor, total_minor, cost_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                                       tax_minor, total_minor, cost_minor, discount_net_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
             rusqlite::params![
                 refund_id,
                 l.order_line_id,
@@ -451,7 +458,8 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
                 net,
                 tax,
                 net + tax,
-                line_cost
+                line_cost,
+                discount_net
             ],
             |r| r.get(0),
         )?;
@@ -492,6 +500,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
         }
         net_total += net;
         tax_total += tax;
+        discount_net_total += discount_net;
     }
     let total = net_total + tax_total;
 
@@ -540,8 +549,17 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
 
     // One balanced reversing entry.
     let mut lines: Vec<Line<'_>> = Vec::new();
-    if net_total > 0 {
-        lines.push(Line::debit(codes::SALES_REVENUE, net_total, None));
+    // The sale credited revenue before discount and debited the discount: take
+    // back this refund's share of both.
+    if net_total + discount_net_total > 0 {
+        lines.push(Line::debit(
+            codes::SALES_REVENUE,
+            net_total + discount_net_total,
+            None,
+        ));
+    }
+    if discount_net_total > 0 {
+        lines.push(Line::credit(codes::DISCOUNTS, discount_net_total, None));
     }
     if tax_total > 0 {
         lines.push(Line::debit(codes::TAX_PAYABLE, tax_total, None));
@@ -561,7 +579,9 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
             None,
         ));
     }
-    let entry_id = if lines.is_empty() {
+    // As at checkout: when no money and no stock value moves, nothing is posted
+    // (a free line's discount was never posted either).
+    let entry_id = if total == 0 && restocked_cost == 0 {
         None
     } else {
         let memo = format!("Refund {number} of order {order_number}");
@@ -673,6 +693,15 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         "SELECT min(l.refund_id) FROM refund_lines l JOIN order_lines o ON o.id = l.order_line_id
          GROUP BY l.order_line_id HAVING sum(l.quantity) > max(o.quantity)",
         "an order line refunded beyond what was sold",
+    )?;
+    check(
+        "SELECT r.id FROM refunds r LEFT JOIN journal_entries e ON e.id = r.entry_id
+         WHERE (r.entry_id IS NULL AND r.total_minor + r.restocked_cost_minor <> 0)
+            OR (r.entry_id IS NOT NULL AND (e.id IS NULL
+                OR e.total_minor <> r.total_minor + r.restocked_cost_minor
+                   + (SELECT coalesce(sum(discount_net_minor), 0) FROM refund_lines WHERE refund_id = r.id)
+                OR e.source_type <> 'refund' OR e.source_id <> r.id))",
+        "differs from its journal entry",
     )?;
     if let Some(p) = gapless_drift(conn, "refunds", "number", REFUND_COUNTER)? {
         out.push(p);

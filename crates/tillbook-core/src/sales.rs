@@ -25,13 +25,25 @@
 //! transaction and writes the order, its lines, the batches each line was taken
 //! from (FEFO, then FIFO), the `sale` stock movements, the payments and one
 //! balanced journal entry — Dr cash / card clearing / accounts receivable /
-//! store credit liability, Cr sales revenue (net) and tax payable; Dr cost of
-//! goods sold / Cr inventory at the batches' unit cost — together with the
-//! audit row, the outbox event and the idempotency record. Order and receipt
-//! numbers come from counters in the same transaction.
+//! store credit liability, Dr discounts (the lines' discounts net of tax), Cr
+//! sales revenue (net before discount) and tax payable; Dr cost of goods sold /
+//! Cr inventory at the batches' unit cost — together with the audit row, the
+//! outbox event and the idempotency record. Order and receipt numbers come
+//! from counters in the same transaction.
+//!
+//! A line's discount needs `sales.discount` (checked by the dispatcher from the
+//! request, [`discount_needs`]). `expected_total_minor` refuses a sale whose
+//! prices changed after the customer saw the total (`conflict`). A held cart is
+//! paid for by naming it (`held_cart_id` + version): its reservations are
+//! released in the same transaction before the batches are picked, and the hold
+//! is completed and linked to the order; the lines paid for are the request's
+//! (the cashier may have changed the recalled cart). An on-account payment over
+//! a `block` credit limit goes through only with an `approver` holding
+//! `credit.approve` (T29), named in the audit row.
 
+use crate::access::Permission;
 use crate::catalog::{self, MAX_AMOUNT_MINOR};
-use crate::customers::{self, CreditDecision};
+use crate::customers::{self, Approver, CreditDecision};
 use crate::db::rows::{gapless_drift, next_number};
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
@@ -135,6 +147,19 @@ impl Request for QuoteRequest {
     fn validate(&self) -> Result<()> {
         check_cart(self.customer_id, &self.lines)
     }
+
+    fn needs(&self) -> Vec<Permission> {
+        discount_needs(&self.lines)
+    }
+}
+
+/// A line with a discount needs `sales.discount`; the dispatcher checks it.
+pub fn discount_needs(lines: &[CartLine]) -> Vec<Permission> {
+    if lines.iter().any(|l| l.discount_minor > 0) {
+        vec![Permission::SalesDiscount]
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -212,11 +237,70 @@ pub struct CheckoutRequest {
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
     pub payments: Vec<PaymentInput>,
+    /// The total the customer was shown. When given and the cart now comes to
+    /// something else (a price changed in between), checkout is refused with
+    /// `conflict` rather than taking a different amount than was agreed.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub expected_total_minor: Option<i64>,
+    /// Paying for a held cart: its id and version. Its reservations are released
+    /// in this transaction, just before the sale takes the stock, and the hold is
+    /// marked completed and linked to the order.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub held_cart_id: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub held_cart_version: Option<i64>,
+    /// A second user with `credit.approve` letting an on-account payment over a
+    /// `block` credit limit through (T29). Only checked when the limit blocks.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub approver: Option<Approver>,
 }
 
 impl Request for CheckoutRequest {
+    fn needs(&self) -> Vec<Permission> {
+        discount_needs(&self.lines)
+    }
+
+    fn secrets(&self) -> Vec<&crate::validate::Secret> {
+        self.approver.iter().map(|a| &a.password).collect()
+    }
+
     fn validate(&self) -> Result<()> {
         check_cart(self.customer_id, &self.lines)?;
+        if let Some(t) = self.expected_total_minor {
+            if !(0..=MAX_ORDER_MINOR).contains(&t) {
+                return Err(Error::validation(
+                    "expected_total_minor",
+                    format!("must be 0 to {MAX_ORDER_MINOR} minor units, got {t}"),
+                ));
+            }
+        }
+        match (self.held_cart_id, self.held_cart_version) {
+            (None, None) => {}
+            (Some(id), Some(v)) => {
+                validate::id("held_cart_id", id)?;
+                validate::version(v)?;
+            }
+            (Some(_), None) => {
+                return Err(Error::validation(
+                    "held_cart_version",
+                    "is needed with held_cart_id",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::validation(
+                    "held_cart_id",
+                    "is needed with held_cart_version",
+                ))
+            }
+        }
+        if let Some(a) = &self.approver {
+            validate::text("approver.username", &a.username, 1, 64)?;
+            validate::password("approver.password", &a.password)?;
+        }
         if self.payments.len() > MAX_PAYMENTS {
             return Err(Error::validation(
                 "payments",
@@ -289,6 +373,10 @@ pub struct ListRequest {
     #[serde(default)]
     #[ts(optional = nullable, type = "number | null")]
     pub customer_id: Option<i64>,
+    /// Only the order with this receipt number (refund by scanning a receipt).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub receipt_number: Option<i64>,
     /// Orders older than this id (the previous page's `next_before_id`).
     #[serde(default)]
     #[ts(optional = nullable, type = "number | null")]
@@ -308,6 +396,9 @@ impl Request for ListRequest {
         }
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
+        }
+        if let Some(n) = self.receipt_number {
+            validate::id("receipt_number", n)?;
         }
         if let Some(l) = self.limit {
             if !(1..=LIST_LIMIT_MAX).contains(&l) {
@@ -349,6 +440,8 @@ pub struct QuoteLine {
     pub gross_minor: i64,
     #[ts(type = "number")]
     pub discount_minor: i64,
+    /// The discount without its tax: what is debited to Discounts (4100).
+    pub discount_net_minor: i64,
     #[ts(type = "number")]
     pub tax_rate_bp: i64,
     #[ts(type = "number")]
@@ -498,6 +591,17 @@ pub fn compute(
         let after_discount = gross - l.discount_minor;
         let (line_net, line_tax) =
             line_tax(after_discount, p.tax_rate_bp, prices_include_tax, &currency)?;
+        // Net of tax, the discount is what the undiscounted line would have
+        // earned less what it earns: 0 ≤ it ≤ the discount, as rounding is monotonic.
+        let (gross_net, _) = self::line_tax(gross, p.tax_rate_bp, prices_include_tax, &currency)?;
+        let discount_net = gross_net - line_net;
+        if !(0..=l.discount_minor).contains(&discount_net) {
+            return Err(Error::internal(format!(
+                "line {}: the discount net of tax ({discount_net}) is outside 0..={}",
+                i + 1,
+                l.discount_minor
+            )));
+        }
         let line_total = line_net
             .checked_add(line_tax)
             .ok_or_else(|| Error::validation(field("quantity"), "the line total is too large"))?;
@@ -515,6 +619,7 @@ pub fn compute(
             unit_price_minor: q.unit_price_minor,
             gross_minor: gross,
             discount_minor: l.discount_minor,
+            discount_net_minor: discount_net,
             tax_rate_bp: p.tax_rate_bp,
             net_minor: line_net,
             tax_minor: line_tax,
@@ -660,6 +765,7 @@ pub struct OrderLineView {
     pub gross_minor: i64,
     #[ts(type = "number")]
     pub discount_minor: i64,
+    pub discount_net_minor: i64,
     #[ts(type = "number")]
     pub tax_rate_bp: i64,
     #[ts(type = "number")]
@@ -839,7 +945,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let mut st = conn.prepare_cached(
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,
-                cost_minor
+                cost_minor, discount_net_minor
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = st.query_map([id], |r| {
@@ -862,6 +968,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
                 .zip(rule_kind)
                 .map(|(id, kind)| RuleApplied { id, kind }),
             cost_minor: r.get(14)?,
+            discount_net_minor: r.get(15)?,
             batches: Vec::new(),
         })
     })?;
@@ -906,6 +1013,20 @@ pub fn get(_ctx: &ReadCtx<'_>, conn: &Connection, req: &IdRequest) -> Result<Ord
 
 /// `sales.list`: newest first, filtered and paged in SQL (T27).
 pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<OrderPage> {
+    if let Some(n) = req.receipt_number {
+        // Its own query: the unique index finds it at once, however many orders.
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM orders WHERE receipt_number = ?1
+                   AND (?2 IS NULL OR customer_id = ?2)"
+            ))?
+            .query_row(rusqlite::params![n, req.customer_id], summary_of)
+            .optional()?;
+        return Ok(OrderPage {
+            orders: found.into_iter().collect(),
+            next_before_id: None,
+        });
+    }
     let limit = req.limit.unwrap_or(50);
     let mut st = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM orders
@@ -938,11 +1059,13 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<
 // ---------------------------------------------------------------------------
 
 /// `sales.checkout`: confirms a cart in the dispatcher's one transaction.
+/// `None` only when an approver's password was wrong: the dispatcher then
+/// commits nothing but the approver's failed attempt and answers the refusal.
 pub fn checkout(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
     req: &CheckoutRequest,
-) -> Result<CheckoutView> {
+) -> Result<Option<CheckoutView>> {
     let actor = ctx.actor()?;
     let now = ctx.now_ms;
     let conn = tx.conn();
@@ -953,6 +1076,16 @@ pub fn checkout(
         ctx.settings.prices_include_tax,
         now,
     )?;
+    if let Some(expected) = req.expected_total_minor {
+        if expected != quote.total_minor {
+            return Err(Error::StateConflict {
+                message: format!(
+                    "prices changed since the cart was quoted: it came to {expected}, it now comes to {}; show the customer the new total and take payment again",
+                    quote.total_minor
+                ),
+            });
+        }
+    }
     let planned = plan_payments(quote.total_minor, &req.payments)?;
 
     // Credit (T29) and store credit, checked inside the transaction.
@@ -967,7 +1100,34 @@ pub fn checkout(
         .map(|p| p.amount)
         .sum();
     let credit = match (req.customer_id, on_account > 0) {
-        (Some(c), true) => Some(customers::check_credit(conn, c, on_account)?),
+        (Some(c), true) => match customers::check_credit(conn, c, on_account) {
+            Err(Error::CreditLimit { message }) => {
+                let Some(a) = &req.approver else {
+                    return Err(Error::CreditLimit { message });
+                };
+                // The override is a second user's decision: checked here, inside
+                // the transaction, against the one role table (T29).
+                let Some((approver_id, _)) = customers::verify_approver(ctx, tx, actor, a)? else {
+                    return Ok(None);
+                };
+                let approver = crate::dispatch::Session {
+                    user_id: approver_id,
+                    username: a.username.clone(),
+                    display_name: a.username.clone(),
+                    role: crate::access::Role::Owner,
+                    started_at_ms: now,
+                    last_active_ms: now,
+                    locked: false,
+                };
+                Some(customers::check_credit_with_override(
+                    conn,
+                    c,
+                    on_account,
+                    Some(&approver),
+                )?)
+            }
+            other => Some(other?),
+        },
         _ => None,
     };
     if let (Some(c), true) = (req.customer_id, store_credit > 0) {
@@ -991,8 +1151,18 @@ pub fn checkout(
     };
     let reason = format!("sale, order {number}");
 
+    if let (Some(id), Some(version)) = (req.held_cart_id, req.held_cart_version) {
+        crate::carts::release_for_checkout(tx, id, version, actor.user_id, now)?;
+        tx.execute(
+            "INSERT INTO held_cart_orders (held_cart_id, order_id) VALUES (?1, ?2)",
+            rusqlite::params![id, order_id],
+        )?;
+    }
+
     let mut cost_total = 0i64;
+    let mut discount_net_total = 0i64;
     for line in &quote.lines {
+        discount_net_total += line.discount_net_minor;
         let picks = inventory::pick_batches(conn, line.product_id, line.quantity, now).map_err(
             |e| match e {
                 Error::InsufficientStock { message } => Error::InsufficientStock {
@@ -1019,8 +1189,9 @@ pub fn checkout(
         let line_id: i64 = tx.execute_returning(
             "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_minor,
                                       unit_price_minor, gross_minor, discount_minor, tax_rate_bp,
-                                      net_minor, tax_minor, total_minor, rule_id, rule_kind, cost_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+                                      net_minor, tax_minor, total_minor, rule_id, rule_kind, cost_minor,
+                                      discount_net_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
             rusqlite::params![
                 order_id,
                 line.line_no,
@@ -1036,7 +1207,8 @@ pub fn checkout(
                 line.total_minor,
                 line.rule_applied.as_ref().map(|r| r.id),
                 line.rule_applied.as_ref().map(|r| r.kind.as_str()),
-                line_cost
+                line_cost,
+                line.discount_net_minor
             ],
             |r| r.get(0),
         )?;
@@ -1112,8 +1284,13 @@ pub fn checkout(
             lines.push(Line::debit(tender.account(), amount, party));
         }
     }
-    if quote.net_minor > 0 {
-        lines.push(Line::credit(codes::SALES_REVENUE, quote.net_minor, None));
+    // Revenue before discount, and the discount on its own account (both net of tax).
+    if discount_net_total > 0 {
+        lines.push(Line::debit(codes::DISCOUNTS, discount_net_total, None));
+    }
+    let revenue = quote.net_minor + discount_net_total; // each ≤ 10^12
+    if revenue > 0 {
+        lines.push(Line::credit(codes::SALES_REVENUE, revenue, None));
     }
     if quote.tax_minor > 0 {
         lines.push(Line::credit(codes::TAX_PAYABLE, quote.tax_minor, None));
@@ -1122,7 +1299,9 @@ pub fn checkout(
         lines.push(Line::debit(codes::COST_OF_GOODS_SOLD, cost_total, None));
         lines.push(Line::credit(codes::INVENTORY, cost_total, None));
     }
-    let entry_id = if lines.is_empty() {
+    // Nothing changed hands (free goods that cost nothing): no entry, even if a
+    // discount made them free — the books would show revenue and discount cancelling.
+    let entry_id = if quote.total_minor == 0 && cost_total == 0 {
         None
     } else {
         let memo = format!("Sale, order {number}");
@@ -1184,6 +1363,7 @@ pub fn checkout(
             "payments": tenders,
             "entry_id": entry_id,
             "shift_id": shift_id,
+            "held_cart_id": req.held_cart_id,
             // T29: a sale over a `warn` limit goes through and says so here.
             "credit": credit,
         }),
@@ -1201,10 +1381,10 @@ pub fn checkout(
             "created_at_ms": now,
         }),
     );
-    Ok(CheckoutView {
+    Ok(Some(CheckoutView {
         order: get_order(conn, order_id)?,
         credit,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------
@@ -1257,8 +1437,11 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
         (
             "SELECT count(*) FROM orders o LEFT JOIN journal_entries e ON e.id = o.entry_id
-             WHERE coalesce(e.total_minor, 0) <> o.total_minor + o.cost_minor
-                OR (e.id IS NOT NULL AND (e.source_type <> 'order' OR e.source_id <> o.id))",
+             WHERE (o.entry_id IS NULL AND o.total_minor + o.cost_minor <> 0)
+                OR (o.entry_id IS NOT NULL AND (e.id IS NULL
+                    OR e.total_minor <> o.total_minor + o.cost_minor
+                       + (SELECT coalesce(sum(discount_net_minor), 0) FROM order_lines l WHERE l.order_id = o.id)
+                    OR e.source_type <> 'order' OR e.source_id <> o.id))",
             "order(s) differ from their journal entry",
         ),
     ];

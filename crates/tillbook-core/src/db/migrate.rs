@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_loyalty.sql",
         sql: include_str!("../../../../migrations/0010_loyalty.sql"),
     },
+    Migration {
+        name: "0011_checkout_extras.sql",
+        sql: include_str!("../../../../migrations/0011_checkout_extras.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
