@@ -166,11 +166,8 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct AuditRow {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub at_ms: i64,
-    #[ts(type = "number | null")]
     pub user_id: Option<i64>,
     pub username: Option<String>,
     pub command: String,
@@ -188,7 +185,7 @@ pub struct AuditRow {
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub user_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -203,14 +200,14 @@ pub struct AuditFilter {
     #[ts(optional = nullable)]
     pub result: Option<Outcome>,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub from_ms: Option<i64>,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub to_ms: Option<i64>,
     /// Keyset paging: rows with a smaller id than this (newest first).
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub before_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]

@@ -91,13 +91,11 @@ impl Request for LoginRequest {
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct SessionView {
-    #[ts(type = "number")]
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     pub locked: bool,
-    #[ts(type = "number")]
     pub idle_lock_ms: i64,
     /// What this role may do, from the one role table: the UI hides what the
     /// role lacks (the dispatcher still decides).

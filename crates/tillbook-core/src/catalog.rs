@@ -99,7 +99,6 @@ impl Unit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct ProductView {
-    #[ts(type = "number")]
     pub id: i64,
     pub sku: String,
     pub barcode: Option<String>,
@@ -107,21 +106,14 @@ pub struct ProductView {
     pub category: String,
     pub unit: Unit,
     pub tax_class: TaxClass,
-    #[ts(type = "number")]
     pub tax_rate_bp: i64,
-    #[ts(type = "number")]
     pub price_minor: i64,
     pub archived: bool,
     /// Sum of the product's batches' on-hand and reserved quantities.
-    #[ts(type = "number")]
     pub on_hand: i64,
-    #[ts(type = "number")]
     pub available: i64,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
-    #[ts(type = "number")]
     pub updated_at_ms: i64,
 }
 
@@ -222,7 +214,6 @@ pub struct CreateProductRequest {
     #[serde(default = "default_tax")]
     #[ts(optional = nullable)]
     pub tax_class: TaxClass,
-    #[ts(type = "number")]
     pub price_minor: i64,
 }
 
@@ -327,9 +318,7 @@ pub fn create_product(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -351,7 +340,7 @@ pub struct UpdateProductRequest {
     #[ts(optional = nullable)]
     pub tax_class: Option<TaxClass>,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub price_minor: Option<i64>,
 }
 
@@ -480,7 +469,7 @@ pub fn archive_product(
 #[serde(deny_unknown_fields)]
 pub struct GetProductRequest {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]

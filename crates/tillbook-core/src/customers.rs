@@ -47,23 +47,18 @@ impl CreditMode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CustomerView {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub tax_id: Option<String>,
     pub notes: String,
-    #[ts(type = "number")]
     pub credit_limit_minor: i64,
     pub credit_mode: CreditMode,
     /// Accounts receivable owed by this customer, summed from the ledger.
-    #[ts(type = "number")]
     pub balance_minor: i64,
     pub archived: bool,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -167,11 +162,8 @@ pub struct Approver {
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct SetCreditRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub credit_limit_minor: i64,
     /// Omitted = `block`: warning instead of blocking must be chosen explicitly (T29).
     #[serde(default)]
@@ -306,24 +298,18 @@ pub fn set_credit(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CreditDecision {
-    #[ts(type = "number")]
     pub customer_id: i64,
     pub mode: CreditMode,
-    #[ts(type = "number")]
     pub limit_minor: i64,
-    #[ts(type = "number")]
     pub balance_minor: i64,
     /// The balance once the additional amount is on account.
-    #[ts(type = "number")]
     pub projected_minor: i64,
     /// How far `projected_minor` is over the limit (0 when within it).
-    #[ts(type = "number")]
     pub over_limit_minor: i64,
     /// True in `warn` mode when over the limit: allowed, but the till must say so.
     pub warning: bool,
     /// The user whose `credit.approve` let a `block` refusal through; the caller
     /// puts the decision in its audit summary (T29).
-    #[ts(type = "number | null")]
     pub overridden_by: Option<i64>,
 }
 

@@ -418,23 +418,15 @@ pub fn consume_reservation(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct BatchView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub product_id: i64,
     pub lot_code: String,
     pub expires_on: Option<String>,
-    #[ts(type = "number")]
     pub unit_cost_minor: i64,
-    #[ts(type = "number")]
     pub received_quantity: i64,
-    #[ts(type = "number")]
     pub received_at_ms: i64,
-    #[ts(type = "number")]
     pub on_hand: i64,
-    #[ts(type = "number")]
     pub reserved: i64,
-    #[ts(type = "number")]
     pub available: i64,
 }
 
@@ -470,21 +462,15 @@ pub fn get_batch(conn: &Connection, id: i64) -> Result<BatchView> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct MovementView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub batch_id: i64,
-    #[ts(type = "number")]
     pub product_id: i64,
     pub kind: MovementKind,
-    #[ts(type = "number")]
     pub quantity: i64,
     pub reason: String,
-    #[ts(type = "number | null")]
     pub user_id: Option<i64>,
     pub source_type: Option<String>,
     pub source_id: Option<String>,
-    #[ts(type = "number")]
     pub at_ms: i64,
 }
 
@@ -510,18 +496,12 @@ const MOVEMENT_SELECT: &str = "SELECT m.id, m.batch_id, b.product_id, m.kind, m.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct ReservationView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub batch_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
     pub holder: String,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
-    #[ts(type = "number")]
     pub expires_at_ms: i64,
-    #[ts(type = "number | null")]
     pub released_at_ms: Option<i64>,
     pub release_reason: Option<String>,
 }
@@ -588,15 +568,12 @@ fn check_source(s: &Source) -> Result<()> {
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
-    #[ts(type = "number")]
     pub product_id: i64,
     pub lot_code: String,
     #[serde(default)]
     #[ts(optional = nullable)]
     pub expires_on: Option<String>,
-    #[ts(type = "number")]
     pub unit_cost_minor: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
     #[serde(default = "opening_stock")]
     #[ts(optional = nullable)]
@@ -664,11 +641,9 @@ pub enum AdjustKind {
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct AdjustRequest {
-    #[ts(type = "number")]
     pub batch_id: i64,
     pub kind: AdjustKind,
     /// Signed for `adjustment`; a positive count of units taken out for the others.
-    #[ts(type = "number")]
     pub quantity: i64,
     pub reason: String,
 }
@@ -729,14 +704,13 @@ pub fn adjust_cmd(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct BatchesRequest {
-    #[ts(type = "number")]
     pub product_id: i64,
     /// Include batches with nothing on hand.
     #[serde(default)]
     #[ts(optional = nullable)]
     pub include_empty: bool,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub after_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -786,14 +760,14 @@ pub fn batches_cmd(
 #[serde(deny_unknown_fields)]
 pub struct MovementsRequest {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub batch_id: Option<i64>,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub product_id: Option<i64>,
     /// Keyset paging, newest first: movements with a smaller id than this.
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub before_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -842,9 +816,7 @@ pub fn movements_cmd(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReserveRequest {
-    #[ts(type = "number")]
     pub batch_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
     /// What holds it: a parked sale's reference.
     pub holder: String,
@@ -885,7 +857,6 @@ pub fn reserve_cmd(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseRequest {
-    #[ts(type = "number")]
     pub id: i64,
 }
 
@@ -933,17 +904,12 @@ pub fn expire_cmd(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CountView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub number: i64,
     pub status: String,
     pub note: String,
-    #[ts(type = "number")]
     pub opened_at_ms: i64,
-    #[ts(type = "number | null")]
     pub posted_at_ms: Option<i64>,
-    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -1009,7 +975,6 @@ pub fn count_open(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountRecordRequest {
-    #[ts(type = "number")]
     pub count_id: i64,
     /// The scanned barcode; or give `batch_id`.
     #[serde(default)]
@@ -1017,9 +982,8 @@ pub struct CountRecordRequest {
     pub barcode: Option<String>,
     /// Needed when the scanned product has more than one batch in stock.
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub batch_id: Option<i64>,
-    #[ts(type = "number")]
     pub counted: i64,
     /// Add to what was already recorded for the batch (one scan = one unit)
     /// instead of replacing it.
@@ -1063,21 +1027,15 @@ fn require_open(tx: &Tx<'_>, count_id: i64) -> Result<CountView> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct CountLineView {
-    #[ts(type = "number")]
     pub batch_id: i64,
-    #[ts(type = "number")]
     pub product_id: i64,
     pub sku: String,
     pub name: String,
     pub lot_code: String,
-    #[ts(type = "number")]
     pub counted: i64,
     /// The books: current on-hand while open, the on-hand at posting once posted.
-    #[ts(type = "number")]
     pub expected: i64,
-    #[ts(type = "number")]
     pub variance: i64,
-    #[ts(type = "number | null")]
     pub movement_id: Option<i64>,
 }
 
@@ -1209,7 +1167,6 @@ fn count_lines(conn: &Connection, count_id: i64, batch: Option<i64>) -> Result<V
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountReviewRequest {
-    #[ts(type = "number")]
     pub count_id: i64,
 }
 
@@ -1242,9 +1199,7 @@ pub fn count_review(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct CountPostRequest {
-    #[ts(type = "number")]
     pub count_id: i64,
-    #[ts(type = "number")]
     pub version: i64,
 }
 

@@ -133,9 +133,7 @@ impl Request for ContactsRequest {
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContactsRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
     pub name: String,
     #[serde(default)]
@@ -187,7 +185,7 @@ pub struct SearchRequest {
     #[ts(optional = nullable)]
     pub after_name: Option<String>,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub after_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]

@@ -44,38 +44,27 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub enum PriceRule {
     /// This customer pays this unit price for this product.
     CustomerPrice {
-        #[ts(type = "number")]
         product_id: i64,
-        #[ts(type = "number")]
         customer_id: i64,
-        #[ts(type = "number")]
         unit_price_minor: i64,
     },
     /// From `min_quantity` units on a line, the unit price is this.
     QuantityBreak {
-        #[ts(type = "number")]
         product_id: i64,
-        #[ts(type = "number")]
         min_quantity: i64,
-        #[ts(type = "number")]
         unit_price_minor: i64,
     },
     /// Every product of the category costs this much less (basis points:
     /// 1000 = 10 %, 10000 = free).
     CategoryPercent {
         category: String,
-        #[ts(type = "number")]
         percent_off_bp: i64,
     },
     /// A unit price for a product during `[starts_at_ms, ends_at_ms)`.
     Promotion {
-        #[ts(type = "number")]
         product_id: i64,
-        #[ts(type = "number")]
         unit_price_minor: i64,
-        #[ts(type = "number")]
         starts_at_ms: i64,
-        #[ts(type = "number")]
         ends_at_ms: i64,
     },
 }
@@ -164,14 +153,11 @@ impl PriceRule {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct PriceRuleView {
-    #[ts(type = "number")]
     pub id: i64,
     #[serde(flatten)]
     pub rule: PriceRule,
     pub archived: bool,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -384,7 +370,7 @@ pub fn archive_rule(
 #[serde(deny_unknown_fields)]
 pub struct ListRulesRequest {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub product_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -393,7 +379,7 @@ pub struct ListRulesRequest {
     #[ts(optional = nullable)]
     pub include_archived: bool,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub after_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -445,7 +431,6 @@ pub fn list_rules(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct RuleApplied {
-    #[ts(type = "number")]
     pub id: i64,
     pub kind: String,
 }
@@ -454,16 +439,11 @@ pub struct RuleApplied {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct Quote {
-    #[ts(type = "number")]
     pub product_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
-    #[ts(type = "number")]
     pub list_price_minor: i64,
-    #[ts(type = "number")]
     pub unit_price_minor: i64,
     /// `unit_price_minor × quantity`.
-    #[ts(type = "number")]
     pub line_total_minor: i64,
     pub rule_applied: Option<RuleApplied>,
 }
@@ -559,17 +539,16 @@ fn percent_off(price: i64, bp: i64) -> i64 {
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
-    #[ts(type = "number")]
     pub product_id: i64,
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
     #[serde(default = "one")]
     #[ts(optional = nullable, type = "number")]
     pub quantity: i64,
     /// Defaults to now.
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub at_ms: Option<i64>,
 }
 

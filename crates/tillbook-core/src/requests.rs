@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct IdRequest {
-    #[ts(type = "number")]
     pub id: i64,
 }
 
@@ -25,9 +24,7 @@ impl Request for IdRequest {
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct IdVersionRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
 }
 

@@ -87,9 +87,7 @@ pub const MAX_REFERENCE_CHARS: usize = 64;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CartLine {
-    #[ts(type = "number")]
     pub product_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
     /// An amount off this line (in the shop's price terms: tax-inclusive when
     /// prices include tax). At most the line's gross. 0 when omitted.
@@ -138,7 +136,7 @@ fn check_cart(customer_id: Option<i64>, lines: &[CartLine]) -> Result<()> {
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
 }
@@ -216,7 +214,6 @@ impl Tender {
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
     pub tender: Tender,
-    #[ts(type = "number")]
     pub amount_minor: i64,
     /// The card terminal's reference: required for card, refused otherwise.
     #[serde(default)]
@@ -233,7 +230,7 @@ pub struct PaymentInput {
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
     pub payments: Vec<PaymentInput>,
@@ -371,7 +368,7 @@ impl Request for CheckoutRequest {
 pub struct ListRequest {
     /// Only this customer's orders.
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
     /// Only the order with this receipt number (refund by scanning a receipt).
     #[serde(default)]
@@ -379,7 +376,7 @@ pub struct ListRequest {
     pub receipt_number: Option<i64>,
     /// Orders older than this id (the previous page's `next_before_id`).
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub before_id: Option<i64>,
     /// 1 to 200; 50 when absent.
     #[serde(default)]
@@ -424,31 +421,20 @@ impl Request for ListRequest {
     rename = "SalesQuoteLine"
 )]
 pub struct QuoteLine {
-    #[ts(type = "number")]
     pub line_no: i64,
-    #[ts(type = "number")]
     pub product_id: i64,
     pub sku: String,
     pub name: String,
-    #[ts(type = "number")]
     pub quantity: i64,
-    #[ts(type = "number")]
     pub list_price_minor: i64,
-    #[ts(type = "number")]
     pub unit_price_minor: i64,
-    #[ts(type = "number")]
     pub gross_minor: i64,
-    #[ts(type = "number")]
     pub discount_minor: i64,
     /// The discount without its tax: what is debited to Discounts (4100).
     pub discount_net_minor: i64,
-    #[ts(type = "number")]
     pub tax_rate_bp: i64,
-    #[ts(type = "number")]
     pub net_minor: i64,
-    #[ts(type = "number")]
     pub tax_minor: i64,
-    #[ts(type = "number")]
     pub total_minor: i64,
     #[ts(type = "{ id: number, kind: string } | null")]
     pub rule_applied: Option<RuleApplied>,
@@ -462,17 +448,12 @@ pub struct QuoteLine {
     rename = "SalesCartQuote"
 )]
 pub struct CartQuote {
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
     pub prices_include_tax: bool,
     pub lines: Vec<QuoteLine>,
-    #[ts(type = "number")]
     pub discount_minor: i64,
-    #[ts(type = "number")]
     pub net_minor: i64,
-    #[ts(type = "number")]
     pub tax_minor: i64,
-    #[ts(type = "number")]
     pub total_minor: i64,
 }
 
@@ -732,13 +713,9 @@ pub fn store_credit_balance(conn: &Connection, customer_id: i64) -> Result<i64> 
     rename = "SalesLineBatchView"
 )]
 pub struct LineBatchView {
-    #[ts(type = "number")]
     pub batch_id: i64,
-    #[ts(type = "number")]
     pub movement_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
-    #[ts(type = "number")]
     pub unit_cost_minor: i64,
 }
 
@@ -749,34 +726,21 @@ pub struct LineBatchView {
     rename = "SalesOrderLineView"
 )]
 pub struct OrderLineView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub line_no: i64,
-    #[ts(type = "number")]
     pub product_id: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
-    #[ts(type = "number")]
     pub list_price_minor: i64,
-    #[ts(type = "number")]
     pub unit_price_minor: i64,
-    #[ts(type = "number")]
     pub gross_minor: i64,
-    #[ts(type = "number")]
     pub discount_minor: i64,
     pub discount_net_minor: i64,
-    #[ts(type = "number")]
     pub tax_rate_bp: i64,
-    #[ts(type = "number")]
     pub net_minor: i64,
-    #[ts(type = "number")]
     pub tax_minor: i64,
-    #[ts(type = "number")]
     pub total_minor: i64,
     #[ts(type = "{ id: number, kind: string } | null")]
     pub rule_applied: Option<RuleApplied>,
-    #[ts(type = "number")]
     pub cost_minor: i64,
     pub batches: Vec<LineBatchView>,
 }
@@ -788,14 +752,10 @@ pub struct OrderLineView {
     rename = "SalesPaymentView"
 )]
 pub struct PaymentView {
-    #[ts(type = "number")]
     pub id: i64,
     pub tender: Tender,
-    #[ts(type = "number")]
     pub amount_minor: i64,
-    #[ts(type = "number")]
     pub tendered_minor: i64,
-    #[ts(type = "number")]
     pub change_minor: i64,
     pub reference: Option<String>,
 }
@@ -808,33 +768,20 @@ pub struct PaymentView {
     rename = "SalesOrderView"
 )]
 pub struct OrderView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub number: i64,
-    #[ts(type = "number")]
     pub receipt_number: i64,
     pub status: String,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
-    #[ts(type = "number")]
     pub cashier_id: i64,
     pub prices_include_tax: bool,
-    #[ts(type = "number")]
     pub discount_minor: i64,
-    #[ts(type = "number")]
     pub net_minor: i64,
-    #[ts(type = "number")]
     pub tax_minor: i64,
-    #[ts(type = "number")]
     pub total_minor: i64,
-    #[ts(type = "number")]
     pub cost_minor: i64,
-    #[ts(type = "number")]
     pub change_minor: i64,
-    #[ts(type = "number | null")]
     pub entry_id: Option<i64>,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
     pub lines: Vec<OrderLineView>,
     pub payments: Vec<PaymentView>,
@@ -862,22 +809,14 @@ pub struct CheckoutView {
     rename = "SalesOrderSummary"
 )]
 pub struct OrderSummary {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub number: i64,
-    #[ts(type = "number")]
     pub receipt_number: i64,
     pub status: String,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
-    #[ts(type = "number")]
     pub cashier_id: i64,
-    #[ts(type = "number")]
     pub line_count: i64,
-    #[ts(type = "number")]
     pub total_minor: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -890,7 +829,6 @@ pub struct OrderSummary {
 pub struct OrderPage {
     pub orders: Vec<OrderSummary>,
     /// Pass as `before_id` for the next page; absent on the last page.
-    #[ts(type = "number | null")]
     pub next_before_id: Option<i64>,
 }
 

@@ -20,7 +20,6 @@ pub struct ShopInfo {
     pub currency_code: String,
     pub currency_scale: u32,
     pub host_id: String,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -177,7 +176,6 @@ pub fn settings_get(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettingsRequest {
-    #[ts(type = "number")]
     pub version: i64,
     pub settings: Settings,
 }

@@ -20,18 +20,14 @@ const USERS: Versioned = Versioned {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct UserView {
-    #[ts(type = "number")]
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     pub has_pin: bool,
     pub archived: bool,
-    #[ts(type = "number | null")]
     pub locked_until_ms: Option<i64>,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -160,7 +156,7 @@ pub struct ListUsersRequest {
     pub include_archived: bool,
     /// Keyset paging: users with a larger id than this.
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub after_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -209,9 +205,7 @@ pub fn list(
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -293,9 +287,7 @@ pub fn update(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UpdateUserRequest) -> R
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveUserRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -342,9 +334,7 @@ pub fn archive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ArchiveUserRequest) ->
 #[ts(export, export_to = "../../../ui/src/generated/")]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub version: i64,
     #[ts(type = "string")]
     pub password: Secret,

@@ -25,7 +25,6 @@ pub const PAYMENT_MAX_MINOR: i64 = i32::MAX as i64;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]
 pub struct VendorView {
-    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub phone: Option<String>,
@@ -33,12 +32,9 @@ pub struct VendorView {
     pub tax_id: Option<String>,
     pub notes: String,
     /// Accounts payable owed to this vendor, summed from the ledger.
-    #[ts(type = "number")]
     pub balance_minor: i64,
     pub archived: bool,
-    #[ts(type = "number")]
     pub version: i64,
-    #[ts(type = "number")]
     pub created_at_ms: i64,
 }
 
@@ -146,22 +142,15 @@ impl Tender {
     rename = "VendorPaymentView"
 )]
 pub struct PaymentView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub number: i64,
-    #[ts(type = "number")]
     pub vendor_id: i64,
-    #[ts(type = "number")]
     pub amount_minor: i64,
     pub tender: String,
     pub reference: Option<String>,
     pub memo: String,
-    #[ts(type = "number")]
     pub entry_id: i64,
-    #[ts(type = "number")]
     pub paid_at_ms: i64,
-    #[ts(type = "number")]
     pub user_id: i64,
     pub reversal: Option<ReversalView>,
 }
@@ -174,11 +163,8 @@ pub struct PaymentView {
 )]
 pub struct ReversalView {
     pub reason: String,
-    #[ts(type = "number")]
     pub entry_id: i64,
-    #[ts(type = "number")]
     pub reversed_at_ms: i64,
-    #[ts(type = "number")]
     pub user_id: i64,
 }
 
@@ -226,9 +212,7 @@ pub fn get_payment(conn: &Connection, id: i64) -> Result<PaymentView> {
 )]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
-    #[ts(type = "number")]
     pub vendor_id: i64,
-    #[ts(type = "number")]
     pub amount_minor: i64,
     pub tender: Tender,
     #[serde(default)]
@@ -331,7 +315,6 @@ pub fn pay(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &PayRequest) -> Result<Paym
 )]
 #[serde(deny_unknown_fields)]
 pub struct ReversePaymentRequest {
-    #[ts(type = "number")]
     pub payment_id: i64,
     pub reason: String,
 }
@@ -404,11 +387,10 @@ pub fn reverse_payment(
 )]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsRequest {
-    #[ts(type = "number")]
     pub vendor_id: i64,
     /// Keyset paging: payments with a smaller id than this (newest first).
     #[serde(default)]
-    #[ts(optional = nullable, type = "number | null")]
+    #[ts(optional = nullable)]
     pub before_id: Option<i64>,
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -469,15 +451,12 @@ pub const RECEIPT_TOTAL_MAX_MINOR: i64 = 1_000_000_000_000_000;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptLineRequest {
-    #[ts(type = "number")]
     pub product_id: i64,
     pub lot_code: String,
     #[serde(default)]
     #[ts(optional = nullable)]
     pub expires_on: Option<String>,
-    #[ts(type = "number")]
     pub unit_cost_minor: i64,
-    #[ts(type = "number")]
     pub quantity: i64,
 }
 
@@ -489,7 +468,6 @@ pub struct ReceiptLineRequest {
 )]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
-    #[ts(type = "number")]
     pub vendor_id: i64,
     /// The vendor's delivery note or invoice number.
     #[serde(default)]
@@ -591,20 +569,13 @@ impl Request for ReceiveRequest {
     rename = "PurchaseReceiptView"
 )]
 pub struct ReceiptView {
-    #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
     pub number: i64,
-    #[ts(type = "number")]
     pub vendor_id: i64,
     pub reference: Option<String>,
-    #[ts(type = "number")]
     pub total_minor: i64,
-    #[ts(type = "number | null")]
     pub entry_id: Option<i64>,
-    #[ts(type = "number")]
     pub received_at_ms: i64,
-    #[ts(type = "number")]
     pub user_id: i64,
     #[ts(type = "number[]")]
     pub batch_ids: Vec<i64>,

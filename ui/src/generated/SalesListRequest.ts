@@ -6,6 +6,10 @@ export type SalesListRequest = {
  */
 customer_id?: number | null, 
 /**
+ * Only the order with this receipt number (refund by scanning a receipt).
+ */
+receipt_number?: number | null, 
+/**
  * Orders older than this id (the previous page's `next_before_id`).
  */
 before_id?: number | null, 
