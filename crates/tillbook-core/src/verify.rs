@@ -22,6 +22,9 @@ impl Report {
     }
 }
 
+/// A module's own drift check: one line per problem found.
+type DriftCheck = fn(&rusqlite::Connection) -> Result<Vec<String>>;
+
 /// Bound on how many problems of one kind are listed; the first few say enough.
 const MAX_LISTED: usize = 20;
 
@@ -89,7 +92,7 @@ pub fn run(db: &Db) -> Result<Report> {
         report
             .problems
             .extend(refunds.into_iter().map(|p| format!("refunds: {p}")));
-        let checks: [(&str, fn(&rusqlite::Connection) -> Result<Vec<String>>); 3] = [
+        let checks: [(&str, DriftCheck); 3] = [
             ("shifts", crate::shifts::drift),
             ("invoices", crate::invoices::drift),
             ("loyalty", crate::loyalty::drift),
