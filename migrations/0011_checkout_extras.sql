@@ -1,5 +1,5 @@
--- Checkout extras (issue 5): discounts on their own account, and held carts
--- remembered by the order they became.
+-- Checkout extras (issue 5): discounts on their own account, loyalty rewards
+-- on the lines they discounted, and held carts remembered by the order they became.
 --
 -- Discounts: revenue is credited before discount and the discount debited to
 -- 'Discounts' (4100), both net of tax, so the books show gross sales, discounts
@@ -9,6 +9,10 @@
 -- and carry 0 here, which is what their journal entries say.
 ALTER TABLE order_lines ADD COLUMN discount_net_minor INTEGER NOT NULL DEFAULT 0
     CHECK (discount_net_minor BETWEEN 0 AND discount_minor);
+-- The part of a line's discount that a redeemed loyalty reward gave (the
+-- redemption itself is in loyalty_redemptions).
+ALTER TABLE order_lines ADD COLUMN reward_discount_minor INTEGER NOT NULL DEFAULT 0
+    CHECK (reward_discount_minor BETWEEN 0 AND discount_minor);
 ALTER TABLE refund_lines ADD COLUMN discount_net_minor INTEGER NOT NULL DEFAULT 0
     CHECK (discount_net_minor >= 0);
 

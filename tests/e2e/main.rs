@@ -4,7 +4,10 @@
 //! TILLBOOK_SCREENSHOTS=1 (scripts/screenshots) to refresh docs/screenshots/.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+mod accounts;
 mod harness;
+mod shift;
+mod till;
 
 use harness::App;
 use serde_json::json;

@@ -7,6 +7,7 @@
 // the UI calls. A test (test/commands.test.ts) checks every name against docs/API.md
 // and that the setup/auth/users/settings/audit/shop commands are all mapped.
 
+import { BACKOFFICE_COMMAND_NAMES, type BackOfficeCommands } from "./api-backoffice";
 import type { ArchiveUserRequest } from "./generated/ArchiveUserRequest";
 import type { AuditFilter } from "./generated/AuditFilter";
 import type { AuditRow } from "./generated/AuditRow";
@@ -77,6 +78,36 @@ import type { CountRecordRequest } from "./generated/CountRecordRequest";
 import type { CountLineView } from "./generated/CountLineView";
 import type { CountReview } from "./generated/CountReview";
 
+// Sales: the till, orders, refunds and held carts.
+import type { SalesCartLine } from "./generated/SalesCartLine";
+import type { SalesCartQuote } from "./generated/SalesCartQuote";
+import type { SalesCheckoutRequest } from "./generated/SalesCheckoutRequest";
+import type { SalesCheckoutView } from "./generated/SalesCheckoutView";
+import type { SalesListRequest } from "./generated/SalesListRequest";
+import type { SalesOrderLineView } from "./generated/SalesOrderLineView";
+import type { SalesOrderPage } from "./generated/SalesOrderPage";
+import type { SalesOrderSummary } from "./generated/SalesOrderSummary";
+import type { SalesOrderView } from "./generated/SalesOrderView";
+import type { SalesPaymentInput } from "./generated/SalesPaymentInput";
+import type { SalesPaymentView } from "./generated/SalesPaymentView";
+import type { SalesQuoteLine } from "./generated/SalesQuoteLine";
+import type { SalesQuoteRequest } from "./generated/SalesQuoteRequest";
+import type { SalesTender } from "./generated/SalesTender";
+import type { HeldCartView } from "./generated/HeldCartView";
+import type { HeldPage } from "./generated/HeldPage";
+import type { HeldRequest } from "./generated/HeldRequest";
+import type { HeldSummary } from "./generated/HeldSummary";
+import type { HoldRequest } from "./generated/HoldRequest";
+import type { RefundLineInput } from "./generated/RefundLineInput";
+import type { RefundList } from "./generated/RefundList";
+import type { RefundRequest } from "./generated/RefundRequest";
+import type { RefundStockDisposition } from "./generated/RefundStockDisposition";
+import type { RefundTo } from "./generated/RefundTo";
+import type { RefundView } from "./generated/RefundView";
+import type { RefundsRequest } from "./generated/RefundsRequest";
+
+export type { SalesCartLine, SalesCartQuote, SalesCheckoutRequest, SalesCheckoutView, SalesListRequest, SalesOrderLineView, SalesOrderPage, SalesOrderSummary, SalesOrderView, SalesPaymentInput, SalesPaymentView, SalesQuoteLine, SalesQuoteRequest, SalesTender, HeldCartView, HeldPage, HeldRequest, HeldSummary, HoldRequest, RefundLineInput, RefundList, RefundRequest, RefundStockDisposition, RefundTo, RefundView, RefundsRequest };
+
 export type { Unit, TaxClass, ProductView, CreateProductRequest, UpdateProductRequest, GetProductRequest, ProductSearchRequest, MatchKind, ProductSearchPage, PriceRule, PriceRuleView, ListRulesRequest, QuoteRequest, Quote, BatchView, MovementKind, MovementView, ReceiveRequest, AdjustKind, AdjustRequest, BatchesRequest, MovementsRequest, CountView, CountRecordRequest, CountLineView, CountReview };
 
 export const UNITS: readonly Unit[] = ["each", "kg", "g", "l", "ml", "m", "pack"];
@@ -88,8 +119,9 @@ export type Idempotent = { idempotency_key: string };
 /** One row of `users.roles` (the core builds it with `json!`, so it has no Rust struct). */
 export type RolePermissions = { role: Role; permissions: Permission[] };
 
-/** The commands the UI calls: arguments and result. A new screen adds its commands here. */
-export interface Commands {
+/** The commands the UI calls: arguments and result. A new screen adds its commands here
+ * (the back office's live in api-backoffice.ts). */
+export interface Commands extends BackOfficeCommands {
   "setup.status": { args: NoArgs; result: SetupStatus };
   "setup.create_owner": { args: CreateOwnerRequest & Idempotent; result: UserView };
   "auth.login": { args: LoginRequest; result: SessionView };
@@ -141,6 +173,16 @@ export interface Commands {
   "vendors.pay": { args: VendorPayRequest & Idempotent; result: VendorPaymentView };
   "vendors.reverse_payment": { args: ReverseVendorPaymentRequest & Idempotent; result: VendorPaymentView };
   "purchasing.receive": { args: PurchaseReceiveRequest & Idempotent; result: PurchaseReceiptView };
+  "sales.quote": { args: SalesQuoteRequest; result: SalesCartQuote };
+  "sales.checkout": { args: SalesCheckoutRequest & Idempotent; result: SalesCheckoutView };
+  "sales.get": { args: IdRequest; result: SalesOrderView };
+  "sales.list": { args: SalesListRequest; result: SalesOrderPage };
+  "sales.refund": { args: RefundRequest & Idempotent; result: RefundView };
+  "sales.refunds": { args: RefundsRequest; result: RefundList };
+  "sales.hold": { args: HoldRequest & Idempotent; result: HeldCartView };
+  "sales.held": { args: HeldRequest; result: HeldPage };
+  "sales.recall": { args: IdRequest; result: HeldCartView };
+  "sales.cancel_hold": { args: IdVersionRequest; result: HeldCartView };
 }
 
 export type CommandName = keyof Commands;
@@ -200,6 +242,17 @@ export const COMMAND_NAMES = [
   "vendors.pay",
   "vendors.reverse_payment",
   "purchasing.receive",
+  "sales.quote",
+  "sales.checkout",
+  "sales.get",
+  "sales.list",
+  "sales.refund",
+  "sales.refunds",
+  "sales.hold",
+  "sales.held",
+  "sales.recall",
+  "sales.cancel_hold",
+  ...BACKOFFICE_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every key of Commands.

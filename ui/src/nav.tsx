@@ -5,6 +5,7 @@
 import type { Component } from "solid-js";
 import type { Permission, RolePermissions } from "./api";
 import { permissionsOf } from "./session";
+import { BACKOFFICE_NAV } from "./nav-backoffice";
 import { Account } from "./screens/Account";
 import { Audit } from "./screens/Audit";
 import { Count } from "./screens/Count";
@@ -13,6 +14,8 @@ import { Products } from "./screens/Products";
 import { Stock } from "./screens/Stock";
 import { Vendors } from "./screens/Vendors";
 import { Home } from "./screens/Home";
+import { Orders } from "./screens/Orders";
+import { Till } from "./screens/Till";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
 
@@ -27,6 +30,9 @@ export interface NavItem {
 }
 
 export const NAV: readonly NavItem[] = [
+  // The till comes first: a cashier's day is selling (and it is where they land).
+  { id: "till", label: "Till", testid: "nav-till", permission: "sales.sell", screen: Till },
+  { id: "orders", label: "Orders", testid: "nav-orders", permission: "sales.sell", screen: Orders },
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
   // Searching the catalog and reading stock need only a session; editing is gated inside.
   { id: "products", label: "Products", testid: "nav-products", permission: null, screen: Products },
@@ -38,6 +44,7 @@ export const NAV: readonly NavItem[] = [
   { id: "settings", label: "Settings", testid: "nav-settings", permission: "settings.manage", screen: SettingsScreen },
   { id: "audit", label: "Audit log", testid: "nav-audit", permission: "audit.read", screen: Audit },
   { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
+  ...BACKOFFICE_NAV,
 ];
 
 /** The items a role may see, in order. */

@@ -100,7 +100,8 @@ function rolesOf(s: SessionView): RolePermissions[] {
 }
 
 export async function enterApp(s: SessionView): Promise<void> {
-  setApp({ session: s, phase: "app", screen: "home" });
+  // Whoever may sell starts at the till (the first item of the navigation).
+  setApp({ session: s, phase: "app", screen: s.permissions.includes("sales.sell") ? "till" : "home" });
   startPolling();
   if (s.locked) return;
   try {

@@ -19,8 +19,10 @@ describe("the command map (src/api.ts)", () => {
 
   it("covers the commands of the screens in this issue", () => {
     // The UI maps the commands it calls; later screens add theirs with their types.
+    // Customer payments and statements are being built now; their screen maps them.
+    const later = new Set(["customers.receive_payment", "customers.payments", "customers.statement"]);
     for (const prefix of ["setup.", "auth.", "users.", "settings.", "audit.", "shop.", "catalog.", "customers.", "vendors.", "purchasing."]) {
-      const docs = documented().filter((c) => c.startsWith(prefix));
+      const docs = documented().filter((c) => c.startsWith(prefix) && !later.has(c));
       expect(docs.filter((c) => !(COMMAND_NAMES as readonly string[]).includes(c)), prefix).toEqual([]);
     }
   });
@@ -30,5 +32,13 @@ describe("the command map (src/api.ts)", () => {
     const docs = documented().filter((c) => c.startsWith("stock.") && !sales.has(c));
     expect(docs.length).toBeGreaterThan(0);
     expect(docs.filter((c) => !(COMMAND_NAMES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  it("maps the commands the till and orders screens call", () => {
+    const till = [
+      "sales.quote", "sales.checkout", "sales.get", "sales.list", "sales.refund", "sales.refunds",
+      "sales.hold", "sales.held", "sales.recall", "sales.cancel_hold",
+    ];
+    expect(till.filter((c) => !(COMMAND_NAMES as readonly string[]).includes(c))).toEqual([]);
   });
 });

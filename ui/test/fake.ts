@@ -35,7 +35,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "settings.manage", "credit.approve", "catalog.manage", "stock.adjust",
       "stock.count", "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay",
-      "ledger.read",
+      "ledger.read", "sales.void", "sales.discount", "invoices.manage", "loyalty.manage",
     ],
   },
   {
@@ -43,6 +43,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "credit.approve", "catalog.manage", "stock.adjust", "stock.count",
       "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
+      "sales.void", "sales.discount", "invoices.manage", "loyalty.manage",
     ],
   },
   { role: "cashier", permissions: ["stock.count", "sales.sell", "customers.manage"] },

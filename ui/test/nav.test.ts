@@ -11,11 +11,11 @@ describe("navigation filtering", () => {
   });
 
   it("hides settings from a manager (no settings.manage)", () => {
-    expect(ids("manager")).toEqual(["home", "products", "stock", "count", "customers", "vendors", "users", "audit", "account"]);
+    expect(ids("manager")).toEqual(["till", "orders", "home", "products", "stock", "count", "customers", "vendors", "users", "audit", "account", "shift", "reports", "invoices", "loyalty"]);
   });
 
-  it("hides users, settings, audit and vendors from a cashier; counting and customers stay", () => {
-    expect(ids("cashier")).toEqual(["home", "products", "stock", "count", "customers", "account"]);
+  it("hides users, settings, audit and vendors from a cashier; the till comes first, counting and customers stay", () => {
+    expect(ids("cashier")).toEqual(["till", "orders", "home", "products", "stock", "count", "customers", "account", "shift"]);
   });
 
   it("follows the table from users.roles, not the role's name", () => {
@@ -41,6 +41,13 @@ describe("navigation filtering", () => {
     expect(perm("count")).toBe("stock.count");
     expect(perm("customers")).toBe("customers.manage");
     expect(perm("vendors")).toBe("vendors.manage");
+  });
+
+  it("gates the till and orders by sales.sell (refunds are gated inside by sales.refund)", () => {
+    const perm = (id: string) => NAV.find((i) => i.id === id)?.permission;
+    expect(perm("till")).toBe("sales.sell");
+    expect(perm("orders")).toBe("sales.sell");
+    expect(NAV[0].id).toBe("till");
   });
 
   it("shows vendors only to a role holding vendors.manage", () => {

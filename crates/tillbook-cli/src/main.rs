@@ -71,6 +71,42 @@ enum Bench {
         #[arg(long, value_name = "PATH")]
         keep: Option<PathBuf>,
     },
+    /// sales.checkout through the dispatcher vs the same rows as a bare
+    /// transaction, at synchronous=FULL and NORMAL.
+    Confirm {
+        #[arg(long, default_value_t = 2_000)]
+        ops: usize,
+    },
+    /// Concurrent checkouts from several tills (one Db handle each) on one file.
+    Tills {
+        #[arg(long, default_value_t = 8)]
+        tills: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// FULL or NORMAL.
+        #[arg(long, default_value = "FULL")]
+        synchronous: String,
+    },
+    /// Time from start to the first signed-in read on a file of realistic size.
+    ColdStart {
+        #[arg(long, default_value_t = 200_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Build the file here and keep it (must not exist).
+        #[arg(long, value_name = "PATH")]
+        keep: Option<PathBuf>,
+    },
+    /// One start, for `cold-start` to time as a separate process.
+    #[command(hide = true)]
+    ColdStartChild { path: PathBuf },
+    /// Sales reports and the CSV export over many orders, against a baseline.
+    Reports {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 100_000)]
+        baseline: usize,
+    },
 }
 
 /// One request line: longer is refused rather than read into memory.
@@ -202,22 +238,105 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn bench(which: Bench) -> Result<ExitCode, String> {
-    let Bench::Search {
-        products,
-        samples,
-        keep,
-    } = which;
-    let path = keep.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("tillbook-bench-{}.db", std::process::id()))
-    });
-    let report = tillbook_core::bench::search(&path, products, samples);
-    if keep.is_none() {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    use tillbook_core::bench;
+    let err = |e: Error| e.to_string();
+    // Every benchmark but `search --keep` works in a private temporary folder.
+    let dir = std::env::temp_dir().join(format!("tillbook-bench-{}", std::process::id()));
+    let in_dir = |f: &dyn Fn(&std::path::Path) -> Result<String, String>| {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let out = f(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        out
+    };
+    let text = match which {
+        Bench::Search {
+            products,
+            samples,
+            keep,
+        } => {
+            let path = keep.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("tillbook-bench-{}.db", std::process::id()))
+            });
+            let report = bench::search(&path, products, samples);
+            if keep.is_none() {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            report.map_err(err)?.table()
         }
-    }
-    println!("{}", report.map_err(|e| e.to_string())?.table());
+        Bench::Confirm { ops } => in_dir(&|d| Ok(bench::confirm(d, ops).map_err(err)?.table()))?,
+        Bench::Tills {
+            tills,
+            seconds,
+            synchronous,
+        } => {
+            let sync = tillbook_core::db::Synchronous::parse(&synchronous)
+                .ok_or("--synchronous must be FULL or NORMAL")?;
+            in_dir(&|d| Ok(bench::tills(d, tills, seconds, sync).map_err(err)?.table()))?
+        }
+        Bench::ColdStart { orders, runs, keep } => in_dir(&|d| {
+            cold_start(
+                &keep.clone().unwrap_or_else(|| d.join("cold.db")),
+                orders,
+                runs,
+            )
+        })?,
+        Bench::ColdStartChild { path } => bench::cold_start_once(&path).map_err(err)?.line(),
+        Bench::Reports { orders, baseline } => {
+            in_dir(&|d| Ok(bench::reports(d, orders, baseline).map_err(err)?.table()))?
+        }
+    };
+    println!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// T32: builds a file of `orders` orders, then starts on it `runs` times in
+/// this process and `runs` times as a new `tillbook` process (spawn to exit).
+fn cold_start(path: &std::path::Path, orders: usize, runs: usize) -> Result<String, String> {
+    use tillbook_core::bench;
+    let (db, info) = bench::build_orders(path, orders).map_err(|e| e.to_string())?;
+    drop(db);
+    let mut out = format!(
+        "{} orders ({} lines), {} MiB file\n\n",
+        info.orders,
+        info.lines,
+        info.file_bytes / (1024 * 1024)
+    );
+    let mut inside = Vec::new();
+    for _ in 0..runs {
+        inside.push(bench::cold_start_once(path).map_err(|e| e.to_string())?);
+    }
+    out.push_str(&bench::phases_table("In process", &inside));
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut spawned = Vec::new();
+    let mut wall = Vec::new();
+    for _ in 0..runs {
+        let t = std::time::Instant::now();
+        let child = std::process::Command::new(&exe)
+            .args(["bench", "cold-start-child"])
+            .arg(path)
+            .output()
+            .map_err(|e| format!("starting {}: {e}", exe.display()))?;
+        wall.push(t.elapsed());
+        let line = String::from_utf8_lossy(&child.stdout);
+        spawned.push(
+            bench::Phases::parse(line.trim())
+                .ok_or_else(|| format!("cold-start-child said {line:?}"))?,
+        );
+    }
+    out.push('\n');
+    out.push_str(&bench::phases_table("As a new process", &spawned));
+    wall.sort_unstable();
+    out.push_str(&format!(
+        "| process spawn to exit | {} | {} |\n",
+        wall.get(wall.len() / 2)
+            .copied()
+            .unwrap_or_default()
+            .as_millis(),
+        wall.last().copied().unwrap_or_default().as_millis()
+    ));
+    Ok(out)
 }
 
 fn open(config: &Config) -> Result<Db, String> {

@@ -153,9 +153,39 @@ commands! {
     "sales.recall"         => Perm(SalesSell),     Read,   false, crate::carts::recall;
     "sales.cancel_hold"    => Perm(SalesSell),     Write,  false, crate::carts::cancel_hold;
     // -- shifts, voids & Z-report (issue 5) --
+    "shifts.open"          => Perm(SalesSell),     Create, false, crate::shifts::open;
+    "shifts.current"       => Perm(SalesSell),     Read,   false, crate::shifts::current;
+    "shifts.cash_move"     => Perm(SalesSell),     Create, false, crate::shifts::cash_move;
+    "shifts.close"         => Perm(SalesSell),     Write,  false, crate::shifts::close;
+    "shifts.z_report"      => Perm(SalesSell),     Read,   false, crate::shifts::z_report;
+    "shifts.list"          => Perm(LedgerRead),    Read,   false, crate::shifts::list;
+    "sales.void"           => Perm(SalesVoid),     Create, false, crate::shifts::void;
     // -- invoices & customer payments (issue 5) --
+    "invoices.create"      => Perm(InvoicesManage), Create, false, crate::invoices::create;
+    "invoices.get"         => Perm(InvoicesManage), Read,   false, crate::invoices::get;
+    "invoices.list"        => Perm(InvoicesManage), Read,   false, crate::invoices::list;
+    "invoices.invoiceable" => Perm(InvoicesManage), Read,   false, crate::invoices::invoiceable;
+    "invoices.allocate"    => Perm(InvoicesManage), Create, false, crate::invoices::allocate;
+    "invoices.aging"       => Perm(InvoicesManage), Read,   false, crate::invoices::aging;
+    "customers.receive_payment" => Perm(InvoicesManage), Create, false, crate::invoices::receive_payment;
+    "customers.payments"   => Perm(InvoicesManage), Read,   false, crate::invoices::payments;
+    "customers.statement"  => Perm(InvoicesManage), Read,   false, crate::invoices::statement;
     // -- reports (issue 5) --
+    "reports.sales"           => Perm(LedgerRead), Read, false, crate::reports::sales;
+    "reports.stock_valuation" => Perm(LedgerRead), Read, false, crate::reports::stock_valuation;
     // -- loyalty (issue 6) --
+    "loyalty.config"         => Signed,              Read,   false, crate::loyalty::config;
+    "loyalty.configure"      => Perm(LoyaltyManage), Write,  false, crate::loyalty::configure;
+    "loyalty.create_reward"  => Perm(LoyaltyManage), Create, false, crate::loyalty::create_reward;
+    "loyalty.archive_reward" => Perm(LoyaltyManage), Write,  false, crate::loyalty::archive_reward;
+    "loyalty.rewards"        => Perm(SalesSell),     Read,   false, crate::loyalty::rewards;
+    "loyalty.claim"          => Perm(SalesSell),     Create, false, crate::loyalty::claim;
+    "loyalty.balance"        => Perm(SalesSell),     Read,   false, crate::loyalty::balance_cmd;
+    "loyalty.adjust"         => Perm(LoyaltyManage), Create, false, crate::loyalty::adjust;
+    "loyalty.bulk_preview"   => Perm(LoyaltyManage), Read,   false, crate::loyalty::bulk_preview;
+    "loyalty.bulk_add"       => Perm(LoyaltyManage), Create, false, crate::loyalty::bulk_add;
+    "loyalty.expire"         => Signed,              Write,  false, crate::loyalty::expire;
+    "loyalty.stats"          => Perm(LoyaltyManage), Read,   false, crate::loyalty::stats;
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

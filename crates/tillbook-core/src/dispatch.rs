@@ -330,7 +330,15 @@ impl Dispatcher {
             now_ms,
             settings,
         };
-        let out = self.db.read(|conn| handler(&ctx, conn, &req))?;
+        // A handler may refuse access for what it reads (another user's shift);
+        // such refusals are audited like the dispatcher's own (D08).
+        let out = match self.db.read(|conn| handler(&ctx, conn, &req)) {
+            Ok(out) => out,
+            Err(e) => {
+                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
+                return Err(e);
+            }
+        };
         Ok(serde_json::to_value(out)?)
     }
 

@@ -22,14 +22,19 @@ pub mod codes {
     pub const CASH: &str = "1000";
     pub const CARD_CLEARING: &str = "1010";
     pub const BANK: &str = "1020";
+    /// The back office's safe: where floats come from and drawer cash goes (migration 0008).
+    pub const CASH_SAFE: &str = "1030";
     pub const ACCOUNTS_RECEIVABLE: &str = "1100";
     pub const INVENTORY: &str = "1200";
     pub const ACCOUNTS_PAYABLE: &str = "2000";
     pub const TAX_PAYABLE: &str = "2100";
     pub const STORE_CREDIT: &str = "2200";
+    pub const LOYALTY_LIABILITY: &str = "2300";
     pub const SALES_REVENUE: &str = "4000";
     pub const DISCOUNTS: &str = "4100";
     pub const COST_OF_GOODS_SOLD: &str = "5000";
+    /// Drawer differences found at a shift's close (migration 0008).
+    pub const CASH_OVER_SHORT: &str = "5900";
 }
 
 /// The counter giving journal entries their gapless numbers (= their ids).

@@ -50,6 +50,7 @@ use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{Error, Result};
 use crate::inventory::{self, Move, MovementKind, Source};
 use crate::ledger::{self, codes, JournalEntry, Line, Party};
+use crate::loyalty::{self, ClaimGrant, Grant};
 use crate::money::{Currency, Money};
 use crate::pricing::{self, RuleApplied};
 use crate::requests::IdRequest;
@@ -96,6 +97,19 @@ pub struct CartLine {
     pub discount_minor: i64,
 }
 
+fn check_claim(claim_id: Option<i64>, customer_id: Option<i64>) -> Result<()> {
+    if let Some(c) = claim_id {
+        validate::id("loyalty_claim_id", c)?;
+        if customer_id.is_none() {
+            return Err(Error::validation(
+                "loyalty_claim_id",
+                "a reward needs the customer who claimed it",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_cart(customer_id: Option<i64>, lines: &[CartLine]) -> Result<()> {
     if let Some(c) = customer_id {
         validate::id("customer_id", c)?;
@@ -139,11 +153,16 @@ pub struct QuoteRequest {
     #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
+    /// A claimed loyalty reward to apply (the customer's; see `loyalty.claim`).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub loyalty_claim_id: Option<i64>,
 }
 
 impl Request for QuoteRequest {
     fn validate(&self) -> Result<()> {
-        check_cart(self.customer_id, &self.lines)
+        check_cart(self.customer_id, &self.lines)?;
+        check_claim(self.loyalty_claim_id, self.customer_id)
     }
 
     fn needs(&self) -> Vec<Permission> {
@@ -234,6 +253,11 @@ pub struct CheckoutRequest {
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
     pub payments: Vec<PaymentInput>,
+    /// A claimed loyalty reward redeemed on this sale (a discount or a free
+    /// unit); it is marked redeemed in the same transaction, once.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub loyalty_claim_id: Option<i64>,
     /// The total the customer was shown. When given and the cart now comes to
     /// something else (a price changed in between), checkout is refused with
     /// `conflict` rather than taking a different amount than was agreed.
@@ -267,6 +291,7 @@ impl Request for CheckoutRequest {
 
     fn validate(&self) -> Result<()> {
         check_cart(self.customer_id, &self.lines)?;
+        check_claim(self.loyalty_claim_id, self.customer_id)?;
         if let Some(t) = self.expected_total_minor {
             if !(0..=MAX_ORDER_MINOR).contains(&t) {
                 return Err(Error::validation(
@@ -430,6 +455,8 @@ pub struct QuoteLine {
     pub unit_price_minor: i64,
     pub gross_minor: i64,
     pub discount_minor: i64,
+    /// The part of `discount_minor` that a loyalty reward gave.
+    pub reward_discount_minor: i64,
     /// The discount without its tax: what is debited to Discounts (4100).
     pub discount_net_minor: i64,
     pub tax_rate_bp: i64,
@@ -450,6 +477,9 @@ pub struct QuoteLine {
 pub struct CartQuote {
     pub customer_id: Option<i64>,
     pub prices_include_tax: bool,
+    /// The loyalty claim applied, and what it took off (included in the discounts).
+    pub loyalty_claim_id: Option<i64>,
+    pub reward_discount_minor: i64,
     pub lines: Vec<QuoteLine>,
     pub discount_minor: i64,
     pub net_minor: i64,
@@ -511,6 +541,7 @@ pub fn compute(
     lines: &[CartLine],
     prices_include_tax: bool,
     now_ms: i64,
+    reward: Option<&ClaimGrant>,
 ) -> Result<CartQuote> {
     check_cart(customer_id, lines)?;
     if let Some(c) = customer_id {
@@ -519,6 +550,8 @@ pub fn compute(
     let currency = shop_currency(conn)?;
     let mut out = Vec::with_capacity(lines.len());
     let (mut discount, mut net, mut tax, mut total) = (0i64, 0i64, 0i64, 0i64);
+    let mut reward_total = 0i64;
+    let mut priced = Vec::with_capacity(lines.len());
     let sum = |acc: i64, v: i64| -> Result<i64> {
         acc.checked_add(v)
             .filter(|t| *t <= MAX_ORDER_MINOR)
@@ -569,24 +602,31 @@ pub fn compute(
                 ),
             ));
         }
-        let after_discount = gross - l.discount_minor;
+        priced.push((p, q, gross));
+    }
+    let rewards = reward_discounts(&priced, lines, reward, &currency)?;
+    for (i, ((p, q, gross), l)) in priced.into_iter().zip(lines).enumerate() {
+        let field = |f: &str| format!("lines[{i}].{f}");
+        let reward_discount = rewards.get(i).copied().unwrap_or(0);
+        let line_discount = l.discount_minor + reward_discount; // ≤ gross by construction
+        let after_discount = gross - line_discount;
         let (line_net, line_tax) =
             line_tax(after_discount, p.tax_rate_bp, prices_include_tax, &currency)?;
         // Net of tax, the discount is what the undiscounted line would have
         // earned less what it earns: 0 ≤ it ≤ the discount, as rounding is monotonic.
         let (gross_net, _) = self::line_tax(gross, p.tax_rate_bp, prices_include_tax, &currency)?;
         let discount_net = gross_net - line_net;
-        if !(0..=l.discount_minor).contains(&discount_net) {
+        if !(0..=line_discount).contains(&discount_net) {
             return Err(Error::internal(format!(
-                "line {}: the discount net of tax ({discount_net}) is outside 0..={}",
+                "line {}: the discount net of tax ({discount_net}) is outside 0..={line_discount}",
                 i + 1,
-                l.discount_minor
             )));
         }
         let line_total = line_net
             .checked_add(line_tax)
             .ok_or_else(|| Error::validation(field("quantity"), "the line total is too large"))?;
-        discount = sum(discount, l.discount_minor)?;
+        discount = sum(discount, line_discount)?;
+        reward_total = sum(reward_total, reward_discount)?;
         net = sum(net, line_net)?;
         tax = sum(tax, line_tax)?;
         total = sum(total, line_total)?;
@@ -599,7 +639,8 @@ pub fn compute(
             list_price_minor: q.list_price_minor,
             unit_price_minor: q.unit_price_minor,
             gross_minor: gross,
-            discount_minor: l.discount_minor,
+            discount_minor: line_discount,
+            reward_discount_minor: reward_discount,
             discount_net_minor: discount_net,
             tax_rate_bp: p.tax_rate_bp,
             net_minor: line_net,
@@ -611,6 +652,8 @@ pub fn compute(
     Ok(CartQuote {
         customer_id,
         prices_include_tax,
+        loyalty_claim_id: reward.map(|r| r.claim_id),
+        reward_discount_minor: reward_total,
         lines: out,
         discount_minor: discount,
         net_minor: net,
@@ -619,14 +662,112 @@ pub fn compute(
     })
 }
 
+/// How much of a claimed reward each line takes, in the shop's price terms
+/// (added to the line's own discount; at most what is left of the line):
+/// an amount is split over the lines in proportion to what they come to after
+/// their own discounts (largest remainder, so it sums exactly, capped at the
+/// cart), a percentage is taken off each line, rounded once per line, and a
+/// free product is one unit's price off the first line of that product.
+fn reward_discounts(
+    priced: &[(catalog::ProductView, pricing::Quote, i64)],
+    lines: &[CartLine],
+    reward: Option<&ClaimGrant>,
+    currency: &Currency,
+) -> Result<Vec<i64>> {
+    let Some(reward) = reward else {
+        return Ok(vec![0; priced.len()]);
+    };
+    let bases: Vec<i64> = priced
+        .iter()
+        .zip(lines)
+        .map(|((_, _, gross), l)| gross - l.discount_minor)
+        .collect();
+    let field = "loyalty_claim_id";
+    let too_big = |e: crate::money::MoneyError| Error::validation(field, e.to_string());
+    match &reward.grant {
+        Grant::Amount { amount_minor } => {
+            let base_total: i64 = bases.iter().sum(); // ≤ 200 × 10^12
+            let amount = (*amount_minor).min(base_total);
+            if amount <= 0 {
+                return Ok(vec![0; priced.len()]);
+            }
+            let weights: Vec<u64> = bases.iter().map(|b| (*b).max(0).unsigned_abs()).collect();
+            Ok(Money::from_minor(amount)
+                .allocate(&weights)
+                .map_err(too_big)?
+                .into_iter()
+                .map(|m| m.minor())
+                .collect())
+        }
+        Grant::Percent { percent_bp } => bases
+            .iter()
+            .map(|b| {
+                Money::from_minor(*b)
+                    .percent_of(Decimal::new(*percent_bp, 2), currency)
+                    .map(|m| m.minor().min(*b))
+                    .map_err(too_big)
+            })
+            .collect(),
+        Grant::Product { product_id } => {
+            let Some(i) = priced.iter().position(|(p, _, _)| p.id == *product_id) else {
+                return Err(Error::validation(
+                    field,
+                    format!(
+                        "{} is one free unit of product {product_id}: add it to the cart",
+                        reward.reward_name
+                    ),
+                ));
+            };
+            let mut out = vec![0; priced.len()];
+            if let (Some(slot), Some((_, q, _)), Some(base)) =
+                (out.get_mut(i), priced.get(i), bases.get(i))
+            {
+                *slot = q.unit_price_minor.min(*base);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The claimed reward a cart uses, checked against its customer.
+fn claimed_reward(
+    conn: &Connection,
+    claim_id: Option<i64>,
+    customer_id: Option<i64>,
+    now_ms: i64,
+) -> Result<Option<ClaimGrant>> {
+    let Some(claim_id) = claim_id else {
+        return Ok(None);
+    };
+    let Some(customer_id) = customer_id else {
+        return Err(Error::validation(
+            "loyalty_claim_id",
+            "a reward needs the customer who claimed it",
+        ));
+    };
+    match loyalty::claim_for_checkout(conn, claim_id, customer_id, now_ms) {
+        Ok(g) => Ok(Some(g)),
+        Err(Error::Validation { message, .. }) => {
+            Err(Error::validation("loyalty_claim_id", message))
+        }
+        Err(Error::NotFound { .. }) => Err(Error::validation(
+            "loyalty_claim_id",
+            format!("no loyalty claim {claim_id}"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 /// `sales.quote`
 pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result<CartQuote> {
+    let reward = claimed_reward(conn, req.loyalty_claim_id, req.customer_id, ctx.now_ms)?;
     compute(
         conn,
         req.customer_id,
         &req.lines,
         ctx.settings.prices_include_tax,
         ctx.now_ms,
+        reward.as_ref(),
     )
 }
 
@@ -734,6 +875,8 @@ pub struct OrderLineView {
     pub unit_price_minor: i64,
     pub gross_minor: i64,
     pub discount_minor: i64,
+    /// The part of `discount_minor` a loyalty reward gave.
+    pub reward_discount_minor: i64,
     pub discount_net_minor: i64,
     pub tax_rate_bp: i64,
     pub net_minor: i64,
@@ -771,6 +914,7 @@ pub struct OrderView {
     pub id: i64,
     pub number: i64,
     pub receipt_number: i64,
+    /// `confirmed`, or `voided` once `sales.void` reversed it.
     pub status: String,
     pub customer_id: Option<i64>,
     pub cashier_id: i64,
@@ -812,6 +956,7 @@ pub struct OrderSummary {
     pub id: i64,
     pub number: i64,
     pub receipt_number: i64,
+    /// `confirmed`, or `voided` once `sales.void` reversed it.
     pub status: String,
     pub customer_id: Option<i64>,
     pub cashier_id: i64,
@@ -832,8 +977,12 @@ pub struct OrderPage {
     pub next_before_id: Option<i64>,
 }
 
-const SUMMARY_COLUMNS: &str = "id, number, receipt_number, status, customer_id, cashier_id,
-    line_count, total_minor, created_at_ms";
+/// An order row never changes; a void is a row of its own, so the status a
+/// reader sees is derived here.
+const SUMMARY_COLUMNS: &str = "id, number, receipt_number,
+    CASE WHEN EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = orders.id)
+         THEN 'voided' ELSE status END,
+    customer_id, cashier_id, line_count, total_minor, created_at_ms";
 
 fn summary_of(r: &Row<'_>) -> rusqlite::Result<OrderSummary> {
     Ok(OrderSummary {
@@ -852,7 +1001,10 @@ fn summary_of(r: &Row<'_>) -> rusqlite::Result<OrderSummary> {
 pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let head = conn
         .prepare_cached(
-            "SELECT id, number, receipt_number, status, customer_id, cashier_id, prices_include_tax,
+            "SELECT id, number, receipt_number,
+                    CASE WHEN EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = orders.id)
+                         THEN 'voided' ELSE status END,
+                    customer_id, cashier_id, prices_include_tax,
                     discount_minor, net_minor, tax_minor, total_minor, cost_minor, change_minor,
                     entry_id, created_at_ms
              FROM orders WHERE id = ?1",
@@ -883,7 +1035,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let mut st = conn.prepare_cached(
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,
-                cost_minor, discount_net_minor
+                cost_minor, discount_net_minor, reward_discount_minor
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = st.query_map([id], |r| {
@@ -907,6 +1059,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
                 .map(|(id, kind)| RuleApplied { id, kind }),
             cost_minor: r.get(14)?,
             discount_net_minor: r.get(15)?,
+            reward_discount_minor: r.get(16)?,
             batches: Vec::new(),
         })
     })?;
@@ -1007,12 +1160,14 @@ pub fn checkout(
     let actor = ctx.actor()?;
     let now = ctx.now_ms;
     let conn = tx.conn();
+    let reward = claimed_reward(conn, req.loyalty_claim_id, req.customer_id, now)?;
     let quote = compute(
         conn,
         req.customer_id,
         &req.lines,
         ctx.settings.prices_include_tax,
         now,
+        reward.as_ref(),
     )?;
     if let Some(expected) = req.expected_total_minor {
         if expected != quote.total_minor {
@@ -1128,8 +1283,9 @@ pub fn checkout(
             "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_minor,
                                       unit_price_minor, gross_minor, discount_minor, tax_rate_bp,
                                       net_minor, tax_minor, total_minor, rule_id, rule_kind, cost_minor,
-                                      discount_net_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
+                                      discount_net_minor, reward_discount_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             RETURNING id",
             rusqlite::params![
                 order_id,
                 line.line_no,
@@ -1146,7 +1302,8 @@ pub fn checkout(
                 line.rule_applied.as_ref().map(|r| r.id),
                 line.rule_applied.as_ref().map(|r| r.kind.as_str()),
                 line_cost,
-                line.discount_net_minor
+                line.discount_net_minor,
+                line.reward_discount_minor
             ],
             |r| r.get(0),
         )?;
@@ -1281,6 +1438,9 @@ pub fn checkout(
         ],
     )?;
 
+    if let Some(r) = &reward {
+        loyalty::mark_redeemed(tx, r.claim_id, order_id, quote.reward_discount_minor)?;
+    }
     let shift_id = crate::shifts::record_sale(tx, actor.user_id, order_id)?;
     crate::loyalty::earn_for_order(tx, order_id, actor.user_id, now)?;
 
@@ -1302,6 +1462,8 @@ pub fn checkout(
             "entry_id": entry_id,
             "shift_id": shift_id,
             "held_cart_id": req.held_cart_id,
+            "loyalty_claim_id": req.loyalty_claim_id,
+            "reward_discount_minor": quote.reward_discount_minor,
             // T29: a sale over a `warn` limit goes through and says so here.
             "credit": credit,
         }),
@@ -1388,6 +1550,17 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         if n > 0 {
             problems.push(format!("{n} {what}"));
         }
+    }
+    let rewards = count(
+        conn,
+        "SELECT count(*) FROM orders o
+          WHERE (SELECT coalesce(sum(reward_discount_minor), 0) FROM order_lines l WHERE l.order_id = o.id)
+             <> (SELECT coalesce(sum(discount_minor), 0) FROM loyalty_redemptions r WHERE r.order_id = o.id)",
+    )?;
+    if rewards > 0 {
+        problems.push(format!(
+            "{rewards} order(s) differ from the loyalty rewards redeemed on them"
+        ));
     }
     let orphans = count(
         conn,

@@ -35,6 +35,8 @@ pub struct Settings {
     /// A stock reservation (held or parked sale) is released after this long (T17).
     #[ts(type = "number")]
     pub reservation_ttl_ms: i64,
+    /// Days from an invoice's issue to its due date when none is given.
+    pub invoice_terms_days: i64,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             prices_include_tax: false,
             receipt_footer: String::new(),
             reservation_ttl_ms: 30 * 60 * 1000,
+            invoice_terms_days: 30,
         }
     }
 }
@@ -78,6 +81,7 @@ impl Settings {
             60_000,
             7 * MS_PER_DAY,
         )?;
+        range("invoice_terms_days", self.invoice_terms_days, 1, 365)?;
         if self.receipt_footer.chars().count() > 500 {
             return Err(Error::validation(
                 "receipt_footer",

@@ -4,4 +4,8 @@ import type { SalesQuoteLine } from "./SalesQuoteLine";
 /**
  * A computed cart: its lines and totals (exact sums of the lines).
  */
-export type SalesCartQuote = { customer_id: number | null, prices_include_tax: boolean, lines: Array<SalesQuoteLine>, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, };
+export type SalesCartQuote = { customer_id: number | null, prices_include_tax: boolean, 
+/**
+ * The loyalty claim applied, and what it took off (included in the discounts).
+ */
+loyalty_claim_id: number | null, reward_discount_minor: number, lines: Array<SalesQuoteLine>, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, };

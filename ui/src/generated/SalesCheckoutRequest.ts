@@ -5,6 +5,11 @@ import type { SalesPaymentInput } from "./SalesPaymentInput";
 
 export type SalesCheckoutRequest = { customer_id?: number | null, lines: Array<SalesCartLine>, payments: Array<SalesPaymentInput>, 
 /**
+ * A claimed loyalty reward redeemed on this sale (a discount or a free
+ * unit); it is marked redeemed in the same transaction, once.
+ */
+loyalty_claim_id?: number | null, 
+/**
  * The total the customer was shown. When given and the cart now comes to
  * something else (a price changed in between), checkout is refused with
  * `conflict` rather than taking a different amount than was agreed.

@@ -7,4 +7,8 @@ import type { SalesPaymentView } from "./SalesPaymentView";
  * What `sales.checkout` answers: the order, and the credit decision when part
  * of it went on account (`warning: true` is a sale over a `warn` limit).
  */
-export type SalesCheckoutView = { credit: CreditDecision | null, id: number, number: number, receipt_number: number, status: string, customer_id: number | null, cashier_id: number, prices_include_tax: boolean, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, cost_minor: number, change_minor: number, entry_id: number | null, created_at_ms: number, lines: Array<SalesOrderLineView>, payments: Array<SalesPaymentView>, };
+export type SalesCheckoutView = { credit: CreditDecision | null, id: number, number: number, receipt_number: number, 
+/**
+ * `confirmed`, or `voided` once `sales.void` reversed it.
+ */
+status: string, customer_id: number | null, cashier_id: number, prices_include_tax: boolean, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, cost_minor: number, change_minor: number, entry_id: number | null, created_at_ms: number, lines: Array<SalesOrderLineView>, payments: Array<SalesPaymentView>, };

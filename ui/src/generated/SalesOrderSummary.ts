@@ -3,4 +3,8 @@
 /**
  * One row of `sales.list`.
  */
-export type SalesOrderSummary = { id: number, number: number, receipt_number: number, status: string, customer_id: number | null, cashier_id: number, line_count: number, total_minor: number, created_at_ms: number, };
+export type SalesOrderSummary = { id: number, number: number, receipt_number: number, 
+/**
+ * `confirmed`, or `voided` once `sales.void` reversed it.
+ */
+status: string, customer_id: number | null, cashier_id: number, line_count: number, total_minor: number, created_at_ms: number, };

@@ -5,6 +5,10 @@
  */
 export type SalesQuoteLine = { line_no: number, product_id: number, sku: string, name: string, quantity: number, list_price_minor: number, unit_price_minor: number, gross_minor: number, discount_minor: number, 
 /**
+ * The part of `discount_minor` that a loyalty reward gave.
+ */
+reward_discount_minor: number, 
+/**
  * The discount without its tax: what is debited to Discounts (4100).
  */
 discount_net_minor: number, tax_rate_bp: number, net_minor: number, tax_minor: number, total_minor: number, rule_applied: { id: number, kind: string } | null, };

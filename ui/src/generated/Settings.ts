@@ -32,4 +32,8 @@ receipt_footer: string,
 /**
  * A stock reservation (held or parked sale) is released after this long (T17).
  */
-reservation_ttl_ms: number, };
+reservation_ttl_ms: number, 
+/**
+ * Days from an invoice's issue to its due date when none is given.
+ */
+invoice_terms_days: number, };

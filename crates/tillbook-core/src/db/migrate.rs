@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_checkout_extras.sql",
         sql: include_str!("../../../../migrations/0011_checkout_extras.sql"),
     },
+    Migration {
+        name: "0012_report_indexes.sql",
+        sql: include_str!("../../../../migrations/0012_report_indexes.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -1,0 +1,378 @@
+//! The shifts issue's scenario in the real window: open a shift with a float →
+//! sell three items at the till, split card + cash → refund one line on the
+//! Orders screen → close the shift with the counted cash → the Z-report on
+//! screen shows the sales by tender, the refund, the expected cash and the
+//! shortage, to the cent.
+
+use super::{set_up_and_log_in, wait_css, ONE_AT_A_TIME};
+use crate::harness::App;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const ENTER: &str = "\u{e007}";
+
+/// Creates a product and receives `quantity` of it through the app's IPC (as
+/// the logged-in owner). Returns the product id.
+async fn product_in_stock(
+    app: &App,
+    sku: &str,
+    barcode: &str,
+    name: &str,
+    price_minor: i64,
+) -> i64 {
+    let p = app
+        .invoke(
+            "catalog.create_product",
+            json!({"idempotency_key": format!("e2e-shift-prod-{sku}"), "sku": sku, "barcode": barcode,
+                   "name": name, "price_minor": price_minor}),
+        )
+        .await;
+    assert_eq!(p["ok"], true, "{p}");
+    let id = p["data"]["id"].as_i64().unwrap();
+    let b = app
+        .invoke(
+            "stock.receive",
+            json!({"idempotency_key": format!("e2e-shift-recv-{sku}"), "product_id": id,
+                   "lot_code": "L1", "unit_cost_minor": price_minor / 2, "quantity": 10}),
+        )
+        .await;
+    assert_eq!(b["ok"], true, "{b}");
+    id
+}
+
+/// `"12.34"` → 1234 (the shop's scale is 2 here).
+fn minor(text: &str) -> i64 {
+    let t = text.trim().replace('.', "");
+    t.parse()
+        .unwrap_or_else(|_| panic!("not an amount: {text:?}"))
+}
+
+/// 1234 → `"12.34"`, -100 → `"-1.00"` (as ui/src/money.ts formats).
+fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let a = minor.abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+async fn scan(app: &App, barcode: &str, sku: &str) {
+    app.fill("till-search", barcode).await;
+    app.el("till-search").await.send_keys(ENTER).await.unwrap();
+    wait_css(
+        app,
+        &format!("[data-testid='cart-line-{sku}'][data-quantity='1']"),
+    )
+    .await;
+}
+
+/// Waits until the till shows a quote (Pay enabled) and returns its total.
+async fn quoted_total(app: &App) -> i64 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let enabled = app
+            .el("till-pay")
+            .await
+            .attr("disabled")
+            .await
+            .unwrap()
+            .is_none();
+        let total = app.text("till-total").await;
+        if enabled && total.trim() != "—" {
+            return minor(&total);
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no quote came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the element's text is exactly `want` (trimmed).
+async fn wait_exact(app: &App, testid: &str, want: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = app.text(testid).await;
+        if t.trim() == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{testid} says {t:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_shift_open_sell_refund_close_and_z_report() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = App::start().await;
+    set_up_and_log_in(&app).await;
+    product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129).await;
+    product_in_stock(&app, "BREAD", "2000000000015", "Bread", 250).await;
+    let eggs = product_in_stock(&app, "EGGS-6", "2000000000022", "Eggs 6", 199).await;
+
+    // Open a shift with a counted float of 150.00.
+    app.click("nav-shift").await;
+    app.el("shift-open-form").await;
+    app.fill("shift-open-float", "150.00").await;
+    app.click("shift-open").await;
+    app.el("xr").await;
+    wait_exact(&app, "xr-float", "150.00").await;
+    wait_exact(&app, "xr-expected", "150.00").await;
+    let current = app.invoke("shifts.current", json!({})).await;
+    assert_eq!(current["data"]["status"], "open", "{current}");
+    app.screenshot("shift-1-open").await;
+
+    // Sell three items: 2.00 by card, 20.00 cash handed over.
+    app.click("nav-till").await;
+    app.el("till").await;
+    scan(&app, "4006381333931", "MILK-1L").await;
+    scan(&app, "2000000000015", "BREAD").await;
+    scan(&app, "2000000000022", "EGGS-6").await;
+    let total = quoted_total(&app).await;
+    let eggs_quote = app
+        .invoke(
+            "sales.quote",
+            json!({"lines": [{"product_id": eggs, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(eggs_quote["ok"], true, "{eggs_quote}");
+    let eggs_total = eggs_quote["data"]["total_minor"].as_i64().unwrap();
+    app.click("till-pay").await;
+    app.click("tender-add-card").await;
+    app.fill("tender-amount-0", "2.00").await;
+    app.fill("tender-reference-0", "TRM-0042").await;
+    app.click("tender-add-cash").await;
+    app.fill("tender-amount-1", "20.00").await;
+    app.wait_text("tender-remaining", "0.00").await;
+    app.click("tender-pay").await;
+    app.el("till-receipt").await;
+    app.wait_text("receipt-total", &money(total)).await;
+    let receipt_no = app
+        .text("receipt-number")
+        .await
+        .trim()
+        .trim_start_matches('#')
+        .to_string();
+    app.click("receipt-new-sale").await;
+    app.el("till-search").await;
+    let cash_sale = total - 200;
+
+    // The running figures already count the sale.
+    app.click("nav-shift").await;
+    wait_exact(&app, "xr-sales-tender-cash-amount", &money(cash_sale)).await;
+    wait_exact(&app, "xr-expected", &money(15_000 + cash_sale)).await;
+
+    // Refund the eggs (line 3) on the Orders screen, back to the original payments.
+    app.click("nav-orders").await;
+    app.el("orders-table").await;
+    app.fill("orders-lookup", &receipt_no).await;
+    app.el("orders-lookup")
+        .await
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    app.el("order-detail").await;
+    app.click("order-refund").await;
+    app.el("refund-dialog").await;
+    let row = wait_css(&app, "[data-testid^='refund-line-'][data-line-no='3']").await;
+    let line_id = row
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap()
+        .strip_prefix("refund-line-")
+        .unwrap()
+        .to_string();
+    app.fill(&format!("refund-qty-{line_id}"), "1").await;
+    app.fill("refund-reason", "cracked shell").await;
+    app.click("refund-submit").await;
+    app.gone("refund-dialog").await;
+    app.wait_text("orders-notice", "Refund #1").await;
+
+    // How the core split the refund over card and cash (in proportion).
+    let page = app.invoke("sales.list", json!({})).await;
+    let order_id = page["data"]["orders"][0]["id"].as_i64().unwrap();
+    let refunds = app
+        .invoke("sales.refunds", json!({"order_id": order_id}))
+        .await;
+    assert_eq!(refunds["ok"], true, "{refunds}");
+    let refund = &refunds["data"]["refunds"][0];
+    assert_eq!(refund["total_minor"], eggs_total, "{refund}");
+    let by_tender = |t: &str| -> i64 {
+        refund["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p: &&Value| p["tender"] == t)
+            .map(|p| p["amount_minor"].as_i64().unwrap())
+            .sum()
+    };
+    let cash_refund = by_tender("cash");
+    let card_refund = by_tender("card");
+    assert_eq!(cash_refund + card_refund, eggs_total, "{refund}");
+    let expected = 15_000 + cash_sale - cash_refund;
+
+    // Close with the counted cash, one short.
+    app.click("nav-shift").await;
+    app.el("shift-close-form").await;
+    wait_exact(&app, "xr-refunds-total", &money(eggs_total)).await;
+    app.fill("shift-close-counted", &money(expected - 100))
+        .await;
+    app.click("shift-close").await;
+    app.el("zr").await;
+    assert_eq!(
+        app.attr("zr", "data-status").await.as_deref(),
+        Some("closed")
+    );
+    app.wait_text("zr-title", "Z-report").await;
+
+    // The Z-report on screen, exact to the cent.
+    wait_exact(&app, "zr-sales-count", "1").await;
+    wait_exact(&app, "zr-sales-total", &money(total)).await;
+    wait_exact(&app, "zr-sales-tender-card-amount", "2.00").await;
+    wait_exact(&app, "zr-sales-tender-card-count", "1").await;
+    wait_exact(&app, "zr-sales-tender-cash-amount", &money(cash_sale)).await;
+    wait_exact(&app, "zr-cash-tendered", "20.00").await;
+    wait_exact(&app, "zr-change-given", &money(2000 - cash_sale)).await;
+    wait_exact(&app, "zr-refunds-count", "1").await;
+    wait_exact(&app, "zr-refunds-total", &money(eggs_total)).await;
+    if cash_refund > 0 {
+        wait_exact(&app, "zr-refunds-tender-cash-amount", &money(cash_refund)).await;
+    }
+    if card_refund > 0 {
+        wait_exact(&app, "zr-refunds-tender-card-amount", &money(card_refund)).await;
+    }
+    wait_exact(&app, "zr-voids-count", "0").await;
+    wait_exact(&app, "zr-net-sales", &money(total - eggs_total)).await;
+    wait_exact(&app, "zr-float", "150.00").await;
+    wait_exact(&app, "zr-cash-sales", &money(cash_sale)).await;
+    wait_exact(&app, "zr-cash-refunds", &money(cash_refund)).await;
+    wait_exact(&app, "zr-expected", &money(expected)).await;
+    wait_exact(&app, "zr-counted", &money(expected - 100)).await;
+    wait_exact(&app, "zr-over-short", "-1.00").await;
+    wait_exact(&app, "zr-over-short-word", "Short").await;
+    app.el("zr-print").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // let the window repaint
+    app.screenshot("shift-2-z-report").await;
+
+    // The core stored the same figures; the owner sees the closed shift in the list.
+    let shift_id = current["data"]["id"].as_i64().unwrap();
+    let z = app
+        .invoke("shifts.z_report", json!({"shift_id": shift_id}))
+        .await;
+    assert_eq!(z["data"]["expected_cash_minor"], expected, "{z}");
+    assert_eq!(z["data"]["over_short_minor"], -100, "{z}");
+    wait_css(
+        &app,
+        &format!("[data-testid='shift-row-{shift_id}'][data-status='closed']"),
+    )
+    .await;
+    // Back to "Open a shift" for the next one.
+    app.el("shift-open-form").await;
+    app.close().await;
+}
+
+/// Sells one item in cash at the till; returns the sale's total.
+async fn sell_one_in_cash(app: &App, barcode: &str, sku: &str) -> i64 {
+    app.click("nav-till").await;
+    app.el("till").await;
+    scan(app, barcode, sku).await;
+    let total = quoted_total(app).await;
+    app.click("till-pay").await;
+    app.click("tender-add-cash").await;
+    app.wait_text("tender-remaining", "0.00").await;
+    app.click("tender-pay").await;
+    app.el("till-receipt").await;
+    app.wait_text("receipt-total", &money(total)).await;
+    app.click("receipt-new-sale").await;
+    app.el("till-search").await;
+    total
+}
+
+/// Cash in and out of the drawer, a sale voided from the Shift screen (stock
+/// back, the cash out of the expected figure), an even close; then the Reports
+/// screen leaves the voided sale out and values the stock at cost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_shift_cash_moves_void_even_close_and_reports() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = App::start().await;
+    set_up_and_log_in(&app).await;
+    let milk = product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129).await;
+
+    app.click("nav-shift").await;
+    app.fill("shift-open-float", "100.00").await;
+    app.click("shift-open").await;
+    app.el("cash-move-form").await;
+    app.fill("cash-move-amount", "20.00").await;
+    app.fill("cash-move-reason", "change from the bank").await;
+    app.click("cash-move-submit").await;
+    app.wait_text("shift-notice", "should now hold 120.00")
+        .await;
+    app.select("cash-move-direction", "out").await;
+    app.fill("cash-move-amount", "5.00").await;
+    app.fill("cash-move-reason", "window cleaner").await;
+    app.click("cash-move-submit").await;
+    app.wait_text("shift-notice", "should now hold 115.00")
+        .await;
+    wait_exact(&app, "xr-cash-in", "20.00").await;
+    wait_exact(&app, "xr-cash-out", "5.00").await;
+
+    // Two cash sales; the first is voided.
+    let first = sell_one_in_cash(&app, "4006381333931", "MILK-1L").await;
+    let second = sell_one_in_cash(&app, "4006381333931", "MILK-1L").await;
+    let page = app.invoke("sales.list", json!({})).await;
+    let orders = page["data"]["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{page}");
+    let first_id = orders[1]["id"].as_i64().unwrap();
+
+    app.click("nav-shift").await;
+    app.click(&format!("shift-void-{first_id}")).await;
+    app.el("void-dialog").await;
+    app.fill("void-reason", "rang up twice").await;
+    app.click("void-submit").await;
+    app.gone("void-dialog").await;
+    app.wait_text("shift-notice", "voided").await;
+    wait_css(
+        &app,
+        &format!("[data-testid='shift-order-{first_id}'][data-voided='true']"),
+    )
+    .await;
+    wait_exact(&app, "xr-voids-count", "1").await;
+    wait_exact(&app, "xr-voids-total", &money(first)).await;
+    wait_exact(&app, "xr-cash-voids", &money(first)).await;
+    let expected = 10_000 + 2_000 - 500 + first + second - first;
+    wait_exact(&app, "xr-expected", &money(expected)).await;
+    let product = app.invoke("catalog.get_product", json!({"id": milk})).await;
+    assert_eq!(
+        product["data"]["on_hand"], 9,
+        "the void put the unit back: {product}"
+    );
+
+    // An even close.
+    app.fill("shift-close-counted", &money(expected)).await;
+    app.click("shift-close").await;
+    app.el("zr").await;
+    wait_exact(&app, "zr-sales-count", "2").await;
+    wait_exact(&app, "zr-voids-count", "1").await;
+    wait_exact(&app, "zr-net-sales", &money(second)).await;
+    wait_exact(&app, "zr-expected", &money(expected)).await;
+    wait_exact(&app, "zr-over-short", "0.00").await;
+    wait_exact(&app, "zr-over-short-word", "Even").await;
+
+    // Reports: the voided sale is left out; stock at cost is 9 × 0.64.
+    app.click("nav-reports").await;
+    app.el("report-table").await;
+    wait_exact(&app, "report-totals-total", &money(second)).await;
+    app.select("report-group_by", "product").await;
+    app.click("report-run").await;
+    wait_exact(&app, &format!("report-row-{milk}-total"), &money(second)).await;
+    let bar = wait_css(&app, "[data-testid='report-chart-bar-0']").await;
+    assert_eq!(
+        bar.attr("data-value").await.unwrap(),
+        Some(second.to_string())
+    );
+    wait_exact(&app, "valuation-total-value", "5.76").await;
+    wait_exact(&app, &format!("valuation-value-{milk}"), "5.76").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // let the window repaint
+    app.screenshot("shift-3-reports").await;
+    app.close().await;
+}

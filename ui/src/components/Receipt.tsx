@@ -1,0 +1,99 @@
+import { For, Show } from "solid-js";
+import type { SalesOrderView, SalesTender } from "../api";
+import { formatTime } from "../errors";
+import { TENDER_LABELS } from "../logic/till";
+import { formatMoney } from "../money";
+
+/**
+ * A sale as its receipt: every amount is the order's own (computed and stored by
+ * the core). The print stylesheet prints only this block.
+ */
+export function Receipt(props: {
+  order: SalesOrderView;
+  shopName: string;
+  /** The product's name for a line (the order keeps ids only). */
+  nameOf: (productId: number) => string;
+  footer?: string;
+  testid?: string;
+}) {
+  const o = () => props.order;
+  const tender = (t: SalesTender | string) => TENDER_LABELS[t as SalesTender] ?? t;
+  return (
+    <article class="receipt" data-testid={props.testid ?? "receipt"} data-order-id={o().id}>
+      <header class="receipt-head">
+        <h2 data-testid="receipt-shop">{props.shopName}</h2>
+        <div>
+          Receipt <strong data-testid="receipt-number">#{o().receipt_number}</strong> · order #{o().number}
+        </div>
+        <div class="muted" data-testid="receipt-time">
+          {formatTime(o().created_at_ms)}
+        </div>
+      </header>
+      <table class="receipt-lines">
+        <tbody>
+          <For each={o().lines}>
+            {(l) => (
+              <>
+                <tr data-testid={`receipt-line-${l.line_no}`} data-product-id={l.product_id}>
+                  <td class="receipt-name">{props.nameOf(l.product_id)}</td>
+                  <td class="num">
+                    {l.quantity} × {formatMoney(l.unit_price_minor)}
+                  </td>
+                  <td class="num">{formatMoney(l.total_minor)}</td>
+                </tr>
+                <Show when={l.discount_minor > 0}>
+                  <tr class="receipt-sub">
+                    <td colspan="2">discount</td>
+                    <td class="num">-{formatMoney(l.discount_minor)}</td>
+                  </tr>
+                </Show>
+              </>
+            )}
+          </For>
+        </tbody>
+      </table>
+      <dl class="receipt-totals">
+        <dt>{o().prices_include_tax ? "Net" : "Subtotal"}</dt>
+        <dd data-testid="receipt-net">{formatMoney(o().net_minor)}</dd>
+        <dt>Tax</dt>
+        <dd data-testid="receipt-tax">{formatMoney(o().tax_minor)}</dd>
+        <Show when={o().discount_minor > 0}>
+          <dt>Discounts</dt>
+          <dd data-testid="receipt-discount">-{formatMoney(o().discount_minor)}</dd>
+        </Show>
+        <dt class="receipt-total-label">Total</dt>
+        <dd class="receipt-total" data-testid="receipt-total">
+          {formatMoney(o().total_minor)}
+        </dd>
+      </dl>
+      <table class="receipt-payments">
+        <tbody>
+          <For each={o().payments}>
+            {(p, i) => (
+              <tr data-testid={`receipt-payment-${i()}`} data-tender={p.tender}>
+                <td>
+                  {tender(p.tender)}
+                  <Show when={p.reference}> ({p.reference})</Show>
+                </td>
+                <td class="num">
+                  <Show when={p.tender === "cash" && p.tendered_minor !== p.amount_minor} fallback={formatMoney(p.amount_minor)}>
+                    {formatMoney(p.tendered_minor)}
+                  </Show>
+                </td>
+              </tr>
+            )}
+          </For>
+          <tr class="receipt-change">
+            <td>Change</td>
+            <td class="num" data-testid="receipt-change">
+              {formatMoney(o().change_minor)}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <Show when={props.footer}>
+        <p class="receipt-footer">{props.footer}</p>
+      </Show>
+    </article>
+  );
+}

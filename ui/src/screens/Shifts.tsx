@@ -1,0 +1,489 @@
+// The cashier's drawer: open a shift with the counted float, see the running
+// figures, move cash in or out, void a sale of the shift, close it with the
+// counted cash and print the Z-report. A manager/owner (ledger.read) also sees
+// past shifts and can open any Z-report. Every figure is the core's.
+
+import { For, onMount, Show } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, TillbookError } from "../api";
+import type { ShiftView, ShiftZReport } from "../api-shifts-reports";
+import { Dialog } from "../components/Dialog";
+import { SelectField, TextField } from "../components/Field";
+import { tenderLabel, ZReport } from "../components/ZReport";
+import { formatTime, reportError } from "../errors";
+import { createForm, focusField } from "../forms";
+import { fieldError, formatMoney, requireMoney } from "../money";
+import { app, can, onSignOut } from "../session";
+import "../shifts-reports.css";
+
+export { tenderLabel };
+
+interface ShiftsState {
+  /** shifts.current answered at least once. */
+  loaded: boolean;
+  /** The caller's open shift (null: none). */
+  current: ShiftView | null;
+  /** The running figures of the open shift (an X-report). */
+  running: ShiftZReport | null;
+  /** Sales of the open shift (this cashier's, since it opened), newest first. */
+  orders: SalesOrderSummary[];
+  /** Orders voided from this screen (sales.list doesn't say). */
+  voided: Record<number, boolean>;
+  /** A closed shift's Z-report on screen (after closing, or picked from the list). */
+  z: ShiftZReport | null;
+  past: ShiftView[];
+  pastNext: number | null;
+  voiding: SalesOrderSummary | null;
+  notice: string | null;
+  /** Display names for the past shifts' users (users.read; ids otherwise). */
+  userNames: Record<number, string>;
+}
+
+const initialState = (): ShiftsState => ({
+  loaded: false,
+  current: null,
+  running: null,
+  orders: [],
+  voided: {},
+  z: null,
+  past: [],
+  pastNext: null,
+  voiding: null,
+  notice: null,
+  userNames: {},
+});
+
+export const [shifts, setShifts] = createStore<ShiftsState>(initialState());
+
+export const shiftOpenForm = createForm("shift-open", () => ({ float: "" }));
+export const cashMoveForm = createForm("cash-move", () => ({ direction: "in", amount: "", reason: "" }));
+export const shiftCloseForm = createForm("shift-close", () => ({ counted: "" }));
+export const voidForm = createForm("void", () => ({ reason: "" }));
+
+// One idempotency key per attempt: reused on a retry or a double click, new
+// after a success (or for another order's void).
+let openKey = newIdempotencyKey();
+let cashKey = newIdempotencyKey();
+let voidKey = newIdempotencyKey();
+
+export function resetShiftsForTests(): void {
+  setShifts(reconcile(initialState()));
+  shiftOpenForm.reset();
+  cashMoveForm.reset();
+  shiftCloseForm.reset();
+  voidForm.reset();
+  openKey = newIdempotencyKey();
+  cashKey = newIdempotencyKey();
+  voidKey = newIdempotencyKey();
+}
+
+onSignOut(resetShiftsForTests);
+
+/** At most this many pages of sales.list are read to find the shift's sales. */
+const ORDER_PAGES = 5;
+
+/** The open shift's sales: the cashier's orders since it opened (sales.list is newest first). */
+export async function loadShiftOrders(shift: ShiftView): Promise<void> {
+  const found: SalesOrderSummary[] = [];
+  let before: number | null = null;
+  for (let page = 0; page < ORDER_PAGES; page++) {
+    const res: SalesOrderPage = await call("sales.list", { limit: 200, ...(before !== null ? { before_id: before } : {}) });
+    let older = false;
+    for (const o of res.orders) {
+      if (o.created_at_ms < shift.opened_at_ms) {
+        older = true;
+        break;
+      }
+      if (o.cashier_id === shift.user_id) found.push(o);
+    }
+    if (older || res.next_before_id === null) break;
+    before = res.next_before_id;
+  }
+  setShifts("orders", reconcile(found));
+}
+
+/** Re-reads the caller's shift, its running figures and its sales. */
+export async function refreshShift(): Promise<void> {
+  try {
+    const current = await call("shifts.current", {});
+    setShifts({ current, loaded: true });
+    if (current) {
+      const running = await call("shifts.z_report", { shift_id: current.id });
+      setShifts({ running, current: running.shift });
+      await loadShiftOrders(running.shift);
+    } else {
+      setShifts({ running: null, orders: [] });
+    }
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** Names for the list of past shifts; cosmetic, so a refusal just leaves the ids. */
+async function loadUserNames(): Promise<void> {
+  if (!can("users.read") || Object.keys(shifts.userNames).length > 0) return;
+  try {
+    const users = await call("users.list", { include_archived: true, limit: 200 });
+    setShifts("userNames", Object.fromEntries(users.map((u) => [u.id, u.display_name])));
+  } catch {
+    // The ids stay on screen.
+  }
+}
+
+export async function loadPastShifts(more = false): Promise<void> {
+  if (!can("ledger.read")) return;
+  void loadUserNames();
+  try {
+    const before = more ? shifts.pastNext : null;
+    const page = await call("shifts.list", { limit: 20, ...(before !== null ? { before_id: before } : {}) });
+    setShifts({ past: more ? [...shifts.past, ...page.shifts] : page.shifts, pastNext: page.next_before_id });
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function openShift(): Promise<boolean> {
+  const ok = await shiftOpenForm.submit(
+    async () => {
+      const opening_float_minor = requireMoney("float", shiftOpenForm.values.float);
+      const shift = await call("shifts.open", { idempotency_key: openKey, opening_float_minor });
+      setShifts({ current: shift, z: null, notice: `Shift #${shift.number} opened.` });
+    },
+    { mapField: (f) => (f === "opening_float_minor" ? "float" : f) },
+  );
+  if (ok) {
+    openKey = newIdempotencyKey();
+    shiftOpenForm.reset();
+    await refreshShift();
+    void loadPastShifts();
+  }
+  return ok;
+}
+
+export async function moveCash(): Promise<boolean> {
+  const shift = shifts.current;
+  if (!shift) return false;
+  const ok = await cashMoveForm.submit(
+    async () => {
+      const v = cashMoveForm.values;
+      const amount_minor = requireMoney("amount", v.amount);
+      if (amount_minor <= 0) throw fieldError("amount", "enter an amount above zero");
+      const reason = v.reason.trim();
+      if (reason === "") throw fieldError("reason", "say why the cash moves");
+      const direction = v.direction === "out" ? "out" : "in";
+      const moved = await call("shifts.cash_move", { idempotency_key: cashKey, direction, amount_minor, reason });
+      setShifts("notice", `Cash ${direction} ${formatMoney(moved.amount_minor)}: the drawer should now hold ${formatMoney(moved.expected_cash_minor)}.`);
+    },
+    { mapField: (f) => (f === "amount_minor" ? "amount" : f) },
+  );
+  if (ok) {
+    cashKey = newIdempotencyKey();
+    cashMoveForm.reset();
+    await refreshShift();
+  }
+  return ok;
+}
+
+export function startVoid(order: SalesOrderSummary): void {
+  if (shifts.voiding?.id !== order.id) {
+    voidKey = newIdempotencyKey();
+    voidForm.reset();
+  }
+  setShifts("voiding", order);
+  focusField("void", "reason");
+}
+
+export async function voidSale(): Promise<boolean> {
+  const order = shifts.voiding;
+  if (!order) return false;
+  const ok = await voidForm.submit(
+    async () => {
+      const reason = voidForm.values.reason.trim();
+      if (reason === "") throw fieldError("reason", "a void needs a reason");
+      const v = await call("sales.void", { idempotency_key: voidKey, order_id: order.id, reason });
+      setShifts("voided", order.id, true);
+      setShifts("notice", `Sale #${v.order_number} voided (${formatMoney(v.total_minor)}).`);
+    },
+    { mapField: (f) => (f === "order_id" ? "reason" : f) },
+  );
+  if (ok) {
+    voidKey = newIdempotencyKey();
+    voidForm.reset();
+    setShifts("voiding", null);
+    await refreshShift();
+  }
+  return ok;
+}
+
+export async function closeShift(): Promise<boolean> {
+  const shift = shifts.running?.shift ?? shifts.current;
+  if (!shift) return false;
+  const ok = await shiftCloseForm.submit(
+    async () => {
+      const counted_cash_minor = requireMoney("counted", shiftCloseForm.values.counted);
+      try {
+        const z = await call("shifts.close", { shift_id: shift.id, version: shift.version, counted_cash_minor });
+        setShifts({ z, current: null, running: null, orders: [], voided: {}, notice: `Shift #${z.shift.number} closed.` });
+      } catch (e) {
+        // A close that went through but whose answer was lost: show what the core kept.
+        if (e instanceof TillbookError && e.code === "conflict") {
+          const z = await call("shifts.z_report", { shift_id: shift.id }).catch(() => null);
+          if (z?.shift.status === "closed") {
+            setShifts({ z, current: null, running: null, orders: [], voided: {}, notice: `Shift #${z.shift.number} was already closed.` });
+            return;
+          }
+          void refreshShift();
+        }
+        throw e;
+      }
+    },
+    { mapField: (f) => (f === "counted_cash_minor" ? "counted" : f) },
+  );
+  if (ok) {
+    shiftCloseForm.reset();
+    void loadPastShifts();
+  }
+  return ok;
+}
+
+export async function showZReport(shiftId: number): Promise<void> {
+  try {
+    const z = await call("shifts.z_report", { shift_id: shiftId });
+    setShifts("z", z);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+function printReport(): void {
+  window.print();
+}
+
+export function Shifts() {
+  onMount(() => {
+    void refreshShift();
+    void loadPastShifts();
+  });
+  const open = () => shifts.current;
+  return (
+    <section class="panel" data-testid="shifts">
+      <div class="toolbar">
+        <h1>Shift</h1>
+        <span class="spacer" />
+        <Show when={open()}>
+          {(s) => (
+            <span data-testid="shift-status" data-status={s().status}>
+              Shift #{s().number} open since {formatTime(s().opened_at_ms)}
+            </span>
+          )}
+        </Show>
+      </div>
+      <Show when={shifts.notice}>
+        <p class="notice" role="status" data-testid="shift-notice">
+          {shifts.notice}
+        </p>
+      </Show>
+
+      <Show when={shifts.z}>
+        {(z) => (
+          <div class="card zreport-card" data-testid="zreport-view" ref={(el) => queueMicrotask(() => el.scrollIntoView?.({ block: "start" }))}>
+            <ZReport report={z()} shopName={app.shop?.name ?? app.shopName} testid="zr" onPrint={printReport} />
+            <div class="actions no-print">
+              <button type="button" onClick={() => setShifts("z", null)} data-testid="zreport-done">
+                Done
+              </button>
+            </div>
+          </div>
+        )}
+      </Show>
+
+      <Show when={shifts.loaded && !open()}>
+        <form
+          class="card no-print"
+          data-testid="shift-open-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void openShift();
+          }}
+        >
+          <h2>Open a shift</h2>
+          <p class="muted">Count the cash you put in the drawer.</p>
+          <TextField form={shiftOpenForm} name="float" label="Opening float (counted)" inputmode="numeric" placeholder="e.g. 150.00" autofocus={!shifts.z} />
+          <div class="actions">
+            <button type="submit" class="primary" data-testid="shift-open" disabled={shiftOpenForm.busy()}>
+              Open shift
+            </button>
+          </div>
+        </form>
+      </Show>
+
+      <Show when={open()}>
+        {(s) => (
+          <div class="shift-columns no-print">
+            <div>
+              <Show when={shifts.running}>{(r) => <ZReport report={r()} testid="xr" />}</Show>
+            </div>
+            <div>
+              <form
+                class="card"
+                data-testid="cash-move-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void moveCash();
+                }}
+              >
+                <h2>Cash in / out</h2>
+                <SelectField
+                  form={cashMoveForm}
+                  name="direction"
+                  label="Direction"
+                  options={[
+                    { value: "in", label: "Cash in (top up the float)" },
+                    { value: "out", label: "Cash out (to the safe, paid out)" },
+                  ]}
+                />
+                <TextField form={cashMoveForm} name="amount" label="Amount" inputmode="numeric" />
+                <TextField form={cashMoveForm} name="reason" label="Reason" maxLength={200} />
+                <div class="actions">
+                  <button type="submit" data-testid="cash-move-submit" disabled={cashMoveForm.busy()}>
+                    Record cash {cashMoveForm.values.direction === "out" ? "out" : "in"}
+                  </button>
+                </div>
+              </form>
+
+              <form
+                class="card"
+                data-testid="shift-close-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void closeShift();
+                }}
+              >
+                <h2>Close shift #{s().number}</h2>
+                <TextField
+                  form={shiftCloseForm}
+                  name="counted"
+                  label="Cash counted in the drawer"
+                  inputmode="numeric"
+                  hint="Count before looking at the expected figure."
+                />
+                <div class="actions">
+                  <button type="submit" class="primary" data-testid="shift-close" disabled={shiftCloseForm.busy()}>
+                    Close shift
+                  </button>
+                </div>
+              </form>
+            </div>
+          </div>
+        )}
+      </Show>
+
+      <Show when={open()}>
+        <h2 class="no-print">Sales in this shift</h2>
+        <table class="grid no-print" data-testid="shift-orders">
+          <thead>
+            <tr>
+              <th>Receipt</th>
+              <th>Time</th>
+              <th class="num">Lines</th>
+              <th class="num">Total</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            <For each={shifts.orders} fallback={<tr><td colspan="6" class="muted">No sales yet.</td></tr>}>
+              {(o) => (
+                <tr data-testid={`shift-order-${o.id}`} data-voided={shifts.voided[o.id] ? "true" : "false"}>
+                  <td>#{o.receipt_number}</td>
+                  <td>{formatTime(o.created_at_ms)}</td>
+                  <td class="num">{o.line_count}</td>
+                  <td class="num">{formatMoney(o.total_minor)}</td>
+                  <td>{shifts.voided[o.id] ? "voided" : o.status}</td>
+                  <td class="row-actions">
+                    <Show when={can("sales.void") && !shifts.voided[o.id]}>
+                      <button type="button" onClick={() => startVoid(o)} data-testid={`shift-void-${o.id}`}>
+                        Void
+                      </button>
+                    </Show>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </Show>
+
+      <Show when={can("ledger.read")}>
+        <h2 class="no-print">Past shifts</h2>
+        <table class="grid no-print" data-testid="shift-list">
+          <thead>
+            <tr>
+              <th>Shift</th>
+              <th>User</th>
+              <th>Opened</th>
+              <th>Closed</th>
+              <th>Status</th>
+              <th class="num">Expected</th>
+              <th class="num">Counted</th>
+              <th class="num">Over/short</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            <For each={shifts.past} fallback={<tr><td colspan="9" class="muted">No shifts yet.</td></tr>}>
+              {(s) => (
+                <tr data-testid={`shift-row-${s.id}`} data-status={s.status}>
+                  <td>#{s.number}</td>
+                  <td>{shifts.userNames[s.user_id] ?? `#${s.user_id}`}</td>
+                  <td>{formatTime(s.opened_at_ms)}</td>
+                  <td>{s.closed_at_ms !== null ? formatTime(s.closed_at_ms) : "—"}</td>
+                  <td>{s.status}</td>
+                  <td class="num">{formatMoney(s.expected_cash_minor)}</td>
+                  <td class="num">{s.counted_cash_minor !== null ? formatMoney(s.counted_cash_minor) : "—"}</td>
+                  <td class="num">{s.over_short_minor !== null ? formatMoney(s.over_short_minor) : "—"}</td>
+                  <td class="row-actions">
+                    <button type="button" onClick={() => void showZReport(s.id)} data-testid={`shift-report-${s.id}`}>
+                      {s.status === "closed" ? "Z-report" : "X-report"}
+                    </button>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+        <Show when={shifts.pastNext !== null}>
+          <div class="actions no-print">
+            <button type="button" onClick={() => void loadPastShifts(true)} data-testid="shift-list-more">
+              Older shifts
+            </button>
+          </div>
+        </Show>
+      </Show>
+
+      <Show when={shifts.voiding}>
+        {(o) => (
+          <Dialog title={`Void sale #${o().receipt_number}`} testid="void-dialog" onClose={() => setShifts("voiding", null)}>
+            <form
+              data-testid="void-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void voidSale();
+              }}
+            >
+              <p>
+                Total {formatMoney(o().total_minor)}. Every unit goes back to stock and the sale's money leaves the drawer.
+              </p>
+              <TextField form={voidForm} name="reason" label="Reason" maxLength={200} autofocus />
+              <div class="actions">
+                <button type="submit" class="primary danger" data-testid="void-submit" disabled={voidForm.busy()}>
+                  Void sale
+                </button>
+              </div>
+            </form>
+          </Dialog>
+        )}
+      </Show>
+    </section>
+  );
+}

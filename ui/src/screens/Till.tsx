@@ -1,0 +1,1060 @@
+// The till: scan or search products into a cart, attach a customer, see the
+// core's totals (`sales.quote`), park and recall carts, take split payments and
+// print the receipt. The cart and the tender screen live in module-level stores
+// so a lock screen, an error or a trip to another screen never loses a sale (T23).
+
+import { For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { createStore, produce, reconcile } from "solid-js/store";
+import {
+  call,
+  newIdempotencyKey,
+  TillbookError,
+  toTillbookError,
+  type CustomerView,
+  type HeldSummary,
+  type MatchKind,
+  type ProductView,
+  type SalesCartQuote,
+  type SalesCheckoutView,
+  type SalesTender,
+} from "../api";
+import { Dialog } from "../components/Dialog";
+import { Receipt } from "../components/Receipt";
+import { dismissError, formatTime, reportError } from "../errors";
+import { autofocus, focusField } from "../forms";
+import { latestOnly } from "../logic/seq";
+import {
+  addProduct,
+  cartLines,
+  createTenderAttempt,
+  lineField,
+  MAX_CART_LINES,
+  paymentField,
+  paymentInputs,
+  removeLine,
+  stepQuantity,
+  suggestedAmount,
+  TENDER_LABELS,
+  tenderSummary,
+  tendersFor,
+  tillAbilities,
+  type TenderRow,
+  type TillLine,
+} from "../logic/till";
+import { formatMoney, parseMoney } from "../money";
+import { app, onSignOut, permissionsOf } from "../session";
+
+export interface TenderRowText {
+  tender: SalesTender;
+  amount: string;
+  reference: string;
+}
+
+interface TillState {
+  view: "cart" | "tender" | "receipt";
+  query: string;
+  hits: { match: MatchKind; product: ProductView }[];
+  lines: TillLine[];
+  /** sku and name per product id, from search hits and quotes. */
+  names: Record<number, { sku: string; name: string }>;
+  /** The discount as typed, per product id. */
+  discountText: Record<number, string>;
+  /** A problem with a line (from the UI or the core), per product id. */
+  lineErrors: Record<number, string | undefined>;
+  customer: CustomerView | null;
+  customerQuery: string;
+  customerHits: CustomerView[];
+  quote: SalesCartQuote | null;
+  quoting: boolean;
+  tenderRows: TenderRowText[];
+  /** `${row}.amount` / `${row}.reference` -> message. */
+  tenderErrors: Record<string, string | undefined>;
+  receipt: SalesCheckoutView | null;
+  footer: string;
+  heldOpen: boolean;
+  held: HeldSummary[];
+  heldNext: number | null;
+  parkOpen: boolean;
+  parkLabel: string;
+  notice: string | null;
+  /** The held cart this sale was recalled from: checkout completes it. */
+  recalled: { id: number; version: number; label: string } | null;
+  /** A manager's approval for on account over a blocking credit limit (asked for after `credit_limit`). */
+  approval: { needed: boolean; username: string; password: string };
+}
+
+const initialState = (): TillState => ({
+  view: "cart",
+  query: "",
+  hits: [],
+  lines: [],
+  names: {},
+  discountText: {},
+  lineErrors: {},
+  customer: null,
+  customerQuery: "",
+  customerHits: [],
+  quote: null,
+  quoting: false,
+  tenderRows: [],
+  tenderErrors: {},
+  receipt: null,
+  footer: "",
+  heldOpen: false,
+  held: [],
+  heldNext: null,
+  parkOpen: false,
+  parkLabel: "",
+  notice: null,
+  recalled: null,
+  approval: { needed: false, username: "", password: "" },
+});
+
+export const [till, setTill] = createStore<TillState>(initialState());
+export const tender = createTenderAttempt();
+let parkKey = newIdempotencyKey();
+const searchSeq = latestOnly();
+const customerSeq = latestOnly();
+const quoteSeq = latestOnly();
+
+onSignOut(() => {
+  setTill(reconcile(initialState()));
+  tender.close();
+  parkKey = newIdempotencyKey();
+});
+
+export const HELD_PAGE = 50;
+const SEARCH_LIMIT = 10;
+const CUSTOMER_LIMIT = 8;
+
+// ---------------------------------------------------------------------------
+// Cart
+// ---------------------------------------------------------------------------
+
+/** Asks the core for the cart's prices, tax and totals; the UI never sums them itself. */
+export async function requote(): Promise<void> {
+  const token = quoteSeq.next();
+  if (till.lines.length === 0) {
+    setTill({ quote: null, quoting: false, lineErrors: {} });
+    return;
+  }
+  // A discount that cannot be read stays marked beside its line; the core is asked once it can.
+  if (till.lines.some((l) => unreadableDiscount(till.discountText[l.product_id]))) {
+    setTill({ quote: null, quoting: false });
+    return;
+  }
+  setTill("quoting", true);
+  try {
+    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines) });
+    if (!quoteSeq.isLatest(token)) return;
+    setTill(
+      produce((s) => {
+        s.quote = q;
+        s.lineErrors = {};
+        for (const l of q.lines) s.names[l.product_id] = { sku: l.sku, name: l.name };
+      }),
+    );
+  } catch (e) {
+    if (!quoteSeq.isLatest(token)) return;
+    setTill("quote", null);
+    showCartError(toTillbookError(e, "sales.quote"));
+  } finally {
+    if (quoteSeq.isLatest(token)) setTill("quoting", false);
+  }
+}
+
+function unreadableDiscount(text: string | undefined): boolean {
+  return text !== undefined && text.trim() !== "" && parseMoney(text) === null;
+}
+
+/** A core error naming a line goes beside that line; anything else to the banner. */
+function showCartError(err: TillbookError): void {
+  const lf = lineField(err.field);
+  const line = lf ? till.lines[lf.index] : undefined;
+  if (line && (err.code === "validation" || err.code === "insufficient_stock")) {
+    const prefix = `${err.field}: `;
+    setTill("lineErrors", line.product_id, err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    if (err.code === "insufficient_stock") reportError(err);
+    return;
+  }
+  reportError(err);
+}
+
+function setLines(lines: TillLine[]): void {
+  setTill("lines", lines);
+  void requote();
+}
+
+export function addToCart(p: ProductView): void {
+  if (till.view !== "cart") return;
+  if (!till.lines.some((l) => l.product_id === p.id) && till.lines.length >= MAX_CART_LINES) {
+    reportError(new TillbookError("validation", `lines: a sale has at most ${MAX_CART_LINES} lines`, { field: "lines", source: "ui" }));
+    return;
+  }
+  setTill("names", p.id, { sku: p.sku, name: p.name });
+  setTill({ hits: [], notice: null });
+  setLines(addProduct(till.lines, p.id));
+}
+
+/** A search hit chosen by hand: into the cart, and back to the scan field. */
+export function pickHit(p: ProductView): void {
+  searchSeq.next();
+  setTill("query", "");
+  addToCart(p);
+  focusField("till", "search");
+}
+
+export function step(index: number, delta: number): void {
+  setLines(stepQuantity(till.lines, index, delta));
+}
+
+export function remove(index: number): void {
+  const pid = till.lines[index]?.product_id;
+  if (pid !== undefined) {
+    setTill(
+      produce((s) => {
+        delete s.discountText[pid];
+        delete s.lineErrors[pid];
+      }),
+    );
+  }
+  setLines(removeLine(till.lines, index));
+}
+
+export function setDiscount(index: number, text: string): void {
+  const line = till.lines[index];
+  if (!line) return;
+  setTill("discountText", line.product_id, text);
+  const minor = text.trim() === "" ? 0 : parseMoney(text);
+  if (minor === null) {
+    setTill("lineErrors", line.product_id, "enter an amount like 0.50");
+    return;
+  }
+  setTill("lineErrors", line.product_id, undefined);
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, discount_minor: minor } : l)));
+}
+
+/** Empties the cart. A recalled hold stays parked (it is only no longer in the cart). */
+export function clearCart(): void {
+  setTill({ lines: [], discountText: {}, lineErrors: {}, customer: null, customerQuery: "", customerHits: [], quote: null, quoting: false, notice: null, recalled: null });
+  quoteSeq.next();
+}
+
+/** As you type: the catalog's tiers (barcode, SKU, name, words). */
+export async function searchProducts(text: string): Promise<void> {
+  setTill("query", text);
+  const q = text.trim();
+  const token = searchSeq.next();
+  if (q === "") {
+    setTill("hits", []);
+    return;
+  }
+  try {
+    const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
+    if (searchSeq.isLatest(token)) setTill("hits", page.items);
+  } catch (e) {
+    if (searchSeq.isLatest(token)) reportError(e);
+  }
+}
+
+let scans: Promise<void> = Promise.resolve();
+
+/**
+ * Enter: an exact barcode or SKU (a scan) goes straight into the cart, as does a
+ * lone hit. A scanner types faster than the core answers, so scans queue up and
+ * each one is handled, in order: none is dropped as a stale search.
+ */
+export function scan(): Promise<void> {
+  const q = till.query.trim();
+  if (q === "") return scans;
+  // The as-you-type answers still on their way are out of date now.
+  searchSeq.next();
+  setTill({ query: "", hits: [] });
+  scans = scans.then(() => scanOne(q));
+  return scans;
+}
+
+async function scanOne(q: string): Promise<void> {
+  try {
+    const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
+    const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku");
+    const pick = exact ?? (page.items.length === 1 ? page.items[0] : undefined);
+    if (pick) {
+      addToCart(pick.product);
+      focusField("till", "search");
+    } else {
+      // Not a scan: show the choices for what was typed.
+      setTill({ query: q, hits: page.items, notice: page.items.length === 0 ? `Nothing found for “${q}”.` : null });
+    }
+  } catch (e) {
+    setTill("query", q);
+    reportError(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Customer
+// ---------------------------------------------------------------------------
+
+export async function searchCustomers(text: string): Promise<void> {
+  setTill("customerQuery", text);
+  const token = customerSeq.next();
+  if (text.trim() === "") {
+    setTill("customerHits", []);
+    return;
+  }
+  try {
+    const rows = await call("customers.search", { prefix: text.trim(), limit: CUSTOMER_LIMIT });
+    if (customerSeq.isLatest(token)) setTill("customerHits", rows);
+  } catch (e) {
+    if (customerSeq.isLatest(token)) reportError(e);
+  }
+}
+
+export function attachCustomer(c: CustomerView | null): void {
+  setTill({ customer: c, customerQuery: "", customerHits: [] });
+  customerSeq.next();
+  void requote();
+}
+
+// ---------------------------------------------------------------------------
+// Park and recall
+// ---------------------------------------------------------------------------
+
+export function openPark(): void {
+  parkKey = newIdempotencyKey();
+  setTill({ parkOpen: true, parkLabel: "" });
+}
+
+export async function park(): Promise<boolean> {
+  if (till.lines.length === 0) return false;
+  try {
+    const label = till.parkLabel.trim();
+    const held = await call("sales.hold", {
+      idempotency_key: parkKey,
+      label: label === "" ? null : label,
+      customer_id: till.customer?.id ?? null,
+      lines: cartLines(till.lines),
+    });
+    parkKey = newIdempotencyKey();
+    const previous = till.recalled;
+    clearCart();
+    setTill({ parkOpen: false, parkLabel: "", notice: `Parked as “${held.label}” (hold #${held.number}).` });
+    // Parked again after a recall: the new hold replaces the old one (made first, so nothing is lost if this fails).
+    if (previous) {
+      try {
+        await call("sales.cancel_hold", { id: previous.id, version: previous.version });
+      } catch (e) {
+        reportError(e);
+      }
+    }
+    if (till.heldOpen) await loadHeld();
+    focusField("till", "search");
+    return true;
+  } catch (e) {
+    showCartError(toTillbookError(e, "sales.hold"));
+    return false;
+  }
+}
+
+export async function loadHeld(more = false): Promise<void> {
+  try {
+    const page = await call("sales.held", { after_id: more ? till.heldNext : null, limit: HELD_PAGE });
+    setTill({ held: more ? [...till.held, ...page.holds] : page.holds, heldNext: page.next_after_id });
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function toggleHeld(): Promise<void> {
+  const open = !till.heldOpen;
+  setTill("heldOpen", open);
+  if (open) await loadHeld();
+}
+
+/**
+ * Brings a held cart back into the (empty) cart. Its units stay reserved until
+ * checkout, which names the hold: the same transaction releases the
+ * reservations, takes the stock and marks the hold completed.
+ */
+export async function recall(h: HeldSummary): Promise<void> {
+  if (till.lines.length > 0 || till.view !== "cart") return;
+  try {
+    const cart = await call("sales.recall", { id: h.id });
+    let customer: CustomerView | null = null;
+    if (cart.customer_id !== null) customer = await call("customers.get", { id: cart.customer_id });
+    const discountText: Record<number, string> = {};
+    for (const l of cart.lines) if (l.discount_minor > 0) discountText[l.product_id] = formatMoney(l.discount_minor);
+    setTill({
+      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount_minor: l.discount_minor })),
+      discountText,
+      lineErrors: {},
+      customer,
+      recalled: { id: cart.id, version: cart.version, label: cart.label },
+      notice:
+        cart.lost_lines.length > 0
+          ? `Recalled “${cart.label}”; the reservation of line ${cart.lost_lines.join(", ")} had lapsed.`
+          : `Recalled “${cart.label}”.`,
+    });
+    await requote();
+  } catch (e) {
+    reportError(e);
+    await loadHeld();
+  }
+}
+
+export async function cancelHold(h: HeldSummary): Promise<void> {
+  try {
+    await call("sales.cancel_hold", { id: h.id, version: h.version });
+    setTill("notice", `Cancelled “${h.label}”; its stock is free again.`);
+  } catch (e) {
+    reportError(e);
+  }
+  await loadHeld();
+}
+
+// ---------------------------------------------------------------------------
+// Tender
+// ---------------------------------------------------------------------------
+
+/** Opens the tender screen on a fresh quote: a new tender attempt, a new idempotency key. */
+export function openTender(): boolean {
+  const q = till.quote;
+  if (!q || till.quoting || till.lines.length === 0 || q.lines.length !== till.lines.length) return false;
+  tender.open();
+  setTill({ view: "tender", tenderRows: [], tenderErrors: {}, notice: null, approval: { needed: false, username: "", password: "" } });
+  return true;
+}
+
+/** Back to the cart (to change it): this tender attempt ends. */
+export function closeTender(): void {
+  if (tender.inFlight()) return;
+  tender.close();
+  setTill({ view: "cart", tenderRows: [], tenderErrors: {}, approval: { needed: false, username: "", password: "" } });
+  focusField("till", "search");
+}
+
+/** The typed rows read as amounts; an unreadable amount counts as 0 and is marked. */
+export function parsedRows(rows: readonly TenderRowText[] = till.tenderRows): { rows: TenderRow[]; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const parsed = rows.map((r, i) => {
+    const amount = parseMoney(r.amount);
+    if (amount === null) errors[`${i}.amount`] = "enter an amount like 12.50";
+    return { tender: r.tender, amount_minor: amount ?? 0, reference: r.reference };
+  });
+  return { rows: parsed, errors };
+}
+
+export function addTenderRow(t: SalesTender): void {
+  const total = till.quote?.total_minor ?? 0;
+  const due = suggestedAmount(total, parsedRows().rows);
+  const existingCash = till.tenderRows.findIndex((r) => r.tender === "cash");
+  if (t === "cash" && existingCash >= 0) {
+    focusField("tender", `amount-${existingCash}`);
+    return;
+  }
+  setTill("tenderRows", (rows) => [...rows, { tender: t, amount: formatMoney(due), reference: "" }]);
+  focusField("tender", `amount-${till.tenderRows.length - 1}`);
+}
+
+export function setTenderRow(i: number, field: "amount" | "reference", value: string): void {
+  setTill("tenderRows", i, field, value);
+  setTill("tenderErrors", `${i}.${field}`, undefined);
+}
+
+export function removeTenderRow(i: number): void {
+  setTill({ tenderRows: till.tenderRows.filter((_, j) => j !== i), tenderErrors: {} });
+}
+
+/**
+ * Pay: one `sales.checkout` with the attempt's key. A double click or a retry
+ * after an error sends the same key, so at most one sale is made (T09).
+ */
+export async function pay(): Promise<void> {
+  const q = till.quote;
+  if (!q || till.view !== "tender") return;
+  const { rows, errors } = parsedRows();
+  if (Object.keys(errors).length > 0) {
+    setTill("tenderErrors", errors);
+    return;
+  }
+  dismissError();
+  try {
+    const a = till.approval;
+    const order = await tender.pay((key) =>
+      call("sales.checkout", {
+        idempotency_key: key,
+        customer_id: till.customer?.id ?? null,
+        lines: cartLines(till.lines),
+        payments: paymentInputs(rows),
+        // The total on screen: if a price changed since, the core refuses rather than charge another amount.
+        expected_total_minor: q.total_minor,
+        held_cart_id: till.recalled?.id ?? null,
+        held_cart_version: till.recalled?.version ?? null,
+        approver: a.needed && a.username.trim() !== "" ? { username: a.username.trim(), password: a.password } : null,
+      }),
+    );
+    if (!order) return;
+    tender.close();
+    setTill({ view: "receipt", receipt: order, tenderErrors: {}, recalled: null, approval: { needed: false, username: "", password: "" } });
+    if (order.credit?.warning) {
+      setTill("notice", `On account over the customer's limit by ${formatMoney(order.credit.over_limit_minor)} (allowed: warn mode).`);
+    }
+    void loadFooter();
+  } catch (e) {
+    const err = toTillbookError(e, "sales.checkout");
+    const pf = paymentField(err.field);
+    if (pf && err.code === "validation" && pf.index < till.tenderRows.length) {
+      const key = pf.field === "reference" ? "reference" : "amount";
+      const prefix = `${err.field}: `;
+      setTill("tenderErrors", `${pf.index}.${key}`, err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+      return;
+    }
+    reportError(err);
+    // Over a blocking credit limit: a manager may approve it here, then Pay again.
+    if (err.code === "credit_limit") setTill("approval", "needed", true);
+    if (err.code === "forbidden" && till.approval.needed) setTill("approval", "password", "");
+    // Prices moved since the quote: show the new totals before anyone pays again.
+    if (err.code === "conflict" || err.code === "validation") await requote();
+  }
+}
+
+/** The receipt's footer from the settings; a receipt without it is still a receipt. */
+async function loadFooter(): Promise<void> {
+  try {
+    const s = await call("settings.get");
+    setTill("footer", s.settings.receipt_footer ?? "");
+  } catch {
+    // Cosmetic: the sale is done and shown; a missing footer is not worth a banner.
+  }
+}
+
+export function newSale(): void {
+  tender.close();
+  clearCart();
+  if (till.heldOpen) void loadHeld();
+  setTill({ view: "cart", receipt: null, tenderRows: [], tenderErrors: {}, notice: null, query: "", hits: [] });
+  focusField("till", "search");
+}
+
+// ---------------------------------------------------------------------------
+// Screen
+// ---------------------------------------------------------------------------
+
+function nameOf(productId: number): string {
+  const n = till.names[productId];
+  return n ? n.name : `Product #${productId}`;
+}
+
+function skuOf(productId: number): string {
+  return till.names[productId]?.sku ?? String(productId);
+}
+
+/** The quote's line for the cart's line i, when the quote is of this cart. */
+function quoteLine(i: number) {
+  const q = till.quote;
+  const l = q?.lines[i];
+  return l && l.product_id === till.lines[i]?.product_id && q.lines.length === till.lines.length ? l : undefined;
+}
+
+/** What this session may do here (the core refuses the rest anyway). */
+export function abilities() {
+  return tillAbilities(permissionsOf(app.session?.role, app.roles));
+}
+
+function CartView() {
+  const discount = () => abilities().discount;
+  return (
+    <div class="till-grid">
+      <div class="till-main">
+        <form
+          class="till-scan"
+          data-testid="till-search-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void scan();
+          }}
+        >
+          <label for="till-search">Scan or search (barcode, SKU or name)</label>
+          <input
+            id="till-search"
+            type="search"
+            autocomplete="off"
+            value={till.query}
+            onInput={(e) => void searchProducts(e.currentTarget.value)}
+            onChange={(e) => setTill("query", e.currentTarget.value)}
+            data-testid="till-search"
+            ref={autofocus}
+          />
+        </form>
+        <Show when={till.hits.length > 0}>
+          <ul class="choices till-hits" data-testid="till-hits">
+            <For each={till.hits}>
+              {(h) => (
+                <li>
+                  <button type="button" onClick={() => pickHit(h.product)} data-testid={`till-hit-${h.product.sku}`} disabled={h.product.archived}>
+                    {h.product.name} <span class="muted">{h.product.sku}</span> {formatMoney(h.product.price_minor)}
+                    <span class="muted"> · {h.product.available} available</span>
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+
+        <table class="grid till-cart" data-testid="till-cart">
+          <thead>
+            <tr>
+              <th>Product</th>
+              <th class="num">Price</th>
+              <th class="num">Qty</th>
+              <Show when={discount()}>
+                <th class="num">Discount</th>
+              </Show>
+              <th class="num">Total</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            <For each={till.lines} fallback={<tr><td colspan="6" class="muted">Scan a product to start a sale.</td></tr>}>
+              {(l, i) => (
+                <tr data-testid={`cart-line-${skuOf(l.product_id)}`} data-quantity={l.quantity} classList={{ "result-refused": !!till.lineErrors[l.product_id] }}>
+                  <td>
+                    {nameOf(l.product_id)} <span class="muted">{skuOf(l.product_id)}</span>
+                    <Show when={quoteLine(i())?.rule_applied}>
+                      {(r) => <small class="muted"> ({r().kind.replace(/_/g, " ")})</small>}
+                    </Show>
+                    <Show when={till.lineErrors[l.product_id]}>
+                      {(msg) => (
+                        <div class="field-error" role="alert" data-testid={`cart-error-${skuOf(l.product_id)}`}>
+                          {msg()}
+                        </div>
+                      )}
+                    </Show>
+                  </td>
+                  <td class="num">{quoteLine(i()) ? formatMoney(quoteLine(i())!.unit_price_minor) : "…"}</td>
+                  <td class="num">
+                    <div class="qty">
+                      <button type="button" onClick={() => step(i(), -1)} disabled={l.quantity <= 1} data-testid={`cart-dec-${skuOf(l.product_id)}`} aria-label="One less">
+                        −
+                      </button>
+                      <span data-testid={`cart-qty-${skuOf(l.product_id)}`}>{l.quantity}</span>
+                      <button type="button" onClick={() => step(i(), 1)} data-testid={`cart-inc-${skuOf(l.product_id)}`} aria-label="One more">
+                        +
+                      </button>
+                    </div>
+                  </td>
+                  <Show when={discount()}>
+                    <td class="num">
+                      <input
+                        class="money-input"
+                        inputmode="decimal"
+                        autocomplete="off"
+                        value={till.discountText[l.product_id] ?? ""}
+                        placeholder="0.00"
+                        onChange={(e) => setDiscount(i(), e.currentTarget.value)}
+                        onKeyDown={(e) => {
+                          if (e.key === "Enter") setDiscount(i(), e.currentTarget.value);
+                        }}
+                        aria-label={`Discount on ${nameOf(l.product_id)}`}
+                        data-testid={`cart-discount-${skuOf(l.product_id)}`}
+                      />
+                    </td>
+                  </Show>
+                  <td class="num" data-testid={`cart-total-${skuOf(l.product_id)}`}>
+                    {quoteLine(i()) ? formatMoney(quoteLine(i())!.total_minor) : "…"}
+                  </td>
+                  <td>
+                    <button type="button" class="danger" onClick={() => remove(i())} data-testid={`cart-remove-${skuOf(l.product_id)}`}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+
+      <aside class="till-side">
+        <Show when={abilities().customers}>
+          <div class="card till-customer">
+            <h2>Customer</h2>
+            <Show
+              when={till.customer}
+              fallback={
+                <>
+                  <input
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Name starts with…"
+                    value={till.customerQuery}
+                    onInput={(e) => void searchCustomers(e.currentTarget.value)}
+                    aria-label="Find a customer"
+                    data-testid="till-customer-search"
+                  />
+                  <ul class="choices">
+                    <For each={till.customerHits}>
+                      {(c) => (
+                        <li>
+                          <button type="button" onClick={() => attachCustomer(c)} data-testid={`till-customer-hit-${c.id}`}>
+                            {c.name}
+                            <Show when={c.phone}> · {c.phone}</Show>
+                          </button>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </>
+              }
+            >
+              {(c) => (
+                <div class="actions">
+                  <span data-testid="till-customer" data-customer-id={c().id}>
+                    {c().name}
+                  </span>
+                  <span class="spacer" />
+                  <button type="button" onClick={() => attachCustomer(null)} data-testid="till-customer-remove">
+                    Remove
+                  </button>
+                </div>
+              )}
+            </Show>
+          </div>
+        </Show>
+
+        <div class="card till-totals" data-testid="till-totals" aria-busy={till.quoting ? "true" : undefined}>
+          <dl class="facts">
+            <dt>{till.quote?.prices_include_tax ? "Net" : "Subtotal"}</dt>
+            <dd class="num" data-testid="till-net">{till.quote ? formatMoney(till.quote.net_minor) : "—"}</dd>
+            <dt>Tax</dt>
+            <dd class="num" data-testid="till-tax">{till.quote ? formatMoney(till.quote.tax_minor) : "—"}</dd>
+            <Show when={(till.quote?.discount_minor ?? 0) > 0}>
+              <dt>Discounts</dt>
+              <dd class="num" data-testid="till-discount">-{formatMoney(till.quote!.discount_minor)}</dd>
+            </Show>
+            <dt class="till-total-label">Total</dt>
+            <dd class="num till-total" data-testid="till-total">
+              {till.quote ? formatMoney(till.quote.total_minor) : "—"}
+            </dd>
+          </dl>
+          <div class="actions">
+            <button
+              type="button"
+              class="primary till-pay"
+              onClick={() => openTender()}
+              disabled={!till.quote || till.quoting || till.lines.length === 0}
+              data-testid="till-pay"
+              title="F9"
+            >
+              Pay <kbd>F9</kbd>
+            </button>
+            <button type="button" onClick={openPark} disabled={till.lines.length === 0} data-testid="till-park">
+              Park
+            </button>
+            <button type="button" class="danger" onClick={clearCart} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
+              Clear
+            </button>
+          </div>
+        </div>
+
+        <div class="card">
+          <div class="actions">
+            <button type="button" onClick={() => void toggleHeld()} data-testid="till-held-toggle" aria-expanded={till.heldOpen}>
+              {till.heldOpen ? "Hide held sales" : "Held sales"}
+            </button>
+            <Show when={till.heldOpen}>
+              <button type="button" onClick={() => void loadHeld()} data-testid="held-refresh">
+                Refresh
+              </button>
+            </Show>
+          </div>
+          <Show when={till.heldOpen}>
+            <ul class="held-list" data-testid="held-list">
+              <For each={till.held} fallback={<li class="muted">No held sales.</li>}>
+                {(h) => (
+                  <li data-testid={`held-row-${h.id}`} data-label={h.label}>
+                    <div>
+                      <Show when={till.recalled?.id === h.id}>
+                        <span class="badge" data-testid={`held-in-cart-${h.id}`}>in the cart</span>{" "}
+                      </Show>
+                      <strong>{h.label}</strong> <span class="muted">#{h.number} · {h.line_count} lines · until {formatTime(h.expires_at_ms)}</span>
+                    </div>
+                    <div class="row-actions">
+                      <button
+                        type="button"
+                        onClick={() => void recall(h)}
+                        disabled={till.lines.length > 0}
+                        title={till.lines.length > 0 ? "Finish, park or clear the current sale first" : undefined}
+                        data-testid={`held-recall-${h.id}`}
+                      >
+                        Recall
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => void cancelHold(h)}
+                        disabled={till.recalled?.id === h.id}
+                        data-testid={`held-cancel-${h.id}`}
+                      >
+                        Cancel
+                      </button>
+                    </div>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <Show when={till.heldNext !== null}>
+              <button type="button" onClick={() => void loadHeld(true)} data-testid="held-more">
+                More
+              </button>
+            </Show>
+          </Show>
+        </div>
+      </aside>
+
+      <Show when={till.parkOpen}>
+        <Dialog title="Park this sale" testid="park-dialog" onClose={() => setTill("parkOpen", false)}>
+          <form data-testid="park-form" onSubmit={(e) => (e.preventDefault(), void park())}>
+            <div class="field">
+              <label for="park-label">Label (optional)</label>
+              <input
+                id="park-label"
+                autocomplete="off"
+                maxLength={100}
+                value={till.parkLabel}
+                placeholder="e.g. table 4"
+                onInput={(e) => setTill("parkLabel", e.currentTarget.value)}
+                onChange={(e) => setTill("parkLabel", e.currentTarget.value)}
+                data-testid="park-label"
+                ref={autofocus}
+              />
+              <small class="hint">The units stay reserved for this sale until it is recalled, cancelled or the hold expires.</small>
+            </div>
+            <div class="actions">
+              <button type="submit" class="primary" data-testid="park-submit">
+                Park
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      </Show>
+    </div>
+  );
+}
+
+function TenderView() {
+  const total = () => till.quote?.total_minor ?? 0;
+  const summary = () => tenderSummary(total(), parsedRows().rows);
+  return (
+    <div class="tender card" data-testid="tender">
+      <div class="toolbar">
+        <h2>Payment</h2>
+        <span class="spacer" />
+        <span class="tender-due">
+          Total <strong data-testid="tender-total">{formatMoney(total())}</strong>
+        </span>
+      </div>
+      <Show when={till.customer}>
+        {(c) => <p class="muted">Customer: {c().name}</p>}
+      </Show>
+      <div class="actions tender-add">
+        <For each={tendersFor(till.customer !== null)}>
+          {(t) => (
+            <button type="button" onClick={() => addTenderRow(t)} data-testid={`tender-add-${t}`} disabled={tender.inFlight()}>
+              + {TENDER_LABELS[t]}
+            </button>
+          )}
+        </For>
+      </div>
+      <table class="grid" data-testid="tender-rows">
+        <tbody>
+          <For each={till.tenderRows} fallback={<tr><td class="muted">Add a payment: cash, card{till.customer ? ", on account or store credit" : ""}.</td></tr>}>
+            {(r, i) => (
+              <tr data-testid={`tender-row-${i()}`} data-tender={r.tender}>
+                <td>{TENDER_LABELS[r.tender]}</td>
+                <td>
+                  <div class="field" classList={{ invalid: !!till.tenderErrors[`${i()}.amount`] }}>
+                    <label for={`tender-amount-${i()}`}>{r.tender === "cash" ? "Cash handed over" : "Amount"}</label>
+                    <input
+                      id={`tender-amount-${i()}`}
+                      inputmode="decimal"
+                      autocomplete="off"
+                      value={r.amount}
+                      onInput={(e) => setTenderRow(i(), "amount", e.currentTarget.value)}
+                      onChange={(e) => setTenderRow(i(), "amount", e.currentTarget.value)}
+                      data-testid={`tender-amount-${i()}`}
+                    />
+                    <Show when={till.tenderErrors[`${i()}.amount`]}>
+                      {(m) => (
+                        <span class="field-error" role="alert" data-testid={`field-error-tender-amount-${i()}`}>
+                          {m()}
+                        </span>
+                      )}
+                    </Show>
+                  </div>
+                </td>
+                <td>
+                  <Show when={r.tender === "card"}>
+                    <div class="field" classList={{ invalid: !!till.tenderErrors[`${i()}.reference`] }}>
+                      <label for={`tender-reference-${i()}`}>Terminal reference</label>
+                      <input
+                        id={`tender-reference-${i()}`}
+                        autocomplete="off"
+                        maxLength={64}
+                        value={r.reference}
+                        onInput={(e) => setTenderRow(i(), "reference", e.currentTarget.value)}
+                        onChange={(e) => setTenderRow(i(), "reference", e.currentTarget.value)}
+                        data-testid={`tender-reference-${i()}`}
+                      />
+                      <Show when={till.tenderErrors[`${i()}.reference`]}>
+                        {(m) => (
+                          <span class="field-error" role="alert" data-testid={`field-error-tender-reference-${i()}`}>
+                            {m()}
+                          </span>
+                        )}
+                      </Show>
+                    </div>
+                  </Show>
+                </td>
+                <td>
+                  <button type="button" class="danger" onClick={() => removeTenderRow(i())} disabled={tender.inFlight()} data-testid={`tender-remove-${i()}`}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+      <dl class="facts tender-summary">
+        <dt>Paid</dt>
+        <dd class="num" data-testid="tender-paid">{formatMoney(summary().entered_minor)}</dd>
+        <dt>Remaining</dt>
+        <dd class="num" data-testid="tender-remaining">{formatMoney(summary().remaining_minor)}</dd>
+        <dt>Change due</dt>
+        <dd class="num tender-change" data-testid="tender-change">
+          {formatMoney(summary().change_minor)}
+        </dd>
+      </dl>
+      <Show when={summary().problem}>
+        {(p) => (
+          <p class="field-error" data-testid="tender-problem">
+            {p()}
+          </p>
+        )}
+      </Show>
+      <Show when={till.approval.needed}>
+        <fieldset class="tender-approval" data-testid="tender-approval">
+          <legend>Manager approval (over the credit limit)</legend>
+          <div class="row">
+            <div class="field">
+              <label for="tender-approver-username">Manager's username</label>
+              <input
+                id="tender-approver-username"
+                autocomplete="off"
+                value={till.approval.username}
+                onInput={(e) => setTill("approval", "username", e.currentTarget.value)}
+                onChange={(e) => setTill("approval", "username", e.currentTarget.value)}
+                data-testid="tender-approver-username"
+                ref={autofocus}
+              />
+            </div>
+            <div class="field">
+              <label for="tender-approver-password">Password</label>
+              <input
+                id="tender-approver-password"
+                type="password"
+                autocomplete="off"
+                value={till.approval.password}
+                onInput={(e) => setTill("approval", "password", e.currentTarget.value)}
+                onChange={(e) => setTill("approval", "password", e.currentTarget.value)}
+                data-testid="tender-approver-password"
+              />
+            </div>
+          </div>
+        </fieldset>
+      </Show>
+      <div class="actions">
+        <button type="button" onClick={closeTender} disabled={tender.inFlight()} data-testid="tender-back">
+          Back to the sale
+        </button>
+        <span class="spacer" />
+        <button
+          type="button"
+          class="primary till-pay"
+          onClick={() => void pay()}
+          disabled={tender.inFlight() || !summary().covers}
+          aria-busy={tender.inFlight() ? "true" : undefined}
+          data-testid="tender-pay"
+          data-key={tender.key() ?? ""}
+          title="F9"
+        >
+          {tender.inFlight() ? "Paying…" : `Pay ${formatMoney(total())}`}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function ReceiptView() {
+  return (
+    <Show when={till.receipt}>
+      {(o) => (
+        <div class="receipt-view" data-testid="till-receipt">
+          <Receipt order={o()} shopName={app.shop?.name ?? app.shopName ?? "Tillbook"} nameOf={nameOf} footer={till.footer} />
+          <Show when={o().change_minor > 0}>
+            <p class="change-due no-print" data-testid="till-change">
+              Change due: <strong>{formatMoney(o().change_minor)}</strong>
+            </p>
+          </Show>
+          <div class="actions no-print">
+            <button type="button" onClick={() => window.print()} data-testid="receipt-print">
+              Print
+            </button>
+            <button type="button" class="primary" onClick={newSale} data-testid="receipt-new-sale" ref={autofocus}>
+              New sale
+            </button>
+          </div>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+/** F9 — the till's one shortcut: from the cart to payment, and on the payment screen, Pay. */
+export function onTillKey(e: KeyboardEvent): void {
+  if (e.key !== "F9" || e.altKey || e.ctrlKey || e.metaKey || app.session?.locked) return;
+  e.preventDefault();
+  if (till.view === "cart") openTender();
+  else if (till.view === "tender" && !tender.inFlight() && tenderSummary(till.quote?.total_minor ?? 0, parsedRows().rows).covers) void pay();
+}
+
+export function Till() {
+  onMount(() => window.addEventListener("keydown", onTillKey));
+  onCleanup(() => window.removeEventListener("keydown", onTillKey));
+  return (
+    <section class="panel till" data-testid="till" data-view={till.view}>
+      <div class="toolbar no-print">
+        <h1>Till</h1>
+        <span class="spacer" />
+        <Show when={till.notice}>
+          <span class="notice" data-testid="till-notice">
+            {till.notice}
+          </span>
+        </Show>
+      </div>
+      <Switch>
+        <Match when={till.view === "cart"}>
+          <CartView />
+        </Match>
+        <Match when={till.view === "tender"}>
+          <TenderView />
+        </Match>
+        <Match when={till.view === "receipt"}>
+          <ReceiptView />
+        </Match>
+      </Switch>
+    </section>
+  );
+}
