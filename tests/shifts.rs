@@ -1104,3 +1104,46 @@ fn a_voided_sale_reads_as_voided_and_another_users_z_report_refusal_is_audited()
         "{rows:?}"
     );
 }
+
+#[test]
+fn sales_list_pages_through_the_orders_of_one_shift() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, 100, "zero");
+    receive(&shop, &mut owner, p, 50, 10);
+    let sell = |shop: &Shop, s: &mut Option<Session>| {
+        id(&checkout(
+            shop,
+            s,
+            json!([{ "product_id": p, "quantity": 1 }]),
+            json!([cash(100)]),
+        ))
+    };
+    let outside = sell(&shop, &mut owner);
+    let shift = id(&open(&shop, &mut owner, 0).unwrap());
+    let inside: Vec<i64> = (0..5).map(|_| sell(&shop, &mut owner)).collect();
+    let mut cashier = shop.session_as(&mut owner, "cashier");
+    open(&shop, &mut cashier, 0).unwrap();
+    let theirs = sell(&shop, &mut cashier);
+    let mut seen = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let page = shop
+            .call(
+                &mut owner,
+                "sales.list",
+                json!({ "shift_id": shift, "limit": 2, "before_id": before }),
+            )
+            .unwrap();
+        seen.extend(page["orders"].as_array().unwrap().iter().map(id));
+        match page["next_before_id"].as_i64() {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    let mut expected = inside.clone();
+    expected.reverse();
+    assert_eq!(seen, expected);
+    assert!(!seen.contains(&outside) && !seen.contains(&theirs));
+    let r = shop.call(&mut owner, "sales.list", json!({ "shift_id": 0 }));
+    assert_eq!(crate::support::code(&r), "validation");
+}

@@ -115,14 +115,21 @@ describe("Shift screen", () => {
         return current;
       },
       "shifts.z_report": (a) => (current && a.shift_id === current.id ? running() : Z),
-      "sales.list": () => ({
-        orders: [
-          { id: 9, number: 9, receipt_number: 109, status: "confirmed", customer_id: null, cashier_id: 1, line_count: 3, total_minor: 862, created_at_ms: OPEN.opened_at_ms + 1000 },
-          { id: 8, number: 8, receipt_number: 108, status: "confirmed", customer_id: null, cashier_id: 2, line_count: 1, total_minor: 100, created_at_ms: OPEN.opened_at_ms + 500 },
-          { id: 7, number: 7, receipt_number: 107, status: "confirmed", customer_id: null, cashier_id: 1, line_count: 1, total_minor: 100, created_at_ms: OPEN.opened_at_ms - 1 },
-        ],
-        next_before_id: 7,
-      }),
+      // The core filters by shift; a second page ends the list.
+      "sales.list": (a) =>
+        a.before_id === undefined
+          ? {
+              orders: [
+                { id: 9, number: 9, receipt_number: 109, status: "confirmed", customer_id: null, cashier_id: 1, line_count: 3, total_minor: 862, created_at_ms: OPEN.opened_at_ms + 1000 },
+              ],
+              next_before_id: 9,
+            }
+          : {
+              orders: [
+                { id: 6, number: 6, receipt_number: 106, status: "voided", customer_id: null, cashier_id: 1, line_count: 1, total_minor: 100, created_at_ms: OPEN.opened_at_ms + 10 },
+              ],
+              next_before_id: null,
+            },
       "shifts.cash_move": (a) => ({
         id: 1, shift_id: 3, direction: a.direction, amount_minor: a.amount_minor, reason: a.reason, entry_id: 50, user_id: 1,
         created_at_ms: 0, expected_cash_minor: 16000,
@@ -156,11 +163,15 @@ describe("Shift screen", () => {
     expect(calls.find((c) => c.cmd === "shifts.open")?.args).toMatchObject({ opening_float_minor: 15000 });
     expect(text("xr-expected")).toBe("164.33");
     expect(text("xr-counted")).toBe("—");
-    // Only this cashier's orders since the shift opened.
+    // The shift's orders, asked of the core by shift id, every page; a voided one can't be voided again.
     await screen.findByTestId("shift-order-9");
-    expect(screen.queryByTestId("shift-order-8")).toBeNull();
-    expect(screen.queryByTestId("shift-order-7")).toBeNull();
-    expect(calls.filter((c) => c.cmd === "sales.list")).toHaveLength(1); // page 1 reached an older order
+    await screen.findByTestId("shift-order-6");
+    const lists = calls.filter((c) => c.cmd === "sales.list");
+    expect(lists).toHaveLength(2);
+    expect(lists[0].args).toMatchObject({ shift_id: OPEN.id });
+    expect(screen.getByTestId("shift-order-6").getAttribute("data-voided")).toBe("true");
+    expect(screen.queryByTestId("shift-void-6")).toBeNull();
+    expect(screen.getByTestId("shift-void-9")).toBeTruthy();
 
     // Cash out to the safe.
     fireEvent.change(screen.getByTestId("cash-move-direction"), { target: { value: "out" } });

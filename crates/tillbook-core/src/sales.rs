@@ -395,6 +395,10 @@ pub struct ListRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub customer_id: Option<i64>,
+    /// Only the orders sold in this shift (the shift screen's list).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub shift_id: Option<i64>,
     /// Only the order with this receipt number (refund by scanning a receipt).
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -421,6 +425,9 @@ impl Request for ListRequest {
         }
         if let Some(n) = self.receipt_number {
             validate::id("receipt_number", n)?;
+        }
+        if let Some(n) = self.shift_id {
+            validate::id("shift_id", n)?;
         }
         if let Some(l) = self.limit {
             if !(1..=LIST_LIMIT_MAX).contains(&l) {
@@ -1122,13 +1129,15 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<
     let mut st = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM orders
          WHERE (?1 IS NULL OR customer_id = ?1) AND id < ?2
+           AND (?4 IS NULL OR id IN (SELECT order_id FROM shift_orders WHERE shift_id = ?4))
          ORDER BY id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(
         rusqlite::params![
             req.customer_id,
             req.before_id.unwrap_or(i64::MAX),
-            i64::from(limit) + 1
+            i64::from(limit) + 1,
+            req.shift_id
         ],
         summary_of,
     )?;

@@ -15,6 +15,10 @@ export function Receipt(props: {
   nameOf: (productId: number) => string;
   footer?: string;
   testid?: string;
+  /** The loyalty reward the sale used and what it took off (the core's figure, as quoted and paid). */
+  reward?: { name: string; amount_minor: number } | null;
+  /** The customer's points balance after the sale, when known. */
+  points?: number | null;
 }) {
   const o = () => props.order;
   const tender = (t: SalesTender | string) => TENDER_LABELS[t as SalesTender] ?? t;
@@ -43,7 +47,13 @@ export function Receipt(props: {
                 </tr>
                 <Show when={l.discount_minor > 0}>
                   <tr class="receipt-sub">
-                    <td colspan="2">discount</td>
+                    <td colspan="2">
+                      discount
+                      <Show when={(l.reward_discount_minor ?? 0) > 0}>
+                        {" "}
+                        <span data-testid={`receipt-line-reward-${l.line_no}`}>(reward {formatMoney(l.reward_discount_minor)})</span>
+                      </Show>
+                    </td>
                     <td class="num">-{formatMoney(l.discount_minor)}</td>
                   </tr>
                 </Show>
@@ -60,6 +70,14 @@ export function Receipt(props: {
         <Show when={o().discount_minor > 0}>
           <dt>Discounts</dt>
           <dd data-testid="receipt-discount">-{formatMoney(o().discount_minor)}</dd>
+        </Show>
+        <Show when={props.reward}>
+          {(r) => (
+            <>
+              <dt data-testid="receipt-reward-name">Reward: {r().name}</dt>
+              <dd data-testid="receipt-reward">-{formatMoney(r().amount_minor)}</dd>
+            </>
+          )}
         </Show>
         <dt class="receipt-total-label">Total</dt>
         <dd class="receipt-total" data-testid="receipt-total">
@@ -91,6 +109,11 @@ export function Receipt(props: {
           </tr>
         </tbody>
       </table>
+      <Show when={props.points !== undefined && props.points !== null}>
+        <p class="receipt-points" data-testid="receipt-points">
+          Points balance: {props.points}
+        </p>
+      </Show>
       <Show when={props.footer}>
         <p class="receipt-footer">{props.footer}</p>
       </Show>

@@ -6,6 +6,10 @@ export type SalesListRequest = {
  */
 customer_id?: number | null, 
 /**
+ * Only the orders sold in this shift (the shift screen's list).
+ */
+shift_id?: number | null, 
+/**
  * Only the order with this receipt number (refund by scanning a receipt).
  */
 receipt_number?: number | null, 

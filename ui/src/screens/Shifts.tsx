@@ -27,7 +27,7 @@ interface ShiftsState {
   running: ShiftZReport | null;
   /** Sales of the open shift (this cashier's, since it opened), newest first. */
   orders: SalesOrderSummary[];
-  /** Orders voided from this screen (sales.list doesn't say). */
+  /** Orders voided from this screen since the list was loaded (the list's own status says the rest). */
   voided: Record<number, boolean>;
   /** A closed shift's Z-report on screen (after closing, or picked from the list). */
   z: ShiftZReport | null;
@@ -79,24 +79,17 @@ export function resetShiftsForTests(): void {
 
 onSignOut(resetShiftsForTests);
 
-/** At most this many pages of sales.list are read to find the shift's sales. */
+/** At most this many pages of 200 of the shift's sales are shown (a till's shift is far smaller). */
 const ORDER_PAGES = 5;
 
-/** The open shift's sales: the cashier's orders since it opened (sales.list is newest first). */
+/** The open shift's sales, newest first (sales.list filtered by the shift in the core). */
 export async function loadShiftOrders(shift: ShiftView): Promise<void> {
   const found: SalesOrderSummary[] = [];
   let before: number | null = null;
   for (let page = 0; page < ORDER_PAGES; page++) {
-    const res: SalesOrderPage = await call("sales.list", { limit: 200, ...(before !== null ? { before_id: before } : {}) });
-    let older = false;
-    for (const o of res.orders) {
-      if (o.created_at_ms < shift.opened_at_ms) {
-        older = true;
-        break;
-      }
-      if (o.cashier_id === shift.user_id) found.push(o);
-    }
-    if (older || res.next_before_id === null) break;
+    const res: SalesOrderPage = await call("sales.list", { shift_id: shift.id, limit: 200, ...(before !== null ? { before_id: before } : {}) });
+    found.push(...res.orders);
+    if (res.next_before_id === null) break;
     before = res.next_before_id;
   }
   setShifts("orders", reconcile(found));
@@ -394,14 +387,14 @@ export function Shifts() {
           <tbody>
             <For each={shifts.orders} fallback={<tr><td colspan="6" class="muted">No sales yet.</td></tr>}>
               {(o) => (
-                <tr data-testid={`shift-order-${o.id}`} data-voided={shifts.voided[o.id] ? "true" : "false"}>
+                <tr data-testid={`shift-order-${o.id}`} data-voided={shifts.voided[o.id] || o.status === "voided" ? "true" : "false"}>
                   <td>#{o.receipt_number}</td>
                   <td>{formatTime(o.created_at_ms)}</td>
                   <td class="num">{o.line_count}</td>
                   <td class="num">{formatMoney(o.total_minor)}</td>
                   <td>{shifts.voided[o.id] ? "voided" : o.status}</td>
                   <td class="row-actions">
-                    <Show when={can("sales.void") && !shifts.voided[o.id]}>
+                    <Show when={can("sales.void") && !shifts.voided[o.id] && o.status !== "voided"}>
                       <button type="button" onClick={() => startVoid(o)} data-testid={`shift-void-${o.id}`}>
                         Void
                       </button>

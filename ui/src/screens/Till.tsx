@@ -18,7 +18,9 @@ import {
   type SalesCheckoutView,
   type SalesTender,
 } from "../api";
+import type { LoyaltyClaim } from "../api-accounts-loyalty";
 import { Dialog } from "../components/Dialog";
+import { grantText, LoyaltyPanel } from "../components/LoyaltyPanel";
 import { Receipt } from "../components/Receipt";
 import { dismissError, formatTime, reportError } from "../errors";
 import { autofocus, focusField } from "../forms";
@@ -81,6 +83,14 @@ interface TillState {
   recalled: { id: number; version: number; label: string } | null;
   /** A manager's approval for on account over a blocking credit limit (asked for after `credit_limit`). */
   approval: { needed: boolean; username: string; password: string };
+  /** The customer's claimed loyalty reward applied to this sale: sent with every quote and the checkout. */
+  claim: LoyaltyClaim | null;
+  /** Why the core will not apply the claim to this cart (e.g. the free product is not in it). */
+  claimError: string | null;
+  /** On the receipt: the reward the sale used, as quoted and paid. */
+  receiptReward: { name: string; amount_minor: number } | null;
+  /** On the receipt: the customer's points after the sale (null when unknown or no customer). */
+  receiptPoints: number | null;
 }
 
 const initialState = (): TillState => ({
@@ -108,6 +118,10 @@ const initialState = (): TillState => ({
   notice: null,
   recalled: null,
   approval: { needed: false, username: "", password: "" },
+  claim: null,
+  claimError: null,
+  receiptReward: null,
+  receiptPoints: null,
 });
 
 export const [till, setTill] = createStore<TillState>(initialState());
@@ -135,7 +149,7 @@ const CUSTOMER_LIMIT = 8;
 export async function requote(): Promise<void> {
   const token = quoteSeq.next();
   if (till.lines.length === 0) {
-    setTill({ quote: null, quoting: false, lineErrors: {} });
+    setTill({ quote: null, quoting: false, lineErrors: {}, claimError: null });
     return;
   }
   // A discount that cannot be read stays marked beside its line; the core is asked once it can.
@@ -145,12 +159,13 @@ export async function requote(): Promise<void> {
   }
   setTill("quoting", true);
   try {
-    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines) });
+    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines), ...claimArg() });
     if (!quoteSeq.isLatest(token)) return;
     setTill(
       produce((s) => {
         s.quote = q;
         s.lineErrors = {};
+        s.claimError = null;
         for (const l of q.lines) s.names[l.product_id] = { sku: l.sku, name: l.name };
       }),
     );
@@ -163,12 +178,23 @@ export async function requote(): Promise<void> {
   }
 }
 
+/** The applied claim as `sales.quote`/`sales.checkout` take it (left out when none). */
+function claimArg(): { loyalty_claim_id?: number } {
+  return till.claim ? { loyalty_claim_id: till.claim.id } : {};
+}
+
 function unreadableDiscount(text: string | undefined): boolean {
   return text !== undefined && text.trim() !== "" && parseMoney(text) === null;
 }
 
 /** A core error naming a line goes beside that line; anything else to the banner. */
 function showCartError(err: TillbookError): void {
+  // The reward cannot apply to this cart as it is: said beside the reward, which the cashier can fix or remove.
+  if (err.field === "loyalty_claim_id" && err.code === "validation" && till.claim) {
+    const prefix = `${err.field}: `;
+    setTill("claimError", err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    return;
+  }
   const lf = lineField(err.field);
   const line = lf ? till.lines[lf.index] : undefined;
   if (line && (err.code === "validation" || err.code === "insufficient_stock")) {
@@ -236,7 +262,20 @@ export function setDiscount(index: number, text: string): void {
 
 /** Empties the cart. A recalled hold stays parked (it is only no longer in the cart). */
 export function clearCart(): void {
-  setTill({ lines: [], discountText: {}, lineErrors: {}, customer: null, customerQuery: "", customerHits: [], quote: null, quoting: false, notice: null, recalled: null });
+  setTill({
+    lines: [],
+    discountText: {},
+    lineErrors: {},
+    customer: null,
+    customerQuery: "",
+    customerHits: [],
+    quote: null,
+    quoting: false,
+    notice: null,
+    recalled: null,
+    claim: null,
+    claimError: null,
+  });
   quoteSeq.next();
 }
 
@@ -312,8 +351,28 @@ export async function searchCustomers(text: string): Promise<void> {
 }
 
 export function attachCustomer(c: CustomerView | null): void {
-  setTill({ customer: c, customerQuery: "", customerHits: [] });
+  // A claim belongs to its customer: another customer (or none) drops it from the sale; it stays claimed.
+  const keep = c !== null && till.claim?.customer_id === c.id;
+  setTill({ customer: c, customerQuery: "", customerHits: [], ...(keep ? {} : { claim: null, claimError: null }) });
   customerSeq.next();
+  void requote();
+}
+
+// ---------------------------------------------------------------------------
+// Loyalty reward
+// ---------------------------------------------------------------------------
+
+/** A reward the attached customer claimed (or an open claim of theirs): applied to this sale. */
+export function applyClaim(c: LoyaltyClaim): void {
+  if (till.view !== "cart" || till.customer?.id !== c.customer_id) return;
+  setTill({ claim: c, claimError: null, notice: null });
+  void requote();
+}
+
+/** The sale goes on without the reward; the claim stays open for another sale. */
+export function removeClaim(): void {
+  if (till.view !== "cart") return;
+  setTill({ claim: null, claimError: null });
   void requote();
 }
 
@@ -390,6 +449,7 @@ export async function recall(h: HeldSummary): Promise<void> {
       discountText,
       lineErrors: {},
       customer,
+      ...(till.claim && till.claim.customer_id === customer?.id ? {} : { claim: null, claimError: null }),
       recalled: { id: cart.id, version: cart.version, label: cart.label },
       notice:
         cart.lost_lines.length > 0
@@ -486,6 +546,7 @@ export async function pay(): Promise<void> {
         idempotency_key: key,
         customer_id: till.customer?.id ?? null,
         lines: cartLines(till.lines),
+        ...claimArg(),
         payments: paymentInputs(rows),
         // The total on screen: if a price changed since, the core refuses rather than charge another amount.
         expected_total_minor: q.total_minor,
@@ -496,11 +557,21 @@ export async function pay(): Promise<void> {
     );
     if (!order) return;
     tender.close();
-    setTill({ view: "receipt", receipt: order, tenderErrors: {}, recalled: null, approval: { needed: false, username: "", password: "" } });
+    const reward = till.claim && q.loyalty_claim_id === till.claim.id && q.reward_discount_minor > 0 ? { name: till.claim.reward_name, amount_minor: q.reward_discount_minor } : null;
+    setTill({
+      view: "receipt",
+      receipt: order,
+      tenderErrors: {},
+      recalled: null,
+      approval: { needed: false, username: "", password: "" },
+      receiptReward: reward,
+      receiptPoints: null,
+    });
     if (order.credit?.warning) {
       setTill("notice", `On account over the customer's limit by ${formatMoney(order.credit.over_limit_minor)} (allowed: warn mode).`);
     }
     void loadFooter();
+    if (order.customer_id !== null) void loadPoints(order.customer_id, order.id);
   } catch (e) {
     const err = toTillbookError(e, "sales.checkout");
     const pf = paymentField(err.field);
@@ -529,11 +600,21 @@ async function loadFooter(): Promise<void> {
   }
 }
 
+/** The customer's points after the sale, for the receipt (earned and redeemed by the checkout itself). */
+async function loadPoints(customerId: number, orderId: number): Promise<void> {
+  try {
+    const b = await call("loyalty.balance", { customer_id: customerId, limit: 1 });
+    if (till.receipt?.id === orderId) setTill("receiptPoints", b.points);
+  } catch {
+    // Cosmetic, as the footer: the sale is done.
+  }
+}
+
 export function newSale(): void {
   tender.close();
   clearCart();
   if (till.heldOpen) void loadHeld();
-  setTill({ view: "cart", receipt: null, tenderRows: [], tenderErrors: {}, notice: null, query: "", hits: [] });
+  setTill({ view: "cart", receipt: null, tenderRows: [], tenderErrors: {}, notice: null, query: "", hits: [], receiptReward: null, receiptPoints: null });
   focusField("till", "search");
 }
 
@@ -722,6 +803,9 @@ function CartView() {
             </Show>
           </div>
         </Show>
+        <Show when={till.customer && abilities().sell ? till.customer.id : null}>
+          {(id) => <LoyaltyPanel customerId={id()} onClaimed={applyClaim} testid="till-loyalty" />}
+        </Show>
 
         <div class="card till-totals" data-testid="till-totals" aria-busy={till.quoting ? "true" : undefined}>
           <dl class="facts">
@@ -733,11 +817,43 @@ function CartView() {
               <dt>Discounts</dt>
               <dd class="num" data-testid="till-discount">-{formatMoney(till.quote!.discount_minor)}</dd>
             </Show>
+            <Show when={till.claim}>
+              {(c) => (
+                <>
+                  <dt data-testid="till-reward" data-claim-id={c().id}>
+                    Reward: {c().reward_name}
+                  </dt>
+                  <dd class="num" data-testid="till-reward-amount">
+                    {till.quote && till.quote.loyalty_claim_id === c().id ? `−${formatMoney(till.quote.reward_discount_minor)}` : "…"}
+                  </dd>
+                </>
+              )}
+            </Show>
             <dt class="till-total-label">Total</dt>
             <dd class="num till-total" data-testid="till-total">
               {till.quote ? formatMoney(till.quote.total_minor) : "—"}
             </dd>
           </dl>
+          <Show when={till.claim}>
+            {(c) => (
+              <div class="till-reward">
+                <Show when={till.claimError}>
+                  {(m) => (
+                    <p class="field-error" role="alert" data-testid="till-reward-error" data-field="loyalty_claim_id">
+                      {m()}
+                    </p>
+                  )}
+                </Show>
+                <div class="actions">
+                  <span class="muted">{grantText(c().grant)}</span>
+                  <span class="spacer" />
+                  <button type="button" onClick={removeClaim} data-testid="till-reward-remove">
+                    Don't use the reward
+                  </button>
+                </div>
+              </div>
+            )}
+          </Show>
           <div class="actions">
             <button
               type="button"
@@ -1002,7 +1118,14 @@ function ReceiptView() {
     <Show when={till.receipt}>
       {(o) => (
         <div class="receipt-view" data-testid="till-receipt">
-          <Receipt order={o()} shopName={app.shop?.name ?? app.shopName ?? "Tillbook"} nameOf={nameOf} footer={till.footer} />
+          <Receipt
+            order={o()}
+            shopName={app.shop?.name ?? app.shopName ?? "Tillbook"}
+            nameOf={nameOf}
+            footer={till.footer}
+            reward={till.receiptReward}
+            points={till.receiptPoints}
+          />
           <Show when={o().change_minor > 0}>
             <p class="change-due no-print" data-testid="till-change">
               Change due: <strong>{formatMoney(o().change_minor)}</strong>
