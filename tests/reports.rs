@@ -741,3 +741,37 @@ fn a_voided_sale_is_left_out_of_reports_and_the_export() {
         .unwrap();
     assert_eq!(n, 4);
 }
+
+#[test]
+fn t33_the_cli_export_streams_the_same_csv_and_refuses_a_bad_date() {
+    let k = known();
+    let mut expected = Vec::new();
+    k.shop
+        .db
+        .read(|c| reports::export_sales_csv(c, START_MS, START_MS + 2 * DAY_MS, &mut expected))
+        .unwrap();
+    let run = |from: &str, to: &str| {
+        std::process::Command::new(crate::support::tillbook_bin())
+            .arg("--db")
+            .arg(&k.shop.path)
+            .args(["export", "sales-lines", "--from", from, "--to", to])
+            .env_remove("TILLBOOK_DB")
+            .output()
+            .unwrap()
+    };
+    // START_MS is 2026-01-01T00:00Z; `--to` is included.
+    let out = run("2026-01-01", "2026-01-02");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(expected).unwrap()
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 order lines exported"));
+    let bad = run("2026-02-30", "2026-03-01");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
+}

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod harness;
+mod loyalty;
 mod shift;
 mod till;
 

@@ -185,7 +185,7 @@ describe("Till screen", () => {
       view: "cart", query: "", hits: [], lines: [], names: {}, discountText: {}, lineErrors: {}, customer: null, customerQuery: "",
       customerHits: [], quote: null, quoting: false, tenderRows: [], tenderErrors: {}, receipt: null, heldOpen: false, held: [],
       heldNext: null, parkOpen: false, parkLabel: "", notice: null, recalled: null,
-      approval: { needed: false, username: "", password: "" },
+      approval: { needed: false, username: "", password: "" }, claim: null, claimError: null, receiptReward: null, receiptPoints: null,
     });
   });
 
@@ -430,6 +430,8 @@ describe("Till screen", () => {
       "catalog.search": search,
       "sales.quote": quoteOf,
       "customers.search": () => [ana],
+      "loyalty.balance": () => ({ customer_id: 5, points: 0, point_value_minor: 1, value_minor: 0, movements: [], open_claims: [] }),
+      "loyalty.rewards": () => ({ rewards: [] }),
       "sales.checkout": (a) => {
         n++;
         if (n === 1) throw new CoreError("credit_limit", "over the credit limit of Ana Lima", {});
@@ -463,6 +465,207 @@ describe("Till screen", () => {
     expect(sent[1].args).toMatchObject({ customer_id: 5, approver: { username: "mara", password: "mara's secret" }, payments: [{ tender: "on_account", amount_minor: 300 }] });
     expect(sent[1].args.idempotency_key).toBe(sent[0].args.idempotency_key);
     expect(till.approval.password).toBe("");
+  });
+});
+
+describe("Till: a loyalty reward", () => {
+  const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, archived: false, version: 1, created_at_ms: 0 };
+  const reward = (id: number, name: string, grant: Record<string, unknown>, points_cost: number) => ({
+    id, name, points_cost, grant, valid_from_ms: 0, valid_until_ms: null, stock_limit: null, per_customer_limit: null,
+    claimed: 0, remaining: null, archived: false, version: 1, created_at_ms: 0,
+  });
+  const ONE_OFF = reward(3, "One off", { kind: "amount", amount_minor: 100 }, 50);
+  const FREE_MILK = reward(4, "Free milk", { kind: "product", product_id: 1 }, 80);
+  const claimOf = (id: number, r: typeof ONE_OFF) => ({
+    id, reward_id: r.id, reward_name: r.name, customer_id: 5, points: r.points_cost, grant: r.grant, valid_until_ms: null,
+    claimed_at_ms: 0, balance_after: 120 - r.points_cost, redeemed_order_id: null,
+  });
+
+  /** The fake core's quote, with the claim's reward taken off the first line it applies to. */
+  function rewardQuote(a: Record<string, unknown>) {
+    const q = quoteOf(a) as ReturnType<typeof quoteOf> & { loyalty_claim_id: number | null; reward_discount_minor: number };
+    const claimId = (a.loyalty_claim_id as number | undefined) ?? null;
+    q.loyalty_claim_id = claimId;
+    q.reward_discount_minor = 0;
+    if (claimId === 21) {
+      // 1.00 off the first line (tax 20 % on the rest), as the core would compute it.
+      const l = q.lines[0];
+      const net = l.gross_minor - l.discount_minor - 100;
+      const tax = Math.round(net / 5);
+      q.discount_minor += 100;
+      q.net_minor += net - l.net_minor;
+      q.tax_minor += tax - l.tax_minor;
+      q.total_minor += net + tax - l.total_minor;
+      Object.assign(l, { discount_minor: l.discount_minor + 100, reward_discount_minor: 100, net_minor: net, tax_minor: tax, total_minor: net + tax });
+      q.reward_discount_minor = 100;
+    }
+    if (claimId === 22 && !q.lines.some((l) => l.product_id === 1)) {
+      throw new CoreError("validation", "loyalty_claim_id: Free milk is one free unit of product 1: add it to the cart", { field: "loyalty_claim_id" });
+    }
+    if (claimId === 22) {
+      const i = q.lines.findIndex((l) => l.product_id === 1);
+      const l = q.lines[i];
+      const free = l.unit_price_minor;
+      const net = l.net_minor - free;
+      const tax = Math.round(net / 5);
+      q.discount_minor += free;
+      q.net_minor -= free;
+      q.tax_minor += tax - l.tax_minor;
+      q.total_minor += net + tax - l.total_minor;
+      Object.assign(l, { discount_minor: l.discount_minor + free, reward_discount_minor: free, net_minor: net, tax_minor: tax, total_minor: net + tax });
+      q.reward_discount_minor = free;
+    }
+    return q;
+  }
+
+  function loyaltyCore(extra: Parameters<typeof fakeCore>[0] = {}) {
+    let points = 120;
+    return fakeCore({
+      "catalog.search": search,
+      "customers.search": () => [ana],
+      "sales.quote": rewardQuote,
+      "loyalty.rewards": () => ({ rewards: [ONE_OFF, FREE_MILK] }),
+      "loyalty.balance": () => ({ customer_id: 5, points, point_value_minor: 1, value_minor: points, movements: [], open_claims: [] }),
+      "loyalty.claim": (a) => {
+        const r = a.reward_id === 3 ? ONE_OFF : FREE_MILK;
+        points -= r.points_cost;
+        return claimOf(r === ONE_OFF ? 21 : 22, r);
+      },
+      "sales.checkout": (a) => {
+        const q = rewardQuote(a);
+        points += 3;
+        return { ...orderOf(a), customer_id: 5, discount_minor: q.discount_minor, net_minor: q.net_minor, tax_minor: q.tax_minor, total_minor: q.total_minor,
+          lines: q.lines.map((l) => ({ ...l, id: 10 + l.line_no, cost_minor: 0, batches: [] })) };
+      },
+      "settings.get": () => ({ settings: { receipt_footer: "" }, version: 1 }),
+      ...extra,
+    });
+  }
+
+  async function attachAna() {
+    fireEvent.input(await screen.findByTestId("till-customer-search"), { target: { value: "an" } });
+    fireEvent.click(await screen.findByTestId("till-customer-hit-5"));
+    await screen.findByTestId("till-customer");
+    await waitFor(() => expect(screen.getByTestId("till-loyalty-balance").getAttribute("data-points")).toBe("120"));
+  }
+
+  beforeEach(() => {
+    tender.close();
+    setTill({
+      view: "cart", query: "", hits: [], lines: [], names: {}, discountText: {}, lineErrors: {}, customer: null, customerQuery: "",
+      customerHits: [], quote: null, quoting: false, tenderRows: [], tenderErrors: {}, receipt: null, heldOpen: false, held: [],
+      heldNext: null, parkOpen: false, parkLabel: "", notice: null, recalled: null,
+      approval: { needed: false, username: "", password: "" }, claim: null, claimError: null, receiptReward: null, receiptPoints: null,
+    });
+  });
+
+  it("a claim at the till is sent with every quote and the checkout, shown as the reward line and on the receipt, and cleared by New sale", async () => {
+    signIn("cashier");
+    const { calls } = loyaltyCore();
+    render(() => (
+      <>
+        <ErrorBanner />
+        <Till />
+      </>
+    ));
+    await scan(BREAD.barcode);
+    await attachAna();
+    await waitFor(() => expect(screen.getByTestId("till-total").textContent).toBe("3.00"));
+    expect(screen.queryByTestId("till-reward")).toBeNull();
+
+    fireEvent.click(screen.getByTestId("till-loyalty-claim-3"));
+    await screen.findByTestId("till-reward");
+    expect(screen.getByTestId("till-reward").textContent).toBe("incl. Reward: One off");
+    expect(screen.getByTestId("till-reward").getAttribute("data-claim-id")).toBe("21");
+    // The reward line and the new total are the quote's.
+    await waitFor(() => expect(screen.getByTestId("till-reward-amount").textContent).toBe("-1.00"));
+    expect(screen.getByTestId("till-total").textContent).toBe("1.80");
+    expect(calls.find((c) => c.cmd === "loyalty.claim")!.args).toMatchObject({ customer_id: 5, reward_id: 3 });
+
+    // Every quote after the claim carries it, as the cart changes.
+    await scan(MILK.barcode);
+    await waitFor(() => expect(screen.getByTestId("cart-qty-MILK-1L").textContent).toBe("1"));
+    await waitFor(() => expect(till.quote?.lines).toHaveLength(2));
+    const quotes = calls.filter((c) => c.cmd === "sales.quote");
+    expect(quotes[quotes.length - 1].args).toMatchObject({ customer_id: 5, loyalty_claim_id: 21 });
+    expect(quotes.filter((c) => c.args.loyalty_claim_id === 21).length).toBeGreaterThanOrEqual(2);
+    expect(quotes[0].args.loyalty_claim_id).toBeUndefined();
+
+    fireEvent.click(screen.getByTestId("till-pay"));
+    fireEvent.click(await screen.findByTestId("tender-add-cash"));
+    expect(screen.getByTestId("tender-reward").textContent).toContain("One off -1.00");
+    fireEvent.click(screen.getByTestId("tender-pay"));
+    await screen.findByTestId("till-receipt");
+    const checkout = calls.find((c) => c.cmd === "sales.checkout")!;
+    expect(checkout.args).toMatchObject({ customer_id: 5, loyalty_claim_id: 21, expected_total_minor: till.receipt!.total_minor });
+    expect(screen.getByTestId("receipt-reward-name").textContent).toBe("incl. Reward: One off");
+    expect(screen.getByTestId("receipt-reward").textContent).toBe("-1.00");
+    expect(screen.getByTestId("receipt-line-reward-1").textContent).toContain("1.00");
+    await waitFor(() => expect(screen.getByTestId("receipt-points").textContent).toBe("Points balance: 73"));
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+
+    // New sale: the claim is gone from the cart; the next quote goes without it.
+    fireEvent.click(screen.getByTestId("receipt-new-sale"));
+    await screen.findByTestId("till-search");
+    expect(till.claim).toBeNull();
+    expect(screen.queryByTestId("till-reward")).toBeNull();
+    await scan(BREAD.barcode);
+    await waitFor(() => expect(screen.getByTestId("till-total").textContent).toBe("3.00"));
+    const last = calls.filter((c) => c.cmd === "sales.quote").pop()!;
+    expect(last.args.loyalty_claim_id).toBeUndefined();
+    expect(last.args.customer_id).toBeNull();
+  });
+
+  it("a free-product reward without its product shows the core's message until the product is in the cart; removing the customer drops the claim", async () => {
+    signIn("cashier");
+    const { calls } = loyaltyCore();
+    render(() => (
+      <>
+        <ErrorBanner />
+        <Till />
+      </>
+    ));
+    await scan(BREAD.barcode);
+    await attachAna();
+    fireEvent.click(screen.getByTestId("till-loyalty-claim-4"));
+    const err = await screen.findByTestId("till-reward-error");
+    expect(err.textContent).toBe("Free milk is one free unit of product 1: add it to the cart");
+    expect(err.getAttribute("data-field")).toBe("loyalty_claim_id");
+    // No quote of this cart with the reward: nothing to pay yet.
+    expect(screen.getByTestId("till-pay").hasAttribute("disabled")).toBe(true);
+    expect(screen.getByTestId("till-total").textContent).toBe("—");
+
+    await scan(MILK.barcode);
+    await waitFor(() => expect(screen.queryByTestId("till-reward-error")).toBeNull());
+    await waitFor(() => expect(screen.getByTestId("till-reward-amount").textContent).toBe("-1.29"));
+    // Bread 2.50 + milk free, 20 % tax.
+    expect(screen.getByTestId("till-total").textContent).toBe("3.00");
+
+    // The customer leaves the sale: the claim goes with her (it stays claimed for another visit).
+    fireEvent.click(screen.getByTestId("till-customer-remove"));
+    await waitFor(() => expect(screen.queryByTestId("till-reward")).toBeNull());
+    await waitFor(() => expect(screen.getByTestId("till-total").textContent).toBe("4.55"));
+    const last = calls.filter((c) => c.cmd === "sales.quote").pop()!;
+    expect(last.args.loyalty_claim_id).toBeUndefined();
+    expect(till.claim).toBeNull();
+  });
+
+  it("an open claim can be applied, and the reward taken off again", async () => {
+    signIn("cashier");
+    const open = claimOf(21, ONE_OFF);
+    const { calls } = loyaltyCore({
+      "loyalty.balance": () => ({ customer_id: 5, points: 120, point_value_minor: 1, value_minor: 120, movements: [], open_claims: [open] }),
+    });
+    render(() => <Till />);
+    await scan(BREAD.barcode);
+    await attachAna();
+    fireEvent.click(await screen.findByTestId("till-loyalty-apply-21"));
+    await waitFor(() => expect(screen.getByTestId("till-reward-amount").textContent).toBe("-1.00"));
+    expect(calls.some((c) => c.cmd === "loyalty.claim")).toBe(false);
+    fireEvent.click(screen.getByTestId("till-reward-remove"));
+    await waitFor(() => expect(screen.getByTestId("till-total").textContent).toBe("3.00"));
+    expect(screen.queryByTestId("till-reward")).toBeNull();
+    expect(calls.filter((c) => c.cmd === "sales.quote").pop()!.args.loyalty_claim_id).toBeUndefined();
   });
 });
 

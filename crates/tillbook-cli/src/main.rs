@@ -52,10 +52,26 @@ enum Command {
     Backup { dest: PathBuf },
     /// Restore the backup file BACKUP into the new file given by --db.
     Restore { backup: PathBuf },
+    /// Write data out as CSV on stdout, streamed row by row (memory stays flat however big).
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Measure performance on a new temporary file; see docs/BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// Every order line sold from FROM to TO (UTC dates, both included; at most 400 days).
+    SalesLines {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -144,6 +160,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     .map_err(|e| e.to_string())?;
     match cli.command {
         Command::Bench { which } => bench(which),
+        Command::Export {
+            what: Export::SalesLines { from, to },
+        } => {
+            use tillbook_core::invoices::{parse_date, MS_PER_DAY};
+            let from_ms = parse_date("--from", &from).map_err(|e| e.to_string())? * MS_PER_DAY;
+            let to_ms = (parse_date("--to", &to).map_err(|e| e.to_string())? + 1) * MS_PER_DAY;
+            let db = open(&config)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let rows = db
+                .read(|conn| {
+                    tillbook_core::reports::export_sales_csv(conn, from_ms, to_ms, &mut out)
+                })
+                .map_err(|e| e.to_string())?;
+            out.flush()
+                .map_err(|e| format!("writing the export: {e}"))?;
+            eprintln!("{rows} order lines exported");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { path } => {
             let creds = tillbook_core::demo::create(&path, config.open, Arc::new(SystemClock))
                 .map_err(|e| e.to_string())?;

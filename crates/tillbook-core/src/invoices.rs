@@ -58,7 +58,7 @@ pub const PAGE_MAX: u32 = 200;
 /// A due date at most this many days after the issue date.
 pub const MAX_TERMS_DAYS: i64 = 3650;
 
-const MS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
+pub const MS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
 
 // ---------------------------------------------------------------------------
 // Calendar days (UTC), in integers

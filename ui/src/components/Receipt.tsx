@@ -74,7 +74,9 @@ export function Receipt(props: {
         <Show when={props.reward}>
           {(r) => (
             <>
-              <dt data-testid="receipt-reward-name">Reward: {r().name}</dt>
+              <dt data-testid="receipt-reward-name">
+                <span class="muted">incl. </span>Reward: {r().name}
+              </dt>
               <dd data-testid="receipt-reward">-{formatMoney(r().amount_minor)}</dd>
             </>
           )}

@@ -803,9 +803,6 @@ function CartView() {
             </Show>
           </div>
         </Show>
-        <Show when={till.customer && abilities().sell ? till.customer.id : null}>
-          {(id) => <LoyaltyPanel customerId={id()} onClaimed={applyClaim} testid="till-loyalty" />}
-        </Show>
 
         <div class="card till-totals" data-testid="till-totals" aria-busy={till.quoting ? "true" : undefined}>
           <dl class="facts">
@@ -820,11 +817,11 @@ function CartView() {
             <Show when={till.claim}>
               {(c) => (
                 <>
-                  <dt data-testid="till-reward" data-claim-id={c().id}>
-                    Reward: {c().reward_name}
+                  <dt data-testid="till-reward" data-claim-id={c().id} title="Included in the discounts">
+                    <span class="muted">incl. </span>Reward: {c().reward_name}
                   </dt>
                   <dd class="num" data-testid="till-reward-amount">
-                    {till.quote && till.quote.loyalty_claim_id === c().id ? `−${formatMoney(till.quote.reward_discount_minor)}` : "…"}
+                    {till.quote && till.quote.loyalty_claim_id === c().id ? `-${formatMoney(till.quote.reward_discount_minor)}` : "…"}
                   </dd>
                 </>
               )}
@@ -873,6 +870,11 @@ function CartView() {
             </button>
           </div>
         </div>
+
+        {/* After the totals, so Pay stays in view; the points and rewards of the attached customer. */}
+        <Show when={till.customer && abilities().sell ? till.customer.id : null}>
+          {(id) => <LoyaltyPanel customerId={id()} onClaimed={applyClaim} testid="till-loyalty" />}
+        </Show>
 
         <div class="card">
           <div class="actions">
@@ -973,6 +975,13 @@ function TenderView() {
       </div>
       <Show when={till.customer}>
         {(c) => <p class="muted">Customer: {c().name}</p>}
+      </Show>
+      <Show when={till.claim && till.quote && till.quote.loyalty_claim_id === till.claim.id ? till.claim : null}>
+        {(c) => (
+          <p class="muted" data-testid="tender-reward">
+            Reward: {c().reward_name} -{formatMoney(till.quote?.reward_discount_minor ?? 0)} (included in the total)
+          </p>
+        )}
       </Show>
       <div class="actions tender-add">
         <For each={tendersFor(till.customer !== null)}>
