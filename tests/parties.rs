@@ -222,7 +222,10 @@ fn ledger_accounts_and_entries_are_sums_and_filters_in_sql() {
     assert_eq!(bal(codes::BANK), -40);
     assert_eq!(bal(codes::ACCOUNTS_PAYABLE), -1_290);
     // Every account of the chart is listed, even with no lines (later migrations add accounts).
-    assert_eq!(accounts.as_array().unwrap().len() as i64, shop.count("accounts"));
+    assert_eq!(
+        accounts.as_array().unwrap().len() as i64,
+        shop.count("accounts")
+    );
 
     let for_v1 = shop
         .call(&mut owner, "ledger.entries", json!({ "vendor_id": v1 }))

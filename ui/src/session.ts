@@ -92,6 +92,22 @@ export async function login(username: string, password: string): Promise<void> {
   const s = await call("auth.login", { username, password });
   setApp({ notice: null, lastUsername: username });
   await enterApp(s);
+  if (!s.locked) void dailyChores();
+}
+
+/**
+ * Housekeeping the core does once a day, started by the first login of the day
+ * (the command is idempotent per day and cheap when nothing is due). It runs
+ * on a login, never on a timer: a background call would count as activity and
+ * keep the till from idle-locking (T24). A failure must not get in the way of
+ * selling, so it is logged, not shown.
+ */
+async function dailyChores(): Promise<void> {
+  try {
+    await call("loyalty.expire", {});
+  } catch (e) {
+    console.warn("loyalty expiry did not run", e);
+  }
 }
 
 /** The session's own row of the role table: every role can see what it may do. */

@@ -103,6 +103,21 @@ describe("the app", () => {
     expect(create?.args).toMatchObject({ shop_name: "Corner Shop", username: "ana", pin: "1234", currency_code: "EUR" });
   });
 
+  it("a login starts the day's loyalty expiry, and its failure stays out of the cashier's way", async () => {
+    const core = shopCore({ setUp: true });
+    render(() => <App />);
+    await boot();
+    await screen.findByTestId("login-form");
+    set("login-username", "bob");
+    set("login-password", "bob's secret");
+    fireEvent.submit(screen.getByTestId("login-form"));
+    await screen.findByTestId("main-frame");
+    // This fake core has no loyalty.expire: the call fails, and no banner shows it.
+    await waitFor(() => expect(core.calls.some((c) => c.cmd === "loyalty.expire")).toBe(true));
+    expect(core.calls.filter((c) => c.cmd === "loyalty.expire")).toHaveLength(1);
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+
   it("a wrong password is shown in the banner with its code, and the password field is emptied", async () => {
     shopCore({ setUp: true });
     render(() => <App />);

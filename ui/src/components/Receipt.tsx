@@ -63,10 +63,6 @@ export function Receipt(props: {
         </tbody>
       </table>
       <dl class="receipt-totals">
-        <dt>{o().prices_include_tax ? "Net" : "Subtotal"}</dt>
-        <dd data-testid="receipt-net">{formatMoney(o().net_minor)}</dd>
-        <dt>Tax</dt>
-        <dd data-testid="receipt-tax">{formatMoney(o().tax_minor)}</dd>
         <Show when={o().discount_minor > 0}>
           <dt>Discounts</dt>
           <dd data-testid="receipt-discount">-{formatMoney(o().discount_minor)}</dd>
@@ -81,6 +77,10 @@ export function Receipt(props: {
             </>
           )}
         </Show>
+        <dt>Net</dt>
+        <dd data-testid="receipt-net">{formatMoney(o().net_minor)}</dd>
+        <dt>Tax</dt>
+        <dd data-testid="receipt-tax">{formatMoney(o().tax_minor)}</dd>
         <dt class="receipt-total-label">Total</dt>
         <dd class="receipt-total" data-testid="receipt-total">
           {formatMoney(o().total_minor)}

@@ -806,10 +806,6 @@ function CartView() {
 
         <div class="card till-totals" data-testid="till-totals" aria-busy={till.quoting ? "true" : undefined}>
           <dl class="facts">
-            <dt>{till.quote?.prices_include_tax ? "Net" : "Subtotal"}</dt>
-            <dd class="num" data-testid="till-net">{till.quote ? formatMoney(till.quote.net_minor) : "—"}</dd>
-            <dt>Tax</dt>
-            <dd class="num" data-testid="till-tax">{till.quote ? formatMoney(till.quote.tax_minor) : "—"}</dd>
             <Show when={(till.quote?.discount_minor ?? 0) > 0}>
               <dt>Discounts</dt>
               <dd class="num" data-testid="till-discount">-{formatMoney(till.quote!.discount_minor)}</dd>
@@ -826,6 +822,10 @@ function CartView() {
                 </>
               )}
             </Show>
+            <dt>Net</dt>
+            <dd class="num" data-testid="till-net">{till.quote ? formatMoney(till.quote.net_minor) : "—"}</dd>
+            <dt>Tax</dt>
+            <dd class="num" data-testid="till-tax">{till.quote ? formatMoney(till.quote.tax_minor) : "—"}</dd>
             <dt class="till-total-label">Total</dt>
             <dd class="num till-total" data-testid="till-total">
               {till.quote ? formatMoney(till.quote.total_minor) : "—"}
