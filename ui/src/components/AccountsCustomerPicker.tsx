@@ -30,7 +30,10 @@ export function CustomerPicker(props: {
     }
     try {
       const found = await call("customers.search", { prefix: prefix.trim(), limit: 10 });
-      if (mine === seq) setHits(found);
+      // Keep the rendered buttons when the answer names the same customers: a
+      // later keystroke's answer must not swap a button out from under a click.
+      const same = found.length === hits().length && found.every((c, i) => c.id === hits()[i]?.id);
+      if (mine === seq && !same) setHits(found);
     } catch (e) {
       reportError(e);
     }
