@@ -151,8 +151,23 @@ impl App {
         e.send_keys(text).await.expect("type");
     }
 
+    /// Clicks the element, finding it again if the UI re-rendered it between
+    /// finding and clicking (an as-you-type list answering a later keystroke):
+    /// WebDriver then reports a stale element, which is no failure of the app.
     pub async fn click(&self, testid: &str) {
-        self.el(testid).await.click().await.expect("click");
+        const ATTEMPTS: u32 = 5;
+        for attempt in 1..=ATTEMPTS {
+            match self.el(testid).await.click().await {
+                Ok(_) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && attempt < ATTEMPTS =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {testid}: {e:?}"),
+            }
+        }
     }
 
     pub async fn text(&self, testid: &str) -> String {
