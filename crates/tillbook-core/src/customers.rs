@@ -333,6 +333,56 @@ pub fn check_credit_with_override(
     additional_minor: i64,
     override_by: Option<&Session>,
 ) -> Result<CreditDecision> {
+    let (d, name) = evaluate(conn, customer_id, additional_minor)?;
+    if d.over_limit_minor == 0 || d.mode == CreditMode::Warn {
+        return Ok(d);
+    }
+    match override_by {
+        Some(s) if role_has(s.role, Permission::CreditApprove) => Ok(CreditDecision {
+            overridden_by: Some(s.user_id),
+            ..d
+        }),
+        Some(s) => Err(Error::forbidden(format!(
+            "a {} may not override a credit limit (needs credit.approve)",
+            s.role.as_str()
+        ))),
+        None => Err(blocked(&d, &name)),
+    }
+}
+
+/// For checkout: `approver_id` passed [`verify_approver`] (their password and
+/// `credit.approve`, checked in this transaction), so a `block` refusal is let
+/// through and names them.
+pub(crate) fn check_credit_approved(
+    conn: &Connection,
+    customer_id: i64,
+    additional_minor: i64,
+    approver_id: i64,
+) -> Result<CreditDecision> {
+    let (d, _) = evaluate(conn, customer_id, additional_minor)?;
+    let over_a_block = d.over_limit_minor > 0 && d.mode == CreditMode::Block;
+    Ok(CreditDecision {
+        overridden_by: over_a_block.then_some(approver_id),
+        ..d
+    })
+}
+
+fn blocked(d: &CreditDecision, name: &str) -> Error {
+    Error::CreditLimit {
+        message: format!(
+            "{name} would owe {}, over the limit of {} by {}",
+            d.projected_minor, d.limit_minor, d.over_limit_minor
+        ),
+    }
+}
+
+/// Where `additional_minor` more on account would leave the customer, with
+/// `warning` set for `warn` mode; enforcing `block` is the caller's part.
+fn evaluate(
+    conn: &Connection,
+    customer_id: i64,
+    additional_minor: i64,
+) -> Result<(CreditDecision, String)> {
     if additional_minor < 0 {
         return Err(Error::validation("amount_minor", "must not be negative"));
     }
@@ -347,39 +397,15 @@ pub fn check_credit_with_override(
         .checked_add(additional_minor)
         .ok_or_else(|| Error::validation("amount_minor", "is too large"))?;
     let over = projected.saturating_sub(c.credit_limit_minor).max(0);
-    let mut d = CreditDecision {
+    let d = CreditDecision {
         customer_id,
         mode: c.credit_mode,
         limit_minor: c.credit_limit_minor,
         balance_minor: c.balance_minor,
         projected_minor: projected,
         over_limit_minor: over,
-        warning: false,
+        warning: over > 0 && c.credit_mode == CreditMode::Warn,
         overridden_by: None,
     };
-    if over == 0 {
-        return Ok(d);
-    }
-    match c.credit_mode {
-        CreditMode::Warn => {
-            d.warning = true;
-            Ok(d)
-        }
-        CreditMode::Block => match override_by {
-            Some(s) if role_has(s.role, Permission::CreditApprove) => {
-                d.overridden_by = Some(s.user_id);
-                Ok(d)
-            }
-            Some(s) => Err(Error::forbidden(format!(
-                "a {} may not override a credit limit (needs credit.approve)",
-                s.role.as_str()
-            ))),
-            None => Err(Error::CreditLimit {
-                message: format!(
-                    "{} would owe {projected}, over the limit of {} by {over}",
-                    c.name, c.credit_limit_minor
-                ),
-            }),
-        },
-    }
+    Ok((d, c.name))
 }

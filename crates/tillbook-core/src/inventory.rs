@@ -717,19 +717,10 @@ pub struct BatchesRequest {
     pub limit: Option<u32>,
 }
 
-fn check_limit(limit: Option<u32>, max: u32) -> Result<()> {
-    if let Some(l) = limit {
-        if !(1..=max).contains(&l) {
-            return Err(Error::validation("limit", format!("must be 1 to {max}")));
-        }
-    }
-    Ok(())
-}
-
 impl Request for BatchesRequest {
     fn validate(&self) -> Result<()> {
         validate::id("product_id", self.product_id)?;
-        check_limit(self.limit, 200)
+        validate::page_limit(self.limit, 200)
     }
 }
 
@@ -786,7 +777,7 @@ impl Request for MovementsRequest {
                 ))
             }
         }
-        check_limit(self.limit, 500)
+        validate::page_limit(self.limit, 500)
     }
 }
 

@@ -129,16 +129,6 @@ pub fn parse_date(field: &str, s: &str) -> Result<i64> {
 // Requests
 // ---------------------------------------------------------------------------
 
-fn check_limit(limit: Option<u32>) -> Result<()> {
-    match limit {
-        Some(l) if !(1..=PAGE_MAX).contains(&l) => Err(Error::validation(
-            "limit",
-            format!("must be 1 to {PAGE_MAX}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn check_amount(field: &str, v: i64) -> Result<()> {
     if (1..=MAX_AMOUNT_MINOR).contains(&v) {
         Ok(())
@@ -408,7 +398,7 @@ impl Request for ListRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        check_limit(self.limit)
+        validate::page_limit(self.limit, PAGE_MAX)
     }
 }
 
@@ -448,7 +438,7 @@ impl Request for AgingRequest {
         if let Some(c) = self.after_customer_id {
             validate::id("after_customer_id", c)?;
         }
-        check_limit(self.limit)
+        validate::page_limit(self.limit, PAGE_MAX)
     }
 }
 
@@ -486,7 +476,7 @@ impl Request for StatementRequest {
         if let Some(a) = self.after_entry_id {
             validate::id("after_entry_id", a)?;
         }
-        check_limit(self.limit)
+        validate::page_limit(self.limit, PAGE_MAX)
     }
 }
 
@@ -518,7 +508,7 @@ impl Request for PaymentsRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        check_limit(self.limit)
+        validate::page_limit(self.limit, PAGE_MAX)
     }
 }
 
@@ -546,7 +536,7 @@ impl Request for InvoiceableRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        check_limit(self.limit)
+        validate::page_limit(self.limit, PAGE_MAX)
     }
 }
 
@@ -1458,13 +1448,8 @@ pub fn list(ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<I
         ],
         |r| summary_of(r, today).map(|(s, _)| s),
     )?;
-    let mut invoices = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_before_id = if invoices.len() > limit as usize {
-        invoices.truncate(limit as usize);
-        invoices.last().map(|i| i.id)
-    } else {
-        None
-    };
+    let (invoices, next_before_id) =
+        crate::requests::keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |i| i.id);
     Ok(InvoicePage {
         invoices,
         next_before_id,
@@ -1528,13 +1513,10 @@ pub fn aging(ctx: &ReadCtx<'_>, conn: &Connection, req: &AgingRequest) -> Result
             })
         },
     )?;
-    let mut customers = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_after_customer_id = if customers.len() > limit as usize {
-        customers.truncate(limit as usize);
-        customers.last().map(|c| c.customer_id)
-    } else {
-        None
-    };
+    let (customers, next_after_customer_id) =
+        crate::requests::keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |c| {
+            c.customer_id
+        });
     let totals = conn
         .prepare_cached(&format!("SELECT {AGING_SUMS} FROM ({outstanding})"))?
         .query_row(
@@ -1717,13 +1699,8 @@ pub fn payments(
         ],
         payment_of,
     )?;
-    let mut payments = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_before_id = if payments.len() > limit as usize {
-        payments.truncate(limit as usize);
-        payments.last().map(|p| p.id)
-    } else {
-        None
-    };
+    let (mut payments, next_before_id) =
+        crate::requests::keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |p| p.id);
     for p in &mut payments {
         p.allocations = allocations_where(conn, "payment_id", p.id)?;
     }
@@ -1775,13 +1752,10 @@ pub fn invoiceable(
             })
         },
     )?;
-    let mut orders = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_before_id = if orders.len() > limit as usize {
-        orders.truncate(limit as usize);
-        orders.last().map(|o| o.order_id)
-    } else {
-        None
-    };
+    let (orders, next_before_id) =
+        crate::requests::keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |o| {
+            o.order_id
+        });
     Ok(InvoiceablePage {
         orders,
         next_before_id,

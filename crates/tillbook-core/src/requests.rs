@@ -5,6 +5,24 @@ use crate::error::Result;
 use crate::validate;
 use serde::{Deserialize, Serialize};
 
+/// Keyset paging: `rows` were read newest first with `LIMIT limit + 1`; keeps
+/// `limit` of them and says which id the next page starts before (none when
+/// this is the last page).
+pub fn keyset_page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    id_of: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<i64>) {
+    let limit = limit as usize;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let next = rows.last().map(&id_of);
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
 /// One record by id.
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, export_to = "../../../ui/src/generated/")]

@@ -53,7 +53,7 @@ use crate::ledger::{self, codes, JournalEntry, Line, Party};
 use crate::loyalty::{self, ClaimGrant, Grant};
 use crate::money::{Currency, Money};
 use crate::pricing::{self, RuleApplied};
-use crate::requests::IdRequest;
+use crate::requests::{keyset_page, IdRequest};
 use crate::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
@@ -429,15 +429,7 @@ impl Request for ListRequest {
         if let Some(n) = self.shift_id {
             validate::id("shift_id", n)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=LIST_LIMIT_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {LIST_LIMIT_MAX}"),
-                ));
-            }
-        }
-        Ok(())
+        validate::page_limit(self.limit, LIST_LIMIT_MAX)
     }
 }
 
@@ -1141,13 +1133,8 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<
         ],
         summary_of,
     )?;
-    let mut orders = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_before_id = if orders.len() > limit as usize {
-        orders.truncate(limit as usize);
-        orders.last().map(|o| o.id)
-    } else {
-        None
-    };
+    let (orders, next_before_id) =
+        keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |o| o.id);
     Ok(OrderPage {
         orders,
         next_before_id,
@@ -1212,20 +1199,11 @@ pub fn checkout(
                 let Some((approver_id, _)) = customers::verify_approver(ctx, tx, actor, a)? else {
                     return Ok(None);
                 };
-                let approver = crate::dispatch::Session {
-                    user_id: approver_id,
-                    username: a.username.clone(),
-                    display_name: a.username.clone(),
-                    role: crate::access::Role::Owner,
-                    started_at_ms: now,
-                    last_active_ms: now,
-                    locked: false,
-                };
-                Some(customers::check_credit_with_override(
+                Some(customers::check_credit_approved(
                     conn,
                     c,
                     on_account,
-                    Some(&approver),
+                    approver_id,
                 )?)
             }
             other => Some(other?),

@@ -266,15 +266,7 @@ impl Request for ListRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=LIST_LIMIT_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {LIST_LIMIT_MAX}"),
-                ));
-            }
-        }
-        Ok(())
+        validate::page_limit(self.limit, LIST_LIMIT_MAX)
     }
 }
 
@@ -1024,13 +1016,8 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListRequest) -> Result<
         ],
         shift_of,
     )?;
-    let mut shifts = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let next_before_id = if shifts.len() > limit as usize {
-        shifts.truncate(limit as usize);
-        shifts.last().map(|s| s.id)
-    } else {
-        None
-    };
+    let (shifts, next_before_id) =
+        crate::requests::keyset_page(rows.collect::<rusqlite::Result<Vec<_>>>()?, limit, |s| s.id);
     Ok(ShiftPage {
         shifts,
         next_before_id,

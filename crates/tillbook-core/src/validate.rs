@@ -65,6 +65,16 @@ pub fn pin(field: &str, value: &Secret) -> Result<()> {
     Ok(())
 }
 
+/// A page size: absent (the command's default) or 1 to `max`.
+pub fn page_limit(limit: Option<u32>, max: u32) -> Result<()> {
+    match limit {
+        Some(l) if !(1..=max).contains(&l) => {
+            Err(Error::validation("limit", format!("must be 1 to {max}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn id(field: &str, value: i64) -> Result<()> {
     if value < 1 {
         return Err(Error::validation(field, "must be a positive id"));

@@ -291,15 +291,7 @@ pub struct RewardsRequest {
 }
 
 pub(super) fn check_limit(limit: Option<u32>) -> Result<()> {
-    if let Some(l) = limit {
-        if !(1..=MAX_PAGE).contains(&l) {
-            return Err(Error::validation(
-                "limit",
-                format!("must be 1 to {MAX_PAGE}"),
-            ));
-        }
-    }
-    Ok(())
+    crate::validate::page_limit(limit, MAX_PAGE)
 }
 
 impl Request for RewardsRequest {
