@@ -145,33 +145,47 @@ impl App {
         }
     }
 
-    pub async fn fill(&self, testid: &str, text: &str) {
-        let e = self.el(testid).await;
-        e.clear().await.expect("clear");
-        e.send_keys(text).await.expect("type");
-    }
-
-    /// Clicks the element, finding it again if the UI re-rendered it between
-    /// finding and clicking (an as-you-type list answering a later keystroke):
-    /// WebDriver then reports a stale element, which is no failure of the app.
-    pub async fn click(&self, testid: &str) {
-        const ATTEMPTS: u32 = 5;
+    /// Runs `op` on the element, finding it again when the UI re-rendered it
+    /// between finding and acting (an as-you-type list answering a later
+    /// keystroke, a table refreshed by a reply): WebDriver then reports a stale
+    /// element, which is no failure of the app. Any other error fails the test.
+    async fn on_fresh<T, F, Fut>(&self, testid: &str, what: &str, op: F) -> T
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
+        const ATTEMPTS: u32 = 10;
         for attempt in 1..=ATTEMPTS {
-            match self.el(testid).await.click().await {
-                Ok(_) => return,
+            match op(self.el(testid).await).await {
+                Ok(v) => return v,
                 Err(fantoccini::error::CmdError::Standard(e))
                     if e.error == fantoccini::error::ErrorStatus::StaleElementReference
                         && attempt < ATTEMPTS =>
                 {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                Err(e) => panic!("click {testid}: {e:?}"),
+                Err(e) => panic!("{what} {testid}: {e:?}"),
             }
         }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    pub async fn fill(&self, testid: &str, text: &str) {
+        self.on_fresh(testid, "fill", |e| async move {
+            e.clear().await?;
+            e.send_keys(text).await
+        })
+        .await
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.on_fresh(testid, "click", |e| async move { e.click().await })
+            .await
     }
 
     pub async fn text(&self, testid: &str) -> String {
-        self.el(testid).await.text().await.expect("text")
+        self.on_fresh(testid, "text of", |e| async move { e.text().await })
+            .await
     }
 
     /// Waits until the element's text contains `needle`.
@@ -214,7 +228,12 @@ impl App {
     }
 
     pub async fn attr(&self, testid: &str, name: &str) -> Option<String> {
-        self.el(testid).await.attr(name).await.expect("attribute")
+        self.on_fresh(
+            testid,
+            "attribute of",
+            |e| async move { e.attr(name).await },
+        )
+        .await
     }
 
     pub async fn exists(&self, testid: &str) -> bool {

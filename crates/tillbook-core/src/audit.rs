@@ -3,6 +3,7 @@
 //! `tillbook verify` can name.
 
 use crate::db::migrate::hex;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
@@ -51,7 +52,7 @@ pub struct Entry<'a> {
 pub fn append(tx: &Tx<'_>, entry: &Entry<'_>) -> Result<i64> {
     let prev: String = tx
         .conn()
-        .query_row(
+        .cached_row(
             "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1",
             [],
             |r| r.get(0),
@@ -122,7 +123,7 @@ pub struct ChainBreak {
 /// Walks the whole log in id order (streaming, constant memory) and reports the
 /// first row whose hash or link does not match.
 pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, at_ms, user_id, username, command, entity, entity_id, summary,
                 result, error_code, prev_hash, hash
          FROM audit_log ORDER BY id",

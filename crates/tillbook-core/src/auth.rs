@@ -2,6 +2,7 @@
 
 use crate::access::Role;
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, Session, SessionEffect, WriteCtx};
 use crate::error::{Error, Result};
@@ -140,7 +141,7 @@ fn load_login_row(
          WHERE u.{by} = ?1 AND u.archived_at_ms IS NULL"
     );
     Ok(conn
-        .query_row(&sql, [key], |r| {
+        .cached_row(&sql, [key], |r| {
             let role: String = r.get(3)?;
             Ok(LoginRow {
                 user_id: r.get(0)?,
@@ -380,7 +381,7 @@ const USERS: Versioned = Versioned {
 
 fn current_version(tx: &Tx<'_>, user_id: i64) -> Result<i64> {
     tx.conn()
-        .query_row("SELECT version FROM users WHERE id = ?1", [user_id], |r| {
+        .cached_row("SELECT version FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })
         .optional()?

@@ -4,6 +4,7 @@
 use crate::catalog::{self, SearchRequest};
 use crate::clock::SystemClock;
 use crate::db::rows::next_number;
+use crate::db::CachedRow;
 use crate::db::{Db, OpenOptions, Synchronous, Tx};
 use crate::dispatch::{Dispatcher, Session};
 use crate::error::{Error, Result};
@@ -485,7 +486,7 @@ struct Accounts {
 fn accounts(conn: &rusqlite::Connection) -> Result<Accounts> {
     let id = |code: &str| -> Result<i64> {
         Ok(
-            conn.query_row("SELECT id FROM accounts WHERE code = ?1", [code], |r| {
+            conn.cached_row("SELECT id FROM accounts WHERE code = ?1", [code], |r| {
                 r.get(0)
             })?,
         )
@@ -967,14 +968,14 @@ pub fn build_orders(path: &Path, orders: usize) -> Result<(Db, BuildInfo)> {
     })?;
     let acc = db.read(accounts)?;
     let card: i64 = db.read(|c| {
-        Ok(c.query_row(
+        Ok(c.cached_row(
             "SELECT id FROM accounts WHERE code = ?1",
             [codes::CARD_CLEARING],
             |r| r.get(0),
         )?)
     })?;
     let first_entry: i64 = db.read(|c| {
-        Ok(c.query_row(
+        Ok(c.cached_row(
             "SELECT coalesce(max(id), 0) + 1 FROM journal_entries",
             [],
             |r| r.get(0),

@@ -14,6 +14,7 @@
 
 use crate::catalog;
 use crate::db::rows::{next_number, Versioned};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{Error, Result};
@@ -283,7 +284,7 @@ fn close(
 ) -> Result<()> {
     let current: Option<String> = tx
         .conn()
-        .query_row(
+        .cached_row(
             "SELECT status FROM held_carts WHERE id = ?1",
             [cart_id],
             |r| r.get(0),
@@ -337,7 +338,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
     let actor = ctx.actor()?;
     let now = ctx.now_ms;
     if let Some(c) = req.customer_id {
-        let exists: bool = tx.conn().query_row(
+        let exists: bool = tx.conn().cached_row(
             "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1 AND archived_at_ms IS NULL)",
             [c],
             |r| r.get(0),

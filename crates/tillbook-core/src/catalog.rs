@@ -12,6 +12,7 @@
 //! bounded so a page never costs more than a few index walks.
 
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -240,7 +241,7 @@ impl Request for CreateProductRequest {
 /// Refuses a SKU or barcode another product holds, naming the field (checked
 /// inside the write transaction, so no other writer can slip in between).
 fn check_unique(tx: &Tx<'_>, id: i64, sku: &str, barcode: Option<&str>) -> Result<()> {
-    let taken: bool = tx.conn().query_row(
+    let taken: bool = tx.conn().cached_row(
         "SELECT EXISTS (SELECT 1 FROM products WHERE sku = ?1 AND id <> ?2)",
         rusqlite::params![sku, id],
         |r| r.get(0),
@@ -252,7 +253,7 @@ fn check_unique(tx: &Tx<'_>, id: i64, sku: &str, barcode: Option<&str>) -> Resul
         });
     }
     if let Some(b) = barcode {
-        let taken: bool = tx.conn().query_row(
+        let taken: bool = tx.conn().cached_row(
             "SELECT EXISTS (SELECT 1 FROM products WHERE barcode = ?1 AND id <> ?2)",
             rusqlite::params![b, id],
             |r| r.get(0),

@@ -12,6 +12,7 @@ use crate::access::{role_has, Permission, Role};
 use crate::audit::{self, Outcome};
 use crate::clock::Clock;
 use crate::commands::{self, Access, CommandSpec, Effect};
+use crate::db::CachedRow;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::settings::{self, Settings};
@@ -471,7 +472,7 @@ impl Dispatcher {
 
 fn current_role(conn: &Connection, user_id: i64) -> Result<Option<Role>> {
     let role: Option<String> = conn
-        .query_row(
+        .cached_row(
             "SELECT role FROM users WHERE id = ?1 AND archived_at_ms IS NULL",
             [user_id],
             |r| r.get(0),
@@ -544,7 +545,7 @@ fn idempotent_replay(
 ) -> Result<Option<Value>> {
     let stored: Option<(String, String)> = tx
         .conn()
-        .query_row(
+        .cached_row(
             "SELECT request_hash, response FROM idempotency WHERE command = ?1 AND key = ?2",
             rusqlite::params![cmd, key],
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -13,6 +13,7 @@
 
 use crate::catalog;
 use crate::db::rows::{next_number, Versioned};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -125,7 +126,7 @@ fn insufficient(batch_id: i64) -> Error {
 /// `batch_id` is None). Called by every write that touches a batch, in its
 /// transaction, so an expired hold never blocks stock. Returns how many.
 pub fn release_expired(tx: &Tx<'_>, batch_id: Option<i64>, now_ms: i64) -> Result<usize> {
-    let due: bool = tx.conn().query_row(
+    let due: bool = tx.conn().cached_row(
         "SELECT EXISTS (SELECT 1 FROM stock_reservations
           WHERE released_at_ms IS NULL AND expires_at_ms <= ?1 AND (?2 IS NULL OR batch_id = ?2))",
         rusqlite::params![now_ms, batch_id],
@@ -161,7 +162,7 @@ pub fn move_stock(tx: &Tx<'_>, m: &Move<'_>) -> Result<i64> {
     }
     check_reason(m.reason)?;
     check_source(&m.source)?;
-    let exists: bool = tx.conn().query_row(
+    let exists: bool = tx.conn().cached_row(
         "SELECT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
         [m.batch_id],
         |r| r.get(0),
@@ -305,7 +306,7 @@ pub fn reserve(
     if expires_at_ms <= now_ms {
         return Err(Error::validation("expires_at_ms", "must be in the future"));
     }
-    let exists: bool = tx.conn().query_row(
+    let exists: bool = tx.conn().cached_row(
         "SELECT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
         [batch_id],
         |r| r.get(0),
@@ -690,7 +691,7 @@ pub fn adjust_cmd(
             at_ms: ctx.now_ms,
         },
     )?;
-    let m = tx.conn().query_row(
+    let m = tx.conn().cached_row(
         &format!("{MOVEMENT_SELECT} WHERE m.id = ?1"),
         [id],
         movement_of,
@@ -905,7 +906,7 @@ pub struct CountView {
 }
 
 pub fn get_count(conn: &Connection, id: i64) -> Result<CountView> {
-    conn.query_row(
+    conn.cached_row(
         "SELECT id, number, status, note, opened_at_ms, posted_at_ms, version FROM stock_counts WHERE id = ?1",
         [id],
         |r| {
@@ -1294,7 +1295,7 @@ pub fn count_post(
 /// Checks every batch: on-hand equals the sum of its movements and is ≥ 0,
 /// reserved equals its open reservations and is ≤ on-hand. Returns the drifts.
 pub fn reconcile(conn: &Connection) -> Result<Vec<String>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT b.id, b.on_hand, b.reserved,
                 coalesce((SELECT sum(quantity) FROM stock_movements m WHERE m.batch_id = b.id), 0),
                 coalesce((SELECT sum(quantity) FROM stock_reservations r

@@ -34,6 +34,7 @@
 //! allocated or credited, else `open`.
 
 use crate::db::rows::{gapless_drift, next_number};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -1279,7 +1280,7 @@ pub fn receive_payment(
     let name = require_customer(conn, req.customer_id)?;
     let number = next_number(tx, PAYMENT_COUNTER)?;
     // The id is taken before the entry so the entry can name its source.
-    let payment_id: i64 = conn.query_row(
+    let payment_id: i64 = conn.cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM customer_payments",
         [],
         |r| r.get(0),
@@ -1825,14 +1826,14 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
     ];
     for (sql, what) in checks {
-        let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+        let n: i64 = conn.cached_row(sql, [], |r| r.get(0))?;
         if n > 0 {
             problems.push(format!("{n} {what}"));
         }
     }
     // Per customer: the ledger's AR lines against the documents behind them. A
     // void reverses its order's whole entry, so a voided sale counts for nothing.
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT customer_id, sum(amount) FROM (
             SELECT l.customer_id, l.debit_minor - l.credit_minor AS amount
               FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id

@@ -10,6 +10,7 @@
 //! reversing entry ([`reverse`]), never by changing or deleting one (T31).
 
 use crate::db::rows::{gapless_drift, next_number};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -534,7 +535,7 @@ pub fn entries(
 /// gapless up to the counter. Returns one message per problem (bounded).
 pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT e.id, e.total_minor, count(l.id), coalesce(sum(l.debit_minor), 0), coalesce(sum(l.credit_minor), 0)
          FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.id
          GROUP BY e.id
@@ -553,7 +554,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
         ))
     })?;
     problems.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
-    let bad_lines: i64 = conn.query_row(
+    let bad_lines: i64 = conn.cached_row(
         "SELECT count(*) FROM journal_lines l
          WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = l.entry_id)
             OR (l.debit_minor = 0) = (l.credit_minor = 0) OR l.debit_minor < 0 OR l.credit_minor < 0",
@@ -566,7 +567,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
         ));
     }
     problems.extend(gapless_drift(conn, "journal_entries", "id", ENTRY_COUNTER)?);
-    let payments: i64 = conn.query_row(
+    let payments: i64 = conn.cached_row(
         "SELECT count(*) FROM vendor_payments p JOIN journal_entries e ON e.id = p.entry_id
          WHERE e.total_minor <> p.amount_minor",
         [],
@@ -577,7 +578,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
             "{payments} vendor payment(s) differ from their journal entry"
         ));
     }
-    let receipts: i64 = conn.query_row(
+    let receipts: i64 = conn.cached_row(
         "SELECT count(*) FROM purchase_receipts p
          LEFT JOIN journal_entries e ON e.id = p.entry_id
          WHERE coalesce(e.total_minor, 0) <> p.total_minor
@@ -591,7 +592,7 @@ pub fn drift(conn: &Connection, max_listed: usize) -> Result<Vec<String>> {
             "{receipts} purchase receipt(s) differ from their lines or journal entry"
         ));
     }
-    let receipt_batches: i64 = conn.query_row(
+    let receipt_batches: i64 = conn.cached_row(
         "SELECT count(*) FROM purchase_receipt_lines l JOIN batches b ON b.id = l.batch_id
          WHERE b.received_quantity <> l.quantity OR b.unit_cost_minor <> l.unit_cost_minor",
         [],

@@ -3,6 +3,7 @@
 //! Each step writes its audit row and outbox event like any other change.
 
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{Request, WriteCtx};
 use crate::error::{Error, Result};
@@ -232,7 +233,7 @@ pub(crate) fn prefix_pattern(prefix: &str) -> String {
 /// The contact columns of one row as JSON (for audit before/after), and whether
 /// it is archived.
 fn contacts_of(conn: &Connection, t: &PartyTable, id: i64) -> Result<(Value, bool)> {
-    conn.query_row(
+    conn.cached_row(
         &format!(
             "SELECT name, phone, email, tax_id, notes, archived_at_ms IS NOT NULL FROM {} WHERE id = ?1",
             t.versioned.table

@@ -20,6 +20,7 @@
 
 use crate::catalog::{self, check_amount};
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -200,7 +201,7 @@ fn rule_of(r: &Row<'_>) -> rusqlite::Result<PriceRuleView> {
 }
 
 pub fn get_rule(conn: &Connection, id: i64) -> Result<PriceRuleView> {
-    conn.query_row(
+    conn.cached_row(
         &format!("SELECT {RULE_COLUMNS} FROM price_rules WHERE id = ?1"),
         [id],
         rule_of,
@@ -244,7 +245,7 @@ pub fn create_rule(
         // Checked here for a clear error; migration 0004's triggers hold it too.
         let active: Option<bool> = tx
             .conn()
-            .query_row(
+            .cached_row(
                 "SELECT archived_at_ms IS NULL FROM customers WHERE id = ?1",
                 [customer_id],
                 |r| r.get(0),

@@ -15,6 +15,7 @@
 //! so refunding a line in parts gives back exactly the line, cent for cent.
 
 use crate::db::rows::{gapless_drift, next_number};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{Error, Result};
@@ -227,7 +228,7 @@ fn tender_account(tender: &str) -> &'static str {
 
 pub fn get_refund(conn: &Connection, id: i64) -> Result<RefundView> {
     let mut v = conn
-        .query_row(
+        .cached_row(
             "SELECT id, number, order_id, refund_to, customer_id, reason, net_minor, tax_minor,
                     total_minor, restocked_cost_minor, entry_id, created_by, created_at_ms
              FROM refunds WHERE id = ?1",
@@ -291,7 +292,7 @@ pub fn get_refund(conn: &Connection, id: i64) -> Result<RefundView> {
 /// `sales.refunds`: the refunds of one order, oldest first.
 pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &RefundsRequest) -> Result<RefundList> {
     let exists: Option<i64> = conn
-        .query_row("SELECT id FROM orders WHERE id = ?1", [req.order_id], |r| {
+        .cached_row("SELECT id FROM orders WHERE id = ?1", [req.order_id], |r| {
             r.get(0)
         })
         .optional()?;
@@ -322,7 +323,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
     let now = ctx.now_ms;
     let conn = tx.conn();
     let order: Option<(i64, Option<i64>)> = conn
-        .query_row(
+        .cached_row(
             "SELECT number, customer_id FROM orders WHERE id = ?1",
             [req.order_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -343,7 +344,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
     }
 
     let refund_id: i64 =
-        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM refunds", [], |r| {
+        conn.cached_row("SELECT coalesce(max(id), 0) + 1 FROM refunds", [], |r| {
             r.get(0)
         })?;
     let number = next_number(tx, REFUND_COUNTER)?;
@@ -361,7 +362,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
     for (i, l) in req.lines.iter().enumerate() {
         let field = format!("lines[{i}].order_line_id");
         let sold: Option<(i64, SoldLine)> = conn
-            .query_row(
+            .cached_row(
                 "SELECT order_id, quantity, net_minor, tax_minor, discount_net_minor
                  FROM order_lines WHERE id = ?1",
                 [l.order_line_id],
@@ -393,7 +394,7 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
             }
             Some((_, s)) => s,
         };
-        let before: i64 = conn.query_row(
+        let before: i64 = conn.cached_row(
             "SELECT coalesce(sum(quantity), 0) FROM refund_lines WHERE order_line_id = ?1",
             [l.order_line_id],
             |r| r.get(0),
@@ -662,7 +663,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut check = |sql: &str, what: &str| -> Result<()> {
         let ids: Vec<i64> = conn
-            .prepare(sql)?
+            .prepare_cached(sql)?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in ids.into_iter().take(20) {

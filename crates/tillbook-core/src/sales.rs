@@ -45,6 +45,7 @@ use crate::access::Permission;
 use crate::catalog::{self, MAX_AMOUNT_MINOR};
 use crate::customers::{self, Approver, CreditDecision};
 use crate::db::rows::{gapless_drift, next_number};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{Error, Result};
@@ -488,7 +489,7 @@ pub struct CartQuote {
 
 fn shop_currency(conn: &Connection) -> Result<Currency> {
     let (code, scale): (String, u32) = conn
-        .query_row(
+        .cached_row(
             "SELECT currency_code, currency_scale FROM shop WHERE id = 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1220,9 +1221,10 @@ pub fn checkout(
         }
     }
 
-    let order_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM orders", [], |r| {
-        r.get(0)
-    })?;
+    let order_id: i64 =
+        conn.cached_row("SELECT coalesce(max(id), 0) + 1 FROM orders", [], |r| {
+            r.get(0)
+        })?;
     let number = next_number(tx, ORDER_COUNTER)?;
     let receipt_number = next_number(tx, RECEIPT_COUNTER)?;
     let source = Source {
@@ -1479,7 +1481,7 @@ pub fn checkout(
 // ---------------------------------------------------------------------------
 
 fn count(conn: &Connection, sql: &str) -> Result<i64> {
-    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+    Ok(conn.cached_row(sql, [], |r| r.get(0))?)
 }
 
 /// Sales checks for `tillbook verify`: every order equal to the sums of its

@@ -4,6 +4,7 @@
 //! document takes its default, so adding a setting needs no migration.
 
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
@@ -120,7 +121,7 @@ const TABLE: Versioned = Versioned {
 /// Reads the settings; before setup (no row) that is the defaults at version 0.
 pub fn load(conn: &Connection) -> Result<VersionedSettings> {
     let row: Option<(String, i64)> = conn
-        .query_row("SELECT json, version FROM settings WHERE id = 1", [], |r| {
+        .cached_row("SELECT json, version FROM settings WHERE id = 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;

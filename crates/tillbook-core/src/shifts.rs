@@ -45,6 +45,7 @@
 use crate::access::{role_has, Permission};
 use crate::catalog::MAX_AMOUNT_MINOR;
 use crate::db::rows::{gapless_drift, next_number, Versioned};
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -582,9 +583,10 @@ pub fn open(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &OpenRequest) -> Result<Sh
     if let Some(open) = open_shift_of(conn, actor.user_id)? {
         return Err(already_open(open.number));
     }
-    let shift_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM shifts", [], |r| {
-        r.get(0)
-    })?;
+    let shift_id: i64 =
+        conn.cached_row("SELECT coalesce(max(id), 0) + 1 FROM shifts", [], |r| {
+            r.get(0)
+        })?;
     let number = next_number(tx, SHIFT_COUNTER)?;
     let float_entry_id = if req.opening_float_minor > 0 {
         let memo = format!("Opening float, shift {number}");
@@ -685,7 +687,7 @@ pub fn cash_move(
             ),
         ));
     }
-    let move_id: i64 = conn.query_row(
+    let move_id: i64 = conn.cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM shift_cash_moves",
         [],
         |r| r.get(0),
@@ -1133,7 +1135,7 @@ pub fn void(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &VoidRequest) -> Result<Vo
         Some((id, _, _)) => id,
     };
 
-    let void_id: i64 = conn.query_row(
+    let void_id: i64 = conn.cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM order_voids",
         [],
         |r| r.get(0),
@@ -1245,7 +1247,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut check = |sql: &str, what: &str| -> Result<()> {
         let ids: Vec<i64> = conn
-            .prepare(sql)?
+            .prepare_cached(sql)?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in ids.into_iter().take(20) {

@@ -3,6 +3,7 @@
 use crate::access::Role;
 use crate::audit::{self, AuditFilter, AuditRow};
 use crate::auth::NoArgs;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -25,7 +26,7 @@ pub struct ShopInfo {
 
 pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
     Ok(conn
-        .query_row(
+        .cached_row(
             "SELECT name, currency_code, currency_scale, host_id, created_at_ms FROM shop WHERE id = 1",
             [],
             |r| {
@@ -124,7 +125,7 @@ pub fn create_owner(
 ) -> Result<UserView> {
     let users: i64 = tx
         .conn()
-        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        .cached_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
     if users > 0 {
         return Err(Error::forbidden(
             "this shop is already set up; ask its owner or a manager to create your account",

@@ -3,6 +3,7 @@
 use crate::access::Role;
 use crate::auth::{hash_secret, NoArgs};
 use crate::db::rows::Versioned;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -50,7 +51,7 @@ fn view_of(r: &Row<'_>) -> rusqlite::Result<UserView> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<UserView> {
-    conn.query_row(
+    conn.cached_row(
         &format!("SELECT {VIEW_COLUMNS} FROM users u LEFT JOIN login_state l ON l.user_id = u.id WHERE u.id = ?1"),
         [id],
         view_of,
@@ -230,7 +231,7 @@ impl Request for UpdateUserRequest {
 }
 
 fn active_owners(tx: &Tx<'_>) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    Ok(tx.conn().cached_row(
         "SELECT count(*) FROM users WHERE role = 'owner' AND archived_at_ms IS NULL",
         [],
         |r| r.get(0),

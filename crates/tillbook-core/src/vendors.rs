@@ -5,6 +5,7 @@
 //! ledger's accounts-payable lines.
 
 use crate::db::rows::next_number;
+use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -252,7 +253,7 @@ pub fn pay(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &PayRequest) -> Result<Paym
     let entry_memo = format!("Payment {number} to {name}");
     let entry_memo: String = entry_memo.chars().take(200).collect();
     // The payment's id is taken before the entry so the entry can name its source.
-    let payment_id: i64 = tx.conn().query_row(
+    let payment_id: i64 = tx.conn().cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM vendor_payments",
         [],
         |r| r.get(0),
@@ -585,7 +586,7 @@ pub struct ReceiptView {
 fn require_active_vendor(tx: &Tx<'_>, vendor_id: i64, what: &str) -> Result<String> {
     let row: Option<(String, bool)> = tx
         .conn()
-        .query_row(
+        .cached_row(
             "SELECT name, archived_at_ms IS NULL FROM vendors WHERE id = ?1",
             [vendor_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -608,7 +609,7 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
     let name = require_active_vendor(tx, req.vendor_id, "goods are received from")?;
     let (total, line_totals) = req.totals()?;
     let number = next_number(tx, RECEIPT_COUNTER)?;
-    let receipt_id: i64 = tx.conn().query_row(
+    let receipt_id: i64 = tx.conn().cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM purchase_receipts",
         [],
         |r| r.get(0),

@@ -3,6 +3,7 @@
 //! sales (orders, lines, payments, numbers) in `sales::drift`.
 
 use crate::audit::{self, ChainBreak};
+use crate::db::CachedRow;
 use crate::db::Db;
 use crate::error::Result;
 use serde::Serialize;
@@ -38,7 +39,7 @@ pub fn run(db: &Db) -> Result<Report> {
                 .push(format!("integrity check: {}", integrity.join("; ")));
             report.integrity = integrity;
         }
-        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+        let mut stmt = conn.prepare_cached("PRAGMA foreign_key_check")?;
         let fk: Vec<String> = stmt
             .query_map([], |r| {
                 Ok(format!(
@@ -56,7 +57,7 @@ pub fn run(db: &Db) -> Result<Report> {
                 .push(format!("broken references: {}", fk.join("; ")));
             report.foreign_keys = fk;
         }
-        report.audit_rows = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+        report.audit_rows = conn.cached_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
         report.audit_chain = audit::verify_chain(conn)?;
         if let Some(b) = &report.audit_chain {
             report.problems.push(format!(

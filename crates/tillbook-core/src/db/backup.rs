@@ -4,6 +4,7 @@
 
 use super::open::{collect_strings, OpenError};
 use super::{Db, OpenOptions};
+use crate::db::CachedRow;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
@@ -56,8 +57,8 @@ fn copy_checked(src: &Connection, dest: &Path) -> Result<BackupReport> {
                 report.join("; ")
             )));
         }
-        let pages: i64 = out.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-        let schema_version: i64 = out.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let pages: i64 = out.cached_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let schema_version: i64 = out.cached_row("PRAGMA user_version", [], |r| r.get(0))?;
         drop(out);
         std::fs::rename(&tmp, dest)
             .map_err(|e| Error::internal(format!("could not move the backup into place: {e}")))?;

@@ -3,6 +3,7 @@
 //! recorded with a checksum. No command can change the schema (T02).
 
 use super::open::OpenError;
+use crate::db::CachedRow;
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -123,11 +124,11 @@ pub(super) fn apply(
             }
             conn.execute_batch(LEDGER_DDL)?;
             conn.execute_batch(m.sql)?;
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at_ms)
                  VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
-                rusqlite::params![target, m.name, checksum(m.sql)],
-            )?;
+            )?
+            .execute(rusqlite::params![target, m.name, checksum(m.sql)])?;
             conn.pragma_update(None, "user_version", target)?;
             Ok(true)
         };
@@ -149,7 +150,7 @@ pub(super) fn apply(
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+    conn.cached_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
 fn verify_applied(
@@ -160,7 +161,7 @@ fn verify_applied(
 ) -> Result<(), OpenError> {
     for (i, m) in migrations.iter().enumerate().take(version.max(0) as usize) {
         let stored: Option<(String, String)> = conn
-            .query_row(
+            .cached_row(
                 "SELECT name, checksum FROM schema_migrations WHERE version = ?1",
                 [i as i64 + 1],
                 |r| Ok((r.get(0)?, r.get(1)?)),

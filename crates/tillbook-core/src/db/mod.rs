@@ -21,6 +21,29 @@ pub(crate) use open::collect_strings;
 pub use open::{OpenError, OpenOptions, Synchronous};
 pub use tx::{is_injected_fault, FaultInjector, Tx};
 
+/// One-row queries through the connection's statement cache.
+///
+/// `Connection::query_row` parses its SQL on every call; in a checkout's ~60
+/// reads that parsing was about 15 % of the CPU (measured with `perf`, see
+/// docs/BENCHMARKS.md). Clippy refuses the uncached methods outside tests
+/// (`clippy.toml`), so every new query takes this path.
+pub trait CachedRow {
+    fn cached_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl CachedRow for Connection {
+    fn cached_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 use crate::error::{Error, Result};
 use gate::WriteGate;
 use r2d2_sqlite::SqliteConnectionManager;

@@ -1,6 +1,7 @@
 //! Row helpers every domain module shares: gapless counters and versioned updates.
 
 use super::Tx;
+use crate::db::CachedRow;
 use crate::error::{Error, Result};
 use rusqlite::types::ToSql;
 use rusqlite::OptionalExtension;
@@ -31,13 +32,13 @@ pub fn gapless_drift(
     column: &str,
     counter: &str,
 ) -> Result<Option<String>> {
-    let (count, max): (i64, i64) = conn.query_row(
+    let (count, max): (i64, i64) = conn.cached_row(
         &format!("SELECT count(*), coalesce(max({column}), 0) FROM {table}"),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let value: i64 = conn
-        .query_row(
+        .cached_row(
             "SELECT value FROM counters WHERE name = ?1",
             [counter],
             |r| r.get(0),
@@ -83,7 +84,7 @@ impl Versioned {
         match updated {
             Some(v) => Ok(v),
             None => {
-                let exists: bool = tx.conn().query_row(
+                let exists: bool = tx.conn().cached_row(
                     &format!("SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1)", self.table),
                     [id],
                     |r| r.get(0),

@@ -1,6 +1,7 @@
 //! Claims of rewards, and their redemption at the till.
 
 use super::*;
+use crate::db::CachedRow;
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
 #[ts(
@@ -120,7 +121,7 @@ pub fn claim(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ClaimRequest) -> Result<
             reward.name
         ));
     }
-    let customer_claims: i64 = conn.query_row(
+    let customer_claims: i64 = conn.cached_row(
         "SELECT count(*) FROM loyalty_claims WHERE reward_id = ?1 AND customer_id = ?2",
         [req.reward_id, req.customer_id],
         |r| r.get(0),

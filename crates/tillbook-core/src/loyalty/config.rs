@@ -1,6 +1,7 @@
 //! Earning rules, point value and expiry: `loyalty.config`, `loyalty.configure`, revaluation.
 
 use super::*;
+use crate::db::CachedRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(
@@ -134,7 +135,7 @@ impl Request for ConfigureRequest {
 
 /// The current configuration.
 pub fn load_config(conn: &Connection) -> Result<ConfigView> {
-    let mut cfg = conn.query_row(
+    let mut cfg = conn.cached_row(
         "SELECT points_per_unit, point_value_minor, min_spend_minor, expiry_days, version, updated_at_ms
          FROM loyalty_config WHERE id = 1",
         [],

@@ -1,6 +1,7 @@
 //! Expiry runs, at most one per UTC day.
 
 use super::*;
+use crate::db::CachedRow;
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(
@@ -37,7 +38,7 @@ pub fn expire(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, _req: &ExpireRequest) -> Resu
     let conn = tx.conn();
     let day = now.div_euclid(DAY_MS);
     let done: Option<ExpiryRunView> = conn
-        .query_row(
+        .cached_row(
             "SELECT id, day, customers, points, run_at_ms FROM loyalty_expiry_runs WHERE day = ?1",
             [day],
             |r| {
@@ -62,7 +63,7 @@ pub fn expire(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, _req: &ExpireRequest) -> Resu
     }
     // Only customers with credits that expired since the last run can owe
     // anything: what is due never grows otherwise (debits only lower it).
-    let last_cutoff: i64 = conn.query_row(
+    let last_cutoff: i64 = conn.cached_row(
         "SELECT coalesce(max(cutoff_ms), -1) FROM loyalty_expiry_runs",
         [],
         |r| r.get(0),

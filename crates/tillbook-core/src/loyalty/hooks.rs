@@ -1,13 +1,14 @@
 //! Hooks run inside `sales.checkout`, `sales.refund` and `sales.void`.
 
 use super::*;
+use crate::db::CachedRow;
 
 /// Called by `sales.checkout` in its transaction, after the order and its lines
 /// are written: earns the customer's points for the sale (see the module docs).
 pub fn earn_for_order(tx: &Tx<'_>, order_id: i64, user_id: i64, now_ms: i64) -> Result<()> {
     let conn = tx.conn();
     let customer: Option<Option<i64>> = conn
-        .query_row(
+        .cached_row(
             "SELECT customer_id FROM orders WHERE id = ?1",
             [order_id],
             |r| r.get(0),
@@ -20,7 +21,7 @@ pub fn earn_for_order(tx: &Tx<'_>, order_id: i64, user_id: i64, now_ms: i64) -> 
     if cfg.points_per_unit == 0 {
         return Ok(());
     }
-    let scale: u32 = conn.query_row("SELECT currency_scale FROM shop WHERE id = 1", [], |r| {
+    let scale: u32 = conn.cached_row("SELECT currency_scale FROM shop WHERE id = 1", [], |r| {
         r.get(0)
     })?;
     let unit = 10i64.pow(scale);
@@ -52,7 +53,7 @@ pub fn earn_for_order(tx: &Tx<'_>, order_id: i64, user_id: i64, now_ms: i64) -> 
         return Ok(());
     }
     let number: i64 =
-        conn.query_row("SELECT number FROM orders WHERE id = ?1", [order_id], |r| {
+        conn.cached_row("SELECT number FROM orders WHERE id = ?1", [order_id], |r| {
             r.get(0)
         })?;
     let (movement_id, _) = move_points(
@@ -203,7 +204,7 @@ pub(super) fn claims_redeemed_on(conn: &Connection, order_id: i64) -> Result<Vec
 pub fn reverse_for_refund(tx: &Tx<'_>, refund_id: i64, user_id: i64, now_ms: i64) -> Result<()> {
     let conn = tx.conn();
     let Some((order_id, number)) = conn
-        .query_row(
+        .cached_row(
             "SELECT order_id, number FROM refunds WHERE id = ?1",
             [refund_id],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
@@ -253,7 +254,7 @@ pub fn reverse_for_refund(tx: &Tx<'_>, refund_id: i64, user_id: i64, now_ms: i64
     if claims.is_empty() {
         return Ok(());
     }
-    let (units, refunded_after, this): (i64, i64, i64) = conn.query_row(
+    let (units, refunded_after, this): (i64, i64, i64) = conn.cached_row(
         "SELECT (SELECT sum(quantity) FROM order_lines WHERE order_id = ?1),
                 (SELECT coalesce(sum(rl.quantity), 0) FROM refund_lines rl
                  JOIN refunds r ON r.id = rl.refund_id WHERE r.order_id = ?1),
@@ -276,7 +277,7 @@ pub fn reverse_for_refund(tx: &Tx<'_>, refund_id: i64, user_id: i64, now_ms: i64
 pub fn reverse_for_void(tx: &Tx<'_>, void_id: i64, user_id: i64, now_ms: i64) -> Result<()> {
     let conn = tx.conn();
     let Some(order_id) = conn
-        .query_row(
+        .cached_row(
             "SELECT order_id FROM order_voids WHERE id = ?1",
             [void_id],
             |r| r.get::<_, i64>(0),
@@ -289,14 +290,14 @@ pub fn reverse_for_void(tx: &Tx<'_>, void_id: i64, user_id: i64, now_ms: i64) ->
     };
     let undo = Undo::Void { id: void_id };
     let earned: Option<(i64, i64)> = conn
-        .query_row(
+        .cached_row(
             "SELECT customer_id, points FROM loyalty_movements WHERE kind = 'earn' AND order_id = ?1",
             [order_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     if let Some((customer_id, points)) = earned {
-        let already: i64 = conn.query_row(
+        let already: i64 = conn.cached_row(
             "SELECT coalesce(sum(v.points_due), 0) FROM loyalty_reversals v
              JOIN refunds f ON f.id = v.refund_id WHERE f.order_id = ?1",
             [order_id],
@@ -305,7 +306,7 @@ pub fn reverse_for_void(tx: &Tx<'_>, void_id: i64, user_id: i64, now_ms: i64) ->
         take_back(tx, undo, customer_id, points - already, user_id, now_ms)?;
     }
     for (claim_id, customer_id, points) in claims_redeemed_on(conn, order_id)? {
-        let returned: i64 = conn.query_row(
+        let returned: i64 = conn.cached_row(
             "SELECT coalesce(sum(points), 0) FROM loyalty_movements
              WHERE kind = 'return' AND claim_id = ?1",
             [claim_id],

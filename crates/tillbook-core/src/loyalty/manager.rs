@@ -1,6 +1,7 @@
 //! Balances and movements, and the manager's tools: adjust, bulk add, statistics.
 
 use super::*;
+use crate::db::CachedRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(
@@ -629,13 +630,13 @@ pub fn stats(_ctx: &ReadCtx<'_>, conn: &Connection, req: &StatsRequest) -> Resul
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let (outstanding, holders): (i64, i64) = conn.query_row(
+    let (outstanding, holders): (i64, i64) = conn.cached_row(
         "SELECT coalesce(sum(pts), 0), count(*) FROM
            (SELECT sum(points) AS pts FROM loyalty_movements GROUP BY customer_id HAVING pts > 0)",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let (claims, redeemed_claims): (i64, i64) = conn.query_row(
+    let (claims, redeemed_claims): (i64, i64) = conn.cached_row(
         "SELECT (SELECT count(*) FROM loyalty_claims), (SELECT count(*) FROM loyalty_redemptions)",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),

@@ -1,6 +1,7 @@
 //! The points ledger: balances, movements appended on the chain, their journal entries.
 
 use super::*;
+use crate::db::CachedRow;
 
 pub(super) fn exists(conn: &Connection, sql: &str, id: i64) -> Result<bool> {
     Ok(conn
@@ -13,7 +14,7 @@ pub(super) fn exists(conn: &Connection, sql: &str, id: i64) -> Result<bool> {
 /// The id the next row of `table` will get; safe inside `BEGIN IMMEDIATE`.
 /// `table` is a compile-time name.
 pub(super) fn next_id(conn: &Connection, table: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.cached_row(
         &format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"),
         [],
         |r| r.get(0),

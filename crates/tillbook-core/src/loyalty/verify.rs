@@ -1,6 +1,7 @@
 //! What `tillbook verify` recomputes.
 
 use super::*;
+use crate::db::CachedRow;
 
 /// Checks for `tillbook verify`: every customer's movement chain against the
 /// sum of their points, the loyalty liability against outstanding points ×
@@ -10,7 +11,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut check = |sql: &str, what: &str| -> Result<()> {
         let ids: Vec<i64> = conn
-            .prepare(sql)?
+            .prepare_cached(sql)?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in ids.into_iter().take(20) {
@@ -64,7 +65,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         "bulk addition differs from its movements:",
     )?;
     let value = load_config(conn)?.point_value_minor;
-    let outstanding: i64 = conn.query_row(
+    let outstanding: i64 = conn.cached_row(
         "SELECT coalesce(sum(points), 0) FROM loyalty_movements",
         [],
         |r| r.get(0),
@@ -77,7 +78,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ));
     }
     let per_customer: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "WITH pts AS (SELECT customer_id, sum(points) AS p FROM loyalty_movements GROUP BY customer_id),
                   led AS (SELECT l.customer_id, sum(l.credit_minor) - sum(l.debit_minor) AS v
                           FROM journal_lines l JOIN accounts a ON a.id = l.account_id
