@@ -1420,3 +1420,57 @@ fn sales_list_finds_an_order_by_its_receipt_number() {
     let r = shop.call(&mut owner, "sales.list", json!({ "receipt_number": 0 }));
     assert_eq!(code(&r), "validation");
 }
+
+/// The checkout reply is built from what the transaction wrote, not read back;
+/// it must be exactly the order `sales.get` reads (lines split over batches, a
+/// price rule, a discount, split tender with change and a card reference).
+#[test]
+fn checkout_reply_is_the_order_sales_get_reads() {
+    let (shop, mut owner) = Shop::with_owner();
+    let milk = product(&shop, &mut owner, "REPLY-MILK", 250, "standard");
+    let bread = product(&shop, &mut owner, "REPLY-BREAD", 199, "reduced");
+    receive(&shop, &mut owner, milk, 2, 100, Some("2030-01-01"));
+    receive(&shop, &mut owner, milk, 10, 110, Some("2031-01-01"));
+    receive(&shop, &mut owner, bread, 5, 80, None);
+    shop.call(
+        &mut owner,
+        "catalog.create_price_rule",
+        json!({ "idempotency_key": key(), "rule": { "kind": "quantity_break", "product_id": milk, "min_quantity": 3, "unit_price_minor": 220 } }),
+    )
+    .unwrap();
+    let quote = shop
+        .call(
+            &mut owner,
+            "sales.quote",
+            json!({ "lines": [
+                { "product_id": milk, "quantity": 4 },
+                { "product_id": bread, "quantity": 2, "discount_minor": 50 },
+            ] }),
+        )
+        .unwrap();
+    let total = quote["total_minor"].as_i64().unwrap();
+    let reply = checkout(
+        &shop,
+        &mut owner,
+        json!({
+            "lines": [
+                { "product_id": milk, "quantity": 4 },
+                { "product_id": bread, "quantity": 2, "discount_minor": 50 },
+            ],
+            "payments": [
+                { "tender": "card", "amount_minor": 500, "reference": "AUTH-77" },
+                { "tender": "cash", "amount_minor": total - 500 + 130 },
+            ],
+        }),
+    )
+    .unwrap();
+    assert_eq!(reply["lines"][0]["batches"].as_array().unwrap().len(), 2);
+    assert_eq!(reply["lines"][0]["rule_applied"]["kind"], "quantity_break");
+    assert_eq!(reply["change_minor"], 130);
+    let read = shop
+        .call(&mut owner, "sales.get", json!({ "id": reply["id"] }))
+        .unwrap();
+    let mut order = reply.clone();
+    order.as_object_mut().unwrap().remove("credit");
+    assert_eq!(order, read);
+}

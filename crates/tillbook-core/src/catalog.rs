@@ -154,6 +154,40 @@ pub fn get(conn: &Connection, id: i64) -> Result<ProductView> {
     .ok_or_else(|| Error::not_found("product", id))
 }
 
+/// What a sale needs of a product, in one narrow read: the till prices every
+/// line, and [`get`]'s stock sums are not needed for that.
+pub(crate) struct SaleProduct {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub tax_rate_bp: i64,
+    pub price_minor: i64,
+    pub archived: bool,
+}
+
+pub(crate) fn for_sale(conn: &Connection, id: i64) -> Result<SaleProduct> {
+    conn.prepare_cached(
+        "SELECT p.id, p.sku, p.name, p.category,
+                (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
+                p.price_minor, p.archived_at_ms IS NOT NULL
+           FROM products p WHERE p.id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(SaleProduct {
+            id: r.get(0)?,
+            sku: r.get(1)?,
+            name: r.get(2)?,
+            category: r.get(3)?,
+            tax_rate_bp: r.get(4)?,
+            price_minor: r.get(5)?,
+            archived: r.get(6)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found("product", id))
+}
+
 /// A product that may still be sold, stocked or priced (not archived).
 pub(crate) fn require_active(conn: &Connection, id: i64) -> Result<ProductView> {
     let p = get(conn, id)?;

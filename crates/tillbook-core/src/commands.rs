@@ -6,7 +6,6 @@
 use crate::access::Permission;
 use crate::dispatch::{Dispatcher, Session};
 use crate::error::Result;
-use crate::settings::Settings;
 use crate::{auth, catalog, inventory, pricing, shop, users};
 use crate::{customers, ledger, sales, vendors};
 use serde::Serialize;
@@ -57,22 +56,21 @@ macro_rules! commands {
             spec: &CommandSpec,
             args: Value,
             now_ms: i64,
-            settings: &Settings,
         ) -> Result<Value> {
             match spec.name {
-                $( $name => commands!(@run $effect, d, session, spec, args, now_ms, settings, $handler), )*
+                $( $name => commands!(@run $effect, d, session, spec, args, now_ms, $handler), )*
                 other => Err(crate::error::Error::internal(format!("command {other} has no handler"))),
             }
         }
     };
-    (@run Read, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
-        $d.run_read($s, $spec, $a, $n, $set, $h)
+    (@run Read, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $h:path) => {
+        $d.run_read($s, $spec, $a, $n, $h)
     };
-    (@run Write, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
-        $d.run_write($s, $spec, $a, $n, $set, $h)
+    (@run Write, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $h:path) => {
+        $d.run_write($s, $spec, $a, $n, $h)
     };
-    (@run Create, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $set:ident, $h:path) => {
-        $d.run_write($s, $spec, $a, $n, $set, $h)
+    (@run Create, $d:ident, $s:ident, $spec:ident, $a:ident, $n:ident, $h:path) => {
+        $d.run_write($s, $spec, $a, $n, $h)
     };
 }
 

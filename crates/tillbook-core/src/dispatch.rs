@@ -1,12 +1,18 @@
 //! The command dispatcher: the single door into the domain.
 //!
 //! For every call it (1) finds the command in `commands::COMMANDS`, (2) checks
-//! the session, its idle lock and the permission from the one role table,
-//! (3) parses the arguments into the command's typed request and validates it
-//! once, (4) runs the handler — reads on a `query_only` connection, writes in one
-//! `BEGIN IMMEDIATE` transaction together with their audit row, outbox events and
-//! idempotency record — and (5) audits refused or failed attempts after the
-//! rollback, in a transaction of their own (D08).
+//! the session, its idle lock and the permission from the one role table
+//! (`authorize`), (3) parses the arguments into the command's typed request and
+//! validates it once, (4) runs the handler — reads on a `query_only` connection,
+//! writes in one `BEGIN IMMEDIATE` transaction together with their audit row,
+//! outbox events and idempotency record — and (5) audits refused or failed
+//! attempts after the rollback, in a transaction of their own (D08).
+//!
+//! The check in (2) reads the user's role and the settings on the same
+//! connection as (4): for a write, inside its transaction, so what was allowed
+//! is decided on the very state the change commits against. A write's arguments
+//! are parsed before its transaction (hashing secrets is slow), but an error in
+//! them is reported only after (2) has let the caller in.
 
 use crate::access::{role_has, Permission, Role};
 use crate::audit::{self, Outcome};
@@ -194,6 +200,8 @@ pub struct Dispatcher {
 
 enum WriteOutcome {
     Replayed(Value),
+    /// The caller has access but the arguments were refused before the transaction.
+    Invalid,
     Done {
         value: Value,
         effect: Option<SessionEffect>,
@@ -228,161 +236,88 @@ impl Dispatcher {
                 format!("unknown command {:?}", truncate(cmd, 64)),
             ));
         };
-        let now_ms = self.clock.now_ms();
-        let settings = match self.authorize(session, spec, now_ms) {
-            Ok(s) => s,
-            Err(e) => {
-                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
-                return Err(e);
-            }
-        };
-        let args = match normalise_args(args) {
-            Ok(a) => a,
-            Err(e) => {
-                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
-                return Err(e);
-            }
-        };
-        commands::route(self, session, spec, args, now_ms, &settings)
+        commands::route(self, session, spec, args, self.clock.now_ms())
     }
 
-    fn authorize(
+    /// A read: the session check and the handler share one read connection,
+    /// and so one snapshot. Arguments are looked at only once access is granted.
+    pub(crate) fn run_read<R: Request, S: Serialize>(
         &self,
         slot: &mut Option<Session>,
         spec: &CommandSpec,
-        now_ms: i64,
-    ) -> Result<Settings> {
-        let (settings, current) = self.db.read(|conn| {
-            let settings = settings::load(conn)?.settings;
-            let current = match slot.as_ref() {
-                Some(s) => current_role(conn, s.user_id)?,
-                None => None,
-            };
-            Ok((settings, current))
-        })?;
-        let required = match spec.access {
-            Access::Public => return Ok(settings),
-            Access::Session => None,
-            Access::Perm(p) => Some(p),
-        };
-        let Some(session) = slot.as_mut() else {
-            return Err(Error::Unauthenticated(format!(
-                "log in first: {} needs a signed-in user",
-                spec.name
-            )));
-        };
-        // The user may have been archived or given another role since login; the
-        // database, not the session's memory, is the truth.
-        match current {
-            Some(role) => session.role = role,
-            None => {
-                *slot = None;
-                return Err(Error::Unauthenticated(
-                    "this user is no longer active; log in again".into(),
-                ));
-            }
-        }
-        let idle_ms = now_ms.saturating_sub(session.last_active_ms);
-        if !session.locked && idle_ms >= settings.idle_lock_ms {
-            session.locked = true;
-        }
-        if session.locked && !spec.while_locked {
-            return Err(Error::Locked {
-                message: "the till is locked; unlock it with your PIN or password".into(),
-                until_ms: None,
-            });
-        }
-        if let Some(p) = required {
-            if !role_has(session.role, p) {
-                return Err(Error::forbidden(format!(
-                    "a {} may not use {} (needs {})",
-                    session.role.as_str(),
-                    spec.name,
-                    p.as_str()
-                )));
-            }
-        }
-        // Commands usable at a locked till (whoami, lock, unlock, logout) are not
-        // activity: a UI polling whoami must not keep the till from locking.
-        // Unlocking marks the session active itself.
-        if !spec.while_locked {
-            session.last_active_ms = now_ms;
-        }
-        Ok(settings)
-    }
-
-    pub(crate) fn run_read<R: Request, S: Serialize>(
-        &self,
-        session: &Option<Session>,
-        spec: &CommandSpec,
         args: Value,
         now_ms: i64,
-        settings: &Settings,
         handler: fn(&ReadCtx<'_>, &Connection, &R) -> Result<S>,
     ) -> Result<Value> {
-        let req: R = parse(args)?;
-        req.validate()?;
-        if let Err(e) = check_needs(session.as_ref(), spec, &req.needs()) {
-            self.audit_attempt(session.as_ref(), spec, now_ms, &e);
-            return Err(e);
+        let mut decided = slot.clone();
+        let result = self.db.read(|conn| {
+            let settings = authorize(conn, &mut decided, spec, now_ms)?;
+            let req: R = parse(normalise_args(args)?)?;
+            req.validate()?;
+            check_needs(decided.as_ref(), spec, &req.needs())?;
+            let ctx = ReadCtx {
+                session: decided.as_ref(),
+                now_ms,
+                settings: &settings,
+            };
+            // A handler may refuse access for what it reads (another user's
+            // shift); such refusals are audited like the dispatcher's own (D08).
+            Ok(serde_json::to_value(handler(&ctx, conn, &req)?)?)
+        });
+        *slot = decided;
+        if let Err(e) = &result {
+            self.audit_attempt(slot.as_ref(), spec, now_ms, e);
         }
-        let ctx = ReadCtx {
-            session: session.as_ref(),
-            now_ms,
-            settings,
-        };
-        // A handler may refuse access for what it reads (another user's shift);
-        // such refusals are audited like the dispatcher's own (D08).
-        let out = match self.db.read(|conn| handler(&ctx, conn, &req)) {
-            Ok(out) => out,
-            Err(e) => {
-                self.audit_attempt(session.as_ref(), spec, now_ms, &e);
-                return Err(e);
-            }
-        };
-        Ok(serde_json::to_value(out)?)
+        result
     }
 
-    #[allow(clippy::too_many_arguments)] // internal glue called only by the command table
+    /// A write: the session check runs inside the command's `BEGIN IMMEDIATE`
+    /// transaction, so the role and settings it decides on are the ones the
+    /// change commits against (no window for a role change in between), and
+    /// it reads them on the writer connection, whose page cache is warm.
     pub(crate) fn run_write<R: Request, S: Serialize>(
         &self,
         slot: &mut Option<Session>,
         spec: &CommandSpec,
-        mut args: Value,
+        args: Value,
         now_ms: i64,
-        settings: &Settings,
         handler: fn(&mut WriteCtx<'_>, &Tx<'_>, &R) -> Result<S>,
     ) -> Result<Value> {
+        // Parsed before the transaction, because fingerprinting a request's
+        // secrets is deliberately slow and must not hold the write lock; its
+        // error is reported only once the caller is known to have access.
         let prepared = (|| {
+            let mut args = normalise_args(args)?;
             let key = take_idempotency_key(spec, &mut args)?;
             let req: R = parse(args)?;
             req.validate()?;
-            check_needs(slot.as_ref(), spec, &req.needs())?;
             let request_hash = match &key {
                 Some(k) => hash_request(spec.name, k, &req)?,
                 None => String::new(),
             };
-            Ok((key, req, request_hash))
+            Ok::<_, Error>((key, req, request_hash))
         })();
-        let (key, req, request_hash) = match prepared {
-            Ok(p) => p,
-            Err(e) => {
-                self.audit_attempt(slot.as_ref(), spec, now_ms, &e);
-                return Err(e);
-            }
-        };
-        let session = slot.clone();
+        let before = slot.clone();
+        let mut decided = slot.clone();
         let result = self.db.write(|tx| {
-            if let Some(key) = &key {
-                if let Some(stored) = idempotent_replay(tx, spec.name, key, &request_hash)? {
+            let mut session = before.clone();
+            let authorized = authorize(tx.conn(), &mut session, spec, now_ms);
+            decided = session.clone();
+            let settings = authorized?;
+            let Ok((key, req, request_hash)) = &prepared else {
+                return Ok(WriteOutcome::Invalid);
+            };
+            check_needs(session.as_ref(), spec, &req.needs())?;
+            if let Some(key) = key {
+                if let Some(stored) = idempotent_replay(tx, spec.name, key, request_hash)? {
                     return Ok(WriteOutcome::Replayed(stored));
                 }
             }
-            let mut ctx = WriteCtx::new(session.as_ref(), now_ms, settings);
-            let out = handler(&mut ctx, tx, &req)?;
+            let mut ctx = WriteCtx::new(session.as_ref(), now_ms, &settings);
+            let out = handler(&mut ctx, tx, req)?;
             let value = serde_json::to_value(out)?;
             record(tx, spec, &ctx)?;
-            if let (Some(key), None) = (&key, &ctx.refusal) {
+            if let (Some(key), None) = (key, &ctx.refusal) {
                 tx.execute(
                     "INSERT INTO idempotency (command, key, request_hash, response, user_id, created_at_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -402,8 +337,17 @@ impl Dispatcher {
                 refusal: ctx.refusal.take(),
             })
         });
+        *slot = decided;
+        let failed = |e: Error| {
+            self.audit_attempt(slot.as_ref(), spec, now_ms, &e);
+            Err(e)
+        };
         match result {
             Ok(WriteOutcome::Replayed(v)) => Ok(v),
+            Ok(WriteOutcome::Invalid) => match prepared {
+                Err(e) => failed(e),
+                Ok(_) => failed(Error::internal("a valid request was reported invalid")),
+            },
             Ok(WriteOutcome::Done {
                 value,
                 effect,
@@ -417,10 +361,7 @@ impl Dispatcher {
                     None => Ok(value),
                 }
             }
-            Err(e) => {
-                self.audit_attempt(slot.as_ref(), spec, now_ms, &e);
-                Err(e)
-            }
+            Err(e) => failed(e),
         }
     }
 
@@ -468,6 +409,66 @@ impl Dispatcher {
             tracing::error!(command = spec.name, error = %e, "could not audit a refused attempt");
         }
     }
+}
+
+/// The one permission check: the session against the database's truth (the
+/// user may have been archived or given another role since login), the idle
+/// lock, and the role table. Updates the session in `slot` (its role, lock and
+/// last activity); clears it when the user is no longer active.
+fn authorize(
+    conn: &Connection,
+    slot: &mut Option<Session>,
+    spec: &CommandSpec,
+    now_ms: i64,
+) -> Result<Settings> {
+    let settings = settings::load(conn)?.settings;
+    let required = match spec.access {
+        Access::Public => return Ok(settings),
+        Access::Session => None,
+        Access::Perm(p) => Some(p),
+    };
+    let Some(session) = slot.as_mut() else {
+        return Err(Error::Unauthenticated(format!(
+            "log in first: {} needs a signed-in user",
+            spec.name
+        )));
+    };
+    match current_role(conn, session.user_id)? {
+        Some(role) => session.role = role,
+        None => {
+            *slot = None;
+            return Err(Error::Unauthenticated(
+                "this user is no longer active; log in again".into(),
+            ));
+        }
+    }
+    let idle_ms = now_ms.saturating_sub(session.last_active_ms);
+    if !session.locked && idle_ms >= settings.idle_lock_ms {
+        session.locked = true;
+    }
+    if session.locked && !spec.while_locked {
+        return Err(Error::Locked {
+            message: "the till is locked; unlock it with your PIN or password".into(),
+            until_ms: None,
+        });
+    }
+    if let Some(p) = required {
+        if !role_has(session.role, p) {
+            return Err(Error::forbidden(format!(
+                "a {} may not use {} (needs {})",
+                session.role.as_str(),
+                spec.name,
+                p.as_str()
+            )));
+        }
+    }
+    // Commands usable at a locked till (whoami, lock, unlock, logout) are not
+    // activity: a UI polling whoami must not keep the till from locking.
+    // Unlocking marks the session active itself.
+    if !spec.while_locked {
+        session.last_active_ms = now_ms;
+    }
+    Ok(settings)
 }
 
 fn current_role(conn: &Connection, user_id: i64) -> Result<Option<Role>> {

@@ -449,6 +449,16 @@ pub struct Quote {
     pub rule_applied: Option<RuleApplied>,
 }
 
+fn check_quantity(quantity: i64) -> Result<()> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(Error::validation(
+            "quantity",
+            format!("must be 1 to {MAX_QUANTITY}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The price of `product_id` for `customer_id` at `quantity` units at `at_ms`,
 /// with the rule that decided it (see the module docs for the precedence).
 pub fn price_for(
@@ -458,53 +468,97 @@ pub fn price_for(
     quantity: i64,
     at_ms: i64,
 ) -> Result<Quote> {
-    if !(1..=MAX_QUANTITY).contains(&quantity) {
-        return Err(Error::validation(
-            "quantity",
-            format!("must be 1 to {MAX_QUANTITY}"),
-        ));
-    }
+    check_quantity(quantity)?;
     let (list, category): (i64, String) = conn
         .prepare_cached("SELECT price_minor, category FROM products WHERE id = ?1")?
         .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or_else(|| Error::not_found("product", product_id))?;
-    let one = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Option<(i64, i64)>> {
-        Ok(conn
-            .prepare_cached(sql)?
-            .query_row(params, |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
-    };
-    let live = "archived_at_ms IS NULL";
-    let mut found: Option<(i64, i64, &str)> = None;
-    if let Some(c) = customer_id {
-        found = one(
-            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'customer_price' AND {live} AND product_id = ?1 AND customer_id = ?2"),
-            &[&product_id, &c],
-        )?
-        .map(|(id, p)| (id, p, "customer_price"));
+    price_with(
+        conn,
+        product_id,
+        list,
+        &category,
+        customer_id,
+        quantity,
+        at_ms,
+    )
+}
+
+/// Prices a line for a product whose list price and category the caller has
+/// already read (the till reads each product once per line).
+///
+/// Every live rule that could apply is read in one statement and ranked here,
+/// in the documented order: the customer's own price, then the cheapest
+/// running promotion, then the largest quantity break reached, then the
+/// largest category discount; ties go to the older rule (lower id).
+pub fn price_with(
+    conn: &Connection,
+    product_id: i64,
+    list: i64,
+    category: &str,
+    customer_id: Option<i64>,
+    quantity: i64,
+    at_ms: i64,
+) -> Result<Quote> {
+    check_quantity(quantity)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, unit_price_minor, percent_off_bp, customer_id, min_quantity,
+                starts_at_ms, ends_at_ms
+           FROM price_rules
+          WHERE archived_at_ms IS NULL
+            AND (product_id = ?1 OR (kind = 'category_percent' AND category = ?2))",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![product_id, category])?;
+    // (rank key, id, unit price) of the best rule of each kind so far.
+    let mut customer: Option<(i64, i64)> = None;
+    let mut promotion: Option<(i64, i64)> = None;
+    let mut quantity_break: Option<(i64, i64, i64)> = None;
+    let mut category_percent: Option<(i64, i64)> = None;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let kind: String = r.get(1)?;
+        let unit: Option<i64> = r.get(2)?;
+        match (kind.as_str(), unit) {
+            ("customer_price", Some(unit)) => {
+                let for_customer: Option<i64> = r.get(4)?;
+                if for_customer.is_some() && for_customer == customer_id {
+                    customer = Some((id, unit));
+                }
+            }
+            ("promotion", Some(unit)) => {
+                let (starts, ends): (Option<i64>, Option<i64>) = (r.get(6)?, r.get(7)?);
+                let running = starts.is_some_and(|s| s <= at_ms) && ends.is_some_and(|e| at_ms < e);
+                if running && promotion.is_none_or(|(best_id, best)| (unit, id) < (best, best_id)) {
+                    promotion = Some((id, unit));
+                }
+            }
+            ("quantity_break", Some(unit)) => {
+                let min: Option<i64> = r.get(5)?;
+                if let Some(min) = min.filter(|m| *m <= quantity) {
+                    if quantity_break
+                        .is_none_or(|(best_min, best_id, _)| (min, -id) > (best_min, -best_id))
+                    {
+                        quantity_break = Some((min, id, unit));
+                    }
+                }
+            }
+            ("category_percent", None) => {
+                let bp: Option<i64> = r.get(3)?;
+                if let Some(bp) = bp {
+                    if category_percent.is_none_or(|(best_id, best)| (bp, -id) > (best, -best_id)) {
+                        category_percent = Some((id, bp));
+                    }
+                }
+            }
+            _ => {}
+        }
     }
-    if found.is_none() {
-        found = one(
-            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'promotion' AND {live} AND product_id = ?1 AND starts_at_ms <= ?2 AND ?2 < ends_at_ms ORDER BY unit_price_minor, id LIMIT 1"),
-            &[&product_id, &at_ms],
-        )?
-        .map(|(id, p)| (id, p, "promotion"));
-    }
-    if found.is_none() {
-        found = one(
-            &format!("SELECT id, unit_price_minor FROM price_rules WHERE kind = 'quantity_break' AND {live} AND product_id = ?1 AND min_quantity <= ?2 ORDER BY min_quantity DESC, id LIMIT 1"),
-            &[&product_id, &quantity],
-        )?
-        .map(|(id, p)| (id, p, "quantity_break"));
-    }
-    if found.is_none() && !category.is_empty() {
-        found = one(
-            &format!("SELECT id, percent_off_bp FROM price_rules WHERE kind = 'category_percent' AND {live} AND category = ?1 ORDER BY percent_off_bp DESC, id LIMIT 1"),
-            &[&category],
-        )?
-        .map(|(id, bp)| (id, percent_off(list, bp), "category_percent"));
-    }
+    let found: Option<(i64, i64, &str)> = customer
+        .map(|(id, p)| (id, p, "customer_price"))
+        .or(promotion.map(|(id, p)| (id, p, "promotion")))
+        .or(quantity_break.map(|(_, id, p)| (id, p, "quantity_break")))
+        .or(category_percent.map(|(id, bp)| (id, percent_off(list, bp), "category_percent")));
     let (unit, rule_applied) = match found {
         Some((id, price, kind)) => (
             price,

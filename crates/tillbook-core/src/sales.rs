@@ -564,7 +564,7 @@ pub fn compute(
     };
     for (i, l) in lines.iter().enumerate() {
         let field = |f: &str| format!("lines[{i}].{f}");
-        let p = match catalog::get(conn, l.product_id) {
+        let p = match catalog::for_sale(conn, l.product_id) {
             Ok(p) => p,
             Err(Error::NotFound { .. }) => {
                 return Err(Error::validation(
@@ -580,12 +580,19 @@ pub fn compute(
                 format!("product {} ({}) is archived", p.id, p.sku),
             ));
         }
-        let q = pricing::price_for(conn, p.id, customer_id, l.quantity, now_ms).map_err(
-            |e| match e {
-                Error::Validation { message, .. } => Error::validation(field("quantity"), message),
-                other => other,
-            },
-        )?;
+        let q = pricing::price_with(
+            conn,
+            p.id,
+            p.price_minor,
+            &p.category,
+            customer_id,
+            l.quantity,
+            now_ms,
+        )
+        .map_err(|e| match e {
+            Error::Validation { message, .. } => Error::validation(field("quantity"), message),
+            other => other,
+        })?;
         let gross = q.line_total_minor;
         if gross > MAX_ORDER_MINOR {
             return Err(Error::validation(
@@ -669,7 +676,7 @@ pub fn compute(
 /// cart), a percentage is taken off each line, rounded once per line, and a
 /// free product is one unit's price off the first line of that product.
 fn reward_discounts(
-    priced: &[(catalog::ProductView, pricing::Quote, i64)],
+    priced: &[(catalog::SaleProduct, pricing::Quote, i64)],
     lines: &[CartLine],
     reward: Option<&ClaimGrant>,
     currency: &Currency,
@@ -1243,6 +1250,9 @@ pub fn checkout(
 
     let mut cost_total = 0i64;
     let mut discount_net_total = 0i64;
+    // The reply is built from what this transaction wrote rather than read
+    // back; `checkout_reply_is_the_order_sales_get_reads` pins the two equal.
+    let mut line_views = Vec::with_capacity(quote.lines.len());
     for line in &quote.lines {
         discount_net_total += line.discount_net_minor;
         let picks = inventory::pick_batches(conn, line.product_id, line.quantity, now).map_err(
@@ -1296,6 +1306,7 @@ pub fn checkout(
             ],
             |r| r.get(0),
         )?;
+        let mut batch_views = Vec::with_capacity(batches.len());
         for (batch_id, qty, unit_cost) in batches {
             let movement_id = inventory::move_stock(
                 tx,
@@ -1320,20 +1331,47 @@ pub fn checkout(
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 rusqlite::params![line_id, batch_id, movement_id, qty, unit_cost],
             )?;
+            batch_views.push(LineBatchView {
+                batch_id,
+                movement_id,
+                quantity: qty,
+                unit_cost_minor: unit_cost,
+            });
         }
+        line_views.push(OrderLineView {
+            id: line_id,
+            line_no: line.line_no,
+            product_id: line.product_id,
+            quantity: line.quantity,
+            list_price_minor: line.list_price_minor,
+            unit_price_minor: line.unit_price_minor,
+            gross_minor: line.gross_minor,
+            discount_minor: line.discount_minor,
+            reward_discount_minor: line.reward_discount_minor,
+            discount_net_minor: line.discount_net_minor,
+            tax_rate_bp: line.tax_rate_bp,
+            net_minor: line.net_minor,
+            tax_minor: line.tax_minor,
+            total_minor: line.total_minor,
+            rule_applied: line.rule_applied.clone(),
+            cost_minor: line_cost,
+            batches: batch_views,
+        });
     }
 
     let mut change_total = 0i64;
+    let mut payment_views = Vec::with_capacity(planned.len());
     for p in &planned {
         change_total += p.change;
         let customer = match p.tender {
             Tender::OnAccount | Tender::StoreCredit => req.customer_id,
             _ => None,
         };
-        tx.execute(
+        let id: i64 = tx.execute_returning(
             "INSERT INTO payments (order_id, tender, amount_minor, tendered_minor, change_minor,
                                    reference, customer_id, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             RETURNING id",
             rusqlite::params![
                 order_id,
                 p.tender.as_str(),
@@ -1344,7 +1382,16 @@ pub fn checkout(
                 customer,
                 now
             ],
+            |r| r.get(0),
         )?;
+        payment_views.push(PaymentView {
+            id,
+            tender: p.tender,
+            amount_minor: p.amount,
+            tendered_minor: p.tendered,
+            change_minor: p.change,
+            reference: p.reference.clone(),
+        });
     }
 
     // One balanced entry: the tenders against revenue and tax, and the cost.
@@ -1471,7 +1518,25 @@ pub fn checkout(
         }),
     );
     Ok(Some(CheckoutView {
-        order: get_order(conn, order_id)?,
+        order: OrderView {
+            id: order_id,
+            number,
+            receipt_number,
+            status: "confirmed".into(),
+            customer_id: req.customer_id,
+            cashier_id: actor.user_id,
+            prices_include_tax: quote.prices_include_tax,
+            discount_minor: quote.discount_minor,
+            net_minor: quote.net_minor,
+            tax_minor: quote.tax_minor,
+            total_minor: quote.total_minor,
+            cost_minor: cost_total,
+            change_minor: change_total,
+            entry_id,
+            created_at_ms: now,
+            lines: line_views,
+            payments: payment_views,
+        },
         credit,
     }))
 }
