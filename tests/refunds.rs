@@ -611,3 +611,118 @@ fn t31_a_line_refunded_in_parts_gives_back_exactly_the_sale() {
     every_entry_balanced(&shop.db);
     verify_is_clean(&shop);
 }
+
+/// An order reads `partly_refunded` after a refund of some units and
+/// `refunded` once every unit came back, in `sales.get` and `sales.list`
+/// alike; the stored row still says `confirmed` (T31: nothing is updated).
+#[test]
+fn an_orders_status_shows_partly_refunded_then_refunded() {
+    let (shop, mut owner) = Shop::with_owner();
+    let sold = split_sale(&shop, &mut owner, 3, false);
+    let status = |owner: &mut Option<Session>| {
+        let got = shop
+            .call(owner, "sales.get", json!({ "id": sold.order_id }))
+            .unwrap()["status"]
+            .clone();
+        let listed =
+            shop.call(owner, "sales.list", json!({})).unwrap()["orders"][0]["status"].clone();
+        assert_eq!(got, listed);
+        got.as_str().unwrap().to_string()
+    };
+    assert_eq!(status(&mut owner), "confirmed");
+    refund(
+        &shop,
+        &mut owner,
+        refund_args(&sold, 1, "restock", "original"),
+    )
+    .unwrap();
+    assert_eq!(status(&mut owner), "partly_refunded");
+    refund(
+        &shop,
+        &mut owner,
+        refund_args(&sold, 1, "damage", "original"),
+    )
+    .unwrap();
+    assert_eq!(status(&mut owner), "partly_refunded");
+    refund(
+        &shop,
+        &mut owner,
+        refund_args(&sold, 1, "restock", "original"),
+    )
+    .unwrap();
+    assert_eq!(status(&mut owner), "refunded");
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!(
+                "SELECT count(*) FROM orders WHERE id = {} AND status = 'confirmed'",
+                sold.order_id
+            )
+        ),
+        1
+    );
+}
+
+/// A refund to store credit shows on the customer (`store_credit_minor`, from
+/// the ledger), and spending it at the till takes it down again.
+#[test]
+fn store_credit_from_a_refund_shows_on_the_customer_and_is_spent_at_the_till() {
+    let (shop, mut owner) = Shop::with_owner();
+    let sold = split_sale(&shop, &mut owner, 2, true);
+    let customer = sold.customer_id.unwrap();
+    let credit = |owner: &mut Option<Session>| {
+        shop.call(owner, "customers.get", json!({ "id": customer }))
+            .unwrap()["store_credit_minor"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(credit(&mut owner), 0);
+    let r = refund(
+        &shop,
+        &mut owner,
+        refund_args(&sold, 2, "restock", "store_credit"),
+    )
+    .unwrap();
+    let back = r["total_minor"].as_i64().unwrap();
+    assert_eq!(back, sold.total);
+    assert_eq!(credit(&mut owner), back);
+    let hits = shop
+        .call(
+            &mut owner,
+            "customers.search",
+            json!({ "prefix": "Refund Rita" }),
+        )
+        .unwrap();
+    assert_eq!(hits[0]["store_credit_minor"], json!(back));
+    // Spend part of it on one more unit of the same product.
+    let product = scalar(
+        &shop.db,
+        &format!(
+            "SELECT product_id FROM order_lines WHERE id = {}",
+            sold.line_id
+        ),
+    );
+    let lines = json!([{ "product_id": product, "quantity": 1 }]);
+    let total = shop
+        .call(
+            &mut owner,
+            "sales.quote",
+            json!({ "customer_id": customer, "lines": lines }),
+        )
+        .unwrap()["total_minor"]
+        .as_i64()
+        .unwrap();
+    shop.call(
+        &mut owner,
+        "sales.checkout",
+        json!({
+            "idempotency_key": key(),
+            "customer_id": customer,
+            "lines": lines,
+            "payments": [{ "tender": "store_credit", "amount_minor": total }],
+        }),
+    )
+    .unwrap();
+    assert_eq!(credit(&mut owner), back - total);
+    verify_is_clean(&shop);
+}

@@ -5,7 +5,6 @@
 import type { Component } from "solid-js";
 import type { Permission, RolePermissions } from "./api";
 import { permissionsOf } from "./session";
-import { BACKOFFICE_NAV } from "./nav-backoffice";
 import { Account } from "./screens/Account";
 import { Audit } from "./screens/Audit";
 import { Count } from "./screens/Count";
@@ -14,7 +13,11 @@ import { Products } from "./screens/Products";
 import { Stock } from "./screens/Stock";
 import { Vendors } from "./screens/Vendors";
 import { Home } from "./screens/Home";
+import { Invoices } from "./screens/Invoices";
+import { Loyalty } from "./screens/Loyalty";
 import { Orders } from "./screens/Orders";
+import { Reports } from "./screens/Reports";
+import { Shifts } from "./screens/Shifts";
 import { Till } from "./screens/Till";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
@@ -30,8 +33,11 @@ export interface NavItem {
 }
 
 export const NAV: readonly NavItem[] = [
-  // The till comes first: a cashier's day is selling (and it is where they land).
+  // The till comes first: a cashier's day is selling (and it is where they land),
+  // then their drawer (open, cash in/out, voids, close with the Z-report) and the
+  // sales made (receipts, refunds). Alt+1… follows this order.
   { id: "till", label: "Till", testid: "nav-till", permission: "sales.sell", screen: Till },
+  { id: "shift", label: "Shift", testid: "nav-shift", permission: "sales.sell", screen: Shifts },
   { id: "orders", label: "Orders", testid: "nav-orders", permission: "sales.sell", screen: Orders },
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
   // Searching the catalog and reading stock need only a session; editing is gated inside.
@@ -39,12 +45,17 @@ export const NAV: readonly NavItem[] = [
   { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock },
   { id: "count", label: "Stock count", testid: "nav-count", permission: "stock.count", screen: Count },
   { id: "customers", label: "Customers", testid: "nav-customers", permission: "customers.manage", screen: Customers },
+  // Invoices of on-account sales, payments received, statements and AR aging.
+  { id: "invoices", label: "Invoices", testid: "nav-invoices", permission: "invoices.manage", screen: Invoices },
+  // Earning rules, rewards, points adjustments, bulk additions and the figures.
+  { id: "loyalty", label: "Loyalty", testid: "nav-loyalty", permission: "loyalty.manage", screen: Loyalty },
   { id: "vendors", label: "Vendors", testid: "nav-vendors", permission: "vendors.manage", screen: Vendors },
+  // Sales by day/hour/product/cashier/tender and stock at cost.
+  { id: "reports", label: "Reports", testid: "nav-reports", permission: "ledger.read", screen: Reports },
   { id: "users", label: "Users", testid: "nav-users", permission: "users.read", screen: Users },
   { id: "settings", label: "Settings", testid: "nav-settings", permission: "settings.manage", screen: SettingsScreen },
   { id: "audit", label: "Audit log", testid: "nav-audit", permission: "audit.read", screen: Audit },
   { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
-  ...BACKOFFICE_NAV,
 ];
 
 /** The items a role may see, in order. */

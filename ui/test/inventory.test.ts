@@ -166,7 +166,7 @@ describe("stock forms", () => {
 describe("customers and vendors", () => {
   const cust: CustomerView = {
     id: 2, name: "Ana", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 5000, credit_mode: "block",
-    balance_minor: 0, archived: false, version: 4, created_at_ms: 0,
+    balance_minor: 0, store_credit_minor: 0, archived: false, version: 4, created_at_ms: 0,
   };
 
   it("contact details: empty optional fields are left out", () => {

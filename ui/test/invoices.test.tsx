@@ -11,7 +11,7 @@ function signInAsOwner() {
 
 const ANA = {
   id: 7, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 100000, credit_mode: "block",
-  balance_minor: 4500, archived: false, version: 2, created_at_ms: 0,
+  balance_minor: 4500, store_credit_minor: 0, archived: false, version: 2, created_at_ms: 0,
 };
 
 const summary = (over: Record<string, unknown>) => ({

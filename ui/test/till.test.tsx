@@ -12,7 +12,7 @@ import {
   tillAbilities,
 } from "../src/logic/till";
 import { formatMoney } from "../src/money";
-import { Orders, orders, refundForm, refundedByLine, setOrders } from "../src/screens/Orders";
+import { Orders, orders, refundForm, refundedByLine, setOrders, statusLabel } from "../src/screens/Orders";
 import { setTill, Till, till, tender } from "../src/screens/Till";
 import { permissionsOf, setApp } from "../src/session";
 import { CoreError, fakeCore, OWNER_SESSION, ROLES, SHOP, tick } from "./fake";
@@ -422,9 +422,30 @@ describe("Till screen", () => {
     });
   });
 
+  it("the payment screen shows the customer's store credit and what they owe", async () => {
+    signIn("cashier");
+    const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 5000, credit_mode: "block", balance_minor: 1250, store_credit_minor: 700, archived: false, version: 1, created_at_ms: 0 };
+    fakeCore({
+      "catalog.search": search,
+      "sales.quote": quoteOf,
+      "customers.search": () => [ana],
+      "loyalty.balance": () => ({ customer_id: 5, points: 0, point_value_minor: 1, value_minor: 0, movements: [], open_claims: [] }),
+      "loyalty.rewards": () => ({ rewards: [] }),
+    });
+    render(() => <Till />);
+    await scan(BREAD.barcode);
+    fireEvent.input(await screen.findByTestId("till-customer-search"), { target: { value: "an" } });
+    fireEvent.click(await screen.findByTestId("till-customer-hit-5"));
+    await screen.findByTestId("till-customer");
+    await waitFor(() => expect(screen.getByTestId("till-pay").hasAttribute("disabled")).toBe(false));
+    fireEvent.click(screen.getByTestId("till-pay"));
+    expect((await screen.findByTestId("tender-store-credit")).textContent).toBe("store credit 7.00");
+    expect(screen.getByTestId("tender-account").textContent).toBe("owes 12.50 of a 50.00 limit");
+  });
+
   it("over a blocking credit limit asks for a manager and pays again with the same key", async () => {
     signIn("cashier");
-    const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, archived: false, version: 1, created_at_ms: 0 };
+    const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, store_credit_minor: 0, archived: false, version: 1, created_at_ms: 0 };
     let n = 0;
     const { calls } = fakeCore({
       "catalog.search": search,
@@ -469,7 +490,7 @@ describe("Till screen", () => {
 });
 
 describe("Till: a loyalty reward", () => {
-  const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, archived: false, version: 1, created_at_ms: 0 };
+  const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, store_credit_minor: 0, archived: false, version: 1, created_at_ms: 0 };
   const reward = (id: number, name: string, grant: Record<string, unknown>, points_cost: number) => ({
     id, name, points_cost, grant, valid_from_ms: 0, valid_until_ms: null, stock_limit: null, per_customer_limit: null,
     claimed: 0, remaining: null, archived: false, version: 1, created_at_ms: 0,
@@ -730,6 +751,33 @@ describe("Orders screen", () => {
     expect(refunds[1].args).toMatchObject({ order_id: 7, lines: [{ order_line_id: 12, quantity: 1, stock: "restock" }], refund_to: "original", reason: "stale" });
     expect(refunds[0].args.idempotency_key).toBe(refunds[1].args.idempotency_key);
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+
+  it("shows each order's status and updates it from the server after a refund", async () => {
+    signIn("manager");
+    let status = "confirmed";
+    fakeCore({
+      "sales.list": () => ({ orders: [{ ...summary, status }], next_before_id: null }),
+      "sales.get": () => ({ ...order, status }),
+      "sales.refunds": () => ({ refunds: [] }),
+      "catalog.get_product": (a) => (a.id === 1 ? MILK : BREAD),
+      "sales.refund": (a) => {
+        status = "partly_refunded";
+        return { id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 1, created_at_ms: 0, lines: [], payments: [] };
+      },
+    });
+    render(() => <Orders />);
+    expect((await screen.findByTestId("order-status-7")).textContent).toBe("Sold");
+    fireEvent.click(screen.getByTestId("order-open-7"));
+    await screen.findByTestId("order-detail");
+    fireEvent.click(screen.getByTestId("order-refund"));
+    fireEvent.input(await screen.findByTestId("refund-qty-12"), { target: { value: "1" } });
+    fireEvent.input(screen.getByTestId("refund-reason"), { target: { value: "dented" } });
+    fireEvent.submit(screen.getByTestId("refund-form"));
+    await screen.findByTestId("orders-notice");
+    await waitFor(() => expect(screen.getByTestId("order-status-7").textContent).toBe("Partly refunded"));
+    expect(statusLabel("refunded")).toBe("Refunded");
+    expect(statusLabel("voided")).toBe("Voided");
   });
 
   it("counts what each line has had refunded", () => {

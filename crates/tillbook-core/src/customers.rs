@@ -57,6 +57,9 @@ pub struct CustomerView {
     pub credit_mode: CreditMode,
     /// Accounts receivable owed by this customer, summed from the ledger.
     pub balance_minor: i64,
+    /// Store credit the shop owes this customer (refunds to store credit, less
+    /// what was spent at the till), summed from the ledger.
+    pub store_credit_minor: i64,
     pub archived: bool,
     pub version: i64,
     pub created_at_ms: i64,
@@ -81,6 +84,7 @@ fn view_of(r: &Row<'_>) -> rusqlite::Result<CustomerView> {
             CreditMode::Block
         },
         balance_minor: 0,
+        store_credit_minor: 0,
         archived: r.get(8)?,
         version: r.get(9)?,
         created_at_ms: r.get(10)?,
@@ -93,8 +97,14 @@ pub fn get_customer(conn: &Connection, id: i64) -> Result<CustomerView> {
         .query_row([id], view_of)
         .optional()?
         .ok_or_else(|| Error::not_found("customer", id))?;
-    c.balance_minor = ledger::customer_balance(conn, id)?;
+    with_balances(conn, &mut c)?;
     Ok(c)
+}
+
+fn with_balances(conn: &Connection, c: &mut CustomerView) -> Result<()> {
+    c.balance_minor = ledger::customer_balance(conn, c.id)?;
+    c.store_credit_minor = ledger::customer_store_credit(conn, c.id)?;
+    Ok(())
 }
 
 /// `customers.create`: a new customer with no credit (limit 0, mode `block`).
@@ -139,7 +149,7 @@ pub fn search(
 ) -> Result<Vec<CustomerView>> {
     let mut out = party::search(conn, &party::CUSTOMERS, COLUMNS, req, view_of)?;
     for c in &mut out {
-        c.balance_minor = ledger::customer_balance(conn, c.id)?;
+        with_balances(conn, c)?;
     }
     Ok(out)
 }

@@ -242,6 +242,11 @@ pub fn customer_balance(conn: &Connection, customer_id: i64) -> Result<i64> {
     )?)
 }
 
+/// Store credit the shop owes a customer (store-credit liability lines naming them).
+pub fn customer_store_credit(conn: &Connection, customer_id: i64) -> Result<i64> {
+    party_credit_balance(conn, Party::Customer(customer_id), codes::STORE_CREDIT)
+}
+
 /// What the shop owes a vendor (accounts payable lines naming them: credits − debits).
 pub fn vendor_balance(conn: &Connection, vendor_id: i64) -> Result<i64> {
     party_credit_balance(conn, Party::Vendor(vendor_id), codes::ACCOUNTS_PAYABLE)

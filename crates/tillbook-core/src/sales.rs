@@ -847,7 +847,7 @@ fn plan_payments(total: i64, payments: &[PaymentInput]) -> Result<Vec<PlannedPay
 /// A customer's store credit: the credit balance of the store credit
 /// liability lines naming them.
 pub fn store_credit_balance(conn: &Connection, customer_id: i64) -> Result<i64> {
-    ledger::party_credit_balance(conn, Party::Customer(customer_id), codes::STORE_CREDIT)
+    ledger::customer_store_credit(conn, customer_id)
 }
 
 // ---------------------------------------------------------------------------
@@ -921,7 +921,8 @@ pub struct OrderView {
     pub id: i64,
     pub number: i64,
     pub receipt_number: i64,
-    /// `confirmed`, or `voided` once `sales.void` reversed it.
+    /// `confirmed`; `voided` once `sales.void` reversed it; `partly_refunded`
+    /// or `refunded` (every unit) once `sales.refund` took some back.
     pub status: String,
     pub customer_id: Option<i64>,
     pub cashier_id: i64,
@@ -963,7 +964,8 @@ pub struct OrderSummary {
     pub id: i64,
     pub number: i64,
     pub receipt_number: i64,
-    /// `confirmed`, or `voided` once `sales.void` reversed it.
+    /// `confirmed`; `voided` once `sales.void` reversed it; `partly_refunded`
+    /// or `refunded` (every unit) once `sales.refund` took some back.
     pub status: String,
     pub customer_id: Option<i64>,
     pub cashier_id: i64,
@@ -984,12 +986,27 @@ pub struct OrderPage {
     pub next_before_id: Option<i64>,
 }
 
-/// An order row never changes; a void is a row of its own, so the status a
-/// reader sees is derived here.
-const SUMMARY_COLUMNS: &str = "id, number, receipt_number,
-    CASE WHEN EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = orders.id)
-         THEN 'voided' ELSE status END,
-    customer_id, cashier_id, line_count, total_minor, created_at_ms";
+/// An order row never changes; a void or a refund is a row of its own, so the
+/// status a reader sees is derived here, in the one expression every read
+/// of an order uses: `voided`, `refunded` (every unit returned),
+/// `partly_refunded`, else the stored `confirmed`.
+macro_rules! order_status_sql {
+    () => {
+        "CASE WHEN EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = orders.id) THEN 'voided'
+              WHEN NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = orders.id) THEN status
+              WHEN (SELECT sum(rl.quantity) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                     WHERE r.order_id = orders.id)
+                   >= (SELECT sum(l.quantity) FROM order_lines l WHERE l.order_id = orders.id)
+                   THEN 'refunded'
+              ELSE 'partly_refunded' END"
+    };
+}
+
+const SUMMARY_COLUMNS: &str = concat!(
+    "id, number, receipt_number, ",
+    order_status_sql!(),
+    ", customer_id, cashier_id, line_count, total_minor, created_at_ms"
+);
 
 fn summary_of(r: &Row<'_>) -> rusqlite::Result<OrderSummary> {
     Ok(OrderSummary {
@@ -1007,15 +1024,14 @@ fn summary_of(r: &Row<'_>) -> rusqlite::Result<OrderSummary> {
 
 pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let head = conn
-        .prepare_cached(
-            "SELECT id, number, receipt_number,
-                    CASE WHEN EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = orders.id)
-                         THEN 'voided' ELSE status END,
-                    customer_id, cashier_id, prices_include_tax,
+        .prepare_cached(concat!(
+            "SELECT id, number, receipt_number, ",
+            order_status_sql!(),
+            ", customer_id, cashier_id, prices_include_tax,
                     discount_minor, net_minor, tax_minor, total_minor, cost_minor, change_minor,
                     entry_id, created_at_ms
-             FROM orders WHERE id = ?1",
-        )?
+             FROM orders WHERE id = ?1"
+        ))?
         .query_row([id], |r| {
             Ok(OrderView {
                 id: r.get(0)?,

@@ -5,4 +5,9 @@ export type CustomerView = { id: number, name: string, phone: string | null, ema
 /**
  * Accounts receivable owed by this customer, summed from the ledger.
  */
-balance_minor: number, archived: boolean, version: number, created_at_ms: number, };
+balance_minor: number, 
+/**
+ * Store credit the shop owes this customer (refunds to store credit, less
+ * what was spent at the till), summed from the ledger.
+ */
+store_credit_minor: number, archived: boolean, version: number, created_at_ms: number, };

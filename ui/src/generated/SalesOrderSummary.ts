@@ -5,6 +5,7 @@
  */
 export type SalesOrderSummary = { id: number, number: number, receipt_number: number, 
 /**
- * `confirmed`, or `voided` once `sales.void` reversed it.
+ * `confirmed`; `voided` once `sales.void` reversed it; `partly_refunded`
+ * or `refunded` (every unit) once `sales.refund` took some back.
  */
 status: string, customer_id: number | null, cashier_id: number, line_count: number, total_minor: number, created_at_ms: number, };

@@ -7,6 +7,7 @@ import type { SalesPaymentView } from "./SalesPaymentView";
  */
 export type SalesOrderView = { id: number, number: number, receipt_number: number, 
 /**
- * `confirmed`, or `voided` once `sales.void` reversed it.
+ * `confirmed`; `voided` once `sales.void` reversed it; `partly_refunded`
+ * or `refunded` (every unit) once `sales.refund` took some back.
  */
 status: string, customer_id: number | null, cashier_id: number, prices_include_tax: boolean, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, cost_minor: number, change_minor: number, entry_id: number | null, created_at_ms: number, lines: Array<SalesOrderLineView>, payments: Array<SalesPaymentView>, };

@@ -126,6 +126,22 @@ export async function findByReceipt(): Promise<void> {
   }
 }
 
+/** An order's status as the shop says it; the server derives it from voids and refunds. */
+export function statusLabel(status: string): string {
+  switch (status) {
+    case "confirmed":
+      return "Sold";
+    case "voided":
+      return "Voided";
+    case "partly_refunded":
+      return "Partly refunded";
+    case "refunded":
+      return "Refunded";
+    default:
+      return status;
+  }
+}
+
 /** Units of each order line refunded so far, over every refund of the order. */
 export function refundedByLine(refunds: readonly RefundView[]): Record<number, number> {
   const out: Record<number, number> = {};
@@ -194,8 +210,10 @@ export async function submitRefund(): Promise<boolean> {
     refundKey = newIdempotencyKey();
     setOrders({ refundOpen: false, notice: `Refund #${r.number}: ${formatMoney(r.total_minor)} back ${r.refund_to === "store_credit" ? "as store credit" : "to the original payments"}.` });
     try {
-      const refunds = await call("sales.refunds", { order_id: o.id });
-      setOrders("refunds", refunds.refunds);
+      const [order, refunds] = await Promise.all([call("sales.get", { id: o.id }), call("sales.refunds", { order_id: o.id })]);
+      setOrders({ selected: order, refunds: refunds.refunds });
+      // The list row's status (partly refunded, refunded) comes from the server too.
+      setOrders("rows", (row) => row.id === o.id, "status", order.status);
     } catch (e) {
       reportError(e);
     }
@@ -387,11 +405,12 @@ export function Orders() {
                 <th>When</th>
                 <th class="num">Lines</th>
                 <th class="num">Total</th>
+                <th>Status</th>
                 <th />
               </tr>
             </thead>
             <tbody>
-              <For each={orders.rows} fallback={<tr><td colspan="5" class="muted">{orders.loading ? "Loading…" : "No sales yet."}</td></tr>}>
+              <For each={orders.rows} fallback={<tr><td colspan="6" class="muted">{orders.loading ? "Loading…" : "No sales yet."}</td></tr>}>
                 {(o) => (
                   <tr
                     data-testid={`order-row-${o.id}`}
@@ -402,6 +421,7 @@ export function Orders() {
                     <td>{formatTime(o.created_at_ms)}</td>
                     <td class="num">{o.line_count}</td>
                     <td class="num">{formatMoney(o.total_minor)}</td>
+                    <td data-testid={`order-status-${o.id}`}>{statusLabel(o.status)}</td>
                     <td>
                       <button type="button" onClick={() => void openOrder(o.id)} data-testid={`order-open-${o.id}`}>
                         Open

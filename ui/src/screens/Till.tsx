@@ -974,7 +974,21 @@ function TenderView() {
         </span>
       </div>
       <Show when={till.customer}>
-        {(c) => <p class="muted">Customer: {c().name}</p>}
+        {(c) => (
+          <p class="muted" data-testid="tender-customer">
+            Customer: {c().name}
+            <Show when={c().store_credit_minor > 0}>
+              {" · "}
+              <span data-testid="tender-store-credit">store credit {formatMoney(c().store_credit_minor)}</span>
+            </Show>
+            <Show when={c().balance_minor !== 0 || c().credit_limit_minor > 0}>
+              {" · "}
+              <span data-testid="tender-account">
+                owes {formatMoney(c().balance_minor)} of a {formatMoney(c().credit_limit_minor)} limit
+              </span>
+            </Show>
+          </p>
+        )}
       </Show>
       <Show when={till.claim && till.quote && till.quote.loyalty_claim_id === till.claim.id ? till.claim : null}>
         {(c) => (
