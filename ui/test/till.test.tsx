@@ -422,23 +422,33 @@ describe("Till screen", () => {
     });
   });
 
-  it("the payment screen shows the customer's store credit and what they owe", async () => {
-    signIn("cashier");
-    const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 5000, credit_mode: "block", balance_minor: 1250, store_credit_minor: 700, archived: false, version: 1, created_at_ms: 0 };
-    fakeCore({
-      "catalog.search": search,
-      "sales.quote": quoteOf,
-      "customers.search": () => [ana],
-      "loyalty.balance": () => ({ customer_id: 5, points: 0, point_value_minor: 1, value_minor: 0, movements: [], open_claims: [] }),
-      "loyalty.rewards": () => ({ rewards: [] }),
-    });
-    render(() => <Till />);
+  /** A fake core that finds customer `ana` (id 5), with no loyalty points or rewards. */
+  const anaCore = (ana: Record<string, unknown>) => ({
+    "catalog.search": search,
+    "sales.quote": quoteOf,
+    "customers.search": () => [ana],
+    "loyalty.balance": () => ({ customer_id: 5, points: 0, point_value_minor: 1, value_minor: 0, movements: [], open_claims: [] }),
+    "loyalty.rewards": () => ({ rewards: [] }),
+  });
+
+  /** Bread in the cart, customer 5 attached, then Pay: the payment screen is open. */
+  async function breadForAnaThenPay() {
     await scan(BREAD.barcode);
     fireEvent.input(await screen.findByTestId("till-customer-search"), { target: { value: "an" } });
     fireEvent.click(await screen.findByTestId("till-customer-hit-5"));
     await screen.findByTestId("till-customer");
     await waitFor(() => expect(screen.getByTestId("till-pay").hasAttribute("disabled")).toBe(false));
     fireEvent.click(screen.getByTestId("till-pay"));
+  }
+
+  it("the payment screen shows the customer's store credit and what they owe", async () => {
+    signIn("cashier");
+    const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 5000, credit_mode: "block", balance_minor: 1250, store_credit_minor: 700, archived: false, version: 1, created_at_ms: 0 };
+    fakeCore({
+      ...anaCore(ana),
+    });
+    render(() => <Till />);
+    await breadForAnaThenPay();
     expect((await screen.findByTestId("tender-store-credit")).textContent).toBe("store credit 7.00");
     expect(screen.getByTestId("tender-account").textContent).toBe("owes 12.50 of a 50.00 limit");
   });
@@ -448,11 +458,7 @@ describe("Till screen", () => {
     const ana = { id: 5, name: "Ana Lima", phone: null, email: null, tax_id: null, notes: "", credit_limit_minor: 0, credit_mode: "block", balance_minor: 0, store_credit_minor: 0, archived: false, version: 1, created_at_ms: 0 };
     let n = 0;
     const { calls } = fakeCore({
-      "catalog.search": search,
-      "sales.quote": quoteOf,
-      "customers.search": () => [ana],
-      "loyalty.balance": () => ({ customer_id: 5, points: 0, point_value_minor: 1, value_minor: 0, movements: [], open_claims: [] }),
-      "loyalty.rewards": () => ({ rewards: [] }),
+      ...anaCore(ana),
       "sales.checkout": (a) => {
         n++;
         if (n === 1) throw new CoreError("credit_limit", "over the credit limit of Ana Lima", {});
@@ -466,12 +472,7 @@ describe("Till screen", () => {
         <Till />
       </>
     ));
-    await scan(BREAD.barcode);
-    fireEvent.input(await screen.findByTestId("till-customer-search"), { target: { value: "an" } });
-    fireEvent.click(await screen.findByTestId("till-customer-hit-5"));
-    await screen.findByTestId("till-customer");
-    await waitFor(() => expect(screen.getByTestId("till-pay").hasAttribute("disabled")).toBe(false));
-    fireEvent.click(screen.getByTestId("till-pay"));
+    await breadForAnaThenPay();
     fireEvent.click(await screen.findByTestId("tender-add-on_account"));
     fireEvent.click(screen.getByTestId("tender-pay"));
     await screen.findByTestId("tender-approval");
