@@ -684,9 +684,13 @@ describe("Till: a loyalty reward", () => {
     fireEvent.click(await screen.findByTestId("till-loyalty-apply-21"));
     await waitFor(() => expect(screen.getByTestId("till-reward-amount").textContent).toBe("-1.00"));
     expect(calls.some((c) => c.cmd === "loyalty.claim")).toBe(false);
+    // Applied: the panel says so instead of offering it again.
+    expect(screen.getByTestId("till-loyalty-applied-21").textContent).toContain("applied to this sale");
+    expect(screen.queryByTestId("till-loyalty-apply-21")).toBeNull();
     fireEvent.click(screen.getByTestId("till-reward-remove"));
     await waitFor(() => expect(screen.getByTestId("till-total").textContent).toBe("3.00"));
     expect(screen.queryByTestId("till-reward")).toBeNull();
+    expect(screen.getByTestId("till-loyalty-apply-21")).toBeTruthy();
     expect(calls.filter((c) => c.cmd === "sales.quote").pop()!.args.loyalty_claim_id).toBeUndefined();
   });
 });

@@ -37,7 +37,13 @@ export function grantText(g: LoyaltyGrant): string {
   }
 }
 
-export function LoyaltyPanel(props: { customerId: number; onClaimed?: (claim: LoyaltyClaim) => void; testid?: string }) {
+export function LoyaltyPanel(props: {
+  customerId: number;
+  onClaimed?: (claim: LoyaltyClaim) => void;
+  /** The open claim the current sale already uses: shown as applied, not offered again. */
+  appliedClaimId?: number | null;
+  testid?: string;
+}) {
   const [balance, setBalance] = createSignal<LoyaltyBalance | null>(null);
   const [rewards, setRewards] = createSignal<LoyaltyReward[]>([]);
   const [busy, setBusy] = createSignal<number | null>(null);
@@ -116,10 +122,20 @@ export function LoyaltyPanel(props: { customerId: number; onClaimed?: (claim: Lo
                 <span>
                   {c.reward_name} · {grantText(c.grant)}
                 </span>
-                <Show when={props.onClaimed}>
-                  <button type="button" onClick={() => props.onClaimed?.(c)} data-testid={`${t()}-apply-${c.id}`}>
-                    Apply
-                  </button>
+                <Show
+                  when={props.appliedClaimId !== c.id}
+                  fallback={
+                    <span class="muted" data-testid={`${t()}-applied-${c.id}`}>
+                      {" "}
+                      applied to this sale
+                    </span>
+                  }
+                >
+                  <Show when={props.onClaimed}>
+                    <button type="button" onClick={() => props.onClaimed?.(c)} data-testid={`${t()}-apply-${c.id}`}>
+                      Apply
+                    </button>
+                  </Show>
                 </Show>
               </li>
             )}

@@ -873,7 +873,7 @@ function CartView() {
 
         {/* After the totals, so Pay stays in view; the points and rewards of the attached customer. */}
         <Show when={till.customer && abilities().sell ? till.customer.id : null}>
-          {(id) => <LoyaltyPanel customerId={id()} onClaimed={applyClaim} testid="till-loyalty" />}
+          {(id) => <LoyaltyPanel customerId={id()} onClaimed={applyClaim} appliedClaimId={till.claim?.id ?? null} testid="till-loyalty" />}
         </Show>
 
         <div class="card">
