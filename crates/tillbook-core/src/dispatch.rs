@@ -654,3 +654,91 @@ fn hash_request<R: Request>(cmd: &str, key: &str, req: &R) -> Result<String> {
 fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::db::OpenOptions;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static VALIDATIONS: AtomicUsize = AtomicUsize::new(0);
+    static HANDLED: AtomicUsize = AtomicUsize::new(0);
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Probe {
+        n: i64,
+    }
+
+    impl Request for Probe {
+        fn validate(&self) -> Result<()> {
+            VALIDATIONS.fetch_add(1, Ordering::SeqCst);
+            if self.n < 0 {
+                return Err(Error::validation("n", "must be 0 or more"));
+            }
+            Ok(())
+        }
+    }
+
+    fn read_probe(_: &ReadCtx<'_>, _: &Connection, r: &Probe) -> Result<i64> {
+        HANDLED.fetch_add(1, Ordering::SeqCst);
+        Ok(r.n)
+    }
+
+    fn write_probe(_: &mut WriteCtx<'_>, _: &Tx<'_>, r: &Probe) -> Result<i64> {
+        HANDLED.fetch_add(1, Ordering::SeqCst);
+        Ok(r.n)
+    }
+
+    fn counts() -> (usize, usize) {
+        (
+            VALIDATIONS.load(Ordering::SeqCst),
+            HANDLED.load(Ordering::SeqCst),
+        )
+    }
+
+    /// D06: an input is validated once, in its typed request. The dispatcher
+    /// parses and validates every request exactly once, before its handler,
+    /// which only ever sees a validated value; a refused request never reaches
+    /// a handler, and malformed JSON is refused by the parse before validation.
+    #[test]
+    fn d06_the_dispatcher_validates_each_request_exactly_once_before_its_handler() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("d06.db"), OpenOptions::default()).unwrap();
+        let d = Dispatcher::new(db, Arc::new(ManualClock::new(1_000)));
+        let spec = |effect| CommandSpec {
+            name: "probe.run",
+            access: Access::Public,
+            effect,
+            while_locked: false,
+        };
+        let (read, write) = (spec(Effect::Read), spec(Effect::Write));
+        let mut s = None;
+
+        let v = d.run_read(&mut s, &read, json!({ "n": 3 }), 1_000, read_probe);
+        assert_eq!(v.unwrap(), json!(3));
+        assert_eq!(counts(), (1, 1));
+        let v = d.run_write(&mut s, &write, json!({ "n": 4 }), 1_000, write_probe);
+        assert_eq!(v.unwrap(), json!(4));
+        assert_eq!(counts(), (2, 2));
+
+        for (spec, run_write) in [(&read, false), (&write, true)] {
+            let bad = json!({ "n": -1 });
+            let err = if run_write {
+                d.run_write(&mut s, spec, bad, 1_000, write_probe)
+            } else {
+                d.run_read(&mut s, spec, bad, 1_000, read_probe)
+            }
+            .unwrap_err();
+            assert_eq!(err.details()["field"], json!("n"), "{err}");
+        }
+        assert_eq!(counts(), (4, 2), "validated once each, never handled");
+
+        let malformed = d.run_write(&mut s, &write, json!({ "n": "three" }), 1_000, write_probe);
+        assert_eq!(malformed.unwrap_err().details()["field"], json!("n"));
+        assert_eq!(counts(), (4, 2), "refused by the parse, before validation");
+    }
+}
