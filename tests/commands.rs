@@ -1591,3 +1591,84 @@ fn d08_every_refused_write_is_audited_once() {
         missing.join("\n")
     );
 }
+
+/// T09 across migration 0013: replies are stored deflated in one small row,
+/// a reply stored before it (JSON text) is copied as `encoding = 'json'`, and
+/// either kind replays the first result verbatim.
+#[test]
+fn t09_replies_are_stored_deflated_and_a_pre_0013_json_reply_still_replays() {
+    use tillbook_core::db::{Db, OpenOptions, MIGRATIONS};
+    // The migration copies what an older file holds.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let at = MIGRATIONS
+        .iter()
+        .position(|m| m.name == "0013_idempotency_one_tree.sql")
+        .unwrap();
+    let old = Db::open_with_migrations(&path, OpenOptions::default(), &MIGRATIONS[..at]).unwrap();
+    old.write(|tx| {
+        tx.execute(
+            "INSERT INTO idempotency (command, key, request_hash, response, user_id, created_at_ms)
+             VALUES ('users.create', 'old-key-0001', ?1, '{\"id\":7}', NULL, 1)",
+            ["a".repeat(64)],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    drop(old);
+    let db = Db::open(&path, OpenOptions::default()).unwrap();
+    let (encoding, response): (String, Vec<u8>) = db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT encoding, response FROM idempotency WHERE key = 'old-key-0001'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        (encoding.as_str(), response.as_slice()),
+        ("json", &b"{\"id\":7}"[..])
+    );
+
+    // A new reply is deflated; turned back into the JSON a pre-0013 file held,
+    // it replays just the same.
+    let (shop, mut owner) = Shop::with_owner();
+    let k = key();
+    let args = create_args(&k, "dora", "Dora Deflate", "dora-password-1");
+    let first = shop.call(&mut owner, "users.create", args.clone()).unwrap();
+    let stored = |shop: &Shop| -> (String, Vec<u8>) {
+        shop.db
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT encoding, response FROM idempotency WHERE command = 'users.create' AND key = ?1",
+                    [&k],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap()
+    };
+    let (encoding, bytes) = stored(&shop);
+    assert_eq!(encoding, "deflate");
+    let json = first.to_string();
+    assert!(bytes.len() < json.len(), "{} ≥ {}", bytes.len(), json.len());
+    assert_eq!(
+        tillbook_core::dispatch::unpack_reply(&encoding, &bytes).unwrap(),
+        first
+    );
+    assert_eq!(
+        shop.call(&mut owner, "users.create", args.clone()).unwrap(),
+        first
+    );
+    shop.db
+        .write(|tx| {
+            tx.execute(
+                "UPDATE idempotency SET encoding = 'json', response = CAST(?1 AS BLOB) WHERE key = ?2",
+                rusqlite::params![json, k],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(stored(&shop).0, "json");
+    assert_eq!(shop.call(&mut owner, "users.create", args).unwrap(), first);
+}

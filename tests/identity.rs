@@ -871,11 +871,16 @@ fn t13_passwords_live_only_as_argon2id_phc_strings() {
     let responses: Vec<String> = shop
         .db
         .read(|c| {
-            let mut stmt = c.prepare("SELECT response FROM idempotency")?;
+            // Stored deflated: decode them, or a secret inside would hide from the scan.
+            let mut stmt = c.prepare("SELECT encoding, response FROM idempotency")?;
             let rows = stmt
-                .query_map([], |r| r.get(0))?
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            rows.iter()
+                .map(|(e, b)| Ok(tillbook_core::dispatch::unpack_reply(e, b)?.to_string()))
+                .collect()
         })
         .unwrap();
     assert!(responses.len() >= 3);

@@ -319,13 +319,14 @@ impl Dispatcher {
             record(tx, spec, &ctx)?;
             if let (Some(key), None) = (key, &ctx.refusal) {
                 tx.execute(
-                    "INSERT INTO idempotency (command, key, request_hash, response, user_id, created_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO idempotency (command, key, request_hash, encoding, response, user_id,
+                                              created_at_ms)
+                     VALUES (?1, ?2, ?3, 'deflate', ?4, ?5, ?6)",
                     rusqlite::params![
                         spec.name,
                         key,
                         request_hash,
-                        value.to_string(),
+                        pack_reply(&value)?,
                         session.as_ref().map(|s| s.user_id),
                         now_ms
                     ],
@@ -544,21 +545,57 @@ fn idempotent_replay(
     key: &str,
     request_hash: &str,
 ) -> Result<Option<Value>> {
-    let stored: Option<(String, String)> = tx
+    let stored: Option<(String, String, Vec<u8>)> = tx
         .conn()
         .cached_row(
-            "SELECT request_hash, response FROM idempotency WHERE command = ?1 AND key = ?2",
+            "SELECT request_hash, encoding, response FROM idempotency WHERE command = ?1 AND key = ?2",
             rusqlite::params![cmd, key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     match stored {
         None => Ok(None),
-        Some((hash, _)) if hash != request_hash => Err(Error::IdempotencyMismatch {
+        Some((hash, _, _)) if hash != request_hash => Err(Error::IdempotencyMismatch {
             key: key.to_string(),
         }),
-        Some((_, response)) => Ok(Some(serde_json::from_str(&response)?)),
+        Some((_, encoding, response)) => Ok(Some(unpack_reply(&encoding, &response)?)),
     }
+}
+
+/// Replies are far below this; the bound keeps a damaged record from
+/// inflating into gigabytes.
+const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
+/// Fastest deflate level: a reply's JSON repeats its field names on every line,
+/// so even level 1 shrinks a checkout's reply about fourfold.
+const REPLY_DEFLATE_LEVEL: u8 = 1;
+
+/// A reply as stored in its idempotency record: JSON, deflated (migration 0013 says why).
+fn pack_reply(value: &Value) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(value)?;
+    Ok(miniz_oxide::deflate::compress_to_vec(
+        &json,
+        REPLY_DEFLATE_LEVEL,
+    ))
+}
+
+/// A reply as its idempotency record stores it, decoded (public for the tests
+/// that check no secret is ever stored).
+pub fn unpack_reply(encoding: &str, stored: &[u8]) -> Result<Value> {
+    let json = match encoding {
+        "json" => stored.to_vec(),
+        "deflate" => miniz_oxide::inflate::decompress_to_vec_with_limit(stored, MAX_REPLY_BYTES)
+            .map_err(|e| {
+                Error::internal(format!(
+                    "a stored idempotency reply cannot be inflated: {e}"
+                ))
+            })?,
+        other => {
+            return Err(Error::internal(format!(
+                "a stored idempotency reply has an unknown encoding {other:?}"
+            )))
+        }
+    };
+    Ok(serde_json::from_slice(&json)?)
 }
 
 fn take_idempotency_key(spec: &CommandSpec, args: &mut Value) -> Result<Option<String>> {

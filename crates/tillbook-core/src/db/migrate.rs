@@ -65,6 +65,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_report_indexes.sql",
         sql: include_str!("../../../../migrations/0012_report_indexes.sql"),
     },
+    Migration {
+        name: "0013_idempotency_one_tree.sql",
+        sql: include_str!("../../../../migrations/0013_idempotency_one_tree.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
