@@ -507,6 +507,9 @@ fn tax_of(net: i64, rate_bp: i64) -> i64 {
 
 /// The same rows a checkout writes, as plain statements with everything
 /// known up front: no session, parsing, pricing, picking, hashing or reply.
+/// The rows carry the same contents as the dispatcher's (the movement reason,
+/// the journal memo, the audit summary and the outbox payload), so the two
+/// write the same bytes and the comparison measures the dispatcher's work.
 fn bare_checkout(
     tx: &Tx<'_>,
     acc: &Accounts,
@@ -521,6 +524,7 @@ fn bare_checkout(
         .query_row([], |r| r.get(0))?;
     let number = next_number(tx, crate::sales::ORDER_COUNTER)?;
     let receipt = next_number(tx, crate::sales::RECEIPT_COUNTER)?;
+    let reason = format!("sale, order {number}");
     let (mut net, mut tax, mut cost) = (0i64, 0i64, 0i64);
     for (i, (p, q)) in lines.iter().enumerate() {
         let gross = p.price * q;
@@ -550,8 +554,8 @@ fn bare_checkout(
         let movement: i64 = tx.execute_returning(
             "INSERT INTO stock_movements (batch_id, kind, quantity, reason, user_id, source_type,
                                           source_id, at_ms)
-             VALUES (?1, 'sale', ?2, 'sale', ?3, 'order', ?4, ?5) RETURNING id",
-            rusqlite::params![p.batch, -q, user_id, order_id.to_string(), now],
+             VALUES (?1, 'sale', ?2, ?3, ?4, 'order', ?5, ?6) RETURNING id",
+            rusqlite::params![p.batch, -q, reason, user_id, order_id.to_string(), now],
             |r| r.get(0),
         )?;
         tx.execute(
@@ -584,8 +588,15 @@ fn bare_checkout(
     tx.execute(
         "INSERT INTO journal_entries (id, posted_at_ms, memo, source_type, source_id, user_id,
                                       total_minor)
-         VALUES (?1, ?2, 'Sale', 'order', ?3, ?4, ?5)",
-        rusqlite::params![entry, now, order_id, user_id, total + cost],
+         VALUES (?1, ?2, ?3, 'order', ?4, ?5, ?6)",
+        rusqlite::params![
+            entry,
+            now,
+            format!("Sale, order {number}"),
+            order_id,
+            user_id,
+            total + cost
+        ],
     )?;
     tx.execute(
         "INSERT INTO orders (id, number, receipt_number, status, customer_id, cashier_id,
@@ -616,7 +627,22 @@ fn bare_checkout(
             now,
             user_id,
             order_id.to_string(),
-            format!(r#"{{"number":{number},"total_minor":{total}}}"#),
+            json!({
+                "number": number,
+                "receipt_number": receipt,
+                "customer_id": null,
+                "lines": lines.len(),
+                "total_minor": total,
+                "tax_minor": tax,
+                "payments": [{ "tender": "cash", "amount_minor": total, "change_minor": 0 }],
+                "entry_id": entry,
+                "shift_id": null,
+                "held_cart_id": null,
+                "loyalty_claim_id": null,
+                "reward_discount_minor": 0,
+                "credit": null,
+            })
+            .to_string(),
             hash,
             hash
         ],
@@ -626,7 +652,15 @@ fn bare_checkout(
          VALUES ('sale.confirmed', 'order', ?1, ?2, ?3)",
         rusqlite::params![
             order_id.to_string(),
-            format!(r#"{{"number":{number},"total_minor":{total}}}"#),
+            json!({
+                "number": number,
+                "receipt_number": receipt,
+                "customer_id": null,
+                "total_minor": total,
+                "tax_minor": tax,
+                "created_at_ms": now,
+            })
+            .to_string(),
             now
         ],
     )?;
