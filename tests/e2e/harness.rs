@@ -205,15 +205,12 @@ impl App {
 
     /// Picks the `<option value=…>` of a `<select>`.
     pub async fn select(&self, testid: &str, value: &str) {
-        self.el(testid).await;
-        let css = format!("[data-testid='{testid}'] option[value='{value}']");
-        self.client
-            .find(Locator::Css(&css))
-            .await
-            .unwrap_or_else(|e| panic!("no option {value} in {testid}: {e}"))
-            .click()
-            .await
-            .expect("select");
+        let css = format!("option[value='{value}']");
+        self.on_fresh(testid, "select", |e| {
+            let css = css.clone();
+            async move { e.find(Locator::Css(&css)).await?.click().await }
+        })
+        .await
     }
 
     /// Waits until no element has this test id.
