@@ -630,27 +630,14 @@ fn an_orders_status_shows_partly_refunded_then_refunded() {
         got.as_str().unwrap().to_string()
     };
     assert_eq!(status(&mut owner), "confirmed");
-    refund(
-        &shop,
-        &mut owner,
-        refund_args(&sold, 1, "restock", "original"),
-    )
-    .unwrap();
-    assert_eq!(status(&mut owner), "partly_refunded");
-    refund(
-        &shop,
-        &mut owner,
-        refund_args(&sold, 1, "damage", "original"),
-    )
-    .unwrap();
-    assert_eq!(status(&mut owner), "partly_refunded");
-    refund(
-        &shop,
-        &mut owner,
-        refund_args(&sold, 1, "restock", "original"),
-    )
-    .unwrap();
-    assert_eq!(status(&mut owner), "refunded");
+    for (stock, after) in [
+        ("restock", "partly_refunded"),
+        ("damage", "partly_refunded"),
+        ("restock", "refunded"),
+    ] {
+        refund(&shop, &mut owner, refund_args(&sold, 1, stock, "original")).unwrap();
+        assert_eq!(status(&mut owner), after, "after a {stock} refund");
+    }
     assert_eq!(
         scalar(
             &shop.db,

@@ -844,12 +844,6 @@ fn plan_payments(total: i64, payments: &[PaymentInput]) -> Result<Vec<PlannedPay
         .collect())
 }
 
-/// A customer's store credit: the credit balance of the store credit
-/// liability lines naming them.
-pub fn store_credit_balance(conn: &Connection, customer_id: i64) -> Result<i64> {
-    ledger::customer_store_credit(conn, customer_id)
-}
-
 // ---------------------------------------------------------------------------
 // Views
 // ---------------------------------------------------------------------------
@@ -1235,7 +1229,7 @@ pub fn checkout(
         _ => None,
     };
     if let (Some(c), true) = (req.customer_id, store_credit > 0) {
-        let available = store_credit_balance(conn, c)?;
+        let available = ledger::customer_store_credit(conn, c)?;
         if store_credit > available {
             return Err(Error::validation(
                 "payments",
