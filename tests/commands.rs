@@ -1672,3 +1672,59 @@ fn t09_replies_are_stored_deflated_and_a_pre_0013_json_reply_still_replays() {
     assert_eq!(stored(&shop).0, "json");
     assert_eq!(shop.call(&mut owner, "users.create", args).unwrap(), first);
 }
+
+/// T09 after migration 0014: the record is a rowid table whose (command, key)
+/// is unique in the schema itself, so even a code path that skipped the replay
+/// check could not store a second result for one key. (0013's WITHOUT ROWID
+/// tree kept whole ~850 B rows in its interior pages; docs/BENCHMARKS.md.)
+#[test]
+fn t09_the_idempotency_record_is_unique_per_command_and_key_in_the_schema() {
+    let (shop, mut owner) = Shop::with_owner();
+    let k = key();
+    let args = create_args(&k, "ivan", "Ivan Index", "ivan-password-1");
+    shop.call(&mut owner, "users.create", args).unwrap();
+    let (sql, unique_columns): (String, Vec<String>) = shop
+        .db
+        .read(|c| {
+            let sql: String = c.query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'idempotency'",
+                [],
+                |r| r.get(0),
+            )?;
+            let index: String = c.query_row(
+                "SELECT name FROM pragma_index_list('idempotency') WHERE \"unique\" = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut stmt = c.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+            let columns = stmt
+                .query_map([index], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok((sql, columns))
+        })
+        .unwrap();
+    assert!(!sql.to_uppercase().contains("WITHOUT ROWID"), "{sql}");
+    assert_eq!(unique_columns, ["command", "key"]);
+
+    let duplicate = shop.db.write(|tx| {
+        tx.execute(
+            "INSERT INTO idempotency (command, key, request_hash, encoding, response, user_id,
+                                      created_at_ms)
+             VALUES ('users.create', ?1, ?2, 'json', CAST('{}' AS BLOB), NULL, 1)",
+            rusqlite::params![k, "b".repeat(64)],
+        )?;
+        Ok(())
+    });
+    assert!(duplicate.is_err(), "a second record for one key was stored");
+    let count: i64 = shop
+        .db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM idempotency WHERE command = 'users.create' AND key = ?1",
+                [&k],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(count, 1);
+}

@@ -569,7 +569,7 @@ const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 /// so even level 1 shrinks a checkout's reply about fourfold.
 const REPLY_DEFLATE_LEVEL: u8 = 1;
 
-/// A reply as stored in its idempotency record: JSON, deflated (migration 0013 says why).
+/// A reply as stored in its idempotency record: JSON, deflated (migrations 0013 and 0014 say why).
 fn pack_reply(value: &Value) -> Result<Vec<u8>> {
     let json = serde_json::to_vec(value)?;
     Ok(miniz_oxide::deflate::compress_to_vec(

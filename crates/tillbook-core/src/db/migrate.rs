@@ -69,6 +69,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_idempotency_one_tree.sql",
         sql: include_str!("../../../../migrations/0013_idempotency_one_tree.sql"),
     },
+    Migration {
+        name: "0014_idempotency_rowid.sql",
+        sql: include_str!("../../../../migrations/0014_idempotency_rowid.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
