@@ -186,6 +186,49 @@ fn t17_expired_reservations_show_on_recall() {
     assert_eq!(available(&shop, a), 0);
 }
 
+/// A checkout may take units whose hold has expired: it releases that hold as
+/// `expired` in its own transaction (the pick counted the units as available),
+/// and only then moves them, so the batch never shows more reserved than on hand.
+#[test]
+fn t17_a_sale_takes_units_whose_hold_expired_and_releases_the_hold() {
+    let (shop, mut owner) = Shop::with_owner();
+    no_idle_lock(&shop, &mut owner);
+    let a = product(&shop, &mut owner, "HC-LAPSED");
+    receive(&shop, &mut owner, a, 3);
+    shop.call(
+        &mut owner,
+        "sales.hold",
+        hold_args(json!([{ "product_id": a, "quantity": 2 }])),
+    )
+    .unwrap();
+    let sell = |s: &mut Option<Session>, quantity: i64| {
+        shop.call(
+            s,
+            "sales.checkout",
+            json!({ "idempotency_key": key(), "lines": [{ "product_id": a, "quantity": quantity }],
+                    "payments": [{ "tender": "cash", "amount_minor": 100_000 }] }),
+        )
+    };
+    assert_eq!(code(&sell(&mut owner, 2)), "insufficient_stock");
+    shop.clock.advance_ms(31 * 60 * 1000);
+    let sale = sell(&mut owner, 3).unwrap();
+    assert_eq!(sale["lines"][0]["batches"][0]["quantity"], 3);
+    assert_eq!(
+        scalar(
+            &shop.db,
+            "SELECT count(*) FROM stock_reservations WHERE release_reason = 'expired'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &shop.db,
+            &format!("SELECT sum(on_hand) + sum(reserved) FROM batches WHERE product_id = {a}")
+        ),
+        0
+    );
+}
+
 const T17_UNITS: i64 = 5;
 const T17_TILLS: usize = 3;
 const T17_TRIES: usize = 4;

@@ -856,10 +856,13 @@ fn batches_are_picked_fefo_then_fifo() {
     let early_b = receive(&shop, &mut owner, pid, 2, Some("2026-02-01"));
     shop.clock.advance_ms(1000);
     let early_a_later = receive(&shop, &mut owner, pid, 3, Some("2026-02-01"));
-    let picks = shop
+    let picks: Vec<(i64, i64)> = shop
         .db
         .read(|c| inventory::pick_batches(c, pid, 11, START_MS))
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|p| (p.batch_id, p.quantity))
+        .collect();
     assert_eq!(
         picks,
         vec![(early_b, 2), (early_a_later, 3), (late, 5), (no_expiry, 1)]

@@ -8,7 +8,7 @@
 //! statement fails the CHECK and becomes `insufficient_stock`.
 //!
 //! Other modules (sales, purchase receipts) call [`receive_batch`],
-//! [`pick_batches`], [`move_stock`], [`reserve`] and [`release`] inside their
+//! [`pick_batches`], [`move_stock`] (or [`move_picked`]), [`reserve`] and [`release`] inside their
 //! own transaction.
 
 use crate::catalog;
@@ -146,6 +146,41 @@ pub fn release_expired(tx: &Tx<'_>, batch_id: Option<i64>, now_ms: i64) -> Resul
 /// statement. Going below zero (or below what is reserved) is
 /// `insufficient_stock`; nothing is written.
 pub fn move_stock(tx: &Tx<'_>, m: &Move<'_>) -> Result<i64> {
+    check_move(m)?;
+    let exists: bool = tx.conn().cached_row(
+        "SELECT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
+        [m.batch_id],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(Error::not_found("batch", m.batch_id));
+    }
+    if m.quantity < 0 {
+        release_expired(tx, Some(m.batch_id), m.at_ms)?;
+    }
+    insert_movement(tx, m)
+}
+
+/// [`move_stock`] for a batch [`pick_batches`] chose earlier in the same
+/// transaction: the pick has already shown that the batch exists and whether
+/// it holds expired reservations to release, so the two reads `move_stock`
+/// makes for an arbitrary batch are skipped (a checkout moves stock once per
+/// picked batch, and each read was measurable; docs/BENCHMARKS.md).
+pub fn move_picked(tx: &Tx<'_>, pick: &Pick, m: &Move<'_>) -> Result<i64> {
+    if pick.batch_id != m.batch_id || pick.quantity != -m.quantity {
+        return Err(Error::internal(format!(
+            "a movement of {} from batch {} does not match the pick of {} from batch {}",
+            -m.quantity, m.batch_id, pick.quantity, pick.batch_id
+        )));
+    }
+    check_move(m)?;
+    if pick.expired_reserved > 0 {
+        release_expired(tx, Some(m.batch_id), m.at_ms)?;
+    }
+    insert_movement(tx, m)
+}
+
+fn check_move(m: &Move<'_>) -> Result<()> {
     if m.quantity == 0 || m.quantity.abs() > MAX_QUANTITY {
         return Err(Error::validation(
             "quantity",
@@ -161,18 +196,10 @@ pub fn move_stock(tx: &Tx<'_>, m: &Move<'_>) -> Result<i64> {
         )));
     }
     check_reason(m.reason)?;
-    check_source(&m.source)?;
-    let exists: bool = tx.conn().cached_row(
-        "SELECT EXISTS (SELECT 1 FROM batches WHERE id = ?1)",
-        [m.batch_id],
-        |r| r.get(0),
-    )?;
-    if !exists {
-        return Err(Error::not_found("batch", m.batch_id));
-    }
-    if m.quantity < 0 {
-        release_expired(tx, Some(m.batch_id), m.at_ms)?;
-    }
+    check_source(&m.source)
+}
+
+fn insert_movement(tx: &Tx<'_>, m: &Move<'_>) -> Result<i64> {
     tx.execute_returning(
         "INSERT INTO stock_movements (batch_id, kind, quantity, reason, user_id, source_type, source_id, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -247,6 +274,18 @@ pub fn receive_batch(tx: &Tx<'_>, r: &Receipt<'_>) -> Result<i64> {
     Ok(batch_id)
 }
 
+/// One batch [`pick_batches`] takes units from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pick {
+    pub batch_id: i64,
+    pub quantity: i64,
+    pub unit_cost_minor: i64,
+    /// Units of the batch held by reservations that expired by the pick's
+    /// `now_ms` but are not released yet: counted as available, so the write
+    /// that takes them must release those reservations first.
+    pub expired_reserved: i64,
+}
+
 /// Which batches to take `quantity` units of `product_id` from: FEFO (earliest
 /// expiry first, batches without expiry last), then FIFO by receipt. Counts
 /// reservations that expired by `now_ms` as available (the write that follows
@@ -256,27 +295,39 @@ pub fn pick_batches(
     product_id: i64,
     quantity: i64,
     now_ms: i64,
-) -> Result<Vec<(i64, i64)>> {
+) -> Result<Vec<Pick>> {
     check_quantity("quantity", quantity)?;
     let mut st = conn.prepare_cached(
-        "SELECT b.id, b.on_hand - b.reserved + coalesce((SELECT sum(r.quantity) FROM stock_reservations r
-                 WHERE r.batch_id = b.id AND r.released_at_ms IS NULL AND r.expires_at_ms <= ?2), 0)
+        "SELECT b.id, b.on_hand - b.reserved, b.unit_cost_minor,
+                coalesce((SELECT sum(r.quantity) FROM stock_reservations r
+                           WHERE r.batch_id = b.id AND r.released_at_ms IS NULL
+                             AND r.expires_at_ms <= ?2), 0)
          FROM batches b WHERE b.product_id = ?1 AND b.on_hand > 0
          ORDER BY b.expires_on IS NULL, b.expires_on, b.received_at_ms, b.id",
     )?;
     let rows = st.query_map(rusqlite::params![product_id, now_ms], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
     })?;
     let mut left = quantity;
     let mut picks = Vec::new();
     for row in rows {
-        let (id, available) = row?;
+        let (batch_id, free, unit_cost_minor, expired_reserved) = row?;
         if left == 0 {
             break;
         }
-        let take = available.min(left);
+        let take = (free + expired_reserved).min(left);
         if take > 0 {
-            picks.push((id, take));
+            picks.push(Pick {
+                batch_id,
+                quantity: take,
+                unit_cost_minor,
+                expired_reserved,
+            });
             left -= take;
         }
     }
@@ -380,9 +431,17 @@ pub fn reserve_product(
     let picks = pick_batches(tx.conn(), product_id, quantity, now_ms)?;
     picks
         .into_iter()
-        .map(|(batch_id, q)| {
-            reserve(tx, batch_id, q, holder, user_id, now_ms, expires_at_ms)
-                .map(|id| (id, batch_id, q))
+        .map(|p| {
+            reserve(
+                tx,
+                p.batch_id,
+                p.quantity,
+                holder,
+                user_id,
+                now_ms,
+                expires_at_ms,
+            )
+            .map(|id| (id, p.batch_id, p.quantity))
         })
         .collect()
 }

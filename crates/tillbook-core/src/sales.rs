@@ -1273,17 +1273,13 @@ pub fn checkout(
                 other => other,
             },
         )?;
-        let mut batches = Vec::with_capacity(picks.len());
         let mut line_cost = 0i64;
-        for (batch_id, qty) in picks {
-            let unit_cost: i64 = conn
-                .prepare_cached("SELECT unit_cost_minor FROM batches WHERE id = ?1")?
-                .query_row([batch_id], |r| r.get(0))?;
-            line_cost = unit_cost
-                .checked_mul(qty)
+        for p in &picks {
+            line_cost = p
+                .unit_cost_minor
+                .checked_mul(p.quantity)
                 .and_then(|c| c.checked_add(line_cost))
                 .ok_or_else(|| Error::internal("the cost of a line overflows"))?;
-            batches.push((batch_id, qty, unit_cost));
         }
         cost_total = cost_total
             .checked_add(line_cost)
@@ -1316,10 +1312,12 @@ pub fn checkout(
             ],
             |r| r.get(0),
         )?;
-        let mut batch_views = Vec::with_capacity(batches.len());
-        for (batch_id, qty, unit_cost) in batches {
-            let movement_id = inventory::move_stock(
+        let mut batch_views = Vec::with_capacity(picks.len());
+        for pick in picks {
+            let (batch_id, qty, unit_cost) = (pick.batch_id, pick.quantity, pick.unit_cost_minor);
+            let movement_id = inventory::move_picked(
                 tx,
+                &pick,
                 &Move {
                     batch_id,
                     kind: MovementKind::Sale,
