@@ -1,12 +1,13 @@
 -- The idempotency record (T09) back in a rowid table, keyed by a small unique
 -- index on (command, key). Migration 0013 made it WITHOUT ROWID, which SQLite
 -- recommends only for rows under about 1/20 of a page: an index B-tree keeps
--- whole rows in its interior cells too, and a checkout's row (deflated reply
--- included) is ~850 B, so interior pages held four cells and the tree grew four
--- levels deep. Counted frame by frame in the WAL, each checkout rewrote ~3.5
--- pages of that tree. Rows now append at the right edge of the table (one leaf,
--- a new one every few checkouts) and the key index takes ~60 B per entry (one
--- leaf): ~2.3 pages per create (docs/BENCHMARKS.md, "Confirming a sale").
+-- whole rows in its interior cells too, and a checkout's row (its deflated
+-- reply included) is ~850 B, so interior pages held four cells and the tree
+-- grew four levels deep. Counted frame by frame in the WAL, each checkout
+-- rewrote ~3.5 pages of that tree. Rows now append at the right edge of the
+-- table and the key index takes ~60 B per entry: ~2.4 pages per create. Row
+-- size no longer matters much, so new replies are stored as plain JSON again
+-- (docs/BENCHMARKS.md, "Confirming a sale"); deflated ones still replay.
 CREATE TABLE idempotency_records (
     id INTEGER PRIMARY KEY,
     command TEXT NOT NULL,

@@ -1592,11 +1592,12 @@ fn d08_every_refused_write_is_audited_once() {
     );
 }
 
-/// T09 across migration 0013: replies are stored deflated in one small row,
-/// a reply stored before it (JSON text) is copied as `encoding = 'json'`, and
-/// either kind replays the first result verbatim.
+/// T09 across migrations 0013 and 0014: a reply stored before 0013 (JSON
+/// text) is copied as `encoding = 'json'`; new replies are stored as JSON; a
+/// reply deflated by the versions between still replays. Every kind replays
+/// the first result verbatim.
 #[test]
-fn t09_replies_are_stored_deflated_and_a_pre_0013_json_reply_still_replays() {
+fn t09_replies_stored_as_json_deflated_or_before_0013_all_replay() {
     use tillbook_core::db::{Db, OpenOptions, MIGRATIONS};
     // The migration copies what an older file holds.
     let dir = tempfile::tempdir().unwrap();
@@ -1631,8 +1632,8 @@ fn t09_replies_are_stored_deflated_and_a_pre_0013_json_reply_still_replays() {
         ("json", &b"{\"id\":7}"[..])
     );
 
-    // A new reply is deflated; turned back into the JSON a pre-0013 file held,
-    // it replays just the same.
+    // A new reply is stored as its JSON; deflated, as the versions between
+    // 0013 and 0014 stored it, it replays just the same.
     let (shop, mut owner) = Shop::with_owner();
     let k = key();
     let args = create_args(&k, "dora", "Dora Deflate", "dora-password-1");
@@ -1649,27 +1650,23 @@ fn t09_replies_are_stored_deflated_and_a_pre_0013_json_reply_still_replays() {
             .unwrap()
     };
     let (encoding, bytes) = stored(&shop);
-    assert_eq!(encoding, "deflate");
-    let json = first.to_string();
-    assert!(bytes.len() < json.len(), "{} ≥ {}", bytes.len(), json.len());
-    assert_eq!(
-        tillbook_core::dispatch::unpack_reply(&encoding, &bytes).unwrap(),
-        first
-    );
+    assert_eq!(encoding, "json");
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), first);
     assert_eq!(
         shop.call(&mut owner, "users.create", args.clone()).unwrap(),
         first
     );
+    let deflated = miniz_oxide::deflate::compress_to_vec(&bytes, 1);
     shop.db
         .write(|tx| {
             tx.execute(
-                "UPDATE idempotency SET encoding = 'json', response = CAST(?1 AS BLOB) WHERE key = ?2",
-                rusqlite::params![json, k],
+                "UPDATE idempotency SET encoding = 'deflate', response = ?1 WHERE key = ?2",
+                rusqlite::params![deflated, k],
             )?;
             Ok(())
         })
         .unwrap();
-    assert_eq!(stored(&shop).0, "json");
+    assert_eq!(stored(&shop), ("deflate".to_string(), deflated));
     assert_eq!(shop.call(&mut owner, "users.create", args).unwrap(), first);
 }
 

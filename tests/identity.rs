@@ -871,7 +871,7 @@ fn t13_passwords_live_only_as_argon2id_phc_strings() {
     let responses: Vec<String> = shop
         .db
         .read(|c| {
-            // Stored deflated: decode them, or a secret inside would hide from the scan.
+            // Some may be stored deflated: decode them all, or a secret inside would hide from the scan.
             let mut stmt = c.prepare("SELECT encoding, response FROM idempotency")?;
             let rows = stmt
                 .query_map([], |r| {

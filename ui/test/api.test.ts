@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { call, onCallError, setTransport, tauriTransport, TillbookError, toTillbookError } from "../src/api";
+import { call, newIdempotencyKey, onCallError, setTransport, tauriTransport, TillbookError, toTillbookError } from "../src/api";
 import { CoreError, fakeCore } from "./fake";
 
 describe("call", () => {
@@ -85,5 +85,17 @@ describe("call", () => {
   it("explains a missing Tauri bridge instead of crashing", async () => {
     setTransport(tauriTransport);
     await expect(call("setup.status")).rejects.toMatchObject({ code: "internal", details: { source: "ui" } });
+  });
+});
+
+describe("newIdempotencyKey", () => {
+  it("is a valid key that sorts by the time it was made", () => {
+    const earlier = newIdempotencyKey(1_700_000_000_000);
+    const later = newIdempotencyKey(1_700_000_000_001);
+    for (const k of [earlier, later, newIdempotencyKey()]) {
+      expect(k).toMatch(/^[A-Za-z0-9_:.-]{8,128}$/);
+    }
+    expect(earlier < later).toBe(true);
+    expect(newIdempotencyKey(5)).not.toBe(newIdempotencyKey(5));
   });
 });

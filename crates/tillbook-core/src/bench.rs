@@ -405,7 +405,9 @@ fn checkout_args(n: u64, tag: &str, lines: &[(Stocked, i64)]) -> Value {
         .map(|(p, q)| json!({ "product_id": p.id, "quantity": q }))
         .collect();
     json!({
-        "idempotency_key": format!("bench-{tag}-{n}"),
+        // Later keys sort later, as the till's do (`newIdempotencyKey` puts
+        // the time first), so the key index grows at its right edge.
+        "idempotency_key": format!("bench-{tag}-{n:012}"),
         "lines": lines,
         // Cash handed over; the core computes the total and the change.
         "payments": [{ "tender": "cash", "amount_minor": 100_000_000 }],

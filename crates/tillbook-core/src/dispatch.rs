@@ -22,15 +22,11 @@ use crate::db::CachedRow;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::settings::{self, Settings};
-use miniz_oxide::deflate::core::{
-    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-};
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
 use std::sync::Arc;
 
 /// A typed request: parsed with unknown fields refused, validated once.
@@ -325,12 +321,14 @@ impl Dispatcher {
                 tx.execute(
                     "INSERT INTO idempotency (command, key, request_hash, encoding, response, user_id,
                                               created_at_ms)
-                     VALUES (?1, ?2, ?3, 'deflate', ?4, ?5, ?6)",
+                     VALUES (?1, ?2, ?3, 'json', ?4, ?5, ?6)",
                     rusqlite::params![
                         spec.name,
                         key,
                         request_hash,
-                        pack_reply(&value)?,
+                        // Stored as the JSON itself (`encoding = 'json'`); docs/BENCHMARKS.md
+                        // ("Confirming a sale") says why not deflated.
+                        serde_json::to_vec(&value)?,
                         session.as_ref().map(|s| s.user_id),
                         now_ms
                     ],
@@ -569,74 +567,11 @@ fn idempotent_replay(
 /// Replies are far below this; the bound keeps a damaged record from
 /// inflating into gigabytes.
 const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
-/// Fastest deflate level: a reply's JSON repeats its field names on every line,
-/// so even level 1 shrinks a checkout's reply about fourfold.
-const REPLY_DEFLATE_LEVEL: u8 = 1;
-
-thread_local! {
-    /// A deflate compressor carries ~300 KB of tables. A fresh one per reply was
-    /// mapped, page-faulted in and unmapped again on every create: ≈ 60 µs of a
-    /// ≈ 1 ms checkout in `perf`. One per thread, reset between replies, costs a
-    /// memset of warm memory instead.
-    static REPLY_COMPRESSOR: RefCell<CompressorOxide> = RefCell::new(CompressorOxide::new(
-        create_comp_flags_from_zip_params(REPLY_DEFLATE_LEVEL.into(), 0, 0),
-    ));
-}
-
-/// A reply as stored in its idempotency record: JSON, deflated (migrations 0013 and 0014 say why).
-fn pack_reply(value: &Value) -> Result<Vec<u8>> {
-    let json = serde_json::to_vec(value)?;
-    REPLY_COMPRESSOR.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut compressor) => {
-            compressor.reset();
-            deflate(&mut compressor, &json)
-        }
-        // Only a reply packed while packing another could get here; it gets
-        // its own compressor rather than a panic.
-        Err(_) => deflate(
-            &mut CompressorOxide::new(create_comp_flags_from_zip_params(
-                REPLY_DEFLATE_LEVEL.into(),
-                0,
-                0,
-            )),
-            &json,
-        ),
-    })
-}
-
-/// Raw deflate of `input` (what `inflate::decompress_to_vec` reads back).
-fn deflate(compressor: &mut CompressorOxide, mut input: &[u8]) -> Result<Vec<u8>> {
-    // Room for the block headers of an incompressible input, so one more
-    // round is rare; the loop is bounded because every round either consumes
-    // input, doubles the output, or finishes.
-    let mut out = vec![0u8; input.len() / 2 + 64];
-    let mut out_pos = 0;
-    loop {
-        let (status, bytes_in, bytes_out) =
-            compress(compressor, input, &mut out[out_pos..], TDEFLFlush::Finish);
-        out_pos += bytes_out;
-        input = input.get(bytes_in..).unwrap_or_default();
-        match status {
-            TDEFLStatus::Done => {
-                out.truncate(out_pos);
-                return Ok(out);
-            }
-            TDEFLStatus::Okay => {
-                if out.len() - out_pos < 64 {
-                    out.resize(out.len() * 2, 0);
-                }
-            }
-            other => {
-                return Err(Error::internal(format!(
-                    "a reply could not be deflated: {other:?}"
-                )))
-            }
-        }
-    }
-}
 
 /// A reply as its idempotency record stores it, decoded (public for the tests
-/// that check no secret is ever stored).
+/// that check no secret is ever stored). New records hold the JSON itself;
+/// those written between migration 0013 and the switch back hold it deflated
+/// and still replay.
 pub fn unpack_reply(encoding: &str, stored: &[u8]) -> Result<Value> {
     let json = match encoding {
         "json" => stored.to_vec(),
@@ -834,26 +769,5 @@ mod tests {
         let malformed = d.run_write(&mut s, &write, json!({ "n": "three" }), 1_000, write_probe);
         assert_eq!(malformed.unwrap_err().details()["field"], json!("n"));
         assert_eq!(counts(), (4, 2), "refused by the parse, before validation");
-    }
-
-    proptest::proptest! {
-        /// The compressor is reused across replies: each reply must come out
-        /// byte for byte as from a fresh one and read back as itself, whatever
-        /// came before it on the thread (large, tiny, incompressible).
-        #[test]
-        fn a_reused_reply_compressor_keeps_nothing_from_the_reply_before(
-            texts in proptest::collection::vec(".{0,3000}", 1..8),
-        ) {
-            for text in texts {
-                let value = json!({ "text": text, "again": text });
-                let packed = pack_reply(&value).unwrap();
-                let fresh = miniz_oxide::deflate::compress_to_vec(
-                    &serde_json::to_vec(&value).unwrap(),
-                    REPLY_DEFLATE_LEVEL,
-                );
-                proptest::prop_assert_eq!(&packed, &fresh);
-                proptest::prop_assert_eq!(unpack_reply("deflate", &packed).unwrap(), value);
-            }
-        }
     }
 }
