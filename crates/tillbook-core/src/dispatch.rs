@@ -573,21 +573,21 @@ const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 /// those written between migration 0013 and the switch back hold it deflated
 /// and still replay.
 pub fn unpack_reply(encoding: &str, stored: &[u8]) -> Result<Value> {
-    let json = match encoding {
-        "json" => stored.to_vec(),
-        "deflate" => miniz_oxide::inflate::decompress_to_vec_with_limit(stored, MAX_REPLY_BYTES)
-            .map_err(|e| {
-                Error::internal(format!(
-                    "a stored idempotency reply cannot be inflated: {e}"
-                ))
-            })?,
-        other => {
-            return Err(Error::internal(format!(
-                "a stored idempotency reply has an unknown encoding {other:?}"
-            )))
+    match encoding {
+        "json" => Ok(serde_json::from_slice(stored)?),
+        "deflate" => {
+            let json = miniz_oxide::inflate::decompress_to_vec_with_limit(stored, MAX_REPLY_BYTES)
+                .map_err(|e| {
+                    Error::internal(format!(
+                        "a stored idempotency reply cannot be inflated: {e}"
+                    ))
+                })?;
+            Ok(serde_json::from_slice(&json)?)
         }
-    };
-    Ok(serde_json::from_slice(&json)?)
+        other => Err(Error::internal(format!(
+            "a stored idempotency reply has an unknown encoding {other:?}"
+        ))),
+    }
 }
 
 fn take_idempotency_key(spec: &CommandSpec, args: &mut Value) -> Result<Option<String>> {
