@@ -4,9 +4,9 @@
 use crate::support::{key, tillbook_bin, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::json;
 use std::sync::{Arc, Barrier};
-use tillbook_core::audit::{self, Entry, Outcome};
 use tillbook_core::clock::SystemClock;
 use tillbook_core::db::{backup, Db, OpenOptions};
+use tillbook_core::records::audit::{self, Entry, Outcome};
 use tillbook_core::Dispatcher;
 
 fn chain_ok(db: &Db) {

@@ -10,11 +10,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Barrier;
-use tillbook_core::access::{role_has, Permission, Role, ROLE_PERMISSIONS};
-use tillbook_core::audit::AuditRow;
 use tillbook_core::config::{Config, ConfigError, ENV_BUSY_TIMEOUT_MS, ENV_DB, ENV_SYNCHRONOUS};
 use tillbook_core::db::Synchronous;
-use tillbook_core::settings::Settings;
+use tillbook_core::records::audit::AuditRow;
+use tillbook_core::shared::access::{role_has, Permission, Role, ROLE_PERMISSIONS};
+use tillbook_core::shared::settings::Settings;
 use tillbook_core::{Error, ErrorCode, Session};
 
 // ---------------------------------------------------------------------------
@@ -1289,12 +1289,14 @@ fn t27_audit_filters_are_applied_in_sql() {
         ),
         (
             json!({ "result": "refused" }),
-            expect(&|r| r.result == tillbook_core::audit::Outcome::Refused),
+            expect(&|r| r.result == tillbook_core::records::audit::Outcome::Refused),
             4,
         ),
         (
             json!({ "result": "ok", "command": "auth.login" }),
-            expect(&|r| r.command == "auth.login" && r.result == tillbook_core::audit::Outcome::Ok),
+            expect(&|r| {
+                r.command == "auth.login" && r.result == tillbook_core::records::audit::Outcome::Ok
+            }),
             2,
         ),
         (
@@ -1357,7 +1359,7 @@ fn t27_audit_filters_are_applied_in_sql() {
             json!({ "user_id": ben, "result": "refused", "from_ms": failed_from }),
             expect(&|r| {
                 r.user_id == Some(ben)
-                    && r.result == tillbook_core::audit::Outcome::Refused
+                    && r.result == tillbook_core::records::audit::Outcome::Refused
                     && r.at_ms >= failed_from
             }),
             1,
@@ -1377,7 +1379,7 @@ fn t27_audit_filters_are_applied_in_sql() {
     assert_eq!(ghost.len(), 1);
     assert_eq!(
         (ghost[0].user_id, ghost[0].result),
-        (None, tillbook_core::audit::Outcome::Refused)
+        (None, tillbook_core::records::audit::Outcome::Refused)
     );
 
     // The limit applies after the filter: the two newest creates, although the

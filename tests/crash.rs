@@ -31,7 +31,7 @@ fn scalar(db: &Db, sql: &str) -> i64 {
 }
 
 fn verify_is_clean(db: &Db) {
-    let report = tillbook_core::verify::run(db).unwrap();
+    let report = tillbook_core::ops::verify::run(db).unwrap();
     assert!(report.is_clean(), "verify: {:?}", report.problems);
 }
 

@@ -10,10 +10,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Barrier};
-use tillbook_core::access::{self, Permission, Role};
 use tillbook_core::commands::{Access, CommandSpec, Effect, COMMANDS};
 use tillbook_core::db::{Db, OpenOptions};
-use tillbook_core::settings::Settings;
+use tillbook_core::shared::access::{self, Permission, Role};
+use tillbook_core::shared::settings::Settings;
 use tillbook_core::{Dispatcher, Error, Session};
 
 // ---------------------------------------------------------------------------
@@ -879,7 +879,9 @@ fn t13_passwords_live_only_as_argon2id_phc_strings() {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows.iter()
-                .map(|(e, b)| Ok(tillbook_core::dispatch::unpack_reply(e, b)?.to_string()))
+                .map(|(e, b)| {
+                    Ok(tillbook_core::dispatch::idempotency::unpack_reply(e, b)?.to_string())
+                })
                 .collect()
         })
         .unwrap();

@@ -13,9 +13,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tillbook_core::catalog::pricing;
 use tillbook_core::clock::{Clock, ManualClock};
 use tillbook_core::db::{Db, OpenOptions};
-use tillbook_core::{inventory, pricing, Dispatcher, Error, Session};
+use tillbook_core::stock;
+use tillbook_core::{Dispatcher, Error, Session};
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -92,7 +94,7 @@ fn stock(shop: &Shop, batch: i64) -> (i64, i64) {
 }
 
 fn drift(db: &Db) -> Vec<String> {
-    db.read(inventory::reconcile).unwrap()
+    db.read(stock::reconcile).unwrap()
 }
 
 /// FTS5's own check that the external-content index matches `products`.
@@ -858,7 +860,7 @@ fn batches_are_picked_fefo_then_fifo() {
     let early_a_later = receive(&shop, &mut owner, pid, 3, Some("2026-02-01"));
     let picks: Vec<(i64, i64)> = shop
         .db
-        .read(|c| inventory::pick_batches(c, pid, 11, START_MS))
+        .read(|c| stock::pick_batches(c, pid, 11, START_MS))
         .unwrap()
         .iter()
         .map(|p| (p.batch_id, p.quantity))
@@ -867,34 +869,24 @@ fn batches_are_picked_fefo_then_fifo() {
         picks,
         vec![(early_b, 2), (early_a_later, 3), (late, 5), (no_expiry, 1)]
     );
-    let r = shop
-        .db
-        .read(|c| inventory::pick_batches(c, pid, 16, START_MS));
+    let r = shop.db.read(|c| stock::pick_batches(c, pid, 16, START_MS));
     assert_eq!(r.unwrap_err().code().as_str(), "insufficient_stock");
 
     // A held sale reserves across batches in the same order, then completes.
     let held = shop
         .db
-        .write(|tx| {
-            inventory::reserve_product(tx, pid, 6, "held-1", None, START_MS, START_MS + 60_000)
-        })
+        .write(|tx| stock::reserve_product(tx, pid, 6, "held-1", None, START_MS, START_MS + 60_000))
         .unwrap();
     let batches: Vec<(i64, i64)> = held.iter().map(|(_, b, q)| (*b, *q)).collect();
     assert_eq!(batches, vec![(early_b, 2), (early_a_later, 3), (late, 1)]);
     let r = shop.db.write(|tx| {
-        inventory::reserve_product(tx, pid, 10, "held-2", None, START_MS, START_MS + 60_000)
+        stock::reserve_product(tx, pid, 10, "held-2", None, START_MS, START_MS + 60_000)
     });
     assert_eq!(r.unwrap_err().code().as_str(), "insufficient_stock");
     shop.db
         .write(|tx| {
             for (id, _, _) in &held {
-                inventory::consume_reservation(
-                    tx,
-                    *id,
-                    None,
-                    inventory::Source::default(),
-                    START_MS,
-                )?;
+                stock::consume_reservation(tx, *id, None, stock::Source::default(), START_MS)?;
             }
             Ok(())
         })
@@ -1450,9 +1442,9 @@ proptest! {
                 }
                 Op::Receive(q) => {
                     // A return of goods into the same batch.
-                    shop.db.write(|tx| inventory::move_stock(tx, &inventory::Move {
-                        batch_id: batch, kind: inventory::MovementKind::Return, quantity: q, reason: "prop return",
-                        user_id: None, source: inventory::Source::default(), at_ms: now,
+                    shop.db.write(|tx| stock::move_stock(tx, &stock::Move {
+                        batch_id: batch, kind: stock::MovementKind::Return, quantity: q, reason: "prop return",
+                        user_id: None, source: stock::Source::default(), at_ms: now,
                     })).unwrap();
                     m.on_hand += q;
                 }

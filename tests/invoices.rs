@@ -23,7 +23,7 @@ fn scalar(db: &Db, sql: &str) -> i64 {
 }
 
 fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(report.is_clean(), "verify: {:?}", report.problems);
 }
 
@@ -1098,7 +1098,9 @@ fn verify_reports_an_invoice_that_differs_from_its_orders_and_a_gap() {
             Ok(())
         })
         .unwrap();
-    let problems = tillbook_core::verify::run(&fx.shop.db).unwrap().problems;
+    let problems = tillbook_core::ops::verify::run(&fx.shop.db)
+        .unwrap()
+        .problems;
     let text = format!("{problems:?}");
     assert!(
         text.contains("invoice(s) differ from the sums of their orders"),

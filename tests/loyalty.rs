@@ -16,7 +16,8 @@ use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tillbook_core::clock::ManualClock;
 use tillbook_core::db::{Db, OpenOptions};
-use tillbook_core::{ledger, loyalty, verify, Dispatcher, Error, Session};
+use tillbook_core::ops::verify;
+use tillbook_core::{ledger, loyalty, Dispatcher, Error, Session};
 
 const DAY_MS: i64 = 86_400_000;
 

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Barrier;
-use tillbook_core::customers::{self, CreditMode};
 use tillbook_core::db::Db;
 use tillbook_core::ledger::{self, codes, JournalEntry, Line, Party};
+use tillbook_core::parties::customers::{self, CreditMode};
 use tillbook_core::{Error, ErrorCode, Session};
 
 // ---------------------------------------------------------------------------
@@ -101,7 +101,13 @@ fn expect_code(r: &Result<Value, Error>, want: &str, what: &str) {
 }
 
 fn ledger_drift(shop: &Shop) -> Vec<String> {
-    shop.db.read(|c| ledger::drift(c, 20)).unwrap()
+    shop.db
+        .read(|c| {
+            let mut problems = ledger::drift(c, 20)?;
+            problems.extend(tillbook_core::parties::vendors::drift(c)?);
+            Ok(problems)
+        })
+        .unwrap()
 }
 
 /// A manager who holds `credit.approve`, with a known password.
@@ -411,7 +417,8 @@ fn set_credit(
 fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
     let (shop, mut owner) = Shop::with_owner();
     let owner_id = owner.as_ref().unwrap().user_id;
-    let threshold = tillbook_core::settings::Settings::default().credit_approval_threshold_minor;
+    let threshold =
+        tillbook_core::shared::settings::Settings::default().credit_approval_threshold_minor;
     let c = new_customer(&shop, &mut owner, "Credit Customer");
     let cashier = "credit-cashier";
     shop.create_user(&mut owner, cashier, "cashier");
@@ -542,7 +549,7 @@ fn t21_t18_wrong_approver_passwords_count_towards_the_approvers_lockout() {
     let c = new_customer(&shop, &mut owner, "Guessing Target");
     let approver = "guessed-approver";
     manager(&shop, &mut owner, approver);
-    let max = tillbook_core::settings::Settings::default().max_failed_logins;
+    let max = tillbook_core::shared::settings::Settings::default().max_failed_logins;
     let v = version_of(&shop, "customers", c);
     for i in 0..max {
         let r = set_credit(
@@ -1557,7 +1564,7 @@ fn verify_reports_an_unbalanced_entry_inserted_by_raw_sql() {
     .unwrap();
     drop(conn);
 
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(
         report
             .problems

@@ -282,7 +282,7 @@ fn field_of(r: &Result<Value, Error>) -> String {
 }
 
 fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(report.is_clean(), "verify: {:?}", report.problems);
 }
 

@@ -142,7 +142,7 @@ fn tillbook_verify(db: &Path) -> (i32, String) {
 }
 
 fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(report.is_clean(), "verify: {:?}", report.problems);
 }
 
@@ -1040,7 +1040,9 @@ fn verify_is_clean_after_a_run_of_sales_and_reports_tampering() {
 #[test]
 fn t26_verify_reports_a_gap_in_order_numbers() {
     let (shop, _owner) = Shop::with_owner();
-    assert!(tillbook_core::verify::run(&shop.db).unwrap().is_clean());
+    assert!(tillbook_core::ops::verify::run(&shop.db)
+        .unwrap()
+        .is_clean());
     shop.db
         .write(|tx| {
             Ok(tx.execute(
@@ -1049,7 +1051,7 @@ fn t26_verify_reports_a_gap_in_order_numbers() {
             )?)
         })
         .unwrap();
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(
         report
             .problems

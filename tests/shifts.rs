@@ -155,7 +155,7 @@ fn balance(shop: &Shop, code: &str) -> i64 {
 }
 
 fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     assert!(report.is_clean(), "verify: {:?}", report.problems);
 }
 
@@ -990,7 +990,7 @@ fn verify_reports_a_tampered_close() {
         .unwrap();
     drop(conn);
 
-    let report = tillbook_core::verify::run(&shop.db).unwrap();
+    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
     let shifts: Vec<&String> = report
         .problems
         .iter()
@@ -1037,7 +1037,7 @@ fn verify_reports_a_void_that_did_not_restock_what_the_sale_took() {
     ))
     .unwrap();
     drop(conn);
-    let problems = tillbook_core::verify::run(&shop.db).unwrap().problems;
+    let problems = tillbook_core::ops::verify::run(&shop.db).unwrap().problems;
     for want in [
         "void did not return exactly the units its order took",
         "stock movement of a void belongs to no void",

@@ -17,10 +17,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Barrier;
-use tillbook_core::audit::{self, Entry, Outcome};
 use tillbook_core::commands::{Effect, COMMANDS};
 use tillbook_core::db::rows::next_number;
 use tillbook_core::db::{Db, Migration, OpenError, OpenOptions, MIGRATIONS};
+use tillbook_core::records::audit::{self, Entry, Outcome};
 use tillbook_core::{Error, ErrorCode, Session};
 
 // ---------------------------------------------------------------------------

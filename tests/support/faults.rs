@@ -6,8 +6,8 @@
 use crate::support::Shop;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use tillbook_core::audit;
 use tillbook_core::db::{is_injected_fault, Db};
+use tillbook_core::records::audit;
 use tillbook_core::{ErrorCode, Session};
 
 /// Every row of every table, each table's rows sorted, with the audit log cut

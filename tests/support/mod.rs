@@ -128,9 +128,9 @@ impl Shop {
     pub fn audit_rows(&self, command: &str) -> Vec<Value> {
         self.db
             .read(|c| {
-                tillbook_core::audit::list(
+                tillbook_core::records::audit::query(
                     c,
-                    &tillbook_core::audit::AuditFilter {
+                    &tillbook_core::records::audit::AuditFilter {
                         command: Some(command.into()),
                         limit: Some(500),
                         ..Default::default()

@@ -30,7 +30,7 @@ mkdir -p "$tmp/a/b/c"
 
 (
   cd "$root"
-  TS_RS_EXPORT_DIR="$tmp/a/b/c" cargo test --quiet -p tillbook-core --lib export_bindings_ >"$tmp/cargo.log" 2>&1
+  TS_RS_EXPORT_DIR="$tmp/a/b/c" cargo test --quiet -p tillbook-db -p tillbook-core --lib export_bindings_ >"$tmp/cargo.log" 2>&1
 ) || {
   cat "$tmp/cargo.log" >&2
   echo "check-generated: cargo test failed while exporting the TypeScript types" >&2

@@ -163,7 +163,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Export {
             what: Export::SalesLines { from, to },
         } => {
-            use tillbook_core::invoices::{parse_date, MS_PER_DAY};
+            use tillbook_core::accounts::{parse_date, MS_PER_DAY};
             let from_ms = parse_date("--from", &from).map_err(|e| e.to_string())? * MS_PER_DAY;
             let to_ms = (parse_date("--to", &to).map_err(|e| e.to_string())? + 1) * MS_PER_DAY;
             let db = open(&config)?;
@@ -180,7 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { path } => {
-            let creds = tillbook_core::demo::create(&path, config.open, Arc::new(SystemClock))
+            let creds = tillbook_core::ops::demo::create(&path, config.open, Arc::new(SystemClock))
                 .map_err(|e| e.to_string())?;
             println!(
                 "Demo shop created in {}. Logins (shown once):",
@@ -253,7 +253,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Verify => {
             let db = open(&config)?;
-            let report = tillbook_core::verify::run(&db).map_err(|e| e.to_string())?;
+            let report = tillbook_core::ops::verify::run(&db).map_err(|e| e.to_string())?;
             println!("audit rows: {}", report.audit_rows);
             if report.is_clean() {
                 println!("ok: no drift found in {}", config.db_path.display());
@@ -273,7 +273,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn bench(which: Bench) -> Result<ExitCode, String> {
-    use tillbook_core::bench;
+    use tillbook_bench as bench;
     let err = |e: Error| e.to_string();
     // Every benchmark but `search --keep` works in a private temporary folder.
     let dir = std::env::temp_dir().join(format!("tillbook-bench-{}", std::process::id()));
@@ -329,7 +329,7 @@ fn bench(which: Bench) -> Result<ExitCode, String> {
 /// T32: builds a file of `orders` orders, then starts on it `runs` times in
 /// this process and `runs` times as a new `tillbook` process (spawn to exit).
 fn cold_start(path: &std::path::Path, orders: usize, runs: usize) -> Result<String, String> {
-    use tillbook_core::bench;
+    use tillbook_bench as bench;
     let (db, info) = bench::build_orders(path, orders).map_err(|e| e.to_string())?;
     drop(db);
     let mut out = format!(

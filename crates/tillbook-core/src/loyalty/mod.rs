@@ -77,11 +77,11 @@
 use crate::catalog::MAX_AMOUNT_MINOR;
 use crate::db::rows::Versioned;
 use crate::db::Tx;
-use crate::dispatch::{ReadCtx, Request, WriteCtx};
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::ledger::{self, codes, JournalEntry, Line, Party};
-use crate::requests::IdVersionRequest;
-use crate::validate;
+use crate::shared::handler::IdVersionRequest;
+use crate::shared::handler::{ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -291,7 +291,7 @@ pub struct RewardsRequest {
 }
 
 pub(super) fn check_limit(limit: Option<u32>) -> Result<()> {
-    crate::validate::page_limit(limit, MAX_PAGE)
+    crate::shared::validate::page_limit(limit, MAX_PAGE)
 }
 
 impl Request for RewardsRequest {

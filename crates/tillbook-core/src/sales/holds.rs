@@ -1,0 +1,490 @@
+//! Held (parked) carts (issue 5): a cashier parks a sale, its units are
+//! reserved in the same transaction (T17), and it is recalled or cancelled
+//! later. A hold is versioned (T11, T25) and closed by status, never deleted.
+//!
+//! Reservations are made per batch, FEFO then FIFO, with
+//! [`stock::reserve_product`], so the batch CHECKs decide who gets the last
+//! units when two tills park at once. They lapse after
+//! `settings.reservation_ttl_ms`; a recalled cart says which lines lost theirs.
+//!
+//! Checkout does not read holds yet. To sell a held cart, checkout must — in its
+//! own transaction, before it picks batches — call [`release_for_checkout`],
+//! which releases the hold's reservations and marks the hold `completed`, so
+//! the units it kept are the ones checkout then picks.
+
+use crate::catalog;
+use crate::db::rows::{next_number, Versioned};
+use crate::db::CachedRow;
+use crate::db::Tx;
+use crate::error::{Error, Result};
+use crate::sales::{CartLine, MAX_LINES, MAX_LINE_QUANTITY, MAX_ORDER_MINOR};
+use crate::shared::handler::IdVersionRequest;
+use crate::shared::handler::{ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
+use crate::stock::{self, ReleaseReason};
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The counter giving holds their gapless numbers.
+pub const HOLD_COUNTER: &str = "held_carts";
+/// The longest label a hold may have.
+pub const MAX_LABEL_CHARS: usize = 100;
+
+const HOLDS: Versioned = Versioned {
+    table: "held_carts",
+    entity: "held_cart",
+};
+
+// ---------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------
+
+/// `sales.hold`: the cart as checkout takes it, plus an optional label.
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HoldRequest"
+)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// What the cashier calls it ("table 4", "lady in red coat"); "Hold N" when omitted.
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+    pub lines: Vec<CartLine>,
+}
+
+impl Request for HoldRequest {
+    fn needs(&self) -> Vec<crate::shared::access::Permission> {
+        crate::sales::discount_needs(&self.lines)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(l) = &self.label {
+            validate::text("label", l, 1, MAX_LABEL_CHARS)?;
+        }
+        if let Some(c) = self.customer_id {
+            validate::id("customer_id", c)?;
+        }
+        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
+            return Err(Error::validation(
+                "lines",
+                format!("must have 1 to {MAX_LINES} lines, got {}", self.lines.len()),
+            ));
+        }
+        for (i, l) in self.lines.iter().enumerate() {
+            validate::id(&format!("lines[{i}].product_id"), l.product_id)?;
+            if !(1..=MAX_LINE_QUANTITY).contains(&l.quantity) {
+                return Err(Error::validation(
+                    format!("lines[{i}].quantity"),
+                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {}", l.quantity),
+                ));
+            }
+            if !(0..=MAX_ORDER_MINOR).contains(&l.discount_minor) {
+                return Err(Error::validation(
+                    format!("lines[{i}].discount_minor"),
+                    format!("must be 0 to {MAX_ORDER_MINOR} minor units"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `sales.held`: open holds, oldest first (keyset paging on id).
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldRequest"
+)]
+#[serde(deny_unknown_fields)]
+pub struct HeldRequest {
+    #[serde(default)]
+    pub after_id: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+impl Request for HeldRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(a) = self.after_id {
+            validate::id("after_id", a)?;
+        }
+        if let Some(l) = self.limit {
+            if !(1..=200).contains(&l) {
+                return Err(Error::validation("limit", "must be 1 to 200"));
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldLineView"
+)]
+pub struct HeldLineView {
+    pub line_no: i64,
+    pub product_id: i64,
+    pub quantity: i64,
+    pub discount_minor: i64,
+    /// Units still held by live (unreleased, unexpired) reservations.
+    pub reserved_quantity: i64,
+    /// Whether all of the line's units are still reserved.
+    pub reservation_live: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldCartView"
+)]
+pub struct HeldCartView {
+    pub id: i64,
+    pub number: i64,
+    pub label: String,
+    /// `held`, `cancelled` or `completed`.
+    pub status: String,
+    pub customer_id: Option<i64>,
+    pub cashier_id: i64,
+    pub line_count: i64,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub closed_at_ms: Option<i64>,
+    pub version: i64,
+    pub lines: Vec<HeldLineView>,
+    /// True when the hold is open and every line is still fully reserved.
+    pub reservations_live: bool,
+    /// Line numbers whose reservation lapsed (or was released).
+    pub lost_lines: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(
+    export,
+    export_to = "../../../ui/src/generated/",
+    rename = "HeldSummary"
+)]
+pub struct HeldSummary {
+    pub id: i64,
+    pub number: i64,
+    pub label: String,
+    pub customer_id: Option<i64>,
+    pub cashier_id: i64,
+    pub line_count: i64,
+    pub expires_at_ms: i64,
+    pub created_at_ms: i64,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, export_to = "../../../ui/src/generated/", rename = "HeldPage")]
+pub struct HeldPage {
+    pub holds: Vec<HeldSummary>,
+    /// Pass as `after_id` for the next page; None on the last page.
+    pub next_after_id: Option<i64>,
+}
+
+const CART_COLUMNS: &str = "id, number, label, status, customer_id, cashier_id, line_count,
+    expires_at_ms, created_at_ms, updated_at_ms, closed_at_ms, version";
+
+fn cart_of(r: &Row<'_>) -> rusqlite::Result<HeldCartView> {
+    Ok(HeldCartView {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        label: r.get(2)?,
+        status: r.get(3)?,
+        customer_id: r.get(4)?,
+        cashier_id: r.get(5)?,
+        line_count: r.get(6)?,
+        expires_at_ms: r.get(7)?,
+        created_at_ms: r.get(8)?,
+        updated_at_ms: r.get(9)?,
+        closed_at_ms: r.get(10)?,
+        version: r.get(11)?,
+        lines: Vec::new(),
+        reservations_live: false,
+        lost_lines: Vec::new(),
+    })
+}
+
+/// A hold with its lines, judged live as of `now_ms`.
+pub fn get_cart(conn: &Connection, id: i64, now_ms: i64) -> Result<HeldCartView> {
+    let mut cart = conn
+        .prepare_cached(&format!(
+            "SELECT {CART_COLUMNS} FROM held_carts WHERE id = ?1"
+        ))?
+        .query_row([id], cart_of)
+        .optional()?
+        .ok_or_else(|| Error::not_found("held_cart", id))?;
+    let mut st = conn.prepare_cached(
+        "SELECT l.line_no, l.product_id, l.quantity, l.discount_minor,
+                coalesce((SELECT sum(r.quantity) FROM held_cart_reservations h
+                           JOIN stock_reservations r ON r.id = h.reservation_id
+                          WHERE h.line_id = l.id AND r.released_at_ms IS NULL
+                            AND r.expires_at_ms > ?2), 0)
+           FROM held_cart_lines l WHERE l.cart_id = ?1 ORDER BY l.line_no",
+    )?;
+    let rows = st.query_map(rusqlite::params![id, now_ms], |r| {
+        let quantity: i64 = r.get(2)?;
+        let reserved: i64 = r.get(4)?;
+        Ok(HeldLineView {
+            line_no: r.get(0)?,
+            product_id: r.get(1)?,
+            quantity,
+            discount_minor: r.get(3)?,
+            reserved_quantity: reserved,
+            reservation_live: reserved >= quantity,
+        })
+    })?;
+    cart.lines = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    cart.lost_lines = cart
+        .lines
+        .iter()
+        .filter(|l| !l.reservation_live)
+        .map(|l| l.line_no)
+        .collect();
+    cart.reservations_live = cart.status == "held" && cart.lost_lines.is_empty();
+    Ok(cart)
+}
+
+/// The open reservations (released or not yet) a hold made.
+fn open_reservations(conn: &Connection, cart_id: i64) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT r.id FROM held_cart_lines l
+           JOIN held_cart_reservations h ON h.line_id = l.id
+           JOIN stock_reservations r ON r.id = h.reservation_id
+          WHERE l.cart_id = ?1 AND r.released_at_ms IS NULL ORDER BY r.id",
+    )?;
+    let rows = st.query_map([cart_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+}
+
+/// Releases an open hold's reservations and sets its status, at the caller's
+/// version (T11). Anything but an open hold is `state_conflict`.
+fn close(
+    tx: &Tx<'_>,
+    cart_id: i64,
+    expected_version: i64,
+    status: &'static str,
+    user_id: i64,
+    now_ms: i64,
+) -> Result<()> {
+    let current: Option<String> = tx
+        .conn()
+        .cached_row(
+            "SELECT status FROM held_carts WHERE id = ?1",
+            [cart_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match current.as_deref() {
+        None => return Err(Error::not_found("held_cart", cart_id)),
+        Some("held") => {}
+        Some(other) => {
+            return Err(Error::StateConflict {
+                message: format!("hold {cart_id} is already {other}"),
+            })
+        }
+    }
+    HOLDS.update(
+        tx,
+        cart_id,
+        expected_version,
+        &[
+            ("status", &status),
+            ("closed_at_ms", &now_ms),
+            ("closed_by", &user_id),
+            ("updated_at_ms", &now_ms),
+        ],
+    )?;
+    for rid in open_reservations(tx.conn(), cart_id)? {
+        stock::release(tx, rid, ReleaseReason::Released, now_ms)?;
+    }
+    Ok(())
+}
+
+/// For checkout of a held cart (not wired in yet): in checkout's transaction,
+/// before it picks batches, releases the hold's reservations and marks it
+/// `completed`, so the units it kept become available to that same checkout.
+pub fn release_for_checkout(
+    tx: &Tx<'_>,
+    cart_id: i64,
+    expected_version: i64,
+    user_id: i64,
+    now_ms: i64,
+) -> Result<()> {
+    close(tx, cart_id, expected_version, "completed", user_id, now_ms)
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------
+
+/// `sales.hold`: parks a cart and reserves its units, all in one transaction.
+pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<HeldCartView> {
+    let actor = ctx.actor()?;
+    let now = ctx.now_ms;
+    if let Some(c) = req.customer_id {
+        let exists: bool = tx.conn().cached_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1 AND archived_at_ms IS NULL)",
+            [c],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(Error::validation("customer_id", "no such customer"));
+        }
+    }
+    let mut skus = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.iter().enumerate() {
+        let p = catalog::require_active(tx.conn(), l.product_id).map_err(|e| match e {
+            Error::NotFound { .. } => {
+                Error::validation(format!("lines[{i}].product_id"), "no such product")
+            }
+            other => other,
+        })?;
+        skus.push(p.sku);
+    }
+    let expires = now.saturating_add(ctx.settings.reservation_ttl_ms);
+    let number = next_number(tx, HOLD_COUNTER)?;
+    let label = req
+        .label
+        .clone()
+        .unwrap_or_else(|| format!("Hold {number}"));
+    let id: i64 = tx.execute_returning(
+        "INSERT INTO held_carts (number, label, status, customer_id, cashier_id, line_count,
+                                 expires_at_ms, created_at_ms, updated_at_ms)
+         VALUES (?1, ?2, 'held', ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+        rusqlite::params![
+            number,
+            label,
+            req.customer_id,
+            actor.user_id,
+            req.lines.len() as i64,
+            expires,
+            now
+        ],
+        |r| r.get(0),
+    )?;
+    let holder = format!("hold {number}");
+    for (i, l) in req.lines.iter().enumerate() {
+        let line_id: i64 = tx.execute_returning(
+            "INSERT INTO held_cart_lines (cart_id, line_no, product_id, quantity, discount_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            rusqlite::params![id, i as i64 + 1, l.product_id, l.quantity, l.discount_minor],
+            |r| r.get(0),
+        )?;
+        let picked = stock::reserve_product(
+            tx,
+            l.product_id,
+            l.quantity,
+            &holder,
+            Some(actor.user_id),
+            now,
+            expires,
+        )
+        .map_err(|e| match e {
+            Error::InsufficientStock { message } => Error::InsufficientStock {
+                message: format!("lines[{i}]: {} ({message})", skus[i]),
+            },
+            other => other,
+        })?;
+        for (reservation_id, _batch, _q) in picked {
+            tx.execute(
+                "INSERT INTO held_cart_reservations (line_id, reservation_id) VALUES (?1, ?2)",
+                rusqlite::params![line_id, reservation_id],
+            )?;
+        }
+    }
+    let cart = get_cart(tx.conn(), id, now)?;
+    let summary = json!({
+        "number": cart.number,
+        "label": cart.label,
+        "lines": cart.line_count,
+        "expires_at_ms": cart.expires_at_ms,
+    });
+    ctx.audit("held_cart", id, summary.clone());
+    ctx.emit("sales.held", "held_cart", id, summary);
+    Ok(cart)
+}
+
+/// `sales.held`: open holds, oldest first.
+pub fn held(_ctx: &ReadCtx<'_>, conn: &Connection, req: &HeldRequest) -> Result<HeldPage> {
+    let limit = req.limit.unwrap_or(50);
+    let mut st = conn.prepare_cached(
+        "SELECT id, number, label, customer_id, cashier_id, line_count, expires_at_ms,
+                created_at_ms, version
+           FROM held_carts WHERE status = 'held' AND id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = st.query_map(
+        rusqlite::params![req.after_id.unwrap_or(0), i64::from(limit) + 1],
+        |r| {
+            Ok(HeldSummary {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                label: r.get(2)?,
+                customer_id: r.get(3)?,
+                cashier_id: r.get(4)?,
+                line_count: r.get(5)?,
+                expires_at_ms: r.get(6)?,
+                created_at_ms: r.get(7)?,
+                version: r.get(8)?,
+            })
+        },
+    )?;
+    let mut holds = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = holds.len() > limit as usize;
+    holds.truncate(limit as usize);
+    let next_after_id = if more {
+        holds.last().map(|h| h.id)
+    } else {
+        None
+    };
+    Ok(HeldPage {
+        holds,
+        next_after_id,
+    })
+}
+
+/// `sales.recall`: a hold with its lines and which of them are still reserved.
+pub fn recall(
+    ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &crate::shared::handler::IdRequest,
+) -> Result<HeldCartView> {
+    get_cart(conn, req.id, ctx.now_ms)
+}
+
+/// `sales.cancel_hold`: releases the hold's reservations and marks it cancelled.
+pub fn cancel_hold(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &IdVersionRequest,
+) -> Result<HeldCartView> {
+    let actor = ctx.actor()?;
+    close(
+        tx,
+        req.id,
+        req.version,
+        "cancelled",
+        actor.user_id,
+        ctx.now_ms,
+    )?;
+    let cart = get_cart(tx.conn(), req.id, ctx.now_ms)?;
+    let summary = json!({ "number": cart.number, "status": cart.status });
+    ctx.audit("held_cart", req.id, summary.clone());
+    ctx.emit("sales.hold_cancelled", "held_cart", req.id, summary);
+    Ok(cart)
+}
