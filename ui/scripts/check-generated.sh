@@ -11,13 +11,11 @@
 # ui/src/generated/ as a side effect, so a stale commit would otherwise be
 # "fixed" in CI's checkout before this check runs and pass unnoticed.
 #
-# How it works: every exported type carries
-#   #[ts(export, export_to = "../../../ui/src/generated/")]
-# and ts-rs resolves that path against TS_RS_EXPORT_DIR (default ./bindings,
-# relative to the crate, so a plain `cargo test -p tillbook-core` writes straight
-# into ui/src/generated/). Pointing TS_RS_EXPORT_DIR at $tmp/a/b/c makes the
-# same path land in $tmp/ui/src/generated/, which is then compared with the
-# committed folder. Only ts-rs's export tests run (`export_bindings_*`).
+# How it works: every exported type carries `#[ts(export)]`, and ts-rs writes it
+# into TS_RS_EXPORT_DIR, which .cargo/config.toml sets to ui/src/generated (so a
+# plain `cargo test` writes straight there). This script points it at a scratch
+# folder instead and compares that with the committed one. Only ts-rs's export
+# tests run (`export_bindings_*`).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,11 +24,11 @@ committed="$root/ui/src/generated"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/a/b/c"
+mkdir -p "$tmp/ui/src/generated"
 
 (
   cd "$root"
-  TS_RS_EXPORT_DIR="$tmp/a/b/c" cargo test --quiet -p tillbook-db -p tillbook-core --lib export_bindings_ >"$tmp/cargo.log" 2>&1
+  TS_RS_EXPORT_DIR="$tmp/ui/src/generated" cargo test --quiet -p tillbook-db -p tillbook-core --lib export_bindings_ >"$tmp/cargo.log" 2>&1
 ) || {
   cat "$tmp/cargo.log" >&2
   echo "check-generated: cargo test failed while exporting the TypeScript types" >&2

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// A stable, machine-readable error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Unauthenticated,

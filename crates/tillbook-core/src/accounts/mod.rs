@@ -142,11 +142,7 @@ fn check_amount(field: &str, v: i64) -> Result<()> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceCreateRequest"
-)]
+#[ts(export, rename = "InvoiceCreateRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub customer_id: i64,
@@ -185,11 +181,7 @@ impl Request for CreateRequest {
 
 /// Part of a payment for one invoice.
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceAllocationInput"
-)]
+#[ts(export, rename = "InvoiceAllocationInput")]
 #[serde(deny_unknown_fields)]
 pub struct AllocationInput {
     pub invoice_id: i64,
@@ -219,11 +211,7 @@ fn check_allocations(list: &[AllocationInput]) -> Result<i64> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerPaymentTender"
-)]
+#[ts(export, rename = "CustomerPaymentTender")]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentTender {
     Cash,
@@ -258,11 +246,7 @@ impl PaymentTender {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ReceivePaymentRequest"
-)]
+#[ts(export, rename = "ReceivePaymentRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ReceivePaymentRequest {
     pub customer_id: i64,
@@ -302,11 +286,7 @@ impl Request for ReceivePaymentRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceAllocateRequest"
-)]
+#[ts(export, rename = "InvoiceAllocateRequest")]
 #[serde(deny_unknown_fields)]
 pub struct AllocateRequest {
     pub payment_id: i64,
@@ -333,11 +313,7 @@ impl Request for AllocateRequest {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceStatus"
-)]
+#[ts(export, rename = "InvoiceStatus")]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
     Open,
@@ -367,11 +343,7 @@ impl InvoiceStatus {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceListRequest"
-)]
+#[ts(export, rename = "InvoiceListRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ListRequest {
     #[serde(default)]
@@ -404,11 +376,7 @@ impl Request for ListRequest {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceAgingRequest"
-)]
+#[ts(export, rename = "InvoiceAgingRequest")]
 #[serde(deny_unknown_fields)]
 pub struct AgingRequest {
     /// `YYYY-MM-DD` (UTC): the report as at the end of that day. Today when absent.
@@ -444,11 +412,7 @@ impl Request for AgingRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerStatementRequest"
-)]
+#[ts(export, rename = "CustomerStatementRequest")]
 #[serde(deny_unknown_fields)]
 pub struct StatementRequest {
     pub customer_id: i64,
@@ -482,11 +446,7 @@ impl Request for StatementRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerPaymentsRequest"
-)]
+#[ts(export, rename = "CustomerPaymentsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsRequest {
     pub customer_id: i64,
@@ -514,11 +474,7 @@ impl Request for PaymentsRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceableRequest"
-)]
+#[ts(export, rename = "InvoiceableRequest")]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceableRequest {
     pub customer_id: i64,
@@ -546,11 +502,7 @@ impl Request for InvoiceableRequest {
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceSummary"
-)]
+#[ts(export, rename = "InvoiceSummary")]
 pub struct InvoiceSummary {
     pub id: i64,
     pub number: i64,
@@ -572,11 +524,7 @@ pub struct InvoiceSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceOrderView"
-)]
+#[ts(export, rename = "InvoiceOrderView")]
 pub struct InvoiceOrderView {
     pub order_id: i64,
     pub order_number: i64,
@@ -589,11 +537,7 @@ pub struct InvoiceOrderView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceAllocationView"
-)]
+#[ts(export, rename = "InvoiceAllocationView")]
 pub struct AllocationView {
     pub id: i64,
     pub payment_id: i64,
@@ -605,11 +549,7 @@ pub struct AllocationView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceView"
-)]
+#[ts(export, rename = "InvoiceView")]
 pub struct InvoiceView {
     #[serde(flatten)]
     pub summary: InvoiceSummary,
@@ -619,22 +559,14 @@ pub struct InvoiceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoicePage"
-)]
+#[ts(export, rename = "InvoicePage")]
 pub struct InvoicePage {
     pub invoices: Vec<InvoiceSummary>,
     pub next_before_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerPaymentView"
-)]
+#[ts(export, rename = "CustomerPaymentView")]
 pub struct PaymentView {
     pub id: i64,
     pub number: i64,
@@ -652,11 +584,7 @@ pub struct PaymentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerPaymentPage"
-)]
+#[ts(export, rename = "CustomerPaymentPage")]
 pub struct PaymentPage {
     pub payments: Vec<PaymentView>,
     pub next_before_id: Option<i64>,
@@ -664,11 +592,7 @@ pub struct PaymentPage {
 
 /// What one allocation command did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceAllocateView"
-)]
+#[ts(export, rename = "InvoiceAllocateView")]
 pub struct AllocateView {
     pub payment: PaymentView,
     /// The allocations this command made.
@@ -676,11 +600,7 @@ pub struct AllocateView {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "AgingBuckets"
-)]
+#[ts(export, rename = "AgingBuckets")]
 pub struct AgingBuckets {
     /// Not yet past due.
     pub current_minor: i64,
@@ -694,11 +614,7 @@ pub struct AgingBuckets {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "AgingCustomerRow"
-)]
+#[ts(export, rename = "AgingCustomerRow")]
 pub struct AgingRow {
     pub customer_id: i64,
     pub customer_name: String,
@@ -707,11 +623,7 @@ pub struct AgingRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "AgingReport"
-)]
+#[ts(export, rename = "AgingReport")]
 pub struct AgingReport {
     pub as_of: String,
     pub customers: Vec<AgingRow>,
@@ -721,11 +633,7 @@ pub struct AgingReport {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "StatementLineKind"
-)]
+#[ts(export, rename = "StatementLineKind")]
 #[serde(rename_all = "snake_case")]
 pub enum StatementKind {
     /// A sale on account.
@@ -741,11 +649,7 @@ pub enum StatementKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "StatementLine"
-)]
+#[ts(export, rename = "StatementLine")]
 pub struct StatementLine {
     pub entry_id: i64,
     pub posted_at_ms: i64,
@@ -765,11 +669,7 @@ pub struct StatementLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CustomerStatement"
-)]
+#[ts(export, rename = "CustomerStatement")]
 pub struct Statement {
     pub customer_id: i64,
     pub customer_name: String,
@@ -785,11 +685,7 @@ pub struct Statement {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceableOrder"
-)]
+#[ts(export, rename = "InvoiceableOrder")]
 pub struct InvoiceableOrder {
     pub order_id: i64,
     pub order_number: i64,
@@ -801,11 +697,7 @@ pub struct InvoiceableOrder {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "InvoiceableOrderPage"
-)]
+#[ts(export, rename = "InvoiceableOrderPage")]
 pub struct InvoiceablePage {
     pub orders: Vec<InvoiceableOrder>,
     pub next_before_id: Option<i64>,

@@ -33,7 +33,7 @@ pub(crate) const PRODUCTS: Versioned = Versioned {
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum TaxClass {
     Standard,
@@ -60,7 +60,7 @@ impl TaxClass {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Each,
@@ -100,7 +100,7 @@ impl Unit {
 
 /// A product as every command returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct ProductView {
     pub id: i64,
     pub sku: String,
@@ -234,7 +234,7 @@ pub(crate) fn check_amount(field: &str, v: i64) -> Result<()> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     pub sku: String,
@@ -352,7 +352,7 @@ pub fn create_product(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProductRequest {
     pub id: i64,
@@ -502,7 +502,7 @@ pub fn archive_product(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct GetProductRequest {
     #[serde(default)]
@@ -551,11 +551,7 @@ pub const SEARCH_OFFSET_MAX: u32 = 1000;
 const SEARCH_WORDS_MAX: usize = 8;
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ProductSearchRequest"
-)]
+#[ts(export, rename = "ProductSearchRequest")]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// What was typed or scanned.
@@ -601,7 +597,7 @@ impl Request for SearchRequest {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     Barcode,
@@ -611,11 +607,7 @@ pub enum MatchKind {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ProductSearchHit"
-)]
+#[ts(export, rename = "ProductSearchHit")]
 pub struct SearchHit {
     #[serde(rename = "match")]
     pub matched: MatchKind,
@@ -623,11 +615,7 @@ pub struct SearchHit {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ProductSearchPage"
-)]
+#[ts(export, rename = "ProductSearchPage")]
 pub struct SearchPage {
     pub items: Vec<SearchHit>,
     /// The `offset` of the next page, or null at the end.

@@ -40,7 +40,7 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000;
 /// A price rule as saved. Unknown fields, missing fields and wrong types are
 /// refused when the request is parsed; values are checked by [`PriceRule::check`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PriceRule {
     /// This customer pays this unit price for this product.
@@ -152,7 +152,7 @@ impl PriceRule {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct PriceRuleView {
     pub id: i64,
     #[serde(flatten)]
@@ -211,11 +211,7 @@ pub fn get_rule(conn: &Connection, id: i64) -> Result<PriceRuleView> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CreatePriceRuleRequest"
-)]
+#[ts(export, rename = "CreatePriceRuleRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateRuleRequest {
     pub rule: PriceRule,
@@ -367,7 +363,7 @@ pub fn archive_rule(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ListRulesRequest {
     #[serde(default)]
@@ -430,7 +426,7 @@ pub fn list_rules(
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct RuleApplied {
     pub id: i64,
     pub kind: String,
@@ -438,7 +434,7 @@ pub struct RuleApplied {
 
 /// The answer of [`price_for`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct Quote {
     pub product_id: i64,
     pub quantity: i64,
@@ -591,7 +587,7 @@ fn percent_off(price: i64, bp: i64) -> i64 {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     pub product_id: i64,

@@ -57,7 +57,7 @@ fn verify_against_dummy(secret: &Secret) {
 const WRONG_CREDENTIALS: &str = "wrong username or password";
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
@@ -81,7 +81,7 @@ impl Request for LoginRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct SessionView {
     pub user_id: i64,
     pub username: String,
@@ -250,7 +250,7 @@ pub fn login(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     #[serde(default)]
@@ -343,7 +343,7 @@ pub fn whoami(ctx: &ReadCtx<'_>, _conn: &Connection, _req: &NoArgs) -> Result<Se
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     #[ts(type = "string")]
@@ -402,7 +402,7 @@ pub fn change_password(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct SetPinRequest {
     #[ts(type = "string")]

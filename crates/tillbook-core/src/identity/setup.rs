@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct ShopInfo {
     pub name: String,
     pub currency_code: String,
@@ -42,7 +42,7 @@ pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct SetupStatus {
     pub needs_setup: bool,
     pub shop_name: Option<String>,
@@ -59,7 +59,7 @@ pub fn status(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<Se
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOwnerRequest {
     pub shop_name: String,

@@ -20,7 +20,7 @@ const USERS: Versioned = Versioned {
 
 /// A user as every command returns it: never a hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -62,7 +62,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<UserView> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub username: String,
@@ -150,7 +150,7 @@ pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateUserRequest) -> R
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersRequest {
     #[serde(default)]
@@ -204,7 +204,7 @@ pub fn list(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub id: i64,
@@ -286,7 +286,7 @@ pub fn update(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UpdateUserRequest) -> R
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveUserRequest {
     pub id: i64,
@@ -333,7 +333,7 @@ pub fn archive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ArchiveUserRequest) ->
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     pub id: i64,

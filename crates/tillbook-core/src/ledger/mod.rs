@@ -269,7 +269,7 @@ pub fn party_credit_balance(conn: &Connection, party: Party, account_code: &str)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct AccountView {
     pub code: String,
     pub name: String,
@@ -285,11 +285,7 @@ pub struct AccountView {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LedgerAccountsRequest"
-)]
+#[ts(export, rename = "LedgerAccountsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct AccountsRequest {}
 
@@ -324,11 +320,7 @@ pub fn accounts(
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "JournalLineView"
-)]
+#[ts(export, rename = "JournalLineView")]
 pub struct LineView {
     pub account_code: String,
     #[ts(type = "number")]
@@ -342,11 +334,7 @@ pub struct LineView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "JournalEntryView"
-)]
+#[ts(export, rename = "JournalEntryView")]
 pub struct EntryView {
     /// The gapless entry number.
     #[ts(type = "number")]
@@ -422,11 +410,7 @@ pub const ENTRIES_PAGE_MAX: u32 = 200;
 
 /// Filters for `ledger.entries`; all applied in SQL (T27). Newest first.
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LedgerEntriesRequest"
-)]
+#[ts(export, rename = "LedgerEntriesRequest")]
 #[serde(deny_unknown_fields)]
 pub struct EntriesRequest {
     #[serde(default)]

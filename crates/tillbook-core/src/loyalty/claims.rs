@@ -4,11 +4,7 @@ use super::*;
 use crate::db::CachedRow;
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyClaimRequest"
-)]
+#[ts(export, rename = "LoyaltyClaimRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
     pub customer_id: i64,
@@ -23,11 +19,7 @@ impl Request for ClaimRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyClaim"
-)]
+#[ts(export, rename = "LoyaltyClaim")]
 pub struct ClaimView {
     pub id: i64,
     pub reward_id: i64,
@@ -203,11 +195,7 @@ pub fn claim(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ClaimRequest) -> Result<
 
 /// What a claim gives at the till, for the checkout that uses it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyClaimGrant"
-)]
+#[ts(export, rename = "LoyaltyClaimGrant")]
 pub struct ClaimGrant {
     pub claim_id: i64,
     pub reward_id: i64,

@@ -4,11 +4,7 @@ use super::*;
 use crate::db::CachedRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyCategoryMultiplier"
-)]
+#[ts(export, rename = "LoyaltyCategoryMultiplier")]
 #[serde(deny_unknown_fields)]
 pub struct CategoryMultiplier {
     pub category: String,
@@ -17,11 +13,7 @@ pub struct CategoryMultiplier {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyConfig"
-)]
+#[ts(export, rename = "LoyaltyConfig")]
 pub struct ConfigView {
     pub points_per_unit: i64,
     pub point_value_minor: i64,
@@ -34,22 +26,14 @@ pub struct ConfigView {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyConfigRequest"
-)]
+#[ts(export, rename = "LoyaltyConfigRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ConfigRequest {}
 
 impl Request for ConfigRequest {}
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyConfigureRequest"
-)]
+#[ts(export, rename = "LoyaltyConfigureRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ConfigureRequest {
     /// The configuration version the manager read.

@@ -4,22 +4,14 @@ use super::*;
 use crate::db::CachedRow;
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyExpireRequest"
-)]
+#[ts(export, rename = "LoyaltyExpireRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ExpireRequest {}
 
 impl Request for ExpireRequest {}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyExpiryRun"
-)]
+#[ts(export, rename = "LoyaltyExpiryRun")]
 pub struct ExpiryRunView {
     pub id: i64,
     /// UTC days since 1970-01-01.

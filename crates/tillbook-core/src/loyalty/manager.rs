@@ -4,11 +4,7 @@ use super::*;
 use crate::db::CachedRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyMovement"
-)]
+#[ts(export, rename = "LoyaltyMovement")]
 pub struct MovementView {
     pub id: i64,
     pub customer_id: i64,
@@ -62,11 +58,7 @@ pub(super) fn get_movement(conn: &Connection, id: i64) -> Result<MovementView> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBalanceRequest"
-)]
+#[ts(export, rename = "LoyaltyBalanceRequest")]
 #[serde(deny_unknown_fields)]
 pub struct BalanceRequest {
     pub customer_id: i64,
@@ -87,11 +79,7 @@ impl Request for BalanceRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBalance"
-)]
+#[ts(export, rename = "LoyaltyBalance")]
 pub struct BalanceView {
     pub customer_id: i64,
     pub points: i64,
@@ -157,11 +145,7 @@ pub(super) fn check_reason(reason: &str) -> Result<()> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyAdjustRequest"
-)]
+#[ts(export, rename = "LoyaltyAdjustRequest")]
 #[serde(deny_unknown_fields)]
 pub struct AdjustRequest {
     pub customer_id: i64,
@@ -234,11 +218,7 @@ pub fn adjust(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &AdjustRequest) -> Resul
 /// Which customers a bulk addition reaches: active customers matching every
 /// given condition.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyCustomerFilter"
-)]
+#[ts(export, rename = "LoyaltyCustomerFilter")]
 #[serde(deny_unknown_fields)]
 pub struct CustomerFilter {
     /// Only these customers.
@@ -334,11 +314,7 @@ impl CustomerFilter {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyCustomerPoints"
-)]
+#[ts(export, rename = "LoyaltyCustomerPoints")]
 pub struct CustomerPoints {
     pub customer_id: i64,
     pub name: String,
@@ -346,11 +322,7 @@ pub struct CustomerPoints {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBulkPreviewRequest"
-)]
+#[ts(export, rename = "LoyaltyBulkPreviewRequest")]
 #[serde(deny_unknown_fields)]
 pub struct BulkPreviewRequest {
     pub filter: CustomerFilter,
@@ -365,11 +337,7 @@ impl Request for BulkPreviewRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBulkPreview"
-)]
+#[ts(export, rename = "LoyaltyBulkPreview")]
 pub struct BulkPreview {
     /// How many customers the filter matches now (pass it to `loyalty.bulk_add`).
     pub customers: i64,
@@ -411,11 +379,7 @@ pub fn bulk_preview(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBulkAddRequest"
-)]
+#[ts(export, rename = "LoyaltyBulkAddRequest")]
 #[serde(deny_unknown_fields)]
 pub struct BulkAddRequest {
     pub filter: CustomerFilter,
@@ -441,11 +405,7 @@ impl Request for BulkAddRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyBulkAdd"
-)]
+#[ts(export, rename = "LoyaltyBulkAdd")]
 pub struct BulkAddView {
     pub id: i64,
     pub customers: i64,
@@ -550,11 +510,7 @@ pub fn bulk_add(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &BulkAddRequest) -> Re
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyStatsRequest"
-)]
+#[ts(export, rename = "LoyaltyStatsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct StatsRequest {
     /// How many top customers to list (default 10, at most 200).
@@ -575,11 +531,7 @@ impl Request for StatsRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyStats"
-)]
+#[ts(export, rename = "LoyaltyStats")]
 pub struct StatsView {
     /// All points ever credited (earned, returned, added by adjustments).
     pub issued_points: i64,

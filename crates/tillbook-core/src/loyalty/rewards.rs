@@ -4,11 +4,7 @@ use super::*;
 
 /// What a reward gives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyGrant"
-)]
+#[ts(export, rename = "LoyaltyGrant")]
 #[serde(rename_all = "snake_case", tag = "kind")]
 #[serde(deny_unknown_fields)]
 pub enum Grant {
@@ -55,11 +51,7 @@ impl Grant {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyCreateRewardRequest"
-)]
+#[ts(export, rename = "LoyaltyCreateRewardRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateRewardRequest {
     pub name: String,
@@ -110,11 +102,7 @@ impl Request for CreateRewardRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyReward"
-)]
+#[ts(export, rename = "LoyaltyReward")]
 pub struct RewardView {
     pub id: i64,
     pub name: String,
@@ -272,11 +260,7 @@ pub fn archive_reward(
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyRewardsRequest"
-)]
+#[ts(export, rename = "LoyaltyRewardsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct RewardsRequest {
     #[serde(default)]
@@ -301,11 +285,7 @@ impl Request for RewardsRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "LoyaltyRewardList"
-)]
+#[ts(export, rename = "LoyaltyRewardList")]
 pub struct RewardList {
     pub rewards: Vec<RewardView>,
 }

@@ -2,24 +2,15 @@
 
 use super::*;
 use crate::db::CachedRow;
+use crate::shared::findings::Findings;
 
 /// Checks for `tillbook verify`: every customer's movement chain against the
 /// sum of their points, the loyalty liability against outstanding points ×
 /// the point value (in total and per customer), and each claim, earn, refund
 /// reversal and expiry run against its movements.
 pub fn drift(conn: &Connection) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut check = |sql: &str, what: &str| -> Result<()> {
-        let ids: Vec<i64> = conn
-            .prepare_cached(sql)?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in ids.into_iter().take(20) {
-            out.push(format!("{what} {id}"));
-        }
-        Ok(())
-    };
-    check(
+    let mut found = Findings::new(conn, |what, id| format!("{what} {id}"));
+    found.check(
         "SELECT id FROM (
            SELECT id, seq, balance_after,
                   sum(points) OVER (PARTITION BY customer_id ORDER BY seq) AS running,
@@ -28,23 +19,23 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
          WHERE running <> balance_after OR n <> seq OR running < 0",
         "points movement breaks its customer's running balance:",
     )?;
-    check(
+    found.check(
         "SELECT m.id FROM loyalty_movements m
          WHERE m.kind = 'earn' AND m.points <> (SELECT coalesce(sum(points), 0)
                                                 FROM loyalty_earn_lines WHERE movement_id = m.id)",
         "earn movement differs from its order lines:",
     )?;
-    check(
+    found.check(
         "SELECT c.id FROM loyalty_claims c JOIN loyalty_movements m ON m.id = c.movement_id
          WHERE m.kind <> 'redeem' OR m.points <> -c.points OR m.customer_id <> c.customer_id",
         "claim differs from its movement:",
     )?;
-    check(
+    found.check(
         "SELECT m.id FROM loyalty_movements m
          WHERE m.kind = 'redeem' AND NOT EXISTS (SELECT 1 FROM loyalty_claims c WHERE c.movement_id = m.id)",
         "redeem movement without a claim:",
     )?;
-    check(
+    found.check(
         "SELECT r.id FROM loyalty_reversals r
          LEFT JOIN loyalty_movements m ON m.id = r.movement_id
          WHERE coalesce(-m.points, 0) <> r.points_taken
@@ -52,13 +43,13 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
                                       OR m.void_id IS NOT r.void_id))",
         "points reversal (refund or void) differs from its movement:",
     )?;
-    check(
+    found.check(
         "SELECT e.id FROM loyalty_expiry_runs e
          WHERE e.points <> -(SELECT coalesce(sum(points), 0) FROM loyalty_movements WHERE expiry_run_id = e.id)
             OR e.customers <> (SELECT count(*) FROM loyalty_movements WHERE expiry_run_id = e.id)",
         "expiry run differs from its movements:",
     )?;
-    check(
+    found.check(
         "SELECT b.id FROM loyalty_bulk_adds b
          WHERE b.customers <> (SELECT count(*) FROM loyalty_movements WHERE bulk_id = b.id)
             OR b.customers * b.points_each <> (SELECT coalesce(sum(points), 0) FROM loyalty_movements WHERE bulk_id = b.id)",
@@ -72,7 +63,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
     )?;
     let ledger_total = ledger::account_balance(conn, liability())?;
     if ledger_total != outstanding * value {
-        out.push(format!(
+        found.push(format!(
             "loyalty liability is {ledger_total} in the ledger but {outstanding} outstanding points × {value} = {}",
             outstanding * value
         ));
@@ -90,9 +81,9 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         .query_map(rusqlite::params![liability(), value], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for c in per_customer {
-        out.push(format!(
+        found.push(format!(
             "customer {c}'s loyalty liability differs from their points × {value}"
         ));
     }
-    Ok(out)
+    Ok(found.into_problems())
 }

@@ -25,7 +25,7 @@ use serde_json::json;
 pub const CREDIT_LIMIT_MAX_MINOR: i64 = i32::MAX as i64;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditMode {
     /// A sale on account beyond the limit is refused (the default, T29).
@@ -45,7 +45,7 @@ impl CreditMode {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct CustomerView {
     pub id: i64,
     pub name: String,
@@ -156,11 +156,7 @@ pub fn search(
 
 /// A second user's credentials, approving a credit change (T21).
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "CreditApprover"
-)]
+#[ts(export, rename = "CreditApprover")]
 #[serde(deny_unknown_fields)]
 pub struct Approver {
     pub username: String,
@@ -169,7 +165,7 @@ pub struct Approver {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct SetCreditRequest {
     pub id: i64,
@@ -306,7 +302,7 @@ pub fn set_credit(
 
 /// The answer to "may this customer take `additional_minor` more on account?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct CreditDecision {
     pub customer_id: i64,
     pub mode: CreditMode,

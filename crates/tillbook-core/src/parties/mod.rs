@@ -94,11 +94,7 @@ pub(crate) fn check_contacts(
 
 /// Contact details of a new customer or vendor.
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartyContactsRequest"
-)]
+#[ts(export, rename = "PartyContactsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ContactsRequest {
     pub name: String,
@@ -130,11 +126,7 @@ impl Request for ContactsRequest {
 
 /// New contact details (absent = cleared) against the version read.
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartyUpdateRequest"
-)]
+#[ts(export, rename = "PartyUpdateRequest")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContactsRequest {
     pub id: i64,
@@ -172,11 +164,7 @@ pub const SEARCH_PAGE_MAX: u32 = 100;
 
 /// Name-prefix search, in name order, keyset-paged by (`after_name`, `after_id`).
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PartySearchRequest"
-)]
+#[ts(export, rename = "PartySearchRequest")]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     #[serde(default)]

@@ -24,7 +24,7 @@ pub const PAYMENT_COUNTER: &str = "vendor_payments";
 pub const PAYMENT_MAX_MINOR: i64 = i32::MAX as i64;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct VendorView {
     pub id: i64,
     pub name: String,
@@ -109,11 +109,7 @@ pub fn search(
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "VendorTender"
-)]
+#[ts(export, rename = "VendorTender")]
 #[serde(rename_all = "snake_case")]
 pub enum Tender {
     Cash,
@@ -137,11 +133,7 @@ impl Tender {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "VendorPaymentView"
-)]
+#[ts(export, rename = "VendorPaymentView")]
 pub struct PaymentView {
     pub id: i64,
     pub number: i64,
@@ -157,11 +149,7 @@ pub struct PaymentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "VendorPaymentReversalView"
-)]
+#[ts(export, rename = "VendorPaymentReversalView")]
 pub struct ReversalView {
     pub reason: String,
     pub entry_id: i64,
@@ -206,11 +194,7 @@ pub fn get_payment(conn: &Connection, id: i64) -> Result<PaymentView> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "VendorPayRequest"
-)]
+#[ts(export, rename = "VendorPayRequest")]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
     pub vendor_id: i64,
@@ -309,11 +293,7 @@ pub fn pay(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &PayRequest) -> Result<Paym
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ReverseVendorPaymentRequest"
-)]
+#[ts(export, rename = "ReverseVendorPaymentRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ReversePaymentRequest {
     pub payment_id: i64,
@@ -381,11 +361,7 @@ pub fn reverse_payment(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "VendorPaymentsRequest"
-)]
+#[ts(export, rename = "VendorPaymentsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsRequest {
     pub vendor_id: i64,
@@ -445,11 +421,7 @@ pub const UNIT_COST_MAX_MINOR: i64 = 1_000_000_000_000;
 pub const RECEIPT_TOTAL_MAX_MINOR: i64 = 1_000_000_000_000_000;
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PurchaseReceiptLineRequest"
-)]
+#[ts(export, rename = "PurchaseReceiptLineRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptLineRequest {
     pub product_id: i64,
@@ -462,11 +434,7 @@ pub struct ReceiptLineRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PurchaseReceiveRequest"
-)]
+#[ts(export, rename = "PurchaseReceiveRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
     pub vendor_id: i64,
@@ -564,11 +532,7 @@ impl Request for ReceiveRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "PurchaseReceiptView"
-)]
+#[ts(export, rename = "PurchaseReceiptView")]
 pub struct ReceiptView {
     pub id: i64,
     pub number: i64,

@@ -16,7 +16,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// What happened to an attempted command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
@@ -166,7 +166,7 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
 
 /// A row as `audit.list` returns it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct AuditRow {
     pub id: i64,
     pub at_ms: i64,
@@ -183,7 +183,7 @@ pub struct AuditRow {
 
 /// Filters for `audit.list`; all are applied in SQL (T27).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     #[serde(default)]

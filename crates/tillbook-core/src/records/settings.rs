@@ -16,7 +16,7 @@ pub fn get(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<Versi
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettingsRequest {
     pub version: i64,

@@ -60,11 +60,7 @@ pub const VALUATION_PAGE_DEFAULT: u32 = 50;
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ReportGroupBy"
-)]
+#[ts(export, rename = "ReportGroupBy")]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Day,
@@ -75,11 +71,7 @@ pub enum GroupBy {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesReportRequest"
-)]
+#[ts(export, rename = "SalesReportRequest")]
 #[serde(deny_unknown_fields)]
 pub struct SalesReportRequest {
     /// Start of the range (inclusive), ms since the epoch.
@@ -146,11 +138,7 @@ impl Request for SalesReportRequest {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "StockValuationRequest"
-)]
+#[ts(export, rename = "StockValuationRequest")]
 #[serde(deny_unknown_fields)]
 pub struct StockValuationRequest {
     /// Products after this id (the previous page's `next_after_product_id`).
@@ -186,11 +174,7 @@ impl Request for StockValuationRequest {
 
 /// One group of a sales report (or its totals).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesReportRow"
-)]
+#[ts(export, rename = "SalesReportRow")]
 pub struct SalesReportRow {
     /// Stable key: `2026-01-31`, `2026-01-31 14:00`, a product or user id, a tender.
     pub key: String,
@@ -223,11 +207,7 @@ pub struct SalesReportRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesReport"
-)]
+#[ts(export, rename = "SalesReport")]
 pub struct SalesReport {
     pub from_ms: i64,
     pub to_ms: i64,
@@ -243,11 +223,7 @@ pub struct SalesReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "StockValuationRow"
-)]
+#[ts(export, rename = "StockValuationRow")]
 pub struct StockValuationRow {
     pub product_id: i64,
     pub sku: String,
@@ -261,11 +237,7 @@ pub struct StockValuationRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "StockValuation"
-)]
+#[ts(export, rename = "StockValuation")]
 pub struct StockValuation {
     /// Products with stock, by id.
     pub rows: Vec<StockValuationRow>,

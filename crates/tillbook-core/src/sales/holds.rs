@@ -42,11 +42,7 @@ const HOLDS: Versioned = Versioned {
 
 /// `sales.hold`: the cart as checkout takes it, plus an optional label.
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "HoldRequest"
-)]
+#[ts(export, rename = "HoldRequest")]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// What the cashier calls it ("table 4", "lady in red coat"); "Hold N" when omitted.
@@ -96,11 +92,7 @@ impl Request for HoldRequest {
 
 /// `sales.held`: open holds, oldest first (keyset paging on id).
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "HeldRequest"
-)]
+#[ts(export, rename = "HeldRequest")]
 #[serde(deny_unknown_fields)]
 pub struct HeldRequest {
     #[serde(default)]
@@ -128,11 +120,7 @@ impl Request for HeldRequest {
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "HeldLineView"
-)]
+#[ts(export, rename = "HeldLineView")]
 pub struct HeldLineView {
     pub line_no: i64,
     pub product_id: i64,
@@ -145,11 +133,7 @@ pub struct HeldLineView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "HeldCartView"
-)]
+#[ts(export, rename = "HeldCartView")]
 pub struct HeldCartView {
     pub id: i64,
     pub number: i64,
@@ -172,11 +156,7 @@ pub struct HeldCartView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "HeldSummary"
-)]
+#[ts(export, rename = "HeldSummary")]
 pub struct HeldSummary {
     pub id: i64,
     pub number: i64,
@@ -190,7 +170,7 @@ pub struct HeldSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/", rename = "HeldPage")]
+#[ts(export, rename = "HeldPage")]
 pub struct HeldPage {
     pub holds: Vec<HeldSummary>,
     /// Pass as `after_id` for the next page; None on the last page.

@@ -85,11 +85,7 @@ pub const MAX_REFERENCE_CHARS: usize = 64;
 
 /// One line of a cart, as the till sends it.
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesCartLine"
-)]
+#[ts(export, rename = "SalesCartLine")]
 #[serde(deny_unknown_fields)]
 pub struct CartLine {
     pub product_id: i64,
@@ -146,11 +142,7 @@ fn check_cart(customer_id: Option<i64>, lines: &[CartLine]) -> Result<()> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesQuoteRequest"
-)]
+#[ts(export, rename = "SalesQuoteRequest")]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     #[serde(default)]
@@ -184,11 +176,7 @@ pub fn discount_needs(lines: &[CartLine]) -> Vec<Permission> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesTender"
-)]
+#[ts(export, rename = "SalesTender")]
 #[serde(rename_all = "snake_case")]
 pub enum Tender {
     Cash,
@@ -229,11 +217,7 @@ impl Tender {
 /// One payment of a checkout. For cash, `amount_minor` is what was handed over
 /// (it may exceed what is due: the change is computed and recorded).
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesPaymentInput"
-)]
+#[ts(export, rename = "SalesPaymentInput")]
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
     pub tender: Tender,
@@ -245,11 +229,7 @@ pub struct PaymentInput {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesCheckoutRequest"
-)]
+#[ts(export, rename = "SalesCheckoutRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     #[serde(default)]
@@ -388,11 +368,7 @@ impl Request for CheckoutRequest {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesListRequest"
-)]
+#[ts(export, rename = "SalesListRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ListRequest {
     /// Only this customer's orders.
@@ -443,11 +419,7 @@ impl Request for ListRequest {
 
 /// A computed cart line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesQuoteLine"
-)]
+#[ts(export, rename = "SalesQuoteLine")]
 pub struct QuoteLine {
     pub line_no: i64,
     pub product_id: i64,
@@ -472,11 +444,7 @@ pub struct QuoteLine {
 
 /// A computed cart: its lines and totals (exact sums of the lines).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesCartQuote"
-)]
+#[ts(export, rename = "SalesCartQuote")]
 pub struct CartQuote {
     pub customer_id: Option<i64>,
     pub prices_include_tax: bool,
@@ -852,11 +820,7 @@ fn plan_payments(total: i64, payments: &[PaymentInput]) -> Result<Vec<PlannedPay
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesLineBatchView"
-)]
+#[ts(export, rename = "SalesLineBatchView")]
 pub struct LineBatchView {
     pub batch_id: i64,
     pub movement_id: i64,
@@ -865,11 +829,7 @@ pub struct LineBatchView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesOrderLineView"
-)]
+#[ts(export, rename = "SalesOrderLineView")]
 pub struct OrderLineView {
     pub id: i64,
     pub line_no: i64,
@@ -893,11 +853,7 @@ pub struct OrderLineView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesPaymentView"
-)]
+#[ts(export, rename = "SalesPaymentView")]
 pub struct PaymentView {
     pub id: i64,
     pub tender: Tender,
@@ -909,11 +865,7 @@ pub struct PaymentView {
 
 /// An order as `sales.get` and `sales.checkout` return it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesOrderView"
-)]
+#[ts(export, rename = "SalesOrderView")]
 pub struct OrderView {
     pub id: i64,
     pub number: i64,
@@ -939,11 +891,7 @@ pub struct OrderView {
 /// What `sales.checkout` answers: the order, and the credit decision when part
 /// of it went on account (`warning: true` is a sale over a `warn` limit).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesCheckoutView"
-)]
+#[ts(export, rename = "SalesCheckoutView")]
 pub struct CheckoutView {
     #[serde(flatten)]
     pub order: OrderView,
@@ -952,11 +900,7 @@ pub struct CheckoutView {
 
 /// One row of `sales.list`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesOrderSummary"
-)]
+#[ts(export, rename = "SalesOrderSummary")]
 pub struct OrderSummary {
     pub id: i64,
     pub number: i64,
@@ -972,11 +916,7 @@ pub struct OrderSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesOrderPage"
-)]
+#[ts(export, rename = "SalesOrderPage")]
 pub struct OrderPage {
     pub orders: Vec<OrderSummary>,
     /// Pass as `before_id` for the next page; absent on the last page.

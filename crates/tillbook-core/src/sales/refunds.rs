@@ -19,6 +19,7 @@ use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::ledger::{self, codes, JournalEntry, Line, Party};
+use crate::shared::findings::Findings;
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::money::Money;
 use crate::shared::validate;
@@ -33,11 +34,7 @@ pub const REFUND_COUNTER: &str = "refunds";
 pub const MAX_REFUND_LINES: usize = 200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundStockDisposition"
-)]
+#[ts(export, rename = "RefundStockDisposition")]
 #[serde(rename_all = "snake_case")]
 pub enum StockDisposition {
     /// Back on the shelf, into the batches the line was taken from.
@@ -56,7 +53,7 @@ impl StockDisposition {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/", rename = "RefundTo")]
+#[ts(export, rename = "RefundTo")]
 #[serde(rename_all = "snake_case")]
 pub enum RefundTo {
     /// The order's tenders, in proportion to what each paid.
@@ -75,11 +72,7 @@ impl RefundTo {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundLineInput"
-)]
+#[ts(export, rename = "RefundLineInput")]
 #[serde(deny_unknown_fields)]
 pub struct RefundLineInput {
     pub order_line_id: i64,
@@ -88,11 +81,7 @@ pub struct RefundLineInput {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundRequest"
-)]
+#[ts(export, rename = "RefundRequest")]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     pub order_id: i64,
@@ -136,11 +125,7 @@ impl Request for RefundRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundsRequest"
-)]
+#[ts(export, rename = "RefundsRequest")]
 #[serde(deny_unknown_fields)]
 pub struct RefundsRequest {
     pub order_id: i64,
@@ -149,11 +134,7 @@ pub struct RefundsRequest {
 impl Request for RefundsRequest {}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundLineView"
-)]
+#[ts(export, rename = "RefundLineView")]
 pub struct RefundLineView {
     pub id: i64,
     pub order_line_id: i64,
@@ -166,11 +147,7 @@ pub struct RefundLineView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundPaymentView"
-)]
+#[ts(export, rename = "RefundPaymentView")]
 pub struct RefundPaymentView {
     pub tender: String,
     pub amount_minor: i64,
@@ -178,11 +155,7 @@ pub struct RefundPaymentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundView"
-)]
+#[ts(export, rename = "RefundView")]
 pub struct RefundView {
     pub id: i64,
     pub number: i64,
@@ -202,11 +175,7 @@ pub struct RefundView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "RefundList"
-)]
+#[ts(export, rename = "RefundList")]
 pub struct RefundList {
     pub refunds: Vec<RefundView>,
 }
@@ -660,42 +629,32 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
 /// lines and of the money handed back, each line's batches equal to its
 /// quantity, no line refunded beyond what was sold, and refund numbers gapless.
 pub fn drift(conn: &Connection) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut check = |sql: &str, what: &str| -> Result<()> {
-        let ids: Vec<i64> = conn
-            .prepare_cached(sql)?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in ids.into_iter().take(20) {
-            out.push(format!("refund {id}: {what}"));
-        }
-        Ok(())
-    };
-    check(
+    let mut found = Findings::new(conn, |what, id| format!("refund {id}: {what}"));
+    found.check(
         "SELECT r.id FROM refunds r
          WHERE r.net_minor <> (SELECT coalesce(sum(net_minor), 0) FROM refund_lines WHERE refund_id = r.id)
             OR r.tax_minor <> (SELECT coalesce(sum(tax_minor), 0) FROM refund_lines WHERE refund_id = r.id)
             OR r.line_count <> (SELECT count(*) FROM refund_lines WHERE refund_id = r.id)",
         "totals differ from its lines",
     )?;
-    check(
+    found.check(
         "SELECT r.id FROM refunds r
          WHERE r.total_minor <> (SELECT coalesce(sum(amount_minor), 0) FROM refund_payments
                                  WHERE refund_id = r.id)",
         "total differs from the money handed back",
     )?;
-    check(
+    found.check(
         "SELECT DISTINCT l.refund_id FROM refund_lines l
          WHERE l.quantity <> (SELECT coalesce(sum(quantity), 0) FROM refund_line_batches
                               WHERE refund_line_id = l.id)",
         "a line's batches differ from its quantity",
     )?;
-    check(
+    found.check(
         "SELECT min(l.refund_id) FROM refund_lines l JOIN order_lines o ON o.id = l.order_line_id
          GROUP BY l.order_line_id HAVING sum(l.quantity) > max(o.quantity)",
         "an order line refunded beyond what was sold",
     )?;
-    check(
+    found.check(
         "SELECT r.id FROM refunds r LEFT JOIN journal_entries e ON e.id = r.entry_id
          WHERE (r.entry_id IS NULL AND r.total_minor + r.restocked_cost_minor <> 0)
             OR (r.entry_id IS NOT NULL AND (e.id IS NULL
@@ -705,7 +664,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         "differs from its journal entry",
     )?;
     if let Some(p) = gapless_drift(conn, "refunds", "number", REFUND_COUNTER)? {
-        out.push(p);
+        found.push(p);
     }
-    Ok(out)
+    Ok(found.into_problems())
 }

@@ -154,7 +154,7 @@ impl<'a> WriteCtx<'a> {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
@@ -180,7 +180,7 @@ pub fn keyset_page<T>(
 
 /// One record by id.
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct IdRequest {
     pub id: i64,
@@ -194,7 +194,7 @@ impl Request for IdRequest {
 
 /// One record by id, at the version the caller read (archive and the like).
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct IdVersionRequest {
     pub id: i64,

@@ -4,6 +4,7 @@
 //! civil dates.
 
 pub mod access;
+pub mod findings;
 pub mod handler;
 pub mod money;
 pub mod settings;

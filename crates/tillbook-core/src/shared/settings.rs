@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// A session locks after this long without a command (T24).
@@ -106,7 +106,7 @@ fn range(field: &str, v: i64, min: i64, max: i64) -> Result<()> {
 
 /// Settings as stored, with the version an update must name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct VersionedSettings {
     pub settings: Settings,
     #[ts(type = "number")]

@@ -29,7 +29,7 @@ const COUNTS: Versioned = Versioned {
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum MovementKind {
     Receive,
@@ -476,7 +476,7 @@ pub fn consume_reservation(
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct BatchView {
     pub id: i64,
     pub product_id: i64,
@@ -520,7 +520,7 @@ pub fn get_batch(conn: &Connection, id: i64) -> Result<BatchView> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct MovementView {
     pub id: i64,
     pub batch_id: i64,
@@ -554,7 +554,7 @@ const MOVEMENT_SELECT: &str = "SELECT m.id, m.batch_id, b.product_id, m.kind, m.
     FROM stock_movements m JOIN batches b ON b.id = m.batch_id";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct ReservationView {
     pub id: i64,
     pub batch_id: i64,
@@ -625,7 +625,7 @@ fn check_source(s: &Source) -> Result<()> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
     pub product_id: i64,
@@ -688,7 +688,7 @@ pub fn receive_cmd(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) ->
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustKind {
     Adjustment,
@@ -698,7 +698,7 @@ pub enum AdjustKind {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustRequest {
     pub batch_id: i64,
@@ -761,7 +761,7 @@ pub fn adjust_cmd(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct BatchesRequest {
     pub product_id: i64,
@@ -807,7 +807,7 @@ pub fn batches_cmd(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct MovementsRequest {
     #[serde(default)]
@@ -864,7 +864,7 @@ pub fn movements_cmd(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ReserveRequest {
     pub batch_id: i64,
@@ -905,7 +905,7 @@ pub fn reserve_cmd(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseRequest {
     pub id: i64,
@@ -953,7 +953,7 @@ pub fn expire_cmd(
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct CountView {
     pub id: i64,
     pub number: i64,
@@ -985,7 +985,7 @@ pub fn get_count(conn: &Connection, id: i64) -> Result<CountView> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CountOpenRequest {
     #[serde(default)]
@@ -1023,7 +1023,7 @@ pub fn count_open(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CountRecordRequest {
     pub count_id: i64,
@@ -1076,7 +1076,7 @@ fn require_open(tx: &Tx<'_>, count_id: i64) -> Result<CountView> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct CountLineView {
     pub batch_id: i64,
     pub product_id: i64,
@@ -1215,7 +1215,7 @@ fn count_lines(conn: &Connection, count_id: i64, batch: Option<i64>) -> Result<V
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CountReviewRequest {
     pub count_id: i64,
@@ -1228,7 +1228,7 @@ impl Request for CountReviewRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 pub struct CountReview {
     pub count: CountView,
     pub lines: Vec<CountLineView>,
@@ -1247,7 +1247,7 @@ pub fn count_review(
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/")]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CountPostRequest {
     pub count_id: i64,

@@ -49,6 +49,7 @@ use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::ledger::{self, codes, JournalEntry, Line};
 use crate::shared::access::{role_has, Permission};
+use crate::shared::findings::Findings;
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
 use crate::stock::{self, Move, MovementKind, Source};
@@ -100,11 +101,7 @@ fn check_amount(field: &str, v: i64, min: i64) -> Result<()> {
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftOpenRequest"
-)]
+#[ts(export, rename = "ShiftOpenRequest")]
 #[serde(deny_unknown_fields)]
 pub struct OpenRequest {
     /// The cash counted into the drawer (0 to 10^12 minor units).
@@ -118,22 +115,14 @@ impl Request for OpenRequest {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftCurrentRequest"
-)]
+#[ts(export, rename = "ShiftCurrentRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CurrentRequest {}
 
 impl Request for CurrentRequest {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftCashDirection"
-)]
+#[ts(export, rename = "ShiftCashDirection")]
 #[serde(rename_all = "snake_case")]
 pub enum CashDirection {
     /// Into the drawer (a float top-up from the safe).
@@ -152,11 +141,7 @@ impl CashDirection {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftCashMoveRequest"
-)]
+#[ts(export, rename = "ShiftCashMoveRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CashMoveRequest {
     pub direction: CashDirection,
@@ -174,11 +159,7 @@ impl Request for CashMoveRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftCloseRequest"
-)]
+#[ts(export, rename = "ShiftCloseRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
     pub shift_id: i64,
@@ -197,11 +178,7 @@ impl Request for CloseRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftZReportRequest"
-)]
+#[ts(export, rename = "ShiftZReportRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ZReportRequest {
     pub shift_id: i64,
@@ -214,11 +191,7 @@ impl Request for ZReportRequest {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftStatus"
-)]
+#[ts(export, rename = "ShiftStatus")]
 #[serde(rename_all = "snake_case")]
 pub enum ShiftStatus {
     Open,
@@ -235,11 +208,7 @@ impl ShiftStatus {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftListRequest"
-)]
+#[ts(export, rename = "ShiftListRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ListRequest {
     /// Only this user's shifts.
@@ -272,11 +241,7 @@ impl Request for ListRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesVoidRequest"
-)]
+#[ts(export, rename = "SalesVoidRequest")]
 #[serde(deny_unknown_fields)]
 pub struct VoidRequest {
     pub order_id: i64,
@@ -296,7 +261,7 @@ impl Request for VoidRequest {
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/", rename = "ShiftView")]
+#[ts(export, rename = "ShiftView")]
 pub struct ShiftView {
     pub id: i64,
     pub number: i64,
@@ -317,11 +282,7 @@ pub struct ShiftView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftCashMoveView"
-)]
+#[ts(export, rename = "ShiftCashMoveView")]
 pub struct CashMoveView {
     pub id: i64,
     pub shift_id: i64,
@@ -336,7 +297,7 @@ pub struct CashMoveView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export, export_to = "../../../ui/src/generated/", rename = "ShiftPage")]
+#[ts(export, rename = "ShiftPage")]
 pub struct ShiftPage {
     pub shifts: Vec<ShiftView>,
     /// Pass as `before_id` for the next page; absent on the last page.
@@ -345,11 +306,7 @@ pub struct ShiftPage {
 
 /// One tender's share of a Z-report section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftTenderTotal"
-)]
+#[ts(export, rename = "ShiftTenderTotal")]
 pub struct TenderTotal {
     pub tender: String,
     /// Payments (or refund payments) of this tender.
@@ -358,11 +315,7 @@ pub struct TenderTotal {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "ShiftZReport"
-)]
+#[ts(export, rename = "ShiftZReport")]
 pub struct ZReport {
     pub shift: ShiftView,
     /// Every sale rung up in the shift, voided ones included.
@@ -401,11 +354,7 @@ pub struct ZReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesVoidBatchView"
-)]
+#[ts(export, rename = "SalesVoidBatchView")]
 pub struct VoidBatchView {
     pub order_line_batch_id: i64,
     pub batch_id: i64,
@@ -414,11 +363,7 @@ pub struct VoidBatchView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(
-    export,
-    export_to = "../../../ui/src/generated/",
-    rename = "SalesVoidView"
-)]
+#[ts(export, rename = "SalesVoidView")]
 pub struct VoidView {
     pub id: i64,
     pub order_id: i64,
@@ -1247,17 +1192,7 @@ pub fn void(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &VoidRequest) -> Result<Vo
 /// reversing its order's entry and returning exactly the units the order took,
 /// to the same batches; no voided order refunded; shift numbers gapless.
 pub fn drift(conn: &Connection) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut check = |sql: &str, what: &str| -> Result<()> {
-        let ids: Vec<i64> = conn
-            .prepare_cached(sql)?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in ids.into_iter().take(20) {
-            out.push(format!("{what} (id {id})"));
-        }
-        Ok(())
-    };
+    let mut found = Findings::new(conn, |what, id| format!("{what} (id {id})"));
     // Net debit of `account` on entry `entry` (an expression over e.id).
     let net = |entry: &str, account: &str| {
         format!(
@@ -1266,7 +1201,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
                        WHERE l.entry_id = {entry} AND a.code = '{account}'), 0)"
         )
     };
-    check(
+    found.check(
         &format!(
             "SELECT s.id FROM shifts s WHERE s.status = 'closed'
                AND (s.expected_cash_minor IS NOT {EXPECTED_CASH_SQL}
@@ -1274,7 +1209,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
         "closed shift: expected cash or over/short stored at close differs from its rows",
     )?;
-    check(
+    found.check(
         &format!(
             "SELECT s.id FROM shifts s LEFT JOIN journal_entries e ON e.id = s.close_entry_id
              WHERE s.status = 'closed' AND (
@@ -1289,7 +1224,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
         "closed shift: close entry differs from the counted, expected and over/short cash",
     )?;
-    check(
+    found.check(
         &format!(
             "SELECT s.id FROM shifts s LEFT JOIN journal_entries e ON e.id = s.float_entry_id
              WHERE coalesce(e.total_minor, 0) <> s.opening_float_minor
@@ -1299,7 +1234,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
         "shift: opening float differs from its journal entry",
     )?;
-    check(
+    found.check(
         &format!(
             "SELECT m.id FROM shift_cash_moves m LEFT JOIN journal_entries e ON e.id = m.entry_id
              WHERE e.id IS NULL OR e.total_minor <> m.amount_minor
@@ -1309,7 +1244,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         ),
         "cash move differs from its journal entry",
     )?;
-    check(
+    found.check(
         "SELECT v.id FROM order_voids v JOIN orders o ON o.id = v.order_id
          LEFT JOIN journal_entries e ON e.id = v.entry_id
          WHERE (e.id IS NULL) <> (o.entry_id IS NULL)
@@ -1317,7 +1252,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
                 OR e.source_type <> 'order_void' OR e.source_id <> v.id))",
         "void does not reverse its order's journal entry",
     )?;
-    check(
+    found.check(
         "SELECT v.id FROM order_voids v
          WHERE EXISTS (SELECT 1 FROM order_line_batches x JOIN order_lines l ON l.id = x.line_id
                        WHERE l.order_id = v.order_id AND NOT EXISTS (
@@ -1330,7 +1265,7 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
                        WHERE vb.void_id = v.id AND l.order_id <> v.order_id)",
         "void did not return exactly the units its order took",
     )?;
-    check(
+    found.check(
         "SELECT vb.void_id FROM order_void_batches vb
          LEFT JOIN stock_movements m ON m.id = vb.movement_id
          WHERE m.id IS NULL OR m.kind <> 'return' OR m.batch_id <> vb.batch_id
@@ -1338,12 +1273,12 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
             OR m.source_id IS NOT CAST(vb.void_id AS TEXT)",
         "void's return differs from its stock movement",
     )?;
-    check(
+    found.check(
         "SELECT m.id FROM stock_movements m WHERE m.source_type = 'void'
            AND NOT EXISTS (SELECT 1 FROM order_void_batches vb WHERE vb.movement_id = m.id)",
         "stock movement of a void belongs to no void",
     )?;
-    check(
+    found.check(
         "SELECT v.id FROM order_voids v
          WHERE NOT EXISTS (SELECT 1 FROM shift_orders so
                            WHERE so.order_id = v.order_id AND so.shift_id = v.shift_id)
@@ -1351,9 +1286,9 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         "void is outside its order's shift, or its order was refunded",
     )?;
     if let Some(p) = gapless_drift(conn, "shifts", "number", SHIFT_COUNTER)? {
-        out.push(p);
+        found.push(p);
     }
-    Ok(out)
+    Ok(found.into_problems())
 }
 
 #[cfg(test)]
