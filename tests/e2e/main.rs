@@ -5,8 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod accounts;
+mod cleanup;
 mod harness;
 mod loyalty;
+#[path = "../support/process.rs"]
+mod process;
 mod shift;
 mod till;
 
