@@ -66,6 +66,9 @@ fn start_xvfb() -> (ChildGuard, String) {
             "-nolisten",
             "tcp",
         ])
+        // A group of its own is never the terminal's foreground group: reading
+        // a terminal would stop it.
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn_guarded_group()
@@ -103,6 +106,7 @@ impl App {
             // The driver's environment reaches the app: point it at this test's files.
             .env("TILLBOOK_DB", &db_path)
             .env("TILLBOOK_LOG_DIR", dir.path().join("logs"))
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn_guarded_group()
