@@ -3,6 +3,7 @@
 //! configuration (T14), typed settings defaults (T34), the JSON Lines transport,
 //! and audit-log filters applied in SQL (T27).
 
+use crate::support::process::SpawnGuarded;
 use crate::support::{self, key, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -1154,7 +1155,7 @@ fn api_transport_speaks_json_lines() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_guarded()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {

@@ -6,6 +6,7 @@
 //! fault-injection sweep for every write command (T05).
 
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
+use crate::support::process::SpawnGuarded;
 use crate::support::{code, key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -405,7 +406,7 @@ fn t17_once() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
+        .spawn_guarded()
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());
@@ -496,7 +497,7 @@ fn t17_d01_the_real_api_binary_and_this_process_share_the_last_units() {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .spawn()
+            .spawn_guarded()
             .unwrap();
         let mut api_in = api.stdin.take().unwrap();
         let mut api_out = BufReader::new(api.stdout.take().unwrap());

@@ -7,6 +7,7 @@
 //! points × point value after any sequence of operations.
 
 use crate::support::faults::{audit_after, chain_is_intact, line, max_audit_id, sweep_faults};
+use crate::support::process::SpawnGuarded;
 use crate::support::{code, key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -894,7 +895,7 @@ fn race_once(terms: Value, winners: usize) {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
+        .spawn_guarded()
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());

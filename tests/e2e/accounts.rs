@@ -5,30 +5,10 @@
 //! customer; then a manual points adjustment on the Loyalty screen shows on
 //! the customer's balance.
 
-use super::{set_up_and_log_in, wait_css, ONE_AT_A_TIME};
+use crate::flows::{money, ok, scan, set_up_and_log_in, shot, till_customer, wait_css};
 use crate::harness::App;
+use crate::ONE_AT_A_TIME;
 use serde_json::json;
-
-const ENTER: &str = "\u{e007}";
-
-/// Creates data through the app's IPC as the logged-in owner; panics on refusal.
-async fn ok(app: &App, cmd: &str, args: serde_json::Value) -> serde_json::Value {
-    let r = app.invoke(cmd, args).await;
-    assert_eq!(r["ok"], true, "{cmd}: {r}");
-    r["data"].clone()
-}
-
-/// A screenshot once the window has painted what the DOM already says.
-async fn shot(app: &App, name: &str) {
-    if std::env::var_os("TILLBOOK_SCREENSHOTS").is_some() {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        app.screenshot(name).await;
-    }
-}
-
-fn money(minor: i64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e2e_invoice_an_account_sale_receive_payment_and_adjust_points() {
@@ -71,21 +51,9 @@ async fn e2e_invoice_an_account_sale_receive_payment_and_adjust_points() {
     app.click("nav-till").await;
     app.el("till").await;
     for quantity in 1..=3 {
-        app.fill("till-search", "5000000000017").await;
-        app.el("till-search").await.send_keys(ENTER).await.unwrap();
-        wait_css(
-            &app,
-            &format!("[data-testid='cart-line-TEA-1'][data-quantity='{quantity}']"),
-        )
-        .await;
+        scan(&app, "5000000000017", "TEA-1", quantity).await;
     }
-    app.fill("till-customer-search", "Ana").await;
-    app.click(&format!("till-customer-hit-{ana_id}")).await;
-    wait_css(
-        &app,
-        &format!("[data-testid='till-customer'][data-customer-id='{ana_id}']"),
-    )
-    .await;
+    till_customer(&app, "Ana", ana_id).await;
     // The core's total for her cart (what the till shows, and what she owes).
     let quote = ok(
         &app,

@@ -1,15 +1,18 @@
 //! Starts the real parts for one end-to-end test: a private Xvfb display, a
 //! tauri-driver (which runs WebKitWebDriver) on free loopback ports, and the
 //! built `tillbook-app` on a fresh temporary database. Everything is stopped
-//! when the `App` drops.
+//! when the `App` drops: the display and the driver each run in a process group
+//! of their own, killed whole, so WebKitWebDriver (which tauri-driver starts)
+//! and the app (which WebKitWebDriver starts) end with them.
 
+use crate::process::{ChildGuard, Proc, SpawnGuarded};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -19,13 +22,16 @@ use tempfile::TempDir;
 const ELEMENT_WAIT: Duration = Duration::from_secs(30);
 /// Bound on waiting for tauri-driver to answer /status.
 const DRIVER_START_ATTEMPTS: u32 = 300;
+/// Bound on ending the WebDriver session; the processes are killed after it
+/// either way.
+const SESSION_CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 pub struct App {
     pub client: Client,
-    _dir: TempDir,
     pub db_path: PathBuf,
-    xvfb: Child,
-    driver: Child,
+    driver: ChildGuard,
+    xvfb: ChildGuard,
+    _dir: TempDir,
 }
 
 /// The built desktop app, beside the `tillbook` binary cargo built for the tests.
@@ -47,7 +53,7 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-fn start_xvfb() -> (Child, String) {
+fn start_xvfb() -> (ChildGuard, String) {
     // -displayfd makes Xvfb pick a free display and print its number: no races
     // between parallel test runs over display numbers.
     let mut xvfb = Command::new("Xvfb")
@@ -60,9 +66,12 @@ fn start_xvfb() -> (Child, String) {
             "-nolisten",
             "tcp",
         ])
+        // A group of its own is never the terminal's foreground group: reading
+        // a terminal would stop it.
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
+        .spawn_guarded_group()
         .expect("Xvfb (install the xvfb package: scripts/install-deps)");
     let mut line = String::new();
     BufReader::new(xvfb.stdout.take().expect("Xvfb stdout"))
@@ -97,9 +106,10 @@ impl App {
             // The driver's environment reaches the app: point it at this test's files.
             .env("TILLBOOK_DB", &db_path)
             .env("TILLBOOK_LOG_DIR", dir.path().join("logs"))
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
+            .spawn_guarded_group()
             .expect("tauri-driver (cargo install tauri-driver: scripts/install-deps)");
         let url = format!("http://127.0.0.1:{port}");
         wait_for_driver(&url).await;
@@ -115,11 +125,19 @@ impl App {
             .expect("a WebDriver session with the app");
         App {
             client,
-            _dir: dir,
             db_path,
-            xvfb,
             driver,
+            xvfb,
+            _dir: dir,
         }
+    }
+
+    /// Every process this app's test started that is running now: the display,
+    /// the driver, WebKitWebDriver, the app and its web processes.
+    pub fn processes(&self) -> Vec<Proc> {
+        let mut all = self.driver.processes();
+        all.extend(self.xvfb.processes());
+        all
     }
 
     pub async fn el(&self, testid: &str) -> Element {
@@ -272,17 +290,18 @@ impl App {
 
     /// Ends the WebDriver session (closing the app); `Drop` stops the rest.
     pub async fn close(self) {
-        let _ = self.client.clone().close().await;
+        let _ = tokio::time::timeout(SESSION_CLOSE_WAIT, self.client.clone().close()).await;
     }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        // On a panic `close` never ran: don't leave a display or driver behind.
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+        // Also on a panic, when `close` never ran. The driver's group holds the
+        // app, which needs the display, so it goes first; the temporary
+        // directory the app writes to is removed only after both (it is the
+        // last field).
+        self.driver.stop();
+        self.xvfb.stop();
     }
 }
 

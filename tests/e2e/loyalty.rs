@@ -6,31 +6,15 @@
 //! customer's points are back where they were before the claim — on the till's
 //! panel and over IPC (`loyalty.balance`).
 
-use super::{set_up_and_log_in, wait_css, ONE_AT_A_TIME};
+use crate::flows::{
+    fill_refund, money, new_sale, ok, open_order, pay_cash, receipt_number, scan,
+    set_up_and_log_in, shot, submit_refund, till_customer, wait_css,
+};
 use crate::harness::App;
-use serde_json::{json, Value};
+use crate::ONE_AT_A_TIME;
+use serde_json::json;
 
-const ENTER: &str = "\u{e007}";
 const TEA_BARCODE: &str = "5000000000024";
-
-/// Calls the app's IPC as the logged-in owner; panics on refusal.
-async fn ok(app: &App, cmd: &str, args: Value) -> Value {
-    let r = app.invoke(cmd, args).await;
-    assert_eq!(r["ok"], true, "{cmd}: {r}");
-    r["data"].clone()
-}
-
-/// A screenshot once the window has painted what the DOM already says.
-async fn shot(app: &App, name: &str) {
-    if std::env::var_os("TILLBOOK_SCREENSHOTS").is_some() {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        app.screenshot(name).await;
-    }
-}
-
-fn money(minor: i64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
-}
 
 async fn points(app: &App, customer_id: i64) -> i64 {
     let b = ok(app, "loyalty.balance", json!({"customer_id": customer_id})).await;
@@ -38,38 +22,13 @@ async fn points(app: &App, customer_id: i64) -> i64 {
 }
 
 /// Scans the tea `quantity` times into the (empty) cart and attaches the customer.
-async fn ring_up(app: &App, quantity: i64, customer_id: i64) {
+async fn ring_up(app: &App, quantity: u32, customer_id: i64) {
     app.click("nav-till").await;
     app.el("till").await;
     for n in 1..=quantity {
-        app.fill("till-search", TEA_BARCODE).await;
-        app.el("till-search").await.send_keys(ENTER).await.unwrap();
-        wait_css(
-            app,
-            &format!("[data-testid='cart-line-TEA-2'][data-quantity='{n}']"),
-        )
-        .await;
+        scan(app, TEA_BARCODE, "TEA-2", n).await;
     }
-    app.fill("till-customer-search", "Ana").await;
-    app.click(&format!("till-customer-hit-{customer_id}")).await;
-    wait_css(
-        app,
-        &format!("[data-testid='till-customer'][data-customer-id='{customer_id}']"),
-    )
-    .await;
-}
-
-/// Pays the quoted total in cash (the amount the tender screen prefills) and
-/// waits for the receipt.
-async fn pay_cash(app: &App) {
-    wait_css(app, "[data-testid='till-pay']:not([disabled])").await;
-    app.click("till-pay").await;
-    app.el("tender").await;
-    app.click("tender-add-cash").await;
-    app.wait_text("tender-remaining", "0.00").await;
-    wait_css(app, "[data-testid='tender-pay']:not([disabled])").await;
-    app.click("tender-pay").await;
-    app.el("till-receipt").await;
+    till_customer(app, "Ana", customer_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,8 +98,7 @@ async fn e2e_loyalty_earn_claim_at_the_till_redeem_and_refund_restores_points() 
     );
     app.wait_text("receipt-points", &format!("Points balance: {earned}"))
         .await;
-    app.click("receipt-new-sale").await;
-    app.el("till-search").await;
+    new_sale(&app).await;
 
     // Sale 2: two teas; the reward is claimed on the till's panel and applied.
     ring_up(&app, 2, ana_id).await;
@@ -201,8 +159,7 @@ async fn e2e_loyalty_earn_claim_at_the_till_redeem_and_refund_restores_points() 
     pay_cash(&app).await;
     app.wait_text("receipt-total", &money(total)).await;
     app.wait_text("receipt-reward", "5.00").await;
-    let receipt_no = app.text("receipt-number").await;
-    let receipt_no = receipt_no.trim().trim_start_matches('#').to_string();
+    let receipt_no = receipt_number(&app).await;
     let order_id: i64 = app
         .attr("receipt", "data-order-id")
         .await
@@ -222,37 +179,14 @@ async fn e2e_loyalty_earn_claim_at_the_till_redeem_and_refund_restores_points() 
         balance["open_claims"].as_array().unwrap().is_empty(),
         "{balance}"
     );
-    app.click("receipt-new-sale").await;
-    app.el("till-search").await;
+    new_sale(&app).await;
 
     // Refund that sale, all of it, on the Orders screen.
-    app.click("nav-orders").await;
-    app.el("orders-table").await;
-    app.fill("orders-lookup", &receipt_no).await;
-    app.el("orders-lookup")
-        .await
-        .send_keys(ENTER)
-        .await
-        .unwrap();
-    app.el("order-detail").await;
+    open_order(&app, &receipt_no).await;
     app.wait_text("order-receipt", &format!("#{receipt_no}"))
         .await;
-    app.click("order-refund").await;
-    app.el("refund-dialog").await;
-    let row = wait_css(&app, "[data-testid^='refund-line-'][data-line-no='1']").await;
-    let line_id = row
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap()
-        .strip_prefix("refund-line-")
-        .unwrap()
-        .to_string();
-    app.fill(&format!("refund-qty-{line_id}"), "2").await;
-    app.fill("refund-reason", "changed her mind").await;
-    app.click("refund-submit").await;
-    app.gone("refund-dialog").await;
-    app.wait_text("orders-notice", "Refund #1").await;
+    fill_refund(&app, 1, 2, "changed her mind").await;
+    submit_refund(&app, "Refund #1").await;
     let refunds = ok(&app, "sales.refunds", json!({"order_id": order_id})).await;
     assert_eq!(refunds["refunds"][0]["total_minor"], total, "{refunds}");
 

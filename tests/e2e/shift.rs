@@ -4,85 +4,14 @@
 //! screen shows the sales by tender, the refund, the expected cash and the
 //! shortage, to the cent.
 
-use super::{set_up_and_log_in, wait_css, ONE_AT_A_TIME};
+use crate::flows::{
+    fill_refund, milk_bread_and_eggs, money, new_sale, open_order, pay_cash, product_in_stock,
+    quoted_total, receipt_number, scan, set_up_and_log_in, shot, submit_refund, wait_css,
+};
 use crate::harness::App;
+use crate::ONE_AT_A_TIME;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const ENTER: &str = "\u{e007}";
-
-/// Creates a product and receives `quantity` of it through the app's IPC (as
-/// the logged-in owner). Returns the product id.
-async fn product_in_stock(
-    app: &App,
-    sku: &str,
-    barcode: &str,
-    name: &str,
-    price_minor: i64,
-) -> i64 {
-    let p = app
-        .invoke(
-            "catalog.create_product",
-            json!({"idempotency_key": format!("e2e-shift-prod-{sku}"), "sku": sku, "barcode": barcode,
-                   "name": name, "price_minor": price_minor}),
-        )
-        .await;
-    assert_eq!(p["ok"], true, "{p}");
-    let id = p["data"]["id"].as_i64().unwrap();
-    let b = app
-        .invoke(
-            "stock.receive",
-            json!({"idempotency_key": format!("e2e-shift-recv-{sku}"), "product_id": id,
-                   "lot_code": "L1", "unit_cost_minor": price_minor / 2, "quantity": 10}),
-        )
-        .await;
-    assert_eq!(b["ok"], true, "{b}");
-    id
-}
-
-/// `"12.34"` → 1234 (the shop's scale is 2 here).
-fn minor(text: &str) -> i64 {
-    let t = text.trim().replace('.', "");
-    t.parse()
-        .unwrap_or_else(|_| panic!("not an amount: {text:?}"))
-}
-
-/// 1234 → `"12.34"`, -100 → `"-1.00"` (as ui/src/money.ts formats).
-fn money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let a = minor.abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
-}
-
-async fn scan(app: &App, barcode: &str, sku: &str) {
-    app.fill("till-search", barcode).await;
-    app.el("till-search").await.send_keys(ENTER).await.unwrap();
-    wait_css(
-        app,
-        &format!("[data-testid='cart-line-{sku}'][data-quantity='1']"),
-    )
-    .await;
-}
-
-/// Waits until the till shows a quote (Pay enabled) and returns its total.
-async fn quoted_total(app: &App) -> i64 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let enabled = app
-            .el("till-pay")
-            .await
-            .attr("disabled")
-            .await
-            .unwrap()
-            .is_none();
-        let total = app.text("till-total").await;
-        if enabled && total.trim() != "—" {
-            return minor(&total);
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no quote came");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Waits until the element's text is exactly `want` (trimmed).
 async fn wait_exact(app: &App, testid: &str, want: &str) {
@@ -105,9 +34,7 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
     set_up_and_log_in(&app).await;
-    product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129).await;
-    product_in_stock(&app, "BREAD", "2000000000015", "Bread", 250).await;
-    let eggs = product_in_stock(&app, "EGGS-6", "2000000000022", "Eggs 6", 199).await;
+    let [_, _, eggs] = milk_bread_and_eggs(&app).await;
 
     // Open a shift with a counted float of 150.00.
     app.click("nav-shift").await;
@@ -124,9 +51,9 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
     // Sell three items: 2.00 by card, 20.00 cash handed over.
     app.click("nav-till").await;
     app.el("till").await;
-    scan(&app, "4006381333931", "MILK-1L").await;
-    scan(&app, "2000000000015", "BREAD").await;
-    scan(&app, "2000000000022", "EGGS-6").await;
+    scan(&app, "4006381333931", "MILK-1L", 1).await;
+    scan(&app, "2000000000015", "BREAD", 1).await;
+    scan(&app, "2000000000022", "EGGS-6", 1).await;
     let total = quoted_total(&app).await;
     let eggs_quote = app
         .invoke(
@@ -146,14 +73,8 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
     app.click("tender-pay").await;
     app.el("till-receipt").await;
     app.wait_text("receipt-total", &money(total)).await;
-    let receipt_no = app
-        .text("receipt-number")
-        .await
-        .trim()
-        .trim_start_matches('#')
-        .to_string();
-    app.click("receipt-new-sale").await;
-    app.el("till-search").await;
+    let receipt_no = receipt_number(&app).await;
+    new_sale(&app).await;
     let cash_sale = total - 200;
 
     // The running figures already count the sale.
@@ -162,31 +83,9 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
     wait_exact(&app, "xr-expected", &money(15_000 + cash_sale)).await;
 
     // Refund the eggs (line 3) on the Orders screen, back to the original payments.
-    app.click("nav-orders").await;
-    app.el("orders-table").await;
-    app.fill("orders-lookup", &receipt_no).await;
-    app.el("orders-lookup")
-        .await
-        .send_keys(ENTER)
-        .await
-        .unwrap();
-    app.el("order-detail").await;
-    app.click("order-refund").await;
-    app.el("refund-dialog").await;
-    let row = wait_css(&app, "[data-testid^='refund-line-'][data-line-no='3']").await;
-    let line_id = row
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap()
-        .strip_prefix("refund-line-")
-        .unwrap()
-        .to_string();
-    app.fill(&format!("refund-qty-{line_id}"), "1").await;
-    app.fill("refund-reason", "cracked shell").await;
-    app.click("refund-submit").await;
-    app.gone("refund-dialog").await;
-    app.wait_text("orders-notice", "Refund #1").await;
+    open_order(&app, &receipt_no).await;
+    fill_refund(&app, 3, 1, "cracked shell").await;
+    submit_refund(&app, "Refund #1").await;
 
     // How the core split the refund over card and cash (in proportion).
     let page = app.invoke("sales.list", json!({})).await;
@@ -251,8 +150,7 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
     wait_exact(&app, "zr-over-short", "-1.00").await;
     wait_exact(&app, "zr-over-short-word", "Short").await;
     app.el("zr-print").await;
-    tokio::time::sleep(Duration::from_millis(300)).await; // let the window repaint
-    app.screenshot("shift-2-z-report").await;
+    shot(&app, "shift-2-z-report").await;
 
     // The core stored the same figures; the owner sees the closed shift in the list.
     let shift_id = current["data"]["id"].as_i64().unwrap();
@@ -275,16 +173,11 @@ async fn e2e_shift_open_sell_refund_close_and_z_report() {
 async fn sell_one_in_cash(app: &App, barcode: &str, sku: &str) -> i64 {
     app.click("nav-till").await;
     app.el("till").await;
-    scan(app, barcode, sku).await;
+    scan(app, barcode, sku, 1).await;
     let total = quoted_total(app).await;
-    app.click("till-pay").await;
-    app.click("tender-add-cash").await;
-    app.wait_text("tender-remaining", "0.00").await;
-    app.click("tender-pay").await;
-    app.el("till-receipt").await;
+    pay_cash(app).await;
     app.wait_text("receipt-total", &money(total)).await;
-    app.click("receipt-new-sale").await;
-    app.el("till-search").await;
+    new_sale(app).await;
     total
 }
 
@@ -296,7 +189,7 @@ async fn e2e_shift_cash_moves_void_even_close_and_reports() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
     set_up_and_log_in(&app).await;
-    let milk = product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129).await;
+    let milk = product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129, 10).await;
 
     app.click("nav-shift").await;
     app.fill("shift-open-float", "100.00").await;
@@ -372,7 +265,6 @@ async fn e2e_shift_cash_moves_void_even_close_and_reports() {
     );
     wait_exact(&app, "valuation-total-value", "5.76").await;
     wait_exact(&app, &format!("valuation-value-{milk}"), "5.76").await;
-    tokio::time::sleep(Duration::from_millis(300)).await; // let the window repaint
-    app.screenshot("shift-3-reports").await;
+    shot(&app, "shift-3-reports").await;
     app.close().await;
 }

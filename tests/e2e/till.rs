@@ -2,86 +2,20 @@
 //! receipt, a refund by line from the Orders screen, and a double-clicked Pay
 //! that makes exactly one sale (T09).
 
-use super::{log_in, log_out, set_up_and_log_in, wait_css, CASHIER_PW, ONE_AT_A_TIME};
+use crate::flows::{
+    fill_refund, log_in, log_out, milk_bread_and_eggs, money, new_sale, open_order, pay_cash,
+    product_in_stock, quoted_total, receipt_number, scan, set_up_and_log_in, shot, submit_refund,
+    tender_cash, testid_suffix, wait_css, CASHIER_PW,
+};
 use crate::harness::App;
+use crate::ONE_AT_A_TIME;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use serde_json::{json, Value};
-use std::time::Duration;
-
-const ENTER: &str = "\u{e007}";
-
-/// Creates a product and receives `quantity` of it, through the app's IPC as the
-/// logged-in owner. Returns the product id.
-async fn product_in_stock(
-    app: &App,
-    sku: &str,
-    barcode: &str,
-    name: &str,
-    price_minor: i64,
-    quantity: i64,
-) -> i64 {
-    let p = app
-        .invoke(
-            "catalog.create_product",
-            json!({"idempotency_key": format!("e2e-prod-{sku}"), "sku": sku, "barcode": barcode,
-                   "name": name, "price_minor": price_minor}),
-        )
-        .await;
-    assert_eq!(p["ok"], true, "{p}");
-    let id = p["data"]["id"].as_i64().unwrap();
-    let b = app
-        .invoke(
-            "stock.receive",
-            json!({"idempotency_key": format!("e2e-recv-{sku}"), "product_id": id,
-                   "lot_code": "L1", "unit_cost_minor": price_minor / 2, "quantity": quantity}),
-        )
-        .await;
-    assert_eq!(b["ok"], true, "{b}");
-    id
-}
-
-/// Scans a barcode into the till (type it and Enter, as a scanner does).
-async fn scan(app: &App, barcode: &str, sku: &str, quantity: u32) {
-    app.fill("till-search", barcode).await;
-    app.el("till-search").await.send_keys(ENTER).await.unwrap();
-    let line = format!("cart-line-{sku}");
-    wait_css(
-        app,
-        &format!("[data-testid='{line}'][data-quantity='{quantity}']"),
-    )
-    .await;
-}
-
-/// `"12.34"` → 1234 (the shop's scale is 2 here).
-fn minor(text: &str) -> i64 {
-    let t = text.trim().replace('.', "");
-    t.parse()
-        .unwrap_or_else(|_| panic!("not an amount: {text:?}"))
-}
-
-fn money(minor: i64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
-}
 
 async fn orders(app: &App) -> Vec<Value> {
     let page = app.invoke("sales.list", json!({})).await;
     assert_eq!(page["ok"], true, "{page}");
     page["data"]["orders"].as_array().unwrap().clone()
-}
-
-/// Waits until the till's totals show a quote (the Pay button is enabled).
-async fn quoted_total(app: &App) -> i64 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let pay = app.el("till-pay").await;
-        let enabled = pay.attr("disabled").await.unwrap().is_none();
-        let total = app.text("till-total").await;
-        if enabled && total.trim() != "—" {
-            return minor(&total);
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no quote came");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// T09 in the window: Pay clicked twice in a row (a real double click) makes one
@@ -98,10 +32,7 @@ async fn t09_e2e_a_double_clicked_pay_makes_exactly_one_sale() {
     app.el("till").await;
     scan(&app, "4006381333931", "MILK-1L", 1).await;
     let total = quoted_total(&app).await;
-    app.click("till-pay").await;
-    app.el("tender").await;
-    app.click("tender-add-cash").await;
-    app.wait_text("tender-remaining", "0.00").await;
+    tender_cash(&app).await;
     let key = app.attr("tender-pay", "data-key").await.unwrap();
     assert!(key.starts_with("ui-"), "{key}");
 
@@ -155,9 +86,7 @@ async fn e2e_sell_three_items_split_cash_and_card_then_refund_one_line() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
     set_up_and_log_in(&app).await;
-    product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129, 10).await;
-    product_in_stock(&app, "BREAD", "2000000000015", "Bread", 250, 10).await;
-    let eggs = product_in_stock(&app, "EGGS-6", "2000000000022", "Eggs 6", 199, 10).await;
+    let [_, _, eggs] = milk_bread_and_eggs(&app).await;
 
     app.el("till").await;
     scan(&app, "4006381333931", "MILK-1L", 1).await;
@@ -214,42 +143,17 @@ async fn e2e_sell_three_items_split_cash_and_card_then_refund_one_line() {
         Some("cash")
     );
     app.wait_text("receipt-payment-1", "20.00").await;
-    let receipt_no = app.text("receipt-number").await;
-    let receipt_no = receipt_no.trim().trim_start_matches('#').to_string();
-    tokio::time::sleep(Duration::from_millis(300)).await; // let the window repaint
-    app.screenshot("till-3-receipt").await;
-    app.click("receipt-new-sale").await;
-    app.el("till-search").await;
+    let receipt_no = receipt_number(&app).await;
+    shot(&app, "till-3-receipt").await;
+    new_sale(&app).await;
 
     // Orders: find it by receipt number, refund the eggs (line 3) to stock.
-    app.click("nav-orders").await;
-    app.el("orders-table").await;
-    app.fill("orders-lookup", &receipt_no).await;
-    app.el("orders-lookup")
-        .await
-        .send_keys(ENTER)
-        .await
-        .unwrap();
-    app.el("order-detail").await;
+    open_order(&app, &receipt_no).await;
     app.wait_text("order-receipt", &format!("#{receipt_no}"))
         .await;
-    app.click("order-refund").await;
-    app.el("refund-dialog").await;
-    let row = wait_css(&app, "[data-testid^='refund-line-'][data-line-no='3']").await;
-    let line_id = row
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap()
-        .strip_prefix("refund-line-")
-        .unwrap()
-        .to_string();
-    app.fill(&format!("refund-qty-{line_id}"), "1").await;
-    app.fill("refund-reason", "cracked shell").await;
+    fill_refund(&app, 3, 1, "cracked shell").await;
     app.screenshot("till-4-refund").await;
-    app.click("refund-submit").await;
-    app.gone("refund-dialog").await;
-    app.wait_text("orders-notice", "Refund #1").await;
+    submit_refund(&app, "Refund #1").await;
     app.el("refunds-table").await;
     app.screenshot("till-5-orders").await;
 
@@ -307,23 +211,12 @@ async fn t17_e2e_cashier_parks_recalls_and_pays_a_held_sale() {
 
     app.click("till-held-toggle").await;
     let row = wait_css(&app, "[data-testid^='held-row-'][data-label='table 4']").await;
-    let hold_id = row
-        .attr("data-testid")
-        .await
-        .unwrap()
-        .unwrap()
-        .strip_prefix("held-row-")
-        .unwrap()
-        .to_string();
+    let hold_id = testid_suffix(&row, "held-row-").await;
     app.click(&format!("held-recall-{hold_id}")).await;
     wait_css(&app, "[data-testid='cart-line-MILK-1L'][data-quantity='3']").await;
     app.el(&format!("held-in-cart-{hold_id}")).await;
     let total = quoted_total(&app).await;
-    app.click("till-pay").await;
-    app.click("tender-add-cash").await;
-    app.wait_text("tender-remaining", "0.00").await;
-    app.click("tender-pay").await;
-    app.el("till-receipt").await;
+    pay_cash(&app).await;
     app.wait_text("receipt-total", &money(total)).await;
 
     let hold = app

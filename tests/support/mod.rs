@@ -4,6 +4,7 @@
 #![allow(dead_code)] // not every test module uses every helper
 
 pub mod faults;
+pub mod process;
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
