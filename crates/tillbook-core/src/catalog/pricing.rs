@@ -337,7 +337,7 @@ pub fn create_rule(
 pub fn archive_rule(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
-    req: &catalog::IdVersionRequest,
+    req: &crate::shared::handler::IdVersionRequest,
 ) -> Result<PriceRuleView> {
     let before = get_rule(tx.conn(), req.id)?;
     PRICE_RULES.archive(

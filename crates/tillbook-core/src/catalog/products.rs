@@ -1,0 +1,534 @@
+//! Products: created, updated and archived (never deleted: T22), read by id
+//! or barcode, and the narrow read the till prices a line from.
+
+use crate::db::rows::Versioned;
+use crate::db::CachedRow;
+use crate::db::Tx;
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::shared::handler::{IdVersionRequest, ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub(crate) const PRODUCTS: Versioned = Versioned {
+    table: "products",
+    entity: "product",
+};
+
+/// The largest price, cost or amount any catalog field accepts (10^12 minor units).
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxClass {
+    Standard,
+    Reduced,
+    Zero,
+}
+
+impl TaxClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaxClass::Standard => "standard",
+            TaxClass::Reduced => "reduced",
+            TaxClass::Zero => "zero",
+        }
+    }
+
+    fn parse(s: &str) -> TaxClass {
+        match s {
+            "reduced" => TaxClass::Reduced,
+            "zero" => TaxClass::Zero,
+            _ => TaxClass::Standard,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Each,
+    Kg,
+    G,
+    L,
+    Ml,
+    M,
+    Pack,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Each => "each",
+            Unit::Kg => "kg",
+            Unit::G => "g",
+            Unit::L => "l",
+            Unit::Ml => "ml",
+            Unit::M => "m",
+            Unit::Pack => "pack",
+        }
+    }
+
+    fn parse(s: &str) -> Unit {
+        match s {
+            "kg" => Unit::Kg,
+            "g" => Unit::G,
+            "l" => Unit::L,
+            "ml" => Unit::Ml,
+            "m" => Unit::M,
+            "pack" => Unit::Pack,
+            _ => Unit::Each,
+        }
+    }
+}
+
+/// A product as every command returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProductView {
+    pub id: i64,
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub category: String,
+    pub unit: Unit,
+    pub tax_class: TaxClass,
+    pub tax_rate_bp: i64,
+    pub price_minor: i64,
+    pub archived: bool,
+    /// Sum of the product's batches' on-hand and reserved quantities.
+    pub on_hand: i64,
+    pub available: i64,
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+pub(super) const VIEW_COLUMNS: &str = "p.id, p.sku, p.barcode, p.name, p.category, p.unit, p.tax_class,
+    (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
+    p.price_minor, p.archived_at_ms IS NOT NULL,
+    (SELECT coalesce(sum(b.on_hand), 0) FROM batches b WHERE b.product_id = p.id),
+    (SELECT coalesce(sum(b.on_hand - b.reserved), 0) FROM batches b WHERE b.product_id = p.id),
+    p.version, p.created_at_ms, p.updated_at_ms";
+
+pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
+    Ok(ProductView {
+        id: r.get(0)?,
+        sku: r.get(1)?,
+        barcode: r.get(2)?,
+        name: r.get(3)?,
+        category: r.get(4)?,
+        unit: Unit::parse(&r.get::<_, String>(5)?),
+        tax_class: TaxClass::parse(&r.get::<_, String>(6)?),
+        tax_rate_bp: r.get(7)?,
+        price_minor: r.get(8)?,
+        archived: r.get(9)?,
+        on_hand: r.get(10)?,
+        available: r.get(11)?,
+        version: r.get(12)?,
+        created_at_ms: r.get(13)?,
+        updated_at_ms: r.get(14)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<ProductView> {
+    conn.prepare_cached(&format!(
+        "SELECT {VIEW_COLUMNS} FROM products p WHERE p.id = ?1"
+    ))?
+    .query_row([id], view_of)
+    .optional()?
+    .ok_or_else(|| Error::not_found("product", id))
+}
+
+/// What a sale needs of a product, in one narrow read: the till prices every
+/// line, and [`get`]'s stock sums are not needed for that.
+pub(crate) struct SaleProduct {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub tax_rate_bp: i64,
+    pub price_minor: i64,
+    pub archived: bool,
+}
+
+pub(crate) fn for_sale(conn: &Connection, id: i64) -> Result<SaleProduct> {
+    conn.prepare_cached(
+        "SELECT p.id, p.sku, p.name, p.category,
+                (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
+                p.price_minor, p.archived_at_ms IS NOT NULL
+           FROM products p WHERE p.id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(SaleProduct {
+            id: r.get(0)?,
+            sku: r.get(1)?,
+            name: r.get(2)?,
+            category: r.get(3)?,
+            tax_rate_bp: r.get(4)?,
+            price_minor: r.get(5)?,
+            archived: r.get(6)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found("product", id))
+}
+
+/// A product that may still be sold, stocked or priced (not archived).
+pub(crate) fn require_active(conn: &Connection, id: i64) -> Result<ProductView> {
+    let p = get(conn, id)?;
+    if p.archived {
+        return Err(Error::StateConflict {
+            message: format!("product {} ({}) is archived", p.id, p.sku),
+        });
+    }
+    Ok(p)
+}
+
+fn check_sku(v: &str) -> Result<()> {
+    validate::text("sku", v, 1, 64)
+}
+
+fn check_barcode(v: &str) -> Result<()> {
+    validate::text("barcode", v, 1, 64)?;
+    if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(Error::validation(
+            "barcode",
+            "may use only letters, digits and -",
+        ));
+    }
+    Ok(())
+}
+
+fn check_category(v: &str) -> Result<()> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    validate::text("category", v, 1, 100)
+}
+
+pub(crate) fn check_amount(field: &str, v: i64) -> Result<()> {
+    if !(0..=MAX_AMOUNT_MINOR).contains(&v) {
+        return Err(Error::validation(
+            field,
+            format!("must be 0 to {MAX_AMOUNT_MINOR} minor units, got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProductRequest {
+    pub sku: String,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub barcode: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub category: String,
+    #[serde(default = "default_unit")]
+    #[ts(optional = nullable)]
+    pub unit: Unit,
+    #[serde(default = "default_tax")]
+    #[ts(optional = nullable)]
+    pub tax_class: TaxClass,
+    pub price_minor: i64,
+}
+
+fn default_unit() -> Unit {
+    Unit::Each
+}
+
+fn default_tax() -> TaxClass {
+    TaxClass::Standard
+}
+
+impl Request for CreateProductRequest {
+    fn validate(&self) -> Result<()> {
+        check_sku(&self.sku)?;
+        if let Some(b) = &self.barcode {
+            check_barcode(b)?;
+        }
+        validate::text("name", &self.name, 1, 200)?;
+        check_category(&self.category)?;
+        check_amount("price_minor", self.price_minor)
+    }
+}
+
+/// Refuses a SKU or barcode another product holds, naming the field (checked
+/// inside the write transaction, so no other writer can slip in between).
+fn check_unique(tx: &Tx<'_>, id: i64, sku: &str, barcode: Option<&str>) -> Result<()> {
+    let taken: bool = tx.conn().cached_row(
+        "SELECT EXISTS (SELECT 1 FROM products WHERE sku = ?1 AND id <> ?2)",
+        rusqlite::params![sku, id],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(Error::Duplicate {
+            field: "sku".into(),
+            value: sku.into(),
+        });
+    }
+    if let Some(b) = barcode {
+        let taken: bool = tx.conn().cached_row(
+            "SELECT EXISTS (SELECT 1 FROM products WHERE barcode = ?1 AND id <> ?2)",
+            rusqlite::params![b, id],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::Duplicate {
+                field: "barcode".into(),
+                value: b.into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a product; also used by the benchmark and demo loaders.
+pub fn insert_product(
+    tx: &Tx<'_>,
+    req: &CreateProductRequest,
+    user_id: Option<i64>,
+    now_ms: i64,
+) -> Result<i64> {
+    check_unique(tx, 0, &req.sku, req.barcode.as_deref())?;
+    let id = tx
+        .execute_returning(
+            "INSERT INTO products (sku, barcode, name, category, unit, tax_class, price_minor,
+                                   created_by, created_at_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+            rusqlite::params![
+                req.sku,
+                req.barcode,
+                req.name,
+                req.category,
+                req.unit.as_str(),
+                req.tax_class.as_str(),
+                req.price_minor,
+                user_id,
+                now_ms
+            ],
+            |r| r.get(0),
+        )
+        .on_constraint(ConstraintKind::Unique, || Error::Duplicate {
+            field: "sku".into(),
+            value: req.sku.clone(),
+        })?;
+    Ok(id)
+}
+
+/// `catalog.create_product`
+pub fn create_product(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &CreateProductRequest,
+) -> Result<ProductView> {
+    let actor = ctx.actor()?;
+    let id = insert_product(tx, req, Some(actor.user_id), ctx.now_ms)?;
+    let view = get(tx.conn(), id)?;
+    ctx.audit("product", id, json!(view));
+    ctx.emit("product.created", "product", id, json!(view));
+    Ok(view)
+}
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProductRequest {
+    pub id: i64,
+    pub version: i64,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub sku: Option<String>,
+    /// `null` keeps the barcode; `""` removes it.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub barcode: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub category: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub unit: Option<Unit>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub tax_class: Option<TaxClass>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub price_minor: Option<i64>,
+}
+
+impl Request for UpdateProductRequest {
+    fn validate(&self) -> Result<()> {
+        validate::id("id", self.id)?;
+        validate::version(self.version)?;
+        if let Some(v) = &self.sku {
+            check_sku(v)?;
+        }
+        if let Some(b) = self.barcode.as_deref().filter(|b| !b.is_empty()) {
+            check_barcode(b)?;
+        }
+        if let Some(v) = &self.name {
+            validate::text("name", v, 1, 200)?;
+        }
+        if let Some(v) = &self.category {
+            check_category(v)?;
+        }
+        if let Some(v) = self.price_minor {
+            check_amount("price_minor", v)?;
+        }
+        if self.sku.is_none()
+            && self.barcode.is_none()
+            && self.name.is_none()
+            && self.category.is_none()
+            && self.unit.is_none()
+            && self.tax_class.is_none()
+            && self.price_minor.is_none()
+        {
+            return Err(Error::validation("name", "nothing to change"));
+        }
+        Ok(())
+    }
+}
+
+/// `catalog.update_product`: against the version the caller read (T11, T25).
+pub fn update_product(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &UpdateProductRequest,
+) -> Result<ProductView> {
+    let before = get(tx.conn(), req.id)?;
+    if before.archived {
+        return Err(Error::StateConflict {
+            message: format!("product {} is archived", before.sku),
+        });
+    }
+    let sku = req.sku.clone().unwrap_or(before.sku.clone());
+    let barcode = match req.barcode.as_deref() {
+        None => before.barcode.clone(),
+        Some("") => None,
+        Some(b) => Some(b.to_string()),
+    };
+    let name = req.name.clone().unwrap_or(before.name.clone());
+    let category = req.category.clone().unwrap_or(before.category.clone());
+    let unit = req.unit.unwrap_or(before.unit).as_str();
+    let tax = req.tax_class.unwrap_or(before.tax_class).as_str();
+    let price = req.price_minor.unwrap_or(before.price_minor);
+    check_unique(tx, req.id, &sku, barcode.as_deref())?;
+    PRODUCTS
+        .update(
+            tx,
+            req.id,
+            req.version,
+            &[
+                ("sku", &sku),
+                ("barcode", &barcode),
+                ("name", &name),
+                ("category", &category),
+                ("unit", &unit),
+                ("tax_class", &tax),
+                ("price_minor", &price),
+                ("updated_at_ms", &ctx.now_ms),
+            ],
+        )
+        .map_err(|e| match e {
+            Error::Duplicate { .. } => Error::Duplicate {
+                field: "sku".into(),
+                value: sku.clone(),
+            },
+            other => other,
+        })?;
+    let after = get(tx.conn(), req.id)?;
+    ctx.audit(
+        "product",
+        req.id,
+        json!({ "before": before, "after": after }),
+    );
+    ctx.emit("product.updated", "product", req.id, json!(after));
+    Ok(after)
+}
+
+/// `catalog.archive_product`: never a delete (T22); batches, movements and
+/// sales keep pointing at the row.
+pub fn archive_product(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &IdVersionRequest,
+) -> Result<ProductView> {
+    let before = get(tx.conn(), req.id)?;
+    PRODUCTS.archive(
+        tx,
+        req.id,
+        req.version,
+        before.archived,
+        &before.sku,
+        ctx.now_ms,
+    )?;
+    ctx.audit(
+        "product",
+        req.id,
+        json!({ "sku": before.sku, "archived": true }),
+    );
+    ctx.emit(
+        "product.archived",
+        "product",
+        req.id,
+        json!({ "sku": before.sku }),
+    );
+    get(tx.conn(), req.id)
+}
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct GetProductRequest {
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub barcode: Option<String>,
+}
+
+impl Request for GetProductRequest {
+    fn validate(&self) -> Result<()> {
+        match (&self.id, &self.barcode) {
+            (Some(id), None) => validate::id("id", *id),
+            (None, Some(b)) => check_barcode(b),
+            _ => Err(Error::validation("id", "give either id or barcode")),
+        }
+    }
+}
+
+/// The product carrying `barcode`, archived or not.
+pub fn by_barcode(conn: &Connection, barcode: &str) -> Result<Option<ProductView>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS} FROM products p WHERE p.barcode = ?1"
+        ))?
+        .query_row([barcode], view_of)
+        .optional()?)
+}
+
+/// `catalog.get_product`: by id or by barcode (a scan).
+pub fn get_product(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &GetProductRequest,
+) -> Result<ProductView> {
+    match (&req.id, &req.barcode) {
+        (Some(id), _) => get(conn, *id),
+        (_, Some(b)) => by_barcode(conn, b)?.ok_or_else(|| Error::not_found("product", b)),
+        _ => Err(Error::validation("id", "give either id or barcode")),
+    }
+}

@@ -1,0 +1,216 @@
+//! Product search (`catalog.search`).
+//!
+//! Search (`catalog.search`) answers in tiers, each in a stable order:
+//! 1. exact barcode or SKU match;
+//! 2. name prefix (case-insensitive), in (name, id) order, via the `products_name` index;
+//! 3. word-prefix matches of every typed word (of 2+ characters) in name, SKU
+//!    or category (FTS5, external content, `prefix='2 3'`), in id order, not
+//!    already listed.
+//!
+//! Paging is `offset` + `limit` (≤ 100) over that combined order; `offset` is
+//! bounded so a page never costs more than a few index walks.
+
+use crate::error::{Error, Result};
+use crate::shared::handler::{ReadCtx, Request};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use crate::catalog::products::{by_barcode, view_of, ProductView, VIEW_COLUMNS};
+pub const SEARCH_LIMIT_MAX: u32 = 100;
+pub const SEARCH_OFFSET_MAX: u32 = 1000;
+const SEARCH_WORDS_MAX: usize = 8;
+
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ProductSearchRequest")]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// What was typed or scanned.
+    pub query: String,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub include_archived: bool,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub offset: u32,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub limit: Option<u32>,
+}
+
+impl Request for SearchRequest {
+    fn validate(&self) -> Result<()> {
+        if self.query.trim().is_empty() || self.query.chars().count() > 200 {
+            return Err(Error::validation("query", "must be 1 to 200 characters"));
+        }
+        if self.query.chars().any(char::is_control) {
+            return Err(Error::validation(
+                "query",
+                "must not contain control characters",
+            ));
+        }
+        if let Some(l) = self.limit {
+            if !(1..=SEARCH_LIMIT_MAX).contains(&l) {
+                return Err(Error::validation(
+                    "limit",
+                    format!("must be 1 to {SEARCH_LIMIT_MAX}"),
+                ));
+            }
+        }
+        if self.offset > SEARCH_OFFSET_MAX {
+            return Err(Error::validation(
+                "offset",
+                format!("must be at most {SEARCH_OFFSET_MAX}; refine the search"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    Barcode,
+    Sku,
+    NamePrefix,
+    Words,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ProductSearchHit")]
+pub struct SearchHit {
+    #[serde(rename = "match")]
+    pub matched: MatchKind,
+    pub product: ProductView,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ProductSearchPage")]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    /// The `offset` of the next page, or null at the end.
+    pub next_offset: Option<u32>,
+}
+
+/// The FTS5 query for typed text: every word of two or more characters as a
+/// quoted prefix term, all required. Only letters and digits survive, so
+/// nothing typed is FTS syntax.
+fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        // A one-letter word would walk every term starting with it; the name
+        // prefix tier already answers a single typed letter.
+        .filter(|w| w.chars().count() >= 2)
+        .take(SEARCH_WORDS_MAX)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The smallest string above every string starting with `prefix` (NOCASE order
+/// for ASCII; other characters fall back to a bound that is still correct).
+fn prefix_end(prefix: &str) -> String {
+    let mut s = prefix.to_lowercase();
+    s.push(char::MAX);
+    s
+}
+
+/// Runs a search; the read command and the benchmark share it.
+pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
+    let limit = req.limit.unwrap_or(20) as usize;
+    let offset = req.offset as usize;
+    let want = offset + limit + 1;
+    let q = req.query.trim();
+    let mut seen = std::collections::HashSet::new();
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let visible = |p: &ProductView| req.include_archived || !p.archived;
+
+    // 1. Exact barcode, then exact SKU.
+    if let Some(p) = by_barcode(conn, q)?.filter(|p| visible(p)) {
+        seen.insert(p.id);
+        hits.push(SearchHit {
+            matched: MatchKind::Barcode,
+            product: p,
+        });
+    }
+    let sku: Option<ProductView> = conn
+        .prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS} FROM products p WHERE p.sku = ?1"
+        ))?
+        .query_row([q], view_of)
+        .optional()?;
+    if let Some(p) = sku.filter(|p| visible(p) && !seen.contains(&p.id)) {
+        seen.insert(p.id);
+        hits.push(SearchHit {
+            matched: MatchKind::Sku,
+            product: p,
+        });
+    }
+
+    // 2. Name prefix, in (name, id) order.
+    let end = prefix_end(q);
+    {
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS} FROM products p
+             WHERE p.name >= ?1 AND p.name < ?2 AND (?3 OR p.archived_at_ms IS NULL)
+             ORDER BY p.name, p.id LIMIT ?4"
+        ))?;
+        let rows = st.query_map(
+            rusqlite::params![q, end, req.include_archived, want as i64],
+            view_of,
+        )?;
+        for p in rows {
+            let p = p?;
+            if seen.insert(p.id) {
+                hits.push(SearchHit {
+                    matched: MatchKind::NamePrefix,
+                    product: p,
+                });
+            }
+        }
+    }
+
+    // 3. Every word as a prefix anywhere in name, SKU or category, in id order.
+    if hits.len() < want {
+        if let Some(m) = fts_query(q) {
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT {VIEW_COLUMNS} FROM products_fts f CROSS JOIN products p ON p.id = f.rowid
+                 WHERE products_fts MATCH ?1
+                   AND NOT (p.name >= ?2 AND p.name < ?3)
+                   AND (?4 OR p.archived_at_ms IS NULL)
+                 ORDER BY f.rowid LIMIT ?5"
+            ))?;
+            let rows = st.query_map(
+                rusqlite::params![m, q, end, req.include_archived, (want + 2) as i64],
+                view_of,
+            )?;
+            for p in rows {
+                let p = p?;
+                if hits.len() >= want {
+                    break;
+                }
+                if seen.insert(p.id) {
+                    hits.push(SearchHit {
+                        matched: MatchKind::Words,
+                        product: p,
+                    });
+                }
+            }
+        }
+    }
+
+    let more = hits.len() > offset + limit;
+    let items: Vec<SearchHit> = hits.into_iter().skip(offset).take(limit).collect();
+    Ok(SearchPage {
+        items,
+        next_offset: more.then_some((offset + limit) as u32),
+    })
+}
+
+/// `catalog.search`
+pub fn search_cmd(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &SearchRequest,
+) -> Result<SearchPage> {
+    search(conn, req)
+}
