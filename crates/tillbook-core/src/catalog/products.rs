@@ -107,7 +107,8 @@ pub struct ProductView {
     pub updated_at_ms: i64,
 }
 
-pub(super) const VIEW_COLUMNS: &str = "p.id, p.sku, p.barcode, p.name, p.category, p.unit, p.tax_class,
+pub(super) const VIEW_COLUMNS: &str =
+    "p.id, p.sku, p.barcode, p.name, p.category, p.unit, p.tax_class,
     (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
     p.price_minor, p.archived_at_ms IS NOT NULL,
     (SELECT coalesce(sum(b.on_hand), 0) FROM batches b WHERE b.product_id = p.id),

@@ -10,11 +10,11 @@
 //! Paging is `offset` + `limit` (≤ 100) over that combined order; `offset` is
 //! bounded so a page never costs more than a few index walks.
 
+use crate::catalog::products::{by_barcode, view_of, ProductView, VIEW_COLUMNS};
 use crate::error::{Error, Result};
 use crate::shared::handler::{ReadCtx, Request};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use crate::catalog::products::{by_barcode, view_of, ProductView, VIEW_COLUMNS};
 pub const SEARCH_LIMIT_MAX: u32 = 100;
 pub const SEARCH_OFFSET_MAX: u32 = 1000;
 const SEARCH_WORDS_MAX: usize = 8;

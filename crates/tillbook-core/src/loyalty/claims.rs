@@ -1,7 +1,16 @@
 //! Claims of rewards, and their redemption at the till.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::catalog::MAX_AMOUNT_MINOR;
+use crate::db::{CachedRow, Tx};
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::loyalty::config::range;
+use crate::loyalty::points::{balance, move_points, NewMovement};
+use crate::loyalty::rewards::{get_reward, Grant};
+use crate::shared::handler::{Request, WriteCtx};
+use crate::shared::validate;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "LoyaltyClaimRequest")]

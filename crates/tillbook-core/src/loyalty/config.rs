@@ -1,7 +1,16 @@
 //! Earning rules, point value and expiry: `loyalty.config`, `loyalty.configure`, revaluation.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::catalog::MAX_AMOUNT_MINOR;
+use crate::db::rows::Versioned;
+use crate::db::{CachedRow, Tx};
+use crate::error::{Error, Result};
+use crate::loyalty::points::{exists, next_id, post_points};
+use crate::loyalty::{MAX_EXCLUDED, MAX_MULTIPLIERS};
+use crate::shared::handler::{ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "LoyaltyCategoryMultiplier")]

@@ -1,7 +1,14 @@
 //! Expiry runs, at most one per UTC day.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::db::{CachedRow, Tx};
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::loyalty::config::load_config;
+use crate::loyalty::points::{append, next_id, post_points, NewMovement};
+use crate::loyalty::DAY_MS;
+use crate::shared::handler::{Request, WriteCtx};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "LoyaltyExpireRequest")]

@@ -1,7 +1,10 @@
 //! Hooks run inside `sales.checkout`, `sales.refund` and `sales.void`.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::db::{CachedRow, Tx};
+use crate::error::{Error, Result};
+use crate::loyalty::config::load_config;
+use crate::loyalty::points::{balance, expires_at, move_points, mul_div, NewMovement};
+use rusqlite::{Connection, OptionalExtension};
 
 /// Called by `sales.checkout` in its transaction, after the order and its lines
 /// are written: earns the customer's points for the sale (see the module docs).

@@ -1,7 +1,24 @@
 //! Balances and movements, and the manager's tools: adjust, bulk add, statistics.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::catalog::MAX_AMOUNT_MINOR;
+use crate::db::{CachedRow, Tx};
+use crate::error::{Error, Result};
+use crate::ledger;
+use crate::loyalty::claims::{active_customer, claim_of, ClaimView, CLAIM_COLUMNS, CLAIM_FROM};
+use crate::loyalty::config::{load_config, range};
+use crate::loyalty::points::{
+    append, balance, exists, expires_at, move_points, next_id, post_points, NewMovement,
+};
+use crate::loyalty::rewards::check_limit;
+use crate::loyalty::{
+    liability, MAX_ADJUST_POINTS, MAX_BULK_CUSTOMERS, MAX_FILTER_IDS, MAX_PAGE, MAX_REASON_CHARS,
+    MAX_TIME_MS,
+};
+use crate::shared::handler::{ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "LoyaltyMovement")]

@@ -74,17 +74,7 @@
 //! rest), `config`, `hooks` (checkout, refund, void), `rewards`, `claims`,
 //! `manager` (balance, adjust, bulk add, stats), `expiry`, `verify` (drift).
 
-use crate::catalog::MAX_AMOUNT_MINOR;
-use crate::db::rows::Versioned;
-use crate::db::Tx;
-use crate::error::{ConstraintKind, Error, Result, ResultExt};
-use crate::ledger::{self, codes, JournalEntry, Line, Party};
-use crate::shared::handler::IdVersionRequest;
-use crate::shared::handler::{ReadCtx, Request, WriteCtx};
-use crate::shared::validate;
-use rusqlite::{Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use crate::ledger::codes;
 
 /// The expense account earning is charged to (added by migration 0010).
 pub const LOYALTY_EXPENSE: &str = "6100";
@@ -117,19 +107,33 @@ mod points;
 mod rewards;
 mod verify;
 
-pub use claims::*;
-pub use config::*;
-pub use expiry::*;
-pub use hooks::*;
-pub use manager::*;
-pub use points::*;
-pub use rewards::*;
-pub use verify::*;
+pub use claims::{
+    claim, claim_for_checkout, get_claim, mark_redeemed, ClaimGrant, ClaimRequest, ClaimView,
+};
+pub use config::{
+    config, configure, load_config, CategoryMultiplier, ConfigRequest, ConfigView, ConfigureRequest,
+};
+pub use expiry::{expire, ExpireRequest, ExpiryRunView};
+pub use hooks::{earn_for_order, reverse_for_refund, reverse_for_void};
+pub use manager::{
+    adjust, balance_cmd, bulk_add, bulk_preview, stats, AdjustRequest, BalanceRequest, BalanceView,
+    BulkAddRequest, BulkAddView, BulkPreview, BulkPreviewRequest, CustomerFilter, CustomerPoints,
+    MovementView, StatsRequest, StatsView,
+};
+pub use points::balance;
+pub use rewards::{
+    archive_reward, create_reward, get_reward, rewards, CreateRewardRequest, Grant, RewardList,
+    RewardView, RewardsRequest,
+};
+pub use verify::drift;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::*;
+    use crate::error::Error;
+    use crate::loyalty::config::{CategoryMultiplier, ConfigureRequest};
+    use crate::loyalty::points::mul_div;
+    use crate::shared::handler::Request;
 
     #[test]
     fn mul_div_rounds_down_and_partial_refunds_add_up() {

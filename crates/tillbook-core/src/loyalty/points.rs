@@ -1,7 +1,12 @@
 //! The points ledger: balances, movements appended on the chain, their journal entries.
 
-use super::*;
-use crate::db::CachedRow;
+use crate::db::{CachedRow, Tx};
+use crate::error::{ConstraintKind, Error, Result, ResultExt};
+use crate::ledger;
+use crate::ledger::{JournalEntry, Line, Party};
+use crate::loyalty::config::{load_config, ConfigView};
+use crate::loyalty::{liability, DAY_MS, LOYALTY_EXPENSE};
+use rusqlite::{Connection, OptionalExtension};
 
 pub(super) fn exists(conn: &Connection, sql: &str, id: i64) -> Result<bool> {
     Ok(conn

@@ -1,6 +1,17 @@
 //! The rewards catalog.
 
-use super::*;
+use crate::catalog::MAX_AMOUNT_MINOR;
+use crate::db::rows::Versioned;
+use crate::db::Tx;
+use crate::error::{Error, Result};
+use crate::loyalty::config::range;
+use crate::loyalty::points::exists;
+use crate::loyalty::{MAX_PAGE, MAX_POINTS, MAX_TIME_MS};
+use crate::shared::handler::{IdVersionRequest, ReadCtx, Request, WriteCtx};
+use crate::shared::validate;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// What a reward gives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -1,8 +1,12 @@
 //! What `tillbook verify` recomputes.
 
-use super::*;
 use crate::db::CachedRow;
+use crate::error::Result;
+use crate::ledger;
+use crate::loyalty::config::load_config;
+use crate::loyalty::liability;
 use crate::shared::findings::Findings;
+use rusqlite::Connection;
 
 /// Checks for `tillbook verify`: every customer's movement chain against the
 /// sum of their points, the loyalty liability against outstanding points ×
