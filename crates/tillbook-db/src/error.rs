@@ -7,56 +7,23 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// A stable, machine-readable error code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    Unauthenticated,
-    Forbidden,
-    Validation,
-    NotFound,
-    Conflict,
-    Duplicate,
-    IdempotencyMismatch,
-    InsufficientStock,
-    CreditLimit,
-    Locked,
-    Busy,
-    Internal,
-}
-
-impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
-        ErrorCode::Unauthenticated,
-        ErrorCode::Forbidden,
-        ErrorCode::Validation,
-        ErrorCode::NotFound,
-        ErrorCode::Conflict,
-        ErrorCode::Duplicate,
-        ErrorCode::IdempotencyMismatch,
-        ErrorCode::InsufficientStock,
-        ErrorCode::CreditLimit,
-        ErrorCode::Locked,
-        ErrorCode::Busy,
-        ErrorCode::Internal,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Unauthenticated => "unauthenticated",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Validation => "validation",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::Duplicate => "duplicate",
-            ErrorCode::IdempotencyMismatch => "idempotency_mismatch",
-            ErrorCode::InsufficientStock => "insufficient_stock",
-            ErrorCode::CreditLimit => "credit_limit",
-            ErrorCode::Locked => "locked",
-            ErrorCode::Busy => "busy",
-            ErrorCode::Internal => "internal",
-        }
+crate::named_enum! {
+    /// A stable, machine-readable error code.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+    #[ts(export)]
+    pub enum ErrorCode {
+        Unauthenticated = "unauthenticated",
+        Forbidden = "forbidden",
+        Validation = "validation",
+        NotFound = "not_found",
+        Conflict = "conflict",
+        Duplicate = "duplicate",
+        IdempotencyMismatch = "idempotency_mismatch",
+        InsufficientStock = "insufficient_stock",
+        CreditLimit = "credit_limit",
+        Locked = "locked",
+        Busy = "busy",
+        Internal = "internal",
     }
 }
 

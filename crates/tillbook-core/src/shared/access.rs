@@ -6,26 +6,17 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Manager,
-    Cashier,
+tillbook_db::named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+    #[ts(export)]
+    pub enum Role {
+        Owner = "owner",
+        Manager = "manager",
+        Cashier = "cashier",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Manager, Role::Cashier];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Manager => "manager",
-            Role::Cashier => "cashier",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
@@ -40,112 +31,47 @@ impl Role {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
-pub enum Permission {
-    /// Create, edit, archive users and reset their passwords.
-    #[serde(rename = "users.manage")]
-    UsersManage,
-    /// See the user list (names and roles, never secrets).
-    #[serde(rename = "users.read")]
-    UsersRead,
-    #[serde(rename = "audit.read")]
-    AuditRead,
-    #[serde(rename = "settings.manage")]
-    SettingsManage,
-    /// Approve raising a customer's credit limit above the threshold (T21).
-    #[serde(rename = "credit.approve")]
-    CreditApprove,
-    /// Products, categories and price rules.
-    #[serde(rename = "catalog.manage")]
-    CatalogManage,
-    /// Stock adjustments, samples, damage, write-offs, and posting stock counts.
-    #[serde(rename = "stock.adjust")]
-    StockAdjust,
-    /// Opening stock counts and recording counted quantities (by scanning).
-    #[serde(rename = "stock.count")]
-    StockCount,
-    /// Selling at the till: carts, reservations for held sales.
-    #[serde(rename = "sales.sell")]
-    SalesSell,
-    /// Refunding confirmed sales (to the original tenders or store credit).
-    #[serde(rename = "sales.refund")]
-    SalesRefund,
-    /// Creating and editing customers' contact details.
-    #[serde(rename = "customers.manage")]
-    CustomersManage,
-    /// Setting customers' credit limits and enforcement modes.
-    #[serde(rename = "credit.manage")]
-    CreditManage,
-    /// Vendors and purchase receipts.
-    #[serde(rename = "vendors.manage")]
-    VendorsManage,
-    /// Paying vendors.
-    #[serde(rename = "vendors.pay")]
-    VendorsPay,
-    /// Reading the ledger, balances and reports.
-    #[serde(rename = "ledger.read")]
-    LedgerRead,
-    /// Voiding a confirmed sale within its open shift (with a reason).
-    #[serde(rename = "sales.void")]
-    SalesVoid,
-    /// Giving a discount on a cart line. Checked by the dispatcher from the
-    /// request itself ([`crate::dispatch::Request::needs`]), not from the command.
-    #[serde(rename = "sales.discount")]
-    SalesDiscount,
-    /// Invoicing account sales and recording customers' payments on account.
-    #[serde(rename = "invoices.manage")]
-    InvoicesManage,
-    /// Loyalty earning rules, rewards, manual adjustments and bulk additions.
-    #[serde(rename = "loyalty.manage")]
-    LoyaltyManage,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 19] = [
-        Permission::UsersManage,
-        Permission::UsersRead,
-        Permission::AuditRead,
-        Permission::SettingsManage,
-        Permission::CreditApprove,
-        Permission::CatalogManage,
-        Permission::StockAdjust,
-        Permission::StockCount,
-        Permission::SalesSell,
-        Permission::SalesRefund,
-        Permission::CustomersManage,
-        Permission::CreditManage,
-        Permission::VendorsManage,
-        Permission::VendorsPay,
-        Permission::LedgerRead,
-        Permission::SalesVoid,
-        Permission::SalesDiscount,
-        Permission::InvoicesManage,
-        Permission::LoyaltyManage,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Permission::UsersManage => "users.manage",
-            Permission::UsersRead => "users.read",
-            Permission::AuditRead => "audit.read",
-            Permission::SettingsManage => "settings.manage",
-            Permission::CreditApprove => "credit.approve",
-            Permission::CatalogManage => "catalog.manage",
-            Permission::StockAdjust => "stock.adjust",
-            Permission::StockCount => "stock.count",
-            Permission::SalesSell => "sales.sell",
-            Permission::SalesRefund => "sales.refund",
-            Permission::CustomersManage => "customers.manage",
-            Permission::CreditManage => "credit.manage",
-            Permission::VendorsManage => "vendors.manage",
-            Permission::VendorsPay => "vendors.pay",
-            Permission::LedgerRead => "ledger.read",
-            Permission::SalesVoid => "sales.void",
-            Permission::SalesDiscount => "sales.discount",
-            Permission::InvoicesManage => "invoices.manage",
-            Permission::LoyaltyManage => "loyalty.manage",
-        }
+tillbook_db::named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+    #[ts(export)]
+    pub enum Permission {
+        /// Create, edit, archive users and reset their passwords.
+        UsersManage = "users.manage",
+        /// See the user list (names and roles, never secrets).
+        UsersRead = "users.read",
+        AuditRead = "audit.read",
+        SettingsManage = "settings.manage",
+        /// Approve raising a customer's credit limit above the threshold (T21).
+        CreditApprove = "credit.approve",
+        /// Products, categories and price rules.
+        CatalogManage = "catalog.manage",
+        /// Stock adjustments, samples, damage, write-offs, and posting stock counts.
+        StockAdjust = "stock.adjust",
+        /// Opening stock counts and recording counted quantities (by scanning).
+        StockCount = "stock.count",
+        /// Selling at the till: carts, reservations for held sales.
+        SalesSell = "sales.sell",
+        /// Refunding confirmed sales (to the original tenders or store credit).
+        SalesRefund = "sales.refund",
+        /// Creating and editing customers' contact details.
+        CustomersManage = "customers.manage",
+        /// Setting customers' credit limits and enforcement modes.
+        CreditManage = "credit.manage",
+        /// Vendors and purchase receipts.
+        VendorsManage = "vendors.manage",
+        /// Paying vendors.
+        VendorsPay = "vendors.pay",
+        /// Reading the ledger, balances and reports.
+        LedgerRead = "ledger.read",
+        /// Voiding a confirmed sale within its open shift (with a reason).
+        SalesVoid = "sales.void",
+        /// Giving a discount on a cart line. Checked by the dispatcher from the
+        /// request itself ([`crate::shared::handler::Request::needs`]), not from the command.
+        SalesDiscount = "sales.discount",
+        /// Invoicing account sales and recording customers' payments on account.
+        InvoicesManage = "invoices.manage",
+        /// Loyalty earning rules, rewards, manual adjustments and bulk additions.
+        LoyaltyManage = "loyalty.manage",
     }
 }
 
