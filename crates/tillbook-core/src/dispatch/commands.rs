@@ -103,7 +103,7 @@ macro_rules! with_commands {
         "vendors.payments"     => Perm(VendorsManage), Read,   false, crate::parties::vendors::payments;
         "vendors.pay"          => Perm(VendorsPay),    Create, false, crate::parties::vendors::pay;
         "vendors.reverse_payment" => Perm(VendorsPay), Create, false, crate::parties::vendors::reverse_payment;
-        "purchasing.receive"   => Perm(VendorsManage), Create, false, crate::parties::vendors::receive;
+        "purchasing.receive"   => Perm(VendorsManage), Create, false, crate::parties::purchasing::receive;
         "ledger.accounts"      => Perm(LedgerRead),    Read,   false, crate::ledger::accounts;
         "ledger.entries"       => Perm(LedgerRead),    Read,   false, crate::ledger::entries;
         // sales: the till's cart, checkout, refunds, holds

@@ -11,11 +11,9 @@
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::ledger;
-use crate::parties::{
-    self, ContactsRequest, IdRequest, IdVersionRequest, SearchRequest, UpdateContactsRequest,
-};
+use crate::parties::{self, ContactsRequest, SearchRequest, UpdateContactsRequest};
 use crate::shared::access::{role_has, Permission};
-use crate::shared::handler::{ReadCtx, Request, Session, WriteCtx};
+use crate::shared::handler::{IdRequest, IdVersionRequest, ReadCtx, Request, Session, WriteCtx};
 use crate::shared::validate::{self, Secret};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
