@@ -1,4 +1,4 @@
-//! Loyalty (issue 6): a points ledger per customer, earning rules, a rewards
+//! Loyalty: a points ledger per customer, earning rules, a rewards
 //! catalog, claims and their redemption at the till, refunds, expiry, and the
 //! manager's tools (manual adjustment, bulk addition with a preview, statistics).
 //!
@@ -65,7 +65,7 @@
 //! IMMEDIATE` transaction, the reward's window, archive state, stock and
 //! per-customer limit and the customer's balance; the schema enforces the same
 //! again (`UNIQUE(reward_id, customer_id, customer_seq)`, `UNIQUE(reward_id,
-//! stock_seq)`, a limits trigger and the balance chain). The lead's checkout
+//! stock_seq)`, a limits trigger and the balance chain). Checkout
 //! uses [`claim_for_checkout`] and [`mark_redeemed`].
 //!
 //! # Map
