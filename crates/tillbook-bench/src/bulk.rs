@@ -3,7 +3,7 @@
 //! into the real schema.
 
 use crate::shop::{
-    account_id, accounts, barcode_of, name_of, new_shop, tax_of, Accounts, BENCH_PASSWORD,
+    account_id, accounts, barcode_of, name_of, new_shop, tax_of, Accounts, Totals, BENCH_PASSWORD,
     CATEGORIES,
 };
 use serde_json::json;
@@ -54,14 +54,6 @@ struct Plan {
     first_entry: i64,
     from_ms: i64,
     span_ms: i64,
-}
-
-/// An order's sums over its lines, in minor units.
-#[derive(Default)]
-struct Totals {
-    net: i64,
-    tax: i64,
-    cost: i64,
 }
 
 /// One bulk order: its ids, its time and who sold it.
@@ -245,7 +237,7 @@ fn write_order(tx: &Tx<'_>, plan: &Plan, rng: &mut fastrand::Rng, i: usize) -> R
             n_lines as i64,
             totals.net,
             totals.tax,
-            totals.net + totals.tax,
+            totals.total(),
             totals.cost,
             order.entry,
             order.at_ms
@@ -304,7 +296,7 @@ fn write_payment(tx: &Tx<'_>, order: &BulkOrder, totals: &Totals, by_card: bool)
         rusqlite::params![
             order.order_id,
             if by_card { "card" } else { "cash" },
-            totals.net + totals.tax,
+            totals.total(),
             by_card.then(|| format!("T{}", order.order_id)),
             order.at_ms
         ],
@@ -321,7 +313,7 @@ fn write_entry(
     totals: &Totals,
     by_card: bool,
 ) -> Result<()> {
-    let total = totals.net + totals.tax;
+    let total = totals.total();
     let acc = &plan.acc;
     for (account, debit, credit) in [
         (if by_card { plan.card } else { acc.cash }, total, 0),

@@ -3,7 +3,7 @@
 //! (the baseline), at each durability level.
 
 use crate::shop::{
-    accounts, checkout_args, new_shop, opts_with, pick_lines, tax_of, Accounts, Stocked,
+    accounts, checkout_args, new_shop, opts_with, pick_lines, tax_of, Accounts, Stocked, Totals,
     SHOP_PRODUCTS,
 };
 use crate::stats::{per_second, percentile, ratio};
@@ -77,20 +77,6 @@ struct BareSale<'a> {
     order_id: i64,
     number: i64,
     receipt: i64,
-}
-
-/// A sale's sums over its lines, in minor units.
-#[derive(Default)]
-struct Totals {
-    net: i64,
-    tax: i64,
-    cost: i64,
-}
-
-impl Totals {
-    fn total(&self) -> i64 {
-        self.net + self.tax
-    }
 }
 
 /// The same rows a checkout writes, as plain statements with everything

@@ -274,3 +274,17 @@ pub(crate) fn accounts(conn: &rusqlite::Connection) -> Result<Accounts> {
 pub(crate) fn tax_of(net: i64, rate_bp: i64) -> i64 {
     (net * rate_bp + 5_000) / 10_000
 }
+
+/// A sale's sums over its lines, in minor units.
+#[derive(Default)]
+pub(crate) struct Totals {
+    pub(crate) net: i64,
+    pub(crate) tax: i64,
+    pub(crate) cost: i64,
+}
+
+impl Totals {
+    pub(crate) fn total(&self) -> i64 {
+        self.net + self.tax
+    }
+}
