@@ -1,10 +1,10 @@
 //! `tillbook`: argv and stdin in, tillbook-core out. Only this file knows about
 //! argv and JSON Lines; every operation is a call into the core's dispatcher.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tillbook_core::clock::SystemClock;
@@ -30,18 +30,7 @@ struct Cli {
 enum Command {
     /// Create a shop file and its owner. The password is read from a prompt, or
     /// from the first line of stdin when stdin is not a terminal.
-    Init {
-        #[arg(long)]
-        shop_name: String,
-        #[arg(long, default_value = "EUR")]
-        currency: String,
-        #[arg(long, default_value_t = 2)]
-        currency_scale: u32,
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        display_name: String,
-    },
+    Init(InitArgs),
     /// Serve JSON Lines requests on stdin, one response line each on stdout.
     Api,
     /// Check the file: integrity, references, the audit chain. Exit 1 on any drift.
@@ -62,6 +51,20 @@ enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+}
+
+#[derive(Args)]
+struct InitArgs {
+    #[arg(long)]
+    shop_name: String,
+    #[arg(long, default_value = "EUR")]
+    currency: String,
+    #[arg(long, default_value_t = 2)]
+    currency_scale: u32,
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    display_name: String,
 }
 
 #[derive(Subcommand)]
@@ -162,113 +165,118 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Bench { which } => bench(which),
         Command::Export {
             what: Export::SalesLines { from, to },
-        } => {
-            use tillbook_core::accounts::{parse_date, MS_PER_DAY};
-            let from_ms = parse_date("--from", &from).map_err(|e| e.to_string())? * MS_PER_DAY;
-            let to_ms = (parse_date("--to", &to).map_err(|e| e.to_string())? + 1) * MS_PER_DAY;
-            let db = open(&config)?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let rows = db
-                .read(|conn| {
-                    tillbook_core::reports::export_sales_csv(conn, from_ms, to_ms, &mut out)
-                })
-                .map_err(|e| e.to_string())?;
-            out.flush()
-                .map_err(|e| format!("writing the export: {e}"))?;
-            eprintln!("{rows} order lines exported");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Demo { path } => {
-            let creds = tillbook_core::ops::demo::create(&path, config.open, Arc::new(SystemClock))
-                .map_err(|e| e.to_string())?;
-            println!(
-                "Demo shop created in {}. Logins (shown once):",
-                path.display()
-            );
-            for c in creds {
-                println!("  {:<8} {:<8} {}", c.role, c.username, c.password);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Init {
-            shop_name,
-            currency,
-            currency_scale,
-            username,
-            display_name,
-        } => {
-            if let Some(dir) = config.db_path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            let db = open(&config)?;
-            let password = read_password()?;
-            let d = Dispatcher::new(db, Arc::new(SystemClock));
-            let mut session = None;
-            let key = format!("init-{}-{}", std::process::id(), d.now_ms());
-            d.dispatch(
-                &mut session,
-                "setup.create_owner",
-                json!({
-                    "idempotency_key": key,
-                    "shop_name": shop_name,
-                    "currency_code": currency,
-                    "currency_scale": currency_scale,
-                    "username": username,
-                    "display_name": display_name,
-                    "password": password,
-                }),
-            )
-            .map_err(|e| e.to_string())?;
-            println!(
-                "Created {} with owner {username} in {}",
-                shop_name,
-                config.db_path.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Backup { dest } => {
-            let db = open(&config)?;
-            let r = db.backup_to(&dest).map_err(|e| e.to_string())?;
-            println!(
-                "Backed up {} to {} ({} pages, schema {}); integrity check: ok",
-                config.db_path.display(),
-                r.path.display(),
-                r.pages,
-                r.schema_version
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Restore { backup } => {
-            let r = tillbook_core::db::backup::restore(&backup, &config.db_path, config.open)
-                .map_err(|e| e.to_string())?;
-            println!(
-                "Restored {} into {} (schema {}); integrity check: ok",
-                backup.display(),
-                r.path.display(),
-                r.schema_version
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Verify => {
-            let db = open(&config)?;
-            let report = tillbook_core::ops::verify::run(&db).map_err(|e| e.to_string())?;
-            println!("audit rows: {}", report.audit_rows);
-            if report.is_clean() {
-                println!("ok: no drift found in {}", config.db_path.display());
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for p in &report.problems {
-                    println!("DRIFT: {p}");
-                }
-                Ok(ExitCode::from(1))
-            }
-        }
+        } => export_sales_lines(&config, &from, &to),
+        Command::Demo { path } => demo(&config, &path),
+        Command::Init(owner) => init(&config, owner),
+        Command::Backup { dest } => backup(&config, &dest),
+        Command::Restore { backup } => restore(&config, &backup),
+        Command::Verify => verify(&config),
         Command::Api => {
             let db = open(&config)?;
             serve_api(&Dispatcher::new(db, Arc::new(SystemClock)))
         }
+    }
+}
+
+fn export_sales_lines(config: &Config, from: &str, to: &str) -> Result<ExitCode, String> {
+    use tillbook_core::accounts::{parse_date, MS_PER_DAY};
+    let from_ms = parse_date("--from", from).map_err(|e| e.to_string())? * MS_PER_DAY;
+    let to_ms = (parse_date("--to", to).map_err(|e| e.to_string())? + 1) * MS_PER_DAY;
+    let db = open(config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let rows = db
+        .read(|conn| tillbook_core::reports::export_sales_csv(conn, from_ms, to_ms, &mut out))
+        .map_err(|e| e.to_string())?;
+    out.flush()
+        .map_err(|e| format!("writing the export: {e}"))?;
+    eprintln!("{rows} order lines exported");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(config: &Config, path: &Path) -> Result<ExitCode, String> {
+    let creds = tillbook_core::ops::demo::create(path, config.open.clone(), Arc::new(SystemClock))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Demo shop created in {}. Logins (shown once):",
+        path.display()
+    );
+    for c in creds {
+        println!("  {:<8} {:<8} {}", c.role, c.username, c.password);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(config: &Config, owner: InitArgs) -> Result<ExitCode, String> {
+    if let Some(dir) = config.db_path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let db = open(config)?;
+    let password = read_password()?;
+    let d = Dispatcher::new(db, Arc::new(SystemClock));
+    let mut session = None;
+    let key = format!("init-{}-{}", std::process::id(), d.now_ms());
+    d.dispatch(
+        &mut session,
+        "setup.create_owner",
+        json!({
+            "idempotency_key": key,
+            "shop_name": owner.shop_name,
+            "currency_code": owner.currency,
+            "currency_scale": owner.currency_scale,
+            "username": owner.username,
+            "display_name": owner.display_name,
+            "password": password,
+        }),
+    )
+    .map_err(|e| e.to_string())?;
+    println!(
+        "Created {} with owner {} in {}",
+        owner.shop_name,
+        owner.username,
+        config.db_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backup(config: &Config, dest: &Path) -> Result<ExitCode, String> {
+    let db = open(config)?;
+    let r = db.backup_to(dest).map_err(|e| e.to_string())?;
+    println!(
+        "Backed up {} to {} ({} pages, schema {}); integrity check: ok",
+        config.db_path.display(),
+        r.path.display(),
+        r.pages,
+        r.schema_version
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(config: &Config, backup: &Path) -> Result<ExitCode, String> {
+    let r = tillbook_core::db::backup::restore(backup, &config.db_path, config.open.clone())
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Restored {} into {} (schema {}); integrity check: ok",
+        backup.display(),
+        r.path.display(),
+        r.schema_version
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(config: &Config) -> Result<ExitCode, String> {
+    let db = open(config)?;
+    let report = tillbook_core::ops::verify::run(&db).map_err(|e| e.to_string())?;
+    println!("audit rows: {}", report.audit_rows);
+    if report.is_clean() {
+        println!("ok: no drift found in {}", config.db_path.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &report.problems {
+            println!("DRIFT: {p}");
+        }
+        Ok(ExitCode::from(1))
     }
 }
 
