@@ -20,9 +20,10 @@
 //! > already-rounded lines (never re-rounded, never computed from unrounded
 //! > intermediate values).
 //!
-//! [`Money::from_decimal_rounded`], [`Money::percent_of`] and
-//! [`Money::tax_included_part`] apply the rule to the exact mathematical value
-//! (they round once, with no intermediate rounding). [`Money::from_decimal_exact`]
+//! [`Money::from_decimal_rounded`], [`Money::percent_of`],
+//! [`Money::tax_included_part`] and [`Money::less_basis_points`] apply the rule
+//! to the exact mathematical value (they round once, with no intermediate
+//! rounding). [`Money::from_decimal_exact`]
 //! and [`Money::parse`] never round: they refuse input with more decimals
 //! than the currency allows. [`Money::allocate`] splits an amount without
 //! losing or inventing a single minor unit.
@@ -491,6 +492,17 @@ impl Money {
             })
     }
 
+    /// This amount less `bp` basis points of it (1000 = 10 %): exactly
+    /// `self × (10000 − bp) / 10000`, rounded once to the minor unit by the
+    /// module's rule. The remainder is what gets rounded, not the discount:
+    /// 5 minor units less 50 % is 3 (2.5 → 3), where 5 − round(2.5) would be 2.
+    pub fn less_basis_points(self, bp: i64) -> Result<Money, MoneyError> {
+        let factor = 10_000 - i128::from(bp);
+        mul_div_round_half_away(self.0, factor, 10_000)
+            .map(Money)
+            .ok_or_else(|| overflow(format!("{} minor units less {bp} basis points", self.0)))
+    }
+
     /// Splits this amount into parts proportional to `weights` by the
     /// largest-remainder method: each part first gets the floor of its exact
     /// share, then the minor units left over go one each to the parts with
@@ -575,9 +587,10 @@ impl Money {
 /// `a × b / d` computed exactly and rounded half away from zero, or `None` if
 /// `d` is zero or the result does not fit an `i64`.
 ///
-/// `b` is a `Decimal` mantissa (below 2^96) and `|d|` is below 2^127, so the
-/// product can exceed 128 bits; it is kept as a 256-bit (hi, lo) pair and
-/// divided bit by bit. No intermediate rounding happens anywhere.
+/// `b` is a `Decimal` mantissa or a basis-point factor (below 2^96) and `|d|`
+/// is below 2^127, so the product can exceed 128 bits; it is kept as a 256-bit
+/// (hi, lo) pair and divided bit by bit. No intermediate rounding happens
+/// anywhere.
 fn mul_div_round_half_away(a: i64, b: i128, d: i128) -> Option<i64> {
     if d == 0 {
         return None;
@@ -1002,6 +1015,22 @@ mod tests {
     }
 
     #[test]
+    fn less_basis_points_examples() {
+        assert_eq!(m(1000).less_basis_points(1000), Ok(m(900)));
+        // 5 × 0.5 = 2.5 → 3: the remainder is rounded, not the discount.
+        assert_eq!(m(5).less_basis_points(5000), Ok(m(3)));
+        assert_eq!(m(-5).less_basis_points(5000), Ok(m(-3)));
+        assert_eq!(m(199).less_basis_points(3333), Ok(m(133)));
+        assert_eq!(m(999).less_basis_points(10_000), Ok(m(0)));
+        assert_eq!(m(100).less_basis_points(-1000), Ok(m(110)));
+        assert_eq!(m(i64::MIN).less_basis_points(0), Ok(m(i64::MIN)));
+        assert!(matches!(
+            m(i64::MAX).less_basis_points(-1),
+            Err(MoneyError::Overflow { .. })
+        ));
+    }
+
+    #[test]
     fn percent_of_is_exact_beyond_128_bit_products() {
         let c = cur(0);
         // i64::MAX × 50.000…000 (24 decimals): the product exceeds 2^128, the
@@ -1305,6 +1334,25 @@ mod tests {
             // The tax never exceeds the gross amount, so net = gross - tax fits.
             prop_assert!(tax.minor().unsigned_abs() <= gross.unsigned_abs());
             prop_assert!(Money::from_minor(gross).checked_sub(tax).is_ok());
+        }
+
+        #[test]
+        fn t12_less_basis_points_matches_i128_reference(
+            minor in any_amount(),
+            bp in prop_oneof![0i64..=10_000, -20_000i64..=20_000, any::<i64>()],
+        ) {
+            let expected = round_half_away_ref(
+                i128::from(minor) * (10_000 - i128::from(bp)),
+                10_000,
+            );
+            let got = Money::from_minor(minor).less_basis_points(bp);
+            match i64::try_from(expected) {
+                Ok(v) => prop_assert_eq!(got, Ok(Money::from_minor(v))),
+                Err(_) => {
+                    let is_overflow = matches!(got, Err(MoneyError::Overflow { .. }));
+                    prop_assert!(is_overflow);
+                }
+            }
         }
 
         #[test]
