@@ -14,8 +14,8 @@
 //!    lowest price, then the lowest rule id;
 //! 3. **quantity break** on P with the largest `min_quantity ≤ Q`;
 //! 4. **category percent** off P's list price for P's category — if several, the
-//!    largest percentage, then the lowest rule id; rounded once, half away from
-//!    zero (money.rs's rule), to a whole minor unit;
+//!    largest percentage, then the lowest rule id; rounded once to a whole
+//!    minor unit by [`Money::less_basis_points`] (money.rs's rule);
 //! 5. the product's list price (`price_minor`), `rule_applied: null`.
 
 use crate::catalog::{self, check_amount};
@@ -24,6 +24,7 @@ use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
+use crate::shared::money::Money;
 use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -550,11 +551,14 @@ pub fn price_with(
             _ => {}
         }
     }
+    let category_percent = category_percent
+        .map(|(id, bp)| percent_off(list, bp).map(|p| (id, p)))
+        .transpose()?;
     let found: Option<(i64, i64, &str)> = customer
         .map(|(id, p)| (id, p, "customer_price"))
         .or(promotion.map(|(id, p)| (id, p, "promotion")))
         .or(quantity_break.map(|(_, id, p)| (id, p, "quantity_break")))
-        .or(category_percent.map(|(id, bp)| (id, percent_off(list, bp), "category_percent")));
+        .or(category_percent.map(|(id, p)| (id, p, "category_percent")));
     let (unit, rule_applied) = match found {
         Some((id, price, kind)) => (
             price,
@@ -578,12 +582,13 @@ pub fn price_with(
     })
 }
 
-/// `price × (1 − bp/10000)`, rounded half away from zero (prices are ≥ 0, so
-/// that is half up) to a whole minor unit.
-fn percent_off(price: i64, bp: i64) -> i64 {
-    let num = i128::from(price) * i128::from(10_000 - bp);
-    let rounded = (num + 5_000) / 10_000;
-    i64::try_from(rounded).unwrap_or(price)
+/// `price × (1 − bp/10000)` to a whole minor unit. Only a list price or a
+/// rule outside its CHECKed range could overflow, so that is an internal error.
+fn percent_off(price: i64, bp: i64) -> Result<i64> {
+    Money::from_minor(price)
+        .less_basis_points(bp)
+        .map(Money::minor)
+        .map_err(|e| Error::internal(e.to_string()))
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
@@ -640,13 +645,54 @@ pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::MAX_AMOUNT_MINOR;
+    use proptest::prelude::*;
 
     #[test]
     fn percent_off_rounds_half_up_once() {
-        assert_eq!(percent_off(1000, 1000), 900);
-        assert_eq!(percent_off(5, 5000), 3); // 2.5 → 3
-        assert_eq!(percent_off(999, 10_000), 0);
-        assert_eq!(percent_off(199, 3333), 133); // 132.6667 → 133
+        assert_eq!(percent_off(1000, 1000).ok(), Some(900));
+        assert_eq!(percent_off(5, 5000).ok(), Some(3)); // 2.5 → 3
+        assert_eq!(percent_off(999, 10_000).ok(), Some(0));
+        assert_eq!(percent_off(199, 3333).ok(), Some(133)); // 132.6667 → 133
+    }
+
+    /// Oracle: `price × (10000 − bp) / 10000` rounded half up, on plain i128,
+    /// written without money.rs.
+    fn half_up_percent_off(price: i64, bp: i64) -> i64 {
+        let num = i128::from(price) * i128::from(10_000 - bp);
+        let rounded = (num + 5_000) / 10_000;
+        i64::try_from(rounded).unwrap_or(price)
+    }
+
+    #[test]
+    fn t40_percent_off_matches_half_up_for_small_prices_and_every_bp() {
+        for price in 0..=20 {
+            for bp in 1..=10_000 {
+                assert_eq!(
+                    percent_off(price, bp).ok(),
+                    Some(half_up_percent_off(price, bp)),
+                    "{price} less {bp} bp"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn t40_percent_off_matches_half_up_over_every_price_rule_input(
+            price in prop_oneof![
+                0..=MAX_AMOUNT_MINOR,
+                0i64..=100_000,
+                // k·10⁴ + 5000 with an odd bp lands exactly on a half.
+                (0..MAX_AMOUNT_MINOR / 10_000).prop_map(|k| k * 10_000 + 5_000),
+                Just(MAX_AMOUNT_MINOR),
+            ],
+            bp in prop_oneof![1i64..=10_000, Just(1i64), Just(9_999i64), Just(10_000i64)],
+        ) {
+            prop_assert_eq!(percent_off(price, bp).ok(), Some(half_up_percent_off(price, bp)));
+        }
     }
 
     #[test]
