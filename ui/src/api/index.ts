@@ -11,7 +11,7 @@ import type { TaxClass } from "../generated/TaxClass";
 import type { Unit } from "../generated/Unit";
 
 export * from "./call";
-export { COMMAND_NAMES, type Commands, type Idempotent } from "../generated/Commands";
+export { COMMAND_NAMES } from "../generated/Commands";
 
 export type { AdjustKind } from "../generated/AdjustKind";
 export type { AdjustRequest } from "../generated/AdjustRequest";
