@@ -14,8 +14,9 @@
 # How it works: every exported type carries `#[ts(export)]`, and ts-rs writes it
 # into TS_RS_EXPORT_DIR, which .cargo/config.toml sets to ui/src/generated (so a
 # plain `cargo test` writes straight there). This script points it at a scratch
-# folder instead and compares that with the committed one. Only ts-rs's export
-# tests run (`export_bindings_*`).
+# folder instead and compares that with the committed one. Only the tests that
+# write there run: ts-rs's own (`export_bindings_*`) and the one writing the
+# command map, Commands.ts, from the core's command list (`dispatch::ts_map`).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +29,7 @@ mkdir -p "$tmp/ui/src/generated"
 
 (
   cd "$root"
-  TS_RS_EXPORT_DIR="$tmp/ui/src/generated" cargo test --quiet -p tillbook-db -p tillbook-core --lib export_bindings_ >"$tmp/cargo.log" 2>&1
+  TS_RS_EXPORT_DIR="$tmp/ui/src/generated" cargo test --quiet -p tillbook-db -p tillbook-core --lib -- export_bindings_ dispatch::ts_map::tests::export_command_map >"$tmp/cargo.log" 2>&1
 ) || {
   cat "$tmp/cargo.log" >&2
   echo "check-generated: cargo test failed while exporting the TypeScript types" >&2

@@ -90,6 +90,8 @@ export function setupDone(username: string, shopName: string): void {
 
 export async function login(username: string, password: string): Promise<void> {
   const s = await call("auth.login", { username, password });
+  // The core answers `null` only together with a refusal, which `call` throws.
+  if (s === null) throw new TillbookError("internal", "auth.login answered without a session", { source: "ui" }, "auth.login");
   setApp({ notice: null, lastUsername: username });
   await enterApp(s);
   if (!s.locked) void dailyChores();

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SalesReport, SalesReportRow, StockValuation } from "../src/api-shifts-reports";
+import type { SalesReport, SalesReportRow, StockValuation } from "../src/api";
 import { BarChart, barGeometry } from "../src/components/BarChart";
 import { ErrorBanner } from "../src/components/ErrorBanner";
 import { dayStartMs, reportArgs, reportForm, Reports, resetReportsForTests, shopTzOffsetMinutes } from "../src/screens/Reports";

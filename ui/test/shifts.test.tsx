@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { ShiftView, ShiftZReport } from "../src/api-shifts-reports";
+import type { ShiftView, ShiftZReport } from "../src/api";
 import { ErrorBanner } from "../src/components/ErrorBanner";
 import { ZReport } from "../src/components/ZReport";
 import { resetShiftsForTests, Shifts, shifts } from "../src/screens/Shifts";

@@ -5,8 +5,7 @@
 // claim through `onClaimed` (and can re-apply an open claim the same way).
 
 import { createEffect, createSignal, For, on, Show } from "solid-js";
-import { call, newIdempotencyKey } from "../api";
-import type { LoyaltyBalance, LoyaltyClaim, LoyaltyGrant, LoyaltyReward } from "../api-accounts-loyalty";
+import { call, newIdempotencyKey, type LoyaltyBalance, type LoyaltyClaim, type LoyaltyGrant, type LoyaltyReward } from "../api";
 import { reportError } from "../errors";
 import { formatMoney } from "../money";
 import { can } from "../session";

@@ -4,7 +4,7 @@
 // receipt printer (the `receipt` class is what the print stylesheet keeps).
 
 import { For, Show } from "solid-js";
-import type { ShiftTenderTotal, ShiftZReport } from "../api-shifts-reports";
+import type { ShiftTenderTotal, ShiftZReport } from "../api";
 import { formatTime } from "../errors";
 import { formatMoney } from "../money";
 

@@ -5,10 +5,12 @@
 
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call, newIdempotencyKey, TillbookError } from "../api";
 import {
+  call,
   CUSTOMER_PAYMENT_TENDERS,
   INVOICE_STATUSES,
+  newIdempotencyKey,
+  TillbookError,
   type AgingReport,
   type CustomerPaymentTender,
   type CustomerPaymentView,
@@ -20,7 +22,7 @@ import {
   type InvoiceSummary,
   type InvoiceView,
   type ReceivePaymentRequest,
-} from "../api-accounts-loyalty";
+} from "../api";
 import { CustomerPicker, isoDay, showDay, type PickedCustomer } from "../components/AccountsCustomerPicker";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";

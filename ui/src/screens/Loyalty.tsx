@@ -5,21 +5,22 @@
 
 import { For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call, newIdempotencyKey } from "../api";
-import type {
-  LoyaltyBalance,
-  LoyaltyBulkAdd,
-  LoyaltyBulkPreview,
-  LoyaltyBulkPreviewRequest,
-  LoyaltyCategoryMultiplier,
-  LoyaltyConfig,
-  LoyaltyConfigureRequest,
-  LoyaltyCreateRewardRequest,
-  LoyaltyCustomerFilter,
-  LoyaltyGrant,
-  LoyaltyReward,
-  LoyaltyStats,
-} from "../api-accounts-loyalty";
+import {
+  call,
+  newIdempotencyKey,
+  type LoyaltyBalance,
+  type LoyaltyBulkAdd,
+  type LoyaltyBulkPreview,
+  type LoyaltyBulkPreviewRequest,
+  type LoyaltyCategoryMultiplier,
+  type LoyaltyConfig,
+  type LoyaltyConfigureRequest,
+  type LoyaltyCreateRewardRequest,
+  type LoyaltyCustomerFilter,
+  type LoyaltyGrant,
+  type LoyaltyReward,
+  type LoyaltyStats,
+} from "../api";
 import { CustomerPicker, type PickedCustomer } from "../components/AccountsCustomerPicker";
 import { SelectField, TextField } from "../components/Field";
 import { grantText } from "../components/LoyaltyPanel";

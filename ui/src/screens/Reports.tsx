@@ -4,8 +4,7 @@
 
 import { For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call } from "../api";
-import { REPORT_GROUPS, type ReportGroupBy, type SalesReport, type SalesReportRow, type StockValuation } from "../api-shifts-reports";
+import { call, REPORT_GROUPS, type ReportGroupBy, type SalesReport, type SalesReportRow, type StockValuation } from "../api";
 import { BarChart, type BarDatum } from "../components/BarChart";
 import { SelectField, TextField } from "../components/Field";
 import { tenderLabel } from "../components/ZReport";

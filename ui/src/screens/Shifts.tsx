@@ -5,8 +5,7 @@
 
 import { For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, TillbookError } from "../api";
-import type { ShiftView, ShiftZReport } from "../api-shifts-reports";
+import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftView, type ShiftZReport, TillbookError } from "../api";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { tenderLabel, ZReport } from "../components/ZReport";

@@ -12,13 +12,13 @@ import {
   toTillbookError,
   type CustomerView,
   type HeldSummary,
+  type LoyaltyClaim,
   type MatchKind,
   type ProductView,
   type SalesCartQuote,
   type SalesCheckoutView,
   type SalesTender,
 } from "../api";
-import type { LoyaltyClaim } from "../api-accounts-loyalty";
 import { Dialog } from "../components/Dialog";
 import { grantText, LoyaltyPanel } from "../components/LoyaltyPanel";
 import { Receipt } from "../components/Receipt";

@@ -17,6 +17,8 @@
 pub mod authorize;
 pub mod commands;
 pub mod idempotency;
+#[cfg(test)]
+mod ts_map;
 
 use crate::clock::Clock;
 use crate::db::{Db, Tx};

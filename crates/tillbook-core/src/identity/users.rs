@@ -5,7 +5,7 @@ use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::identity::auth::hash_secret;
-use crate::shared::access::Role;
+use crate::shared::access::{Permission, Role};
 use crate::shared::handler::NoArgs;
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::validate::{self, Secret};
@@ -378,13 +378,25 @@ pub fn reset_password(
     get(tx.conn(), req.id)
 }
 
+/// One role and the permissions it holds: a row of `users.roles`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RolePermissions {
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+}
+
 /// `users.roles`: the role × permission table, for the users screen.
-pub fn roles(_ctx: &ReadCtx<'_>, _conn: &Connection, _req: &NoArgs) -> Result<serde_json::Value> {
-    Ok(json!(crate::shared::access::ROLE_PERMISSIONS
+pub fn roles(
+    _ctx: &ReadCtx<'_>,
+    _conn: &Connection,
+    _req: &NoArgs,
+) -> Result<Vec<RolePermissions>> {
+    Ok(crate::shared::access::ROLE_PERMISSIONS
         .iter()
-        .map(|(role, perms)| json!({
-            "role": role,
-            "permissions": perms.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        }))
-        .collect::<Vec<_>>()))
+        .map(|(role, perms)| RolePermissions {
+            role: *role,
+            permissions: perms.to_vec(),
+        })
+        .collect())
 }

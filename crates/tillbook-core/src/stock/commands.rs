@@ -324,12 +324,19 @@ pub fn release_cmd(
     Ok(r)
 }
 
+/// What `stock.expire_reservations` answers: how many reservations it released.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ExpiredReservations {
+    pub released: usize,
+}
+
 /// `stock.expire_reservations`: releases every reservation past its expiry.
 pub fn expire_cmd(
     ctx: &mut WriteCtx<'_>,
     tx: &Tx<'_>,
     _req: &crate::shared::handler::NoArgs,
-) -> Result<serde_json::Value> {
+) -> Result<ExpiredReservations> {
     let n = release_expired(tx, None, ctx.now_ms)?;
     ctx.audit("reservation", "*", json!({ "expired": n }));
     if n > 0 {
@@ -340,5 +347,5 @@ pub fn expire_cmd(
             json!({ "released": n }),
         );
     }
-    Ok(json!({ "released": n }))
+    Ok(ExpiredReservations { released: n })
 }

@@ -19,8 +19,8 @@ mod views;
 
 pub use commands::{
     adjust_cmd, batches_cmd, expire_cmd, movements_cmd, receive_cmd, release_cmd, reserve_cmd,
-    AdjustKind, AdjustRequest, BatchesRequest, MovementsRequest, ReceiveRequest, ReleaseRequest,
-    ReserveRequest,
+    AdjustKind, AdjustRequest, BatchesRequest, ExpiredReservations, MovementsRequest,
+    ReceiveRequest, ReleaseRequest, ReserveRequest,
 };
 pub use counts::{
     count_open, count_post, count_record, count_review, get_count, CountLineView, CountOpenRequest,

@@ -1,0 +1,93 @@
+// What screens import from one place: `call` and its errors, the generated
+// command map, the generated types they name, and the choices pickers offer.
+// Every type here is generated from Rust; nothing about a command is written
+// by hand, so this file only grows when a screen wants a shorter import.
+
+import type { CustomerPaymentTender } from "../generated/CustomerPaymentTender";
+import type { InvoiceStatus } from "../generated/InvoiceStatus";
+import type { PriceRule } from "../generated/PriceRule";
+import type { ReportGroupBy } from "../generated/ReportGroupBy";
+import type { TaxClass } from "../generated/TaxClass";
+import type { Unit } from "../generated/Unit";
+
+export * from "./call";
+export { COMMAND_NAMES } from "../generated/Commands";
+
+export type { AdjustKind } from "../generated/AdjustKind";
+export type { AdjustRequest } from "../generated/AdjustRequest";
+export type { AgingReport } from "../generated/AgingReport";
+export type { BatchView } from "../generated/BatchView";
+export type { CountLineView } from "../generated/CountLineView";
+export type { CountRecordRequest } from "../generated/CountRecordRequest";
+export type { CountView } from "../generated/CountView";
+export type { CreditMode } from "../generated/CreditMode";
+export type { CustomerPaymentTender } from "../generated/CustomerPaymentTender";
+export type { CustomerPaymentView } from "../generated/CustomerPaymentView";
+export type { CustomerStatement } from "../generated/CustomerStatement";
+export type { CustomerView } from "../generated/CustomerView";
+export type { ErrorCode } from "../generated/ErrorCode";
+export type { HeldSummary } from "../generated/HeldSummary";
+export type { InvoiceAllocationInput } from "../generated/InvoiceAllocationInput";
+export type { InvoicePage } from "../generated/InvoicePage";
+export type { InvoiceStatus } from "../generated/InvoiceStatus";
+export type { InvoiceSummary } from "../generated/InvoiceSummary";
+export type { InvoiceView } from "../generated/InvoiceView";
+export type { InvoiceableOrder } from "../generated/InvoiceableOrder";
+export type { LoyaltyBalance } from "../generated/LoyaltyBalance";
+export type { LoyaltyBulkAdd } from "../generated/LoyaltyBulkAdd";
+export type { LoyaltyBulkPreview } from "../generated/LoyaltyBulkPreview";
+export type { LoyaltyBulkPreviewRequest } from "../generated/LoyaltyBulkPreviewRequest";
+export type { LoyaltyCategoryMultiplier } from "../generated/LoyaltyCategoryMultiplier";
+export type { LoyaltyClaim } from "../generated/LoyaltyClaim";
+export type { LoyaltyConfig } from "../generated/LoyaltyConfig";
+export type { LoyaltyConfigureRequest } from "../generated/LoyaltyConfigureRequest";
+export type { LoyaltyCreateRewardRequest } from "../generated/LoyaltyCreateRewardRequest";
+export type { LoyaltyCustomerFilter } from "../generated/LoyaltyCustomerFilter";
+export type { LoyaltyGrant } from "../generated/LoyaltyGrant";
+export type { LoyaltyReward } from "../generated/LoyaltyReward";
+export type { LoyaltyStats } from "../generated/LoyaltyStats";
+export type { MatchKind } from "../generated/MatchKind";
+export type { MovementView } from "../generated/MovementView";
+export type { Permission } from "../generated/Permission";
+export type { PriceRule } from "../generated/PriceRule";
+export type { PriceRuleView } from "../generated/PriceRuleView";
+export type { ProductView } from "../generated/ProductView";
+export type { PurchaseReceiptView } from "../generated/PurchaseReceiptView";
+export type { ReceivePaymentRequest } from "../generated/ReceivePaymentRequest";
+export type { ReceiveRequest } from "../generated/ReceiveRequest";
+export type { RefundLineInput } from "../generated/RefundLineInput";
+export type { RefundStockDisposition } from "../generated/RefundStockDisposition";
+export type { RefundTo } from "../generated/RefundTo";
+export type { RefundView } from "../generated/RefundView";
+export type { ReportGroupBy } from "../generated/ReportGroupBy";
+export type { Role } from "../generated/Role";
+export type { RolePermissions } from "../generated/RolePermissions";
+export type { SalesCartLine } from "../generated/SalesCartLine";
+export type { SalesCartQuote } from "../generated/SalesCartQuote";
+export type { SalesCheckoutView } from "../generated/SalesCheckoutView";
+export type { SalesOrderPage } from "../generated/SalesOrderPage";
+export type { SalesOrderSummary } from "../generated/SalesOrderSummary";
+export type { SalesOrderView } from "../generated/SalesOrderView";
+export type { SalesPaymentInput } from "../generated/SalesPaymentInput";
+export type { SalesReport } from "../generated/SalesReport";
+export type { SalesReportRow } from "../generated/SalesReportRow";
+export type { SalesTender } from "../generated/SalesTender";
+export type { SessionView } from "../generated/SessionView";
+export type { ShiftTenderTotal } from "../generated/ShiftTenderTotal";
+export type { ShiftView } from "../generated/ShiftView";
+export type { ShiftZReport } from "../generated/ShiftZReport";
+export type { StockValuation } from "../generated/StockValuation";
+export type { TaxClass } from "../generated/TaxClass";
+export type { Unit } from "../generated/Unit";
+export type { UpdateProductRequest } from "../generated/UpdateProductRequest";
+export type { UserView } from "../generated/UserView";
+export type { VendorPaymentView } from "../generated/VendorPaymentView";
+export type { VendorTender } from "../generated/VendorTender";
+export type { VendorView } from "../generated/VendorView";
+
+export const UNITS: readonly Unit[] = ["each", "kg", "g", "l", "ml", "m", "pack"];
+export const TAX_CLASSES: readonly TaxClass[] = ["standard", "reduced", "zero"];
+export type PriceRuleKind = PriceRule["kind"];
+export const REPORT_GROUPS: readonly ReportGroupBy[] = ["day", "hour", "product", "cashier", "tender"];
+export const INVOICE_STATUSES: readonly InvoiceStatus[] = ["open", "partially_paid", "paid", "overdue"];
+export const CUSTOMER_PAYMENT_TENDERS: readonly CustomerPaymentTender[] = ["cash", "card", "bank"];
