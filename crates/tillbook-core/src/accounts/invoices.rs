@@ -381,116 +381,179 @@ pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateRequest) -> Resul
     let now = ctx.now_ms;
     let conn = tx.conn();
     require_customer(conn, req.customer_id)?;
+    let billed = plan_orders(conn, req)?;
+    let today = day_of_ms(now);
+    let asked = req
+        .due_date
+        .as_deref()
+        .map(|d| parse_date("due_date", d))
+        .transpose()?;
+    let due_day = due_day(asked, today, ctx.settings.invoice_terms_days)?;
+    let invoice = NewInvoice {
+        number: next_number(tx, INVOICE_COUNTER)?,
+        customer_id: req.customer_id,
+        // ≤ 100 orders × 10^12: no overflow.
+        total_minor: billed.iter().map(Billed::amount_minor).sum(),
+        issued_at_ms: now,
+        due_on: date_of_day(due_day),
+        created_by: actor.user_id,
+    };
+    let invoice_id = write_invoice(tx, &invoice, &billed)?;
+    let summary = created_summary(&invoice, &req.order_ids);
+    ctx.audit("invoice", invoice_id, summary.clone());
+    ctx.emit("invoice.created", "invoice", invoice_id, summary);
+    get_invoice(conn, invoice_id, now)
+}
 
-    struct Billed {
-        order_id: i64,
-        on_account: i64,
-        refunded_before: i64,
+/// One order as an invoice bills it.
+struct Billed {
+    order_id: i64,
+    on_account_minor: i64,
+    refunded_before_minor: i64,
+}
+
+impl Billed {
+    fn amount_minor(&self) -> i64 {
+        self.on_account_minor - self.refunded_before_minor
     }
-    let mut billed = Vec::with_capacity(req.order_ids.len());
-    let mut total = 0i64;
-    for (i, &order_id) in req.order_ids.iter().enumerate() {
-        let field = format!("order_ids[{i}]");
-        let order: Option<(i64, Option<i64>)> = conn
-            .prepare_cached("SELECT number, customer_id FROM orders WHERE id = ?1")?
-            .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let number = match order {
-            None => return Err(Error::validation(field, format!("no order {order_id}"))),
-            Some((n, c)) if c != Some(req.customer_id) => {
-                return Err(Error::validation(
-                    field,
-                    format!("order {n} is not customer {}'s", req.customer_id),
-                ))
-            }
-            Some((n, _)) => n,
-        };
-        let voided: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM order_voids WHERE order_id = ?1)")?
-            .query_row([order_id], |r| r.get(0))?;
-        if voided {
+}
+
+/// The invoice row `create` writes.
+struct NewInvoice {
+    number: i64,
+    customer_id: i64,
+    total_minor: i64,
+    issued_at_ms: i64,
+    due_on: String,
+    created_by: i64,
+}
+
+/// The requested orders, each checked, in the request's order; the first
+/// order that cannot be billed is the error.
+fn plan_orders(conn: &Connection, req: &CreateRequest) -> Result<Vec<Billed>> {
+    req.order_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &order_id)| {
+            plan_order(conn, &format!("order_ids[{i}]"), order_id, req.customer_id)
+        })
+        .collect()
+}
+
+/// Order `order_id` as it would be billed now: the customer's, not voided, not
+/// on an invoice yet, with some of its on-account part not refunded.
+fn plan_order(conn: &Connection, field: &str, order_id: i64, customer_id: i64) -> Result<Billed> {
+    let order: Option<(i64, Option<i64>)> = conn
+        .prepare_cached("SELECT number, customer_id FROM orders WHERE id = ?1")?
+        .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let number = match order {
+        None => return Err(Error::validation(field, format!("no order {order_id}"))),
+        Some((n, c)) if c != Some(customer_id) => {
             return Err(Error::validation(
                 field,
-                format!("order {number} was voided; there is nothing to invoice"),
-            ));
+                format!("order {n} is not customer {customer_id}'s"),
+            ))
         }
-        let invoiced: Option<i64> = conn
-            .prepare_cached(
-                "SELECT i.number FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
-                 WHERE io.order_id = ?1",
-            )?
-            .query_row([order_id], |r| r.get(0))
-            .optional()?;
-        if let Some(n) = invoiced {
-            return Err(Error::StateConflict {
-                message: format!("order {number} is already on invoice {n}"),
-            });
-        }
-        let (on_account, refunded_before): (i64, i64) = conn
-            .prepare_cached(
-                "SELECT (SELECT coalesce(sum(amount_minor), 0) FROM payments
-                          WHERE order_id = ?1 AND tender = 'on_account'),
-                        (SELECT coalesce(sum(rp.amount_minor), 0) FROM refunds r
-                           JOIN refund_payments rp ON rp.refund_id = r.id AND rp.tender = 'on_account'
-                          WHERE r.order_id = ?1)",
-            )?
-            .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if on_account == 0 {
-            return Err(Error::validation(
-                field,
-                format!("order {number} has no on-account part to invoice"),
-            ));
-        }
-        if on_account <= refunded_before {
-            return Err(Error::validation(
-                field,
-                format!("order {number}'s on-account part was refunded in full"),
-            ));
-        }
-        total += on_account - refunded_before; // ≤ 100 × 10^12: no overflow
-        billed.push(Billed {
-            order_id,
-            on_account,
-            refunded_before,
+        Some((n, _)) => n,
+    };
+    let voided: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM order_voids WHERE order_id = ?1)")?
+        .query_row([order_id], |r| r.get(0))?;
+    if voided {
+        return Err(Error::validation(
+            field,
+            format!("order {number} was voided; there is nothing to invoice"),
+        ));
+    }
+    let invoiced: Option<i64> = conn
+        .prepare_cached(
+            "SELECT i.number FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+             WHERE io.order_id = ?1",
+        )?
+        .query_row([order_id], |r| r.get(0))
+        .optional()?;
+    if let Some(n) = invoiced {
+        return Err(Error::StateConflict {
+            message: format!("order {number} is already on invoice {n}"),
         });
     }
+    let (on_account_minor, refunded_before_minor): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT (SELECT coalesce(sum(amount_minor), 0) FROM payments
+                      WHERE order_id = ?1 AND tender = 'on_account'),
+                    (SELECT coalesce(sum(rp.amount_minor), 0) FROM refunds r
+                       JOIN refund_payments rp ON rp.refund_id = r.id AND rp.tender = 'on_account'
+                      WHERE r.order_id = ?1)",
+        )?
+        .query_row([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    check_billable(field, number, on_account_minor, refunded_before_minor)?;
+    Ok(Billed {
+        order_id,
+        on_account_minor,
+        refunded_before_minor,
+    })
+}
 
-    let today = day_of_ms(now);
-    let due_day = match &req.due_date {
-        Some(d) => parse_date("due_date", d)?,
-        None => today + ctx.settings.invoice_terms_days,
-    };
-    if due_day < today {
+/// An order can be billed only for an on-account part not refunded in full.
+fn check_billable(
+    field: &str,
+    number: i64,
+    on_account_minor: i64,
+    refunded_before_minor: i64,
+) -> Result<()> {
+    if on_account_minor == 0 {
+        return Err(Error::validation(
+            field,
+            format!("order {number} has no on-account part to invoice"),
+        ));
+    }
+    if on_account_minor <= refunded_before_minor {
+        return Err(Error::validation(
+            field,
+            format!("order {number}'s on-account part was refunded in full"),
+        ));
+    }
+    Ok(())
+}
+
+/// The due day: the one asked for, else `terms_days` after `today`; never
+/// before `today` nor more than [`MAX_TERMS_DAYS`] after it.
+fn due_day(asked: Option<i64>, today: i64, terms_days: i64) -> Result<i64> {
+    let due = asked.unwrap_or(today + terms_days);
+    if due < today {
         return Err(Error::validation(
             "due_date",
             format!("must not be before the issue date {}", date_of_day(today)),
         ));
     }
-    if due_day > today + MAX_TERMS_DAYS {
+    if due > today + MAX_TERMS_DAYS {
         return Err(Error::validation(
             "due_date",
             format!("must be within {MAX_TERMS_DAYS} days of the issue date"),
         ));
     }
-    let due_on = date_of_day(due_day);
+    Ok(due)
+}
 
-    let number = next_number(tx, INVOICE_COUNTER)?;
+/// Writes the invoice and its orders; returns the invoice's id.
+fn write_invoice(tx: &Tx<'_>, invoice: &NewInvoice, billed: &[Billed]) -> Result<i64> {
     let invoice_id: i64 = tx.execute_returning(
         "INSERT INTO invoices (number, customer_id, order_count, total_minor, issued_at_ms,
                                due_on, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         rusqlite::params![
-            number,
-            req.customer_id,
+            invoice.number,
+            invoice.customer_id,
             billed.len() as i64,
-            total,
-            now,
-            due_on,
-            actor.user_id
+            invoice.total_minor,
+            invoice.issued_at_ms,
+            invoice.due_on,
+            invoice.created_by
         ],
         |r| r.get(0),
     )?;
-    for b in &billed {
+    for b in billed {
         tx.execute(
             "INSERT INTO invoice_orders (invoice_id, order_id, on_account_minor,
                                          refunded_before_minor, amount_minor)
@@ -498,27 +561,28 @@ pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateRequest) -> Resul
             rusqlite::params![
                 invoice_id,
                 b.order_id,
-                b.on_account,
-                b.refunded_before,
-                b.on_account - b.refunded_before
+                b.on_account_minor,
+                b.refunded_before_minor,
+                b.amount_minor()
             ],
         )
-        // Checked above in this transaction; the constraint is the backstop.
+        // Checked by `plan_order` in this transaction; the constraint is the backstop.
         .on_constraint(ConstraintKind::Unique, || Error::StateConflict {
             message: format!("order {} is already invoiced", b.order_id),
         })?;
     }
+    Ok(invoice_id)
+}
 
-    let summary = json!({
-        "number": number,
-        "customer_id": req.customer_id,
-        "order_ids": req.order_ids,
-        "total_minor": total,
-        "due_on": due_on,
-    });
-    ctx.audit("invoice", invoice_id, summary.clone());
-    ctx.emit("invoice.created", "invoice", invoice_id, summary);
-    get_invoice(conn, invoice_id, now)
+/// What the audit row and the `invoice.created` event say.
+fn created_summary(invoice: &NewInvoice, order_ids: &[i64]) -> serde_json::Value {
+    json!({
+        "number": invoice.number,
+        "customer_id": invoice.customer_id,
+        "order_ids": order_ids,
+        "total_minor": invoice.total_minor,
+        "due_on": invoice.due_on,
+    })
 }
 
 /// `invoices.get`
@@ -619,6 +683,86 @@ pub fn invoiceable(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_is_billable_only_for_an_on_account_part_not_refunded_in_full() {
+        let field = |r: Result<()>| match r {
+            Err(Error::Validation { field, message }) => (field, message),
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        check_billable("order_ids[0]", 7, 500, 0).unwrap();
+        check_billable("order_ids[0]", 7, 500, 499).unwrap();
+        assert_eq!(
+            field(check_billable("order_ids[2]", 7, 0, 0)),
+            (
+                "order_ids[2]".to_string(),
+                "order 7 has no on-account part to invoice".to_string()
+            )
+        );
+        assert_eq!(
+            field(check_billable("order_ids[1]", 8, 500, 500)),
+            (
+                "order_ids[1]".to_string(),
+                "order 8's on-account part was refunded in full".to_string()
+            )
+        );
+        let billed = Billed {
+            order_id: 1,
+            on_account_minor: 500,
+            refunded_before_minor: 120,
+        };
+        assert_eq!(billed.amount_minor(), 380);
+    }
+
+    #[test]
+    fn the_due_day_is_the_one_asked_or_the_terms_within_bounds() {
+        let today = parse_date("d", "2026-01-01").unwrap();
+        assert_eq!(due_day(None, today, 30).unwrap(), today + 30);
+        assert_eq!(due_day(None, today, 0).unwrap(), today);
+        assert_eq!(due_day(Some(today + 5), today, 30).unwrap(), today + 5);
+        assert_eq!(
+            due_day(Some(today + MAX_TERMS_DAYS), today, 30).unwrap(),
+            today + MAX_TERMS_DAYS
+        );
+        for (asked, message) in [
+            (
+                today - 1,
+                "must not be before the issue date 2026-01-01".to_string(),
+            ),
+            (
+                today + MAX_TERMS_DAYS + 1,
+                format!("must be within {MAX_TERMS_DAYS} days of the issue date"),
+            ),
+        ] {
+            let e = due_day(Some(asked), today, 30).unwrap_err();
+            assert!(
+                matches!(e, Error::Validation { ref field, message: ref m } if field == "due_date" && *m == message),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_created_summary_names_the_invoice_and_its_orders() {
+        let invoice = NewInvoice {
+            number: 3,
+            customer_id: 9,
+            total_minor: 1250,
+            issued_at_ms: 0,
+            due_on: "2026-01-31".into(),
+            created_by: 1,
+        };
+        assert_eq!(
+            created_summary(&invoice, &[4, 2]),
+            json!({
+                "number": 3,
+                "customer_id": 9,
+                "order_ids": [4, 2],
+                "total_minor": 1250,
+                "due_on": "2026-01-31",
+            })
+        );
+    }
 
     #[test]
     fn t20_invoice_requests_have_no_total_fields() {

@@ -278,6 +278,7 @@ pub fn unallocated_credit(conn: &Connection, customer_id: i64) -> Result<i64> {
 }
 
 /// Allocates up to `available` of payment `payment_id` to its customer's
+/// Allocates up to `available` of payment `payment_id` to its customer's
 /// invoices: exactly `chosen`, or oldest due date first. Returns what it made.
 fn allocate_payment(
     tx: &Tx<'_>,
@@ -289,72 +290,9 @@ fn allocate_payment(
     user_id: i64,
 ) -> Result<Vec<Made>> {
     let conn = tx.conn();
-    let plan: Vec<(i64, i64)> = match chosen {
-        Some(list) => {
-            let sum: i64 = list.iter().map(|a| a.amount_minor).sum();
-            if sum > available {
-                return Err(Error::validation(
-                    "allocations",
-                    format!("allocate at most the {available} left of the payment, not {sum}"),
-                ));
-            }
-            let mut plan = Vec::with_capacity(list.len());
-            for (i, a) in list.iter().enumerate() {
-                let field = format!("allocations[{i}].invoice_id");
-                let Some((inv, _)) = invoice_summary(conn, a.invoice_id, now_ms)? else {
-                    return Err(Error::validation(
-                        field,
-                        format!("no invoice {}", a.invoice_id),
-                    ));
-                };
-                if inv.customer_id != customer_id {
-                    return Err(Error::validation(
-                        field,
-                        format!("invoice {} is not customer {customer_id}'s", inv.number),
-                    ));
-                }
-                if a.amount_minor > inv.outstanding_minor {
-                    return Err(Error::validation(
-                        format!("allocations[{i}].amount_minor"),
-                        format!(
-                            "invoice {} has {} outstanding, not {}",
-                            inv.number,
-                            inv.outstanding_minor.max(0),
-                            a.amount_minor
-                        ),
-                    ));
-                }
-                plan.push((a.invoice_id, a.amount_minor));
-            }
-            plan
-        }
-        None => {
-            let mut st = conn.prepare_cached(&format!(
-                "SELECT id, outstanding_minor FROM ({FIGURES})
-                 WHERE outstanding_minor > 0 ORDER BY due_on, number"
-            ))?;
-            let open = st.query_map(
-                rusqlite::params![
-                    i64::MAX,
-                    date_of_day(day_of_ms(now_ms)),
-                    customer_id,
-                    None::<i64>
-                ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )?;
-            let mut left = available;
-            let mut plan = Vec::new();
-            for row in open {
-                if left == 0 {
-                    break;
-                }
-                let (id, outstanding) = row?;
-                let take = left.min(outstanding);
-                left -= take;
-                plan.push((id, take));
-            }
-            plan
-        }
+    let plan = match chosen {
+        Some(list) => plan_chosen(conn, list, customer_id, available, now_ms)?,
+        None => plan_oldest_first(conn, customer_id, available, now_ms)?,
     };
     let mut made = Vec::with_capacity(plan.len());
     for (invoice_id, amount) in plan {
@@ -372,6 +310,97 @@ fn allocate_payment(
         });
     }
     Ok(made)
+}
+
+/// `(invoice_id, amount_minor)` exactly as chosen, once each is checked: the
+/// customer's invoice with at least that much outstanding, all within `available`.
+fn plan_chosen(
+    conn: &Connection,
+    list: &[AllocationInput],
+    customer_id: i64,
+    available: i64,
+    now_ms: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let sum: i64 = list.iter().map(|a| a.amount_minor).sum();
+    if sum > available {
+        return Err(Error::validation(
+            "allocations",
+            format!("allocate at most the {available} left of the payment, not {sum}"),
+        ));
+    }
+    let mut plan = Vec::with_capacity(list.len());
+    for (i, a) in list.iter().enumerate() {
+        let field = format!("allocations[{i}].invoice_id");
+        let Some((inv, _)) = invoice_summary(conn, a.invoice_id, now_ms)? else {
+            return Err(Error::validation(
+                field,
+                format!("no invoice {}", a.invoice_id),
+            ));
+        };
+        if inv.customer_id != customer_id {
+            return Err(Error::validation(
+                field,
+                format!("invoice {} is not customer {customer_id}'s", inv.number),
+            ));
+        }
+        if a.amount_minor > inv.outstanding_minor {
+            return Err(Error::validation(
+                format!("allocations[{i}].amount_minor"),
+                format!(
+                    "invoice {} has {} outstanding, not {}",
+                    inv.number,
+                    inv.outstanding_minor.max(0),
+                    a.amount_minor
+                ),
+            ));
+        }
+        plan.push((a.invoice_id, a.amount_minor));
+    }
+    Ok(plan)
+}
+
+/// `(invoice_id, amount_minor)` over the customer's invoices with something
+/// outstanding, earliest due date first, until `available` is used up.
+fn plan_oldest_first(
+    conn: &Connection,
+    customer_id: i64,
+    available: i64,
+    now_ms: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT id, outstanding_minor FROM ({FIGURES})
+         WHERE outstanding_minor > 0 ORDER BY due_on, number"
+    ))?;
+    let open = st.query_map(
+        rusqlite::params![
+            i64::MAX,
+            date_of_day(day_of_ms(now_ms)),
+            customer_id,
+            None::<i64>
+        ],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    )?;
+    Ok(take_in_turn(available, open)?)
+}
+
+/// Takes from each `(id, outstanding)` in turn as much as is left of
+/// `available`; stops reading once nothing is left.
+fn take_in_turn<E>(
+    available: i64,
+    open: impl IntoIterator<Item = std::result::Result<(i64, i64), E>>,
+) -> std::result::Result<Vec<(i64, i64)>, E> {
+    let mut left = available;
+    let mut plan = Vec::new();
+    for row in open {
+        if left == 0 {
+            break;
+        }
+        let (id, outstanding) = row?;
+        let take = left.min(outstanding);
+        left -= take;
+        plan.push((id, take));
+    }
+    Ok(plan)
 }
 
 /// One allocation a command made.
@@ -410,7 +439,6 @@ pub fn receive_payment(
         .chars()
         .take(200)
         .collect();
-    let party = Some(Party::Customer(req.customer_id));
     let entry_id = ledger::post(
         tx,
         &JournalEntry {
@@ -420,10 +448,7 @@ pub fn receive_payment(
             source_id: payment_id,
             user_id: actor.user_id,
             reverses_entry_id: None,
-            lines: vec![
-                Line::debit(req.tender.account(), req.amount_minor, None),
-                Line::credit(codes::ACCOUNTS_RECEIVABLE, req.amount_minor, party),
-            ],
+            lines: payment_lines(req.tender, req.amount_minor, req.customer_id),
         },
     )?;
     tx.execute(
@@ -469,6 +494,18 @@ pub fn receive_payment(
         summary,
     );
     get_payment(conn, payment_id)
+}
+
+/// Dr the tender's account, Cr accounts receivable naming the customer.
+fn payment_lines(tender: PaymentTender, amount_minor: i64, customer_id: i64) -> Vec<Line<'static>> {
+    vec![
+        Line::debit(tender.account(), amount_minor, None),
+        Line::credit(
+            codes::ACCOUNTS_RECEIVABLE,
+            amount_minor,
+            Some(Party::Customer(customer_id)),
+        ),
+    ]
 }
 
 /// `invoices.allocate`: allocates what is left of a payment (the customer's
@@ -571,4 +608,64 @@ pub fn payments(
         payments,
         next_before_id,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_debits_its_tender_and_credits_the_customers_receivable() {
+        for (tender, account) in [
+            (PaymentTender::Cash, codes::CASH),
+            (PaymentTender::Card, codes::CARD_CLEARING),
+            (PaymentTender::Bank, codes::BANK),
+        ] {
+            let lines = payment_lines(tender, 1234, 7);
+            assert_eq!(lines.len(), 2);
+            assert_eq!(
+                (
+                    lines[0].account,
+                    lines[0].debit_minor,
+                    lines[0].credit_minor
+                ),
+                (account, 1234, 0)
+            );
+            assert_eq!(lines[0].party, None);
+            assert_eq!(
+                (
+                    lines[1].account,
+                    lines[1].debit_minor,
+                    lines[1].credit_minor
+                ),
+                (codes::ACCOUNTS_RECEIVABLE, 0, 1234)
+            );
+            assert_eq!(lines[1].party, Some(Party::Customer(7)));
+        }
+    }
+
+    #[test]
+    fn oldest_first_takes_each_invoice_in_turn_until_the_payment_is_used() {
+        let open = |rows: &[(i64, i64)]| rows.iter().map(|r| Ok::<_, ()>(*r)).collect::<Vec<_>>();
+        let invoices = [(3, 500), (1, 200), (8, 1000)];
+        assert_eq!(
+            take_in_turn(600, open(&invoices)).unwrap(),
+            [(3, 500), (1, 100)]
+        );
+        assert_eq!(
+            take_in_turn(5000, open(&invoices)).unwrap(),
+            [(3, 500), (1, 200), (8, 1000)]
+        );
+        assert_eq!(take_in_turn(500, open(&invoices)).unwrap(), [(3, 500)]);
+        assert!(take_in_turn(0, open(&invoices)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn oldest_first_reads_no_row_once_the_payment_is_used() {
+        let rows = vec![Ok((3, 500)), Err("not read")];
+        assert_eq!(take_in_turn(500, rows).unwrap(), [(3, 500)]);
+        let rows = vec![Ok((3, 500)), Err("read")];
+        assert_eq!(take_in_turn(501, rows), Err("read"));
+    }
 }
