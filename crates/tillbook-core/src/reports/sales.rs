@@ -310,12 +310,53 @@ pub fn sales_report(conn: &Connection, req: &SalesReportRequest) -> Result<Sales
 }
 
 fn run_sales(conn: &Connection, req: &SalesReportRequest) -> Result<SalesReport> {
-    let g = grouping(req.group_by);
-    let facts = match req.group_by {
+    let limit = match req.group_by {
+        GroupBy::Product | GroupBy::Cashier => req.limit.unwrap_or(DEFAULT_GROUPS),
+        // Bounded by the range (≤ 401 days, ≤ 961 hours) or the tenders.
+        _ => MAX_GROUPS,
+    };
+    let width = match req.group_by {
+        GroupBy::Hour => HOUR_MS,
+        _ => DAY_MS,
+    };
+    let offset_ms = i64::from(req.tz_offset_minutes) * 60_000;
+    // Every grouping binds the same five parameters (?3 and ?4 are used by day
+    // and hour only), so each grouping is one cached statement.
+    let mut rows = conn
+        .prepare_cached(&groups_sql(req.group_by))?
+        .query_map(
+            rusqlite::params![
+                req.from_ms,
+                req.to_ms,
+                width,
+                offset_ms,
+                i64::from(limit) + 1
+            ],
+            |r| keyed_row(r, req.group_by, offset_ms),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let truncated = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(SalesReport {
+        from_ms: req.from_ms,
+        to_ms: req.to_ms,
+        group_by: req.group_by,
+        tz_offset_minutes: req.tz_offset_minutes,
+        rows,
+        totals: sales_totals(conn, req)?,
+        truncated,
+    })
+}
+
+/// The statement of one grouping's rows: the aggregates per key, with the
+/// product's or user's names, in the report's order, at most `?5` rows.
+fn groups_sql(group_by: GroupBy) -> String {
+    let g = grouping(group_by);
+    let facts = match group_by {
         GroupBy::Tender => TENDER_FACTS.to_string(),
         _ => line_facts(&g),
     };
-    let (labels, join, order) = match req.group_by {
+    let (labels, join, order) = match group_by {
         GroupBy::Day | GroupBy::Hour | GroupBy::Tender => ("NULL, NULL", "", "a.k"),
         GroupBy::Product => (
             "p.sku, p.name",
@@ -328,80 +369,62 @@ fn run_sales(conn: &Connection, req: &SalesReportRequest) -> Result<SalesReport>
             "a.s_net DESC, a.k",
         ),
     };
-    let limit = match req.group_by {
-        GroupBy::Product | GroupBy::Cashier => req.limit.unwrap_or(DEFAULT_GROUPS),
-        // Bounded by the range (≤ 401 days, ≤ 961 hours) or the tenders.
-        _ => MAX_GROUPS,
-    };
-    let sql = format!(
+    format!(
         "SELECT a.*, {labels} FROM (
              SELECT k, {aggs} FROM ({facts}) GROUP BY k
          ) a {join}
          ORDER BY {order} LIMIT ?5",
         aggs = aggregates(g.orders),
-    );
-    let width = match req.group_by {
-        GroupBy::Hour => HOUR_MS,
-        _ => DAY_MS,
-    };
-    let offset_ms = i64::from(req.tz_offset_minutes) * 60_000;
-    let group_by = req.group_by;
-    let map = |r: &Row<'_>| -> rusqlite::Result<SalesReportRow> {
-        let mut row = read_row(r)?;
-        match group_by {
-            GroupBy::Day | GroupBy::Hour => {
-                let start: i64 = r.get(0)?;
-                let local = start + offset_ms;
-                row.key = if group_by == GroupBy::Day {
-                    date_of_ms(local)
-                } else {
-                    format!(
-                        "{} {:02}:00",
-                        date_of_ms(local),
-                        local.rem_euclid(DAY_MS) / HOUR_MS
-                    )
-                };
-                row.label = row.key.clone();
-                row.bucket_start_ms = Some(start);
-            }
-            GroupBy::Product | GroupBy::Cashier => {
-                let id: i64 = r.get(0)?;
-                let first: Option<String> = r.get(14)?;
-                let second: Option<String> = r.get(15)?;
-                row.key = id.to_string();
-                row.id = Some(id);
-                row.label = match (group_by, first, second) {
-                    (GroupBy::Product, Some(sku), Some(name)) => format!("{sku} · {name}"),
-                    (GroupBy::Cashier, Some(name), _) => name,
-                    (GroupBy::Product, _, _) => format!("product {id}"),
-                    _ => format!("user {id}"),
-                };
-            }
-            GroupBy::Tender => {
-                row.key = r.get(0)?;
-                row.label = row.key.clone();
-            }
-        }
-        Ok(row)
-    };
-    // Every grouping binds the same five parameters (?3 and ?4 are used by day
-    // and hour only), so each grouping is one cached statement.
-    let mut rows = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            rusqlite::params![
-                req.from_ms,
-                req.to_ms,
-                width,
-                offset_ms,
-                i64::from(limit) + 1
-            ],
-            map,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let truncated = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
+    )
+}
 
+/// One row of [`groups_sql`] with its key and label.
+fn keyed_row(r: &Row<'_>, group_by: GroupBy, offset_ms: i64) -> rusqlite::Result<SalesReportRow> {
+    let mut row = read_row(r)?;
+    match group_by {
+        GroupBy::Day | GroupBy::Hour => {
+            let start: i64 = r.get(0)?;
+            row.key = bucket_key(group_by, start + offset_ms);
+            row.label = row.key.clone();
+            row.bucket_start_ms = Some(start);
+        }
+        GroupBy::Product | GroupBy::Cashier => {
+            let id: i64 = r.get(0)?;
+            let first: Option<String> = r.get(14)?;
+            let second: Option<String> = r.get(15)?;
+            row.key = id.to_string();
+            row.id = Some(id);
+            row.label = match (group_by, first, second) {
+                (GroupBy::Product, Some(sku), Some(name)) => format!("{sku} · {name}"),
+                (GroupBy::Cashier, Some(name), _) => name,
+                (GroupBy::Product, _, _) => format!("product {id}"),
+                _ => format!("user {id}"),
+            };
+        }
+        GroupBy::Tender => {
+            row.key = r.get(0)?;
+            row.label = row.key.clone();
+        }
+    }
+    Ok(row)
+}
+
+/// `2026-01-31` for a day bucket, `2026-01-31 14:00` for an hour bucket, of
+/// the bucket's local start.
+fn bucket_key(group_by: GroupBy, local_start_ms: i64) -> String {
+    if group_by == GroupBy::Day {
+        date_of_ms(local_start_ms)
+    } else {
+        format!(
+            "{} {:02}:00",
+            date_of_ms(local_start_ms),
+            local_start_ms.rem_euclid(DAY_MS) / HOUR_MS
+        )
+    }
+}
+
+/// The whole range as one row, whatever the grouping.
+fn sales_totals(conn: &Connection, req: &SalesReportRequest) -> Result<SalesReportRow> {
     let whole = Grouping {
         sale_key: "NULL",
         refund_key: "NULL",
@@ -418,21 +441,29 @@ fn run_sales(conn: &Connection, req: &SalesReportRequest) -> Result<SalesReport>
         .query_row(rusqlite::params![req.from_ms, req.to_ms], read_row)?;
     totals.key = "total".into();
     totals.label = "Total".into();
-    Ok(SalesReport {
-        from_ms: req.from_ms,
-        to_ms: req.to_ms,
-        group_by: req.group_by,
-        tz_offset_minutes: req.tz_offset_minutes,
-        rows,
-        totals,
-        truncated,
-    })
+    Ok(totals)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_keyed_by_their_local_day_or_hour() {
+        // 2026-01-01T00:00:00Z.
+        let start_ms = 1_767_225_600_000;
+        assert_eq!(bucket_key(GroupBy::Day, start_ms), "2026-01-01");
+        assert_eq!(bucket_key(GroupBy::Day, start_ms - 1), "2025-12-31");
+        assert_eq!(
+            bucket_key(GroupBy::Hour, start_ms + 14 * HOUR_MS),
+            "2026-01-01 14:00"
+        );
+        assert_eq!(
+            bucket_key(GroupBy::Hour, start_ms - HOUR_MS),
+            "2025-12-31 23:00"
+        );
+    }
 
     #[test]
     fn ranges_are_bounded_and_name_the_field() {
