@@ -375,6 +375,24 @@ pub(super) fn require_customer(conn: &Connection, id: i64) -> Result<String> {
         .ok_or_else(|| Error::validation("customer_id", format!("no customer {id}")))
 }
 
+/// The number of the invoice order `order_id` is on, if any.
+pub(super) fn invoice_number_of_order(conn: &Connection, order_id: i64) -> Result<Option<i64>> {
+    number_of(
+        conn,
+        "SELECT i.number FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+         WHERE io.order_id = ?1",
+        order_id,
+    )
+}
+
+/// The one number `sql` selects for `id`, if any.
+pub(super) fn number_of(conn: &Connection, sql: &str, id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
 /// `invoices.create`: see the module documentation.
 pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateRequest) -> Result<InvoiceView> {
     let actor = ctx.actor()?;
@@ -466,14 +484,7 @@ fn plan_order(conn: &Connection, field: &str, order_id: i64, customer_id: i64) -
             format!("order {number} was voided; there is nothing to invoice"),
         ));
     }
-    let invoiced: Option<i64> = conn
-        .prepare_cached(
-            "SELECT i.number FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
-             WHERE io.order_id = ?1",
-        )?
-        .query_row([order_id], |r| r.get(0))
-        .optional()?;
-    if let Some(n) = invoiced {
+    if let Some(n) = invoice_number_of_order(conn, order_id)? {
         return Err(Error::StateConflict {
             message: format!("order {number} is already on invoice {n}"),
         });

@@ -1,13 +1,13 @@
 //! `customers.statement`: a customer's accounts receivable movements with a
 //! running balance, read from the ledger lines naming them.
 
-use super::invoices::{customer_name, PAGE_MAX};
+use super::invoices::{customer_name, invoice_number_of_order, number_of, PAGE_MAX};
 use super::payments::unallocated_credit;
 use crate::error::{Error, Result};
 use crate::ledger::{self, codes};
 use crate::shared::handler::{keyset_page, ReadCtx, Request};
 use crate::shared::validate;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
@@ -214,12 +214,7 @@ fn source_of(conn: &Connection, source_type: &str, source_id: i64) -> Result<Sou
         "order" => (
             StatementKind::Sale,
             number_of(conn, "SELECT number FROM orders WHERE id = ?1", source_id)?,
-            number_of(
-                conn,
-                "SELECT i.number FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
-                 WHERE io.order_id = ?1",
-                source_id,
-            )?,
+            invoice_number_of_order(conn, source_id)?,
         ),
         "refund" => (
             StatementKind::Refund,
@@ -290,13 +285,6 @@ fn running_lines(
         })
         .collect();
     (lines, balance)
-}
-
-fn number_of(conn: &Connection, sql: &str, id: i64) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
 }
 
 #[cfg(test)]
