@@ -90,7 +90,7 @@ pub const MAX_EXCLUDED: usize = 1000;
 pub const MAX_BULK_CUSTOMERS: i64 = 10_000;
 pub const MAX_FILTER_IDS: usize = 1000;
 pub const MAX_REASON_CHARS: usize = 500;
-const DAY_MS: i64 = 86_400_000;
+use crate::shared::calendar::DAY_MS;
 /// Times a request may name: 1970 to 2200.
 const MAX_TIME_MS: i64 = 7_258_118_400_000;
 

@@ -4,6 +4,7 @@
 //! civil dates.
 
 pub mod access;
+pub mod calendar;
 pub mod findings;
 pub mod handler;
 pub mod money;
