@@ -7,6 +7,7 @@ use crate::db::rows::Versioned;
 use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shared::calendar::DAY_MS;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -56,14 +57,12 @@ impl Default for Settings {
     }
 }
 
-const MS_PER_DAY: i64 = 24 * 60 * 60 * 1000;
-
 impl Settings {
     pub fn validate(&self) -> Result<()> {
-        range("idle_lock_ms", self.idle_lock_ms, 30_000, MS_PER_DAY)?;
+        range("idle_lock_ms", self.idle_lock_ms, 30_000, DAY_MS)?;
         range("max_failed_logins", self.max_failed_logins, 3, 20)?;
-        range("lockout_base_ms", self.lockout_base_ms, 1_000, MS_PER_DAY)?;
-        range("lockout_max_ms", self.lockout_max_ms, 1_000, 7 * MS_PER_DAY)?;
+        range("lockout_base_ms", self.lockout_base_ms, 1_000, DAY_MS)?;
+        range("lockout_max_ms", self.lockout_max_ms, 1_000, 7 * DAY_MS)?;
         if self.lockout_max_ms < self.lockout_base_ms {
             return Err(Error::validation(
                 "lockout_max_ms",
@@ -80,7 +79,7 @@ impl Settings {
             "reservation_ttl_ms",
             self.reservation_ttl_ms,
             60_000,
-            7 * MS_PER_DAY,
+            7 * DAY_MS,
         )?;
         range("invoice_terms_days", self.invoice_terms_days, 1, 365)?;
         if self.receipt_footer.chars().count() > 500 {
