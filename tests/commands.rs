@@ -3,6 +3,7 @@
 //! configuration (T14), typed settings defaults (T34), the JSON Lines transport,
 //! and audit-log filters applied in SQL (T27).
 
+use crate::support::checks::{code, expect_err, expect_validation, scalar};
 use crate::support::{self, key, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -20,12 +21,6 @@ use tillbook_core::{Error, ErrorCode, Session};
 // ---------------------------------------------------------------------------
 // helpers
 
-fn count(shop: &Shop, sql: &str) -> i64 {
-    shop.db
-        .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
 /// What a successful write leaves behind; a refused one must leave these alone.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 struct Footprint {
@@ -40,27 +35,11 @@ fn footprint(shop: &Shop) -> Footprint {
         users: shop.count("users"),
         outbox: shop.count("outbox"),
         idempotency: shop.count("idempotency"),
-        ok_audit: count(shop, "SELECT count(*) FROM audit_log WHERE result = 'ok'"),
+        ok_audit: scalar(
+            &shop.db,
+            "SELECT count(*) FROM audit_log WHERE result = 'ok'",
+        ),
     }
-}
-
-#[track_caller]
-fn expect_err(r: Result<Value, Error>, what: &str) -> Error {
-    match r {
-        Ok(v) => panic!("{what}: expected an error, got Ok({v})"),
-        Err(e) => e,
-    }
-}
-
-#[track_caller]
-fn expect_validation(r: Result<Value, Error>, field: &str, what: &str) {
-    let e = expect_err(r, what);
-    let j = e.to_json();
-    assert_eq!(
-        (j["code"].as_str(), j["details"]["field"].as_str()),
-        (Some("validation"), Some(field)),
-        "{what}: got {j}"
-    );
 }
 
 fn create_args(k: &str, username: &str, display_name: &str, password: &str) -> Value {
@@ -101,8 +80,8 @@ fn t09_a_replayed_create_returns_the_first_result() {
     };
     assert_eq!(footprint(&shop), once);
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             &format!(
                 "SELECT count(*) FROM audit_log WHERE command = 'users.create' AND result = 'ok' \
                  AND entity = 'user' AND entity_id = '{id}'"
@@ -111,8 +90,8 @@ fn t09_a_replayed_create_returns_the_first_result() {
         1
     );
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             &format!(
                 "SELECT count(*) FROM outbox WHERE kind = 'user.created' AND entity_id = '{id}'"
             )
@@ -251,7 +230,7 @@ fn t09_same_key_with_another_secret_is_a_mismatch() {
     let mut replayed = Vec::new();
     for (what, a) in [("password", other_password), ("pin", other_pin)] {
         let r = shop.call(&mut owner, "users.create", a);
-        if support::code(&r) != "idempotency_mismatch" {
+        if code(&r) != "idempotency_mismatch" {
             replayed.push(format!("another {what} was answered with {r:?}"));
         }
         assert_eq!(footprint(&shop), after_first, "{what}");
@@ -259,7 +238,7 @@ fn t09_same_key_with_another_secret_is_a_mismatch() {
     // Whatever happened above, the user still logs in only with the first password.
     assert!(shop.login("sam", "sam-password-1").is_ok());
     assert_eq!(
-        support::code(&shop.login("sam", "sam-password-2").map(|_| Value::Null)),
+        code(&shop.login("sam", "sam-password-2").map(|_| Value::Null)),
         "unauthenticated"
     );
     assert!(
@@ -315,15 +294,15 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
             "round {round}"
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!("SELECT count(*) FROM users WHERE username = '{username}'")
             ),
             1
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!(
                     "SELECT count(*) FROM audit_log WHERE command = 'users.create' AND entity_id = '{id}'"
                 )
@@ -332,8 +311,8 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
             "round {round}: one audit row, and no refused or failed attempts"
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!(
                     "SELECT count(*) FROM outbox WHERE kind = 'user.created' AND entity_id = '{id}'"
                 )
@@ -607,8 +586,8 @@ fn t35_bad_inputs_are_refused_with_the_field_named() {
     }
     assert_eq!(footprint(&shop), before, "refused inputs wrote nothing");
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             "SELECT count(*) FROM audit_log WHERE result <> 'ok' AND error_code <> 'validation'"
         ),
         0
@@ -1033,7 +1012,7 @@ fn t34_every_setting_has_a_typed_default() {
             assert_eq!(r.unwrap(), json!({ "version": version + 1, "settings": s }));
             version += 1;
         } else {
-            assert_eq!(support::code(&r), "forbidden", "{role:?}");
+            assert_eq!(code(&r), "forbidden", "{role:?}");
             let now = shop.call(&mut owner, "settings.get", json!({})).unwrap();
             assert_eq!(now["version"], json!(version), "{role:?}: nothing written");
         }
@@ -1256,7 +1235,7 @@ fn t27_audit_filters_are_applied_in_sql() {
     let failed_from = shop.d.now_ms();
     for name in ["ann", "ben", "ann", "ghost"] {
         let r = shop.login(name, "wrong-password").map(|_| Value::Null);
-        assert_eq!(support::code(&r), "unauthenticated");
+        assert_eq!(code(&r), "unauthenticated");
         shop.clock.advance_ms(step);
     }
     let failed_to = shop.d.now_ms() - step;
@@ -1553,8 +1532,8 @@ fn d08_every_refused_write_is_audited_once() {
         ),
     ];
     let mut missing = Vec::new();
-    for (what, who, cmd, args, code) in cases {
-        let last_id = count(&shop, "SELECT COALESCE(max(id), 0) FROM audit_log");
+    for (what, who, cmd, args, refusal) in cases {
+        let last_id = scalar(&shop.db, "SELECT COALESCE(max(id), 0) FROM audit_log");
         let mut nobody = None;
         let (session, user_id) = match who {
             Who::Owner => (&mut owner, Some(owner_id)),
@@ -1562,7 +1541,7 @@ fn d08_every_refused_write_is_audited_once() {
             Who::Nobody => (&mut nobody, None),
         };
         let r = shop.call(session, cmd, args);
-        assert_eq!(support::code(&r), code, "{what}");
+        assert_eq!(code(&r), refusal, "{what}");
         let rows: Vec<(String, String, Option<String>, Option<i64>)> = shop
             .db
             .read(|c| {
@@ -1578,7 +1557,7 @@ fn d08_every_refused_write_is_audited_once() {
         let want = vec![(
             cmd.to_string(),
             "refused".to_string(),
-            Some(code.to_string()),
+            Some(refusal.to_string()),
             user_id,
         )];
         if rows != want {
