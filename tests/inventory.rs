@@ -8,13 +8,14 @@
 use crate::support::checks::{code, field_of, scalar, version_of};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
 use crate::support::fixtures::{customer, no_idle_lock, receive, Batch, Product};
+use crate::support::race::{await_ready, child_result, child_starts, sleep_until, start_both};
 use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tillbook_core::catalog::pricing;
 use tillbook_core::clock::{Clock, ManualClock};
 use tillbook_core::db::{Db, OpenOptions};
@@ -211,16 +212,6 @@ const T17_TRIES: usize = 6;
 const T17_DB_ENV: &str = "TILLBOOK_T17_DB";
 const T17_BATCH_ENV: &str = "TILLBOOK_T17_BATCH";
 
-/// Waits for the wall-clock instant both processes agreed to start at: a
-/// barrier across processes (the outcome asserted never depends on timing).
-fn sleep_until(start_at: &OnceLock<SystemTime>) {
-    if let Some(t) = start_at.get() {
-        if let Ok(d) = t.duration_since(SystemTime::now()) {
-            std::thread::sleep(d);
-        }
-    }
-}
-
 /// Four threads, each with the owner's session, try to reserve one unit
 /// `T17_TRIES` times after `barrier`; returns (reserved, insufficient).
 fn t17_reserve_from_threads(
@@ -295,15 +286,7 @@ fn t17_child_process() {
     let start_at = OnceLock::new();
     let (ok, short) = std::thread::scope(|s| {
         let h = s.spawn(|| t17_reserve_from_threads(&d, &session, batch, &barrier, &start_at));
-        println!("T17-READY");
-        std::io::stdout().flush().unwrap();
-        let mut go = String::new();
-        std::io::stdin().read_line(&mut go).unwrap();
-        let ms: u64 = go.trim().strip_prefix("go ").unwrap().parse().unwrap();
-        start_at
-            .set(UNIX_EPOCH + Duration::from_millis(ms))
-            .unwrap();
-        barrier.wait();
+        child_starts("T17-READY", &start_at, &barrier);
         h.join().unwrap()
     });
     println!("T17-RESULT {ok} {short}");
@@ -343,40 +326,18 @@ fn t17_once() {
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            child_out.read_line(&mut line).unwrap() > 0,
-            "the child exited before it was ready"
-        );
-        if line.contains("T17-READY") {
-            break;
-        }
-    }
+    await_ready(&mut child_out, "T17-READY");
     let barrier = Barrier::new(T17_THREADS + 1);
     let start_at = OnceLock::new();
     let (local_ok, local_short) = std::thread::scope(|s| {
         let h = s.spawn(|| t17_reserve_from_threads(&shop.d, &owner, batch, &barrier, &start_at));
-        let start = SystemTime::now() + Duration::from_millis(300);
-        let ms = start.duration_since(UNIX_EPOCH).unwrap().as_millis();
-        start_at.set(start).unwrap();
-        writeln!(child_in, "go {ms}").unwrap();
-        barrier.wait();
-        child_in.flush().unwrap();
+        start_both(&mut child_in, &start_at, &barrier);
         h.join().unwrap()
     });
-    let mut child_result = None;
-    loop {
-        line.clear();
-        if child_out.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix("T17-RESULT ") {
-            let n: Vec<usize> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
-            child_result = Some((n[0], n[1]));
-        }
-    }
+    let child_result = child_result(&mut child_out, "T17-RESULT ").map(|rest| {
+        let n: Vec<usize> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
+        (n[0], n[1])
+    });
     assert!(child.wait().unwrap().success(), "the child process failed");
     let (child_ok, child_short) = child_result.expect("the child reported no result");
 

@@ -12,13 +12,14 @@ use crate::support::fixtures::{
     cash, checkout, customer, id, merged, open_shift, receive, sale_at_quote, submit, void,
     Product, Refund,
 };
+use crate::support::race::{await_ready, child_result, child_starts, sleep_until, start_both};
 use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use tillbook_core::clock::ManualClock;
 use tillbook_core::db::{Db, OpenOptions};
 use tillbook_core::ops::verify;
@@ -681,14 +682,6 @@ const RACE_ROUNDS: usize = 20;
 const RACE_DB_ENV: &str = "TILLBOOK_LOYALTY_RACE_DB";
 const RACE_IDS_ENV: &str = "TILLBOOK_LOYALTY_RACE_IDS";
 
-fn sleep_until(start_at: &OnceLock<SystemTime>) {
-    if let Some(t) = start_at.get() {
-        if let Ok(d) = t.duration_since(SystemTime::now()) {
-            std::thread::sleep(d);
-        }
-    }
-}
-
 /// Four threads claim the reward `RACE_TRIES` times each after `barrier`,
 /// each claim with its own idempotency key; returns (ok claim ids, conflicts).
 fn race_claims(
@@ -766,15 +759,7 @@ fn loyalty_race_child_process() {
     let start_at = OnceLock::new();
     let (ok, conflicts) = std::thread::scope(|s| {
         let h = s.spawn(|| race_claims(&d, &session, ids[0], ids[1], &barrier, &start_at));
-        println!("RACE-READY");
-        std::io::stdout().flush().unwrap();
-        let mut go = String::new();
-        std::io::stdin().read_line(&mut go).unwrap();
-        let ms: u64 = go.trim().strip_prefix("go ").unwrap().parse().unwrap();
-        start_at
-            .set(UNIX_EPOCH + Duration::from_millis(ms))
-            .unwrap();
-        barrier.wait();
+        child_starts("RACE-READY", &start_at, &barrier);
         h.join().unwrap()
     });
     let ok: Vec<String> = ok.iter().map(i64::to_string).collect();
@@ -811,48 +796,26 @@ fn race_once(terms: Value, winners: usize) {
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());
-    let mut buf = String::new();
-    loop {
-        buf.clear();
-        assert!(
-            child_out.read_line(&mut buf).unwrap() > 0,
-            "the child exited before it was ready"
-        );
-        if buf.contains("RACE-READY") {
-            break;
-        }
-    }
+    await_ready(&mut child_out, "RACE-READY");
     let barrier = Barrier::new(RACE_THREADS + 1);
     let start_at = OnceLock::new();
     let (local_ok, local_conflicts) = std::thread::scope(|s| {
         let h = s.spawn(|| race_claims(&shop.d, &owner, c, r, &barrier, &start_at));
-        let start = SystemTime::now() + Duration::from_millis(300);
-        let ms = start.duration_since(UNIX_EPOCH).unwrap().as_millis();
-        start_at.set(start).unwrap();
-        writeln!(child_in, "go {ms}").unwrap();
-        child_in.flush().unwrap();
-        barrier.wait();
+        start_both(&mut child_in, &start_at, &barrier);
         h.join().unwrap()
     });
-    let mut child_result = None;
-    loop {
-        buf.clear();
-        if child_out.read_line(&mut buf).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = buf.trim().strip_prefix("RACE-RESULT ") {
-            let mut parts = rest.splitn(2, ' ');
-            let conflicts: usize = parts.next().unwrap().parse().unwrap();
-            let ok: Vec<i64> = parts
-                .next()
-                .unwrap_or("")
-                .split(',')
-                .filter(|x| !x.is_empty())
-                .map(|x| x.parse().unwrap())
-                .collect();
-            child_result = Some((ok, conflicts));
-        }
-    }
+    let child_result = child_result(&mut child_out, "RACE-RESULT ").map(|rest| {
+        let mut parts = rest.splitn(2, ' ');
+        let conflicts: usize = parts.next().unwrap().parse().unwrap();
+        let ok: Vec<i64> = parts
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().unwrap())
+            .collect();
+        (ok, conflicts)
+    });
     assert!(child.wait().unwrap().success(), "the child process failed");
     let (child_ok, child_conflicts) = child_result.expect("the child reported no result");
 

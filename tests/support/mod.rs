@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod faults;
 pub mod fixtures;
+pub mod race;
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
