@@ -4,15 +4,15 @@
 //! and audit-log filters applied in SQL (T27).
 
 use crate::support::checks::{
-    code, expect_err, expect_refusals, expect_validation, scalar, Refusal,
+    code, expect_err, expect_refusals, expect_validation, one_answer, scalar, Refusal,
 };
+use crate::support::fixtures::replayed_at_once;
 use crate::support::{self, key, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Barrier;
 use tillbook_core::config::{Config, ConfigError, ENV_BUSY_TIMEOUT_MS, ENV_DB, ENV_SYNCHRONOUS};
 use tillbook_core::db::Synchronous;
 use tillbook_core::records::audit::AuditRow;
@@ -260,29 +260,8 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
         let k = key();
         let username = format!("racer{round}");
         let args = create_args(&k, &username, "Racer", "racer-password-1");
-        let barrier = Barrier::new(THREADS);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session: Option<Session> = owner.clone();
-                    let args = args.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "users.create", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let first = results[0].as_ref().unwrap().clone();
-        for (i, r) in results.iter().enumerate() {
-            match r {
-                Ok(v) => assert_eq!(v, &first, "round {round}, thread {i}"),
-                Err(e) => panic!("round {round}, thread {i}: {}", e.to_json()),
-            }
-        }
+        let results = replayed_at_once(&shop, &owner, THREADS, "users.create", &args);
+        let first = one_answer(&results, &format!("round {round}"));
         let id = first["id"].as_i64().unwrap();
         assert_eq!(first["username"], json!(username));
         assert_eq!(

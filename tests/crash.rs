@@ -8,7 +8,7 @@
 
 use crate::support::checks::{code, scalar, verify_is_clean};
 use crate::support::faults::chain_is_intact;
-use crate::support::fixtures::{cash, checkout, id, product, receive, sale, Refund};
+use crate::support::fixtures::{at_once, cash, checkout, id, product, receive, sale, Refund};
 use crate::support::{self, Shop, OWNER, OWNER_PASSWORD};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,11 +17,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{mpsc, Arc, Barrier};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tillbook_core::clock::{Clock, SystemClock};
 use tillbook_core::db::{Db, OpenOptions};
-use tillbook_core::{Dispatcher, Error};
+use tillbook_core::Dispatcher;
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -648,23 +648,14 @@ fn t31_d01_two_refunds_racing_for_the_last_unit_reverse_it_once() {
         // Till 0 puts its unit back on the shelf, till 1 writes it off: the
         // stock shows whose refund won.
         let dispositions = ["restock", "damage"];
-        let barrier = Barrier::new(2);
-        let outcomes: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = tills
+        let outcomes = at_once(
+            &owner,
+            tills
                 .iter()
                 .zip(dispositions)
-                .map(|(d, stock)| {
-                    let mut session = owner.clone();
-                    let args = args(stock);
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "sales.refund", args)
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+                .map(|(d, stock)| (d, "sales.refund", args(stock)))
+                .collect(),
+        );
 
         let winners: Vec<usize> = (0..2).filter(|&i| outcomes[i].is_ok()).collect();
         assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");

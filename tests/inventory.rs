@@ -7,7 +7,7 @@
 
 use crate::support::checks::{code, field_of, scalar, version_of};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
-use crate::support::fixtures::{customer, no_idle_lock, receive, Batch, Product};
+use crate::support::fixtures::{at_once, customer, no_idle_lock, receive, Batch, Product};
 use crate::support::race::{await_ready, child_result, child_starts, sleep_until, start_both};
 use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
@@ -103,23 +103,13 @@ fn t11_concurrent_product_edits_with_the_same_version_one_wins() {
         let (shop, mut owner) = Shop::with_owner();
         let p = dairy("T11-RACE", None).reply(&shop, &mut owner);
         let id = p["id"].as_i64().unwrap();
-        let barrier = Barrier::new(4);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4)
-                .map(|i| {
-                    let (shop, barrier, mut sess) = (&shop, &barrier, owner.clone());
-                    s.spawn(move || {
-                        barrier.wait();
-                        shop.call(
-                            &mut sess,
-                            "catalog.update_product",
-                            json!({ "id": id, "version": 1, "price_minor": 1000 + i }),
-                        )
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let edit = |i| json!({ "id": id, "version": 1, "price_minor": 1000 + i });
+        let results = at_once(
+            &owner,
+            (0..4)
+                .map(|i| (&shop.d, "catalog.update_product", edit(i)))
+                .collect(),
+        );
         let ok = results.iter().filter(|r| r.is_ok()).count();
         let conflicts = results.iter().filter(|r| code(r) == "conflict").count();
         assert_eq!((ok, conflicts), (1, 3), "{results:?}");

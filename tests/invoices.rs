@@ -4,10 +4,11 @@
 //! computed), exact allocation, the schema's own guards, and `tillbook verify`
 //! clean after a run of invoicing.
 
-use crate::support::checks::{code, field_of, scalar, verify_is_clean};
+use crate::support::checks::{code, field_of, one_answer, scalar, verify_is_clean};
 use crate::support::faults::{chain_is_intact, diff, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    cash, customer_on_account, open_shift, submit, void, Batch, Product, Refund,
+    at_once, cash, customer_on_account, open_shift, replayed_at_once, submit, void, Batch, Product,
+    Refund,
 };
 use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use serde_json::{json, Value};
@@ -272,25 +273,15 @@ fn t36_two_racing_invoices_for_one_order_make_exactly_one() {
     let c = fx.customer("Acme");
     for round in 0..ROUNDS {
         let order = fx.account_sale(c, 1);
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    let d = fx.shop.d.clone();
-                    let mut session = fx.owner.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(
-                            &mut session,
-                            "invoices.create",
-                            json!({ "idempotency_key": key(), "customer_id": c, "order_ids": [order] }),
-                        )
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let invoice =
+            || json!({ "idempotency_key": key(), "customer_id": c, "order_ids": [order] });
+        let results = at_once(
+            &fx.owner,
+            vec![
+                (&fx.shop.d, "invoices.create", invoice()),
+                (&fx.shop.d, "invoices.create", invoice()),
+            ],
+        );
         let mut codes: Vec<&str> = results.iter().map(code).collect();
         codes.sort_unstable();
         assert_eq!(codes, vec!["conflict", "ok"], "round {round}");
@@ -931,26 +922,9 @@ fn t09_a_replayed_payment_is_received_once() {
     let a = fx.account_sale(c, 5);
     fx.invoice(c, &[a], None);
     let args = json!({ "idempotency_key": key(), "customer_id": c, "amount_minor": 200, "tender": "card", "reference": "T-1" });
-    let barrier = Barrier::new(THREADS);
-    let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let d = fx.shop.d.clone();
-                let mut session = fx.owner.clone();
-                let args = args.clone();
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    d.dispatch(&mut session, "customers.receive_payment", args)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let first = results[0].as_ref().unwrap().clone();
-    for r in &results {
-        assert_eq!(r.as_ref().unwrap(), &first);
-    }
+    let cmd = "customers.receive_payment";
+    let results = replayed_at_once(&fx.shop, &fx.owner, THREADS, cmd, &args);
+    one_answer(&results, "a replayed payment");
     assert_eq!(fx.shop.count("customer_payments"), 1);
     assert_eq!(fx.balance(c), 300);
     verify_is_clean(&fx.shop.db);

@@ -5,7 +5,7 @@
 
 use crate::support::checks::{code, expect_code, scalar, tillbook_verify, version_of};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
-use crate::support::fixtures::{customer_with, vendor, Product};
+use crate::support::fixtures::{at_once, customer_with, vendor, Product};
 use crate::support::{self, key, password_of, Shop, OWNER};
 use proptest::prelude::*;
 use rusqlite::Connection;
@@ -957,25 +957,8 @@ fn t11_concurrent_edits_of_a_customer_or_vendor_one_wins() {
         ("vendors.update", "vendors", v),
     ] {
         let version = version_of(&shop.db, table, id);
-        let barrier = Barrier::new(4);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4)
-                .map(|i| {
-                    let barrier = &barrier;
-                    let shop = &shop;
-                    let mut sess = owner.clone();
-                    s.spawn(move || {
-                        barrier.wait();
-                        shop.call(
-                            &mut sess,
-                            cmd,
-                            json!({ "id": id, "version": version, "name": format!("Editor {i}") }),
-                        )
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let edit = |i| json!({ "id": id, "version": version, "name": format!("Editor {i}") });
+        let results = at_once(&owner, (0..4).map(|i| (&shop.d, cmd, edit(i))).collect());
         let ok = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(ok, 1, "{cmd}: {results:?}");
         for r in results.iter().filter(|r| r.is_err()) {

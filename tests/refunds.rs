@@ -3,10 +3,12 @@
 //! beyond what was sold, whatever code writes the rows), and `verify` clean
 //! after refunds.
 
-use crate::support::checks::{code, every_entry_balanced, field_of, scalar, verify_is_clean};
+use crate::support::checks::{
+    code, every_entry_balanced, field_of, one_answer, scalar, verify_is_clean,
+};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    cash, checkout, customer, id, receive, sale_at_quote, Product, Refund,
+    cash, checkout, customer, id, receive, replayed_at_once, sale_at_quote, Product, Refund,
 };
 use crate::support::{key, Shop};
 use serde_json::{json, Value};
@@ -284,26 +286,8 @@ fn t09_a_replayed_refund_makes_one_refund() {
     let (shop, mut owner) = Shop::with_owner();
     let sold = split_sale(&shop, &mut owner, 4, false);
     let args = refund_args(&sold, 2, "restock", "original");
-    let barrier = std::sync::Barrier::new(THREADS);
-    let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let d = shop.d.clone();
-                let mut session = owner.clone();
-                let args = args.clone();
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    d.dispatch(&mut session, "sales.refund", args)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let first = results[0].as_ref().unwrap().clone();
-    for r in &results {
-        assert_eq!(r.as_ref().unwrap(), &first);
-    }
+    let results = replayed_at_once(&shop, &owner, THREADS, "sales.refund", &args);
+    let first = one_answer(&results, "a replayed refund");
     // A later replay still answers the first response.
     assert_eq!(refund(&shop, &mut owner, args).unwrap(), first);
     assert_eq!(shop.count("refunds"), 1);

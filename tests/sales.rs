@@ -2,12 +2,13 @@
 //! T26 T29 T35, and `tillbook verify` clean after a run of sales.
 
 use crate::support::checks::{
-    balance, code, every_entry_balanced, field_of, ledger_balances, on_hand, scalar,
+    balance, code, every_entry_balanced, field_of, ledger_balances, on_hand, one_answer, scalar,
     tillbook_verify, verify_is_clean,
 };
 use crate::support::faults::{chain_is_intact, diff, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    checkout, customer_on_account, hold, product, receive, set_credit, Batch, Refund,
+    checkout, customer_on_account, hold, product, receive, replayed_at_once, set_credit, Batch,
+    Refund,
 };
 use crate::support::{self, key, Shop};
 use proptest::prelude::*;
@@ -118,29 +119,8 @@ fn t09_fifty_concurrent_identical_checkouts_make_one_sale() {
             "lines": [{ "product_id": p, "quantity": 3 }],
             "payments": [{ "tender": "cash", "amount_minor": 1000 }],
         });
-        let barrier = Barrier::new(THREADS);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session = cashier.clone();
-                    let args = args.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "sales.checkout", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let first = results[0].as_ref().unwrap().clone();
-        for (i, r) in results.iter().enumerate() {
-            match r {
-                Ok(v) => assert_eq!(v, &first, "round {round}, thread {i}"),
-                Err(e) => panic!("round {round}, thread {i}: {}", e.to_json()),
-            }
-        }
+        let results = replayed_at_once(&shop, &cashier, THREADS, "sales.checkout", &args);
+        let first = one_answer(&results, &format!("round {round}"));
         assert_eq!(shop.count("orders"), 1, "round {round}");
         assert_eq!(on_hand(&shop.db, batch), 7, "stock moved once");
         assert_eq!(

@@ -10,12 +10,11 @@ use crate::support::checks::{
 };
 use crate::support::faults::{audit_after, chain_is_intact, max_audit_id, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    card, cash, id, open_shift, receive, sale, submit, void, Product, Refund,
+    at_once, card, cash, id, open_shift, receive, sale, submit, void, Product, Refund,
 };
 use crate::support::{key, Shop};
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use std::sync::Barrier;
 use tillbook_core::{Error, Session};
 
 // ---------------------------------------------------------------------------
@@ -629,22 +628,14 @@ fn d01_d12_one_open_shift_per_user_when_two_tills_open_at_once() {
     let (shop, mut owner) = Shop::with_owner();
     let user = owner.as_ref().unwrap().user_id;
     for round in 0..50 {
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session = owner.clone();
-                    let barrier = &barrier;
-                    let args = json!({ "idempotency_key": key(), "opening_float_minor": 100 });
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "shifts.open", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let open = || json!({ "idempotency_key": key(), "opening_float_minor": 100 });
+        let results = at_once(
+            &owner,
+            vec![
+                (&shop.d, "shifts.open", open()),
+                (&shop.d, "shifts.open", open()),
+            ],
+        );
         let codes: Vec<&str> = results.iter().map(code).collect();
         let opened: Vec<&Value> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         assert_eq!(opened.len(), 1, "round {round}: {codes:?}");
@@ -679,22 +670,13 @@ fn d12_a_void_and_a_refund_racing_on_one_sale_one_wins() {
         let refund_args = Refund::of(id(&sale), "race")
             .line(&sale["lines"][0]["id"], 1, "restock")
             .args();
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = [("sales.void", void_args), ("sales.refund", refund_args)]
-                .into_iter()
-                .map(|(cmd, args)| {
-                    let d = shop.d.clone();
-                    let mut session = owner.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, cmd, args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let results = at_once(
+            &owner,
+            vec![
+                (&shop.d, "sales.void", void_args),
+                (&shop.d, "sales.refund", refund_args),
+            ],
+        );
         let mut codes: Vec<&str> = results.iter().map(code).collect();
         codes.sort_unstable();
         assert_eq!(codes, ["conflict", "ok"], "round {round}");

@@ -10,7 +10,7 @@ use crate::support::checks::{code, scalar, version_of};
 use crate::support::faults::{
     audit_after, chain_is_intact, diff, line, max_audit_id, snapshot, sweep_faults,
 };
-use crate::support::fixtures::{user, user_args};
+use crate::support::fixtures::{at_once, user, user_args};
 use crate::support::{self, key, password_of, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -945,25 +945,16 @@ fn t11_concurrent_edits_with_the_same_version_one_wins() {
     let ok_before = ok_updates(&shop);
     for rep in 0..20 {
         let id = user(&shop, &mut owner, &format!("race-{rep}"), "cashier");
-        let barrier = Barrier::new(2);
-        let results: Vec<(&str, Result<Value, Error>)> = std::thread::scope(|s| {
-            let joins: Vec<_> = ["Alpha", "Bravo"]
-                .into_iter()
-                .map(|name| {
-                    let (shop, barrier, mut session) = (&shop, &barrier, owner.clone());
-                    s.spawn(move || {
-                        barrier.wait();
-                        let r = shop.call(
-                            &mut session,
-                            "users.update",
-                            json!({ "id": id, "version": 1, "display_name": name }),
-                        );
-                        (name, r)
-                    })
-                })
-                .collect();
-            joins.into_iter().map(|j| j.join().unwrap()).collect()
-        });
+        let names = ["Alpha", "Bravo"];
+        let edit = |name| json!({ "id": id, "version": 1, "display_name": name });
+        let replies = at_once(
+            &owner,
+            names
+                .iter()
+                .map(|name| (&shop.d, "users.update", edit(name)))
+                .collect(),
+        );
+        let results: Vec<(&str, Result<Value, Error>)> = names.into_iter().zip(replies).collect();
         let winners: Vec<&str> = results
             .iter()
             .filter(|(_, r)| r.is_ok())

@@ -125,6 +125,19 @@ pub fn field_of(r: &Result<Value, Error>) -> (String, String) {
     }
 }
 
+/// Every reply is a success and the same as the first, which it returns.
+#[track_caller]
+pub fn one_answer(results: &[Result<Value, Error>], what: &str) -> Value {
+    let first = results[0].as_ref().unwrap().clone();
+    for (i, r) in results.iter().enumerate() {
+        match r {
+            Ok(v) => assert_eq!(v, &first, "{what}, thread {i}"),
+            Err(e) => panic!("{what}, thread {i}: {}", e.to_json()),
+        }
+    }
+    first
+}
+
 /// `tillbook verify` on a file, as a separate process: (exit code, stdout + stderr).
 pub fn tillbook_verify(db: &Path) -> (i32, String) {
     let out = Command::new(super::tillbook_bin())

@@ -6,7 +6,8 @@
 use super::{key, password_of, Shop};
 use serde::Serialize;
 use serde_json::{json, Value};
-use tillbook_core::{Error, Session};
+use std::sync::Barrier;
+use tillbook_core::{Dispatcher, Error, Session};
 
 /// `cmd` with `args` and a fresh idempotency key.
 pub fn submit(
@@ -30,6 +31,41 @@ pub fn merged(mut args: Value, extra: Value) -> Value {
         args[k] = v.clone();
     }
     args
+}
+
+/// Sends each request from a thread of its own, all let go by one barrier, as
+/// tills pressing "pay" together would; every thread has its own copy of
+/// `session`. The replies in the order of `requests`.
+pub fn at_once(
+    session: &Option<Session>,
+    requests: Vec<(&Dispatcher, &str, Value)>,
+) -> Vec<Result<Value, Error>> {
+    let barrier = Barrier::new(requests.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = requests
+            .into_iter()
+            .map(|(d, cmd, args)| {
+                let mut session = session.clone();
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    d.dispatch(&mut session, cmd, args)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// `threads` copies of one request (one idempotency key) at once.
+pub fn replayed_at_once(
+    shop: &Shop,
+    session: &Option<Session>,
+    threads: usize,
+    cmd: &str,
+    args: &Value,
+) -> Vec<Result<Value, Error>> {
+    at_once(session, vec![(&shop.d, cmd, args.clone()); threads])
 }
 
 /// The till's idle lock (T24) at its longest, for tests that move the clock by
