@@ -1,6 +1,7 @@
 //! Backups (T42): taken online with SQLite's backup API while the shop keeps
 //! writing, checked with `integrity_check`, and restored in a test.
 
+use crate::support::faults::chain_is_intact;
 use crate::support::{key, tillbook_bin, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::json;
 use std::sync::{Arc, Barrier};
@@ -8,10 +9,6 @@ use tillbook_core::clock::SystemClock;
 use tillbook_core::db::{backup, Db, OpenOptions};
 use tillbook_core::records::audit::{self, Entry, Outcome};
 use tillbook_core::Dispatcher;
-
-fn chain_ok(db: &Db) {
-    assert_eq!(db.read(audit::verify_chain).unwrap(), None);
-}
 
 #[test]
 fn t42_an_online_backup_is_consistent_and_restores() {
@@ -67,7 +64,7 @@ fn t42_an_online_backup_is_consistent_and_restores() {
     let restored_path = shop.dir.path().join("restored.db");
     backup::restore(&dest, &restored_path, OpenOptions::default()).unwrap();
     let restored = Db::open(&restored_path, OpenOptions::default()).unwrap();
-    chain_ok(&restored);
+    chain_is_intact(&restored);
     let users: i64 = restored
         .read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
         .unwrap();

@@ -1,40 +1,14 @@
 //! Held (parked) carts (issue 5): the rule tests for T05 T09 T11 T17 T35.
 //! A hold reserves its units in the same transaction that saves it.
 
+use crate::support::checks::{code, field_of, scalar};
 use crate::support::faults::{chain_is_intact, sweep_faults};
-use crate::support::{code, key, Shop};
+use crate::support::fixtures::{cash, checkout, hold_args, no_idle_lock, receive, Product};
+use crate::support::{key, Shop};
 use serde_json::{json, Value};
 use std::sync::{Arc, Barrier};
 use tillbook_core::db::{Db, OpenOptions};
 use tillbook_core::{Dispatcher, Error, Session};
-
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn product(shop: &Shop, s: &mut Option<Session>, sku: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({ "idempotency_key": key(), "sku": sku, "name": format!("Product {sku}"), "price_minor": 250 }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn receive(shop: &Shop, s: &mut Option<Session>, product_id: i64, qty: i64) -> i64 {
-    shop.call(
-        s,
-        "stock.receive",
-        json!({ "idempotency_key": key(), "product_id": product_id, "lot_code": format!("LOT-{}", key()),
-                "unit_cost_minor": 100, "quantity": qty }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
 
 /// Units of a product not held by an open reservation.
 fn available(shop: &Shop, product_id: i64) -> i64 {
@@ -44,38 +18,14 @@ fn available(shop: &Shop, product_id: i64) -> i64 {
     )
 }
 
-fn field_of(r: &Result<Value, Error>) -> (String, String) {
-    match r {
-        Ok(v) => ("ok".into(), v.to_string()),
-        Err(e) => (
-            e.code().as_str().to_string(),
-            e.details()["field"].as_str().unwrap_or("").to_string(),
-        ),
-    }
-}
-
-fn hold_args(lines: Value) -> Value {
-    json!({ "idempotency_key": key(), "label": "table 4", "lines": lines })
-}
-
-fn no_idle_lock(shop: &Shop, s: &mut Option<Session>) {
-    let v = shop.call(s, "settings.get", json!({})).unwrap();
-    shop.call(
-        s,
-        "settings.update",
-        json!({ "version": v["version"], "settings": { "idle_lock_ms": 86_400_000 } }),
-    )
-    .unwrap();
-}
-
 #[test]
 fn t17_hold_then_cancel_leaves_available_stock_as_before() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "HC-A");
-    let b = product(&shop, &mut owner, "HC-B");
-    receive(&shop, &mut owner, a, 3);
-    receive(&shop, &mut owner, a, 4);
-    receive(&shop, &mut owner, b, 5);
+    let a = Product::new("HC-A", 250).create(&shop, &mut owner);
+    let b = Product::new("HC-B", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 3, 100);
+    receive(&shop, &mut owner, a, 4, 100);
+    receive(&shop, &mut owner, b, 5, 100);
     let before = (available(&shop, a), available(&shop, b));
     let held = shop
         .call(
@@ -131,10 +81,10 @@ fn t17_hold_then_cancel_leaves_available_stock_as_before() {
 #[test]
 fn t17_insufficient_stock_names_the_product_and_saves_nothing() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "HC-PLENTY");
-    let b = product(&shop, &mut owner, "HC-SHORT");
-    receive(&shop, &mut owner, a, 10);
-    receive(&shop, &mut owner, b, 1);
+    let a = Product::new("HC-PLENTY", 250).create(&shop, &mut owner);
+    let b = Product::new("HC-SHORT", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 10, 100);
+    receive(&shop, &mut owner, b, 1, 100);
     let r = shop.call(
         &mut owner,
         "sales.hold",
@@ -152,8 +102,8 @@ fn t17_insufficient_stock_names_the_product_and_saves_nothing() {
 fn t17_expired_reservations_show_on_recall() {
     let (shop, mut owner) = Shop::with_owner();
     no_idle_lock(&shop, &mut owner);
-    let a = product(&shop, &mut owner, "HC-EXP");
-    receive(&shop, &mut owner, a, 2);
+    let a = Product::new("HC-EXP", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 2, 100);
     let held = shop
         .call(
             &mut owner,
@@ -193,8 +143,8 @@ fn t17_expired_reservations_show_on_recall() {
 fn t17_a_sale_takes_units_whose_hold_expired_and_releases_the_hold() {
     let (shop, mut owner) = Shop::with_owner();
     no_idle_lock(&shop, &mut owner);
-    let a = product(&shop, &mut owner, "HC-LAPSED");
-    receive(&shop, &mut owner, a, 3);
+    let a = Product::new("HC-LAPSED", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 3, 100);
     shop.call(
         &mut owner,
         "sales.hold",
@@ -202,11 +152,11 @@ fn t17_a_sale_takes_units_whose_hold_expired_and_releases_the_hold() {
     )
     .unwrap();
     let sell = |s: &mut Option<Session>, quantity: i64| {
-        shop.call(
+        let lines = json!([{ "product_id": a, "quantity": quantity }]);
+        checkout(
+            &shop,
             s,
-            "sales.checkout",
-            json!({ "idempotency_key": key(), "lines": [{ "product_id": a, "quantity": quantity }],
-                    "payments": [{ "tender": "cash", "amount_minor": 100_000 }] }),
+            json!({ "lines": lines, "payments": [cash(100_000)] }),
         )
     };
     assert_eq!(code(&sell(&mut owner, 2)), "insufficient_stock");
@@ -235,11 +185,11 @@ const T17_TRIES: usize = 4;
 
 fn t17_hold_race_once() {
     let (shop, mut owner) = Shop::with_owner();
-    let plenty = product(&shop, &mut owner, "T17-PLENTY");
-    let last = product(&shop, &mut owner, "T17-LAST");
-    receive(&shop, &mut owner, plenty, 100);
-    receive(&shop, &mut owner, last, 2);
-    receive(&shop, &mut owner, last, T17_UNITS - 2);
+    let plenty = Product::new("T17-PLENTY", 250).create(&shop, &mut owner);
+    let last = Product::new("T17-LAST", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, plenty, 100, 100);
+    receive(&shop, &mut owner, last, 2, 100);
+    receive(&shop, &mut owner, last, T17_UNITS - 2, 100);
     // Till 0 and 1 share the shop's Db through two dispatchers; till 2 opens the file again.
     let second = Dispatcher::new(shop.db.clone(), Arc::new(shop.clock.clone()));
     let other_db = Db::open(&shop.path, OpenOptions::default()).unwrap();
@@ -308,11 +258,11 @@ fn t17_two_tills_cannot_hold_the_last_units_twice() {
 #[test]
 fn t05_hold_and_cancel_hold_are_atomic_under_injected_failure() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "SW-A");
-    let b = product(&shop, &mut owner, "SW-B");
-    receive(&shop, &mut owner, a, 1);
-    receive(&shop, &mut owner, a, 50);
-    receive(&shop, &mut owner, b, 50);
+    let a = Product::new("SW-A", 250).create(&shop, &mut owner);
+    let b = Product::new("SW-B", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 1, 100);
+    receive(&shop, &mut owner, a, 50, 100);
+    receive(&shop, &mut owner, b, 50, 100);
     let s = sweep_faults(&shop, &mut owner, "sales.hold", || {
         hold_args(json!([{ "product_id": a, "quantity": 2 }, { "product_id": b, "quantity": 1 }]))
     });
@@ -333,8 +283,8 @@ fn t05_hold_and_cancel_hold_are_atomic_under_injected_failure() {
 #[test]
 fn t09_replayed_hold_makes_one_hold() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "T09-A");
-    receive(&shop, &mut owner, a, 5);
+    let a = Product::new("T09-A", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 5, 100);
     let args = hold_args(json!([{ "product_id": a, "quantity": 3 }]));
     let first = shop.call(&mut owner, "sales.hold", args.clone()).unwrap();
     let again = shop.call(&mut owner, "sales.hold", args).unwrap();
@@ -346,8 +296,8 @@ fn t09_replayed_hold_makes_one_hold() {
 #[test]
 fn t11_stale_version_on_cancel_is_a_conflict() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "T11-A");
-    receive(&shop, &mut owner, a, 5);
+    let a = Product::new("T11-A", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 5, 100);
     let held = shop
         .call(
             &mut owner,
@@ -381,8 +331,8 @@ fn t11_stale_version_on_cancel_is_a_conflict() {
 #[test]
 fn t35_bad_hold_inputs_name_the_field() {
     let (shop, mut owner) = Shop::with_owner();
-    let a = product(&shop, &mut owner, "T35-A");
-    receive(&shop, &mut owner, a, 5);
+    let a = Product::new("T35-A", 250).create(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 5, 100);
     let many: Vec<Value> = (0..201)
         .map(|_| json!({ "product_id": a, "quantity": 1 }))
         .collect();

@@ -3,6 +3,10 @@
 //! configuration (T14), typed settings defaults (T34), the JSON Lines transport,
 //! and audit-log filters applied in SQL (T27).
 
+use crate::support::checks::{
+    code, expect_err, expect_refusals, expect_validation, one_answer, scalar, Refusal,
+};
+use crate::support::fixtures::replayed_at_once;
 use crate::support::process::SpawnGuarded;
 use crate::support::{self, key, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::{json, Value};
@@ -10,7 +14,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Barrier;
 use tillbook_core::config::{Config, ConfigError, ENV_BUSY_TIMEOUT_MS, ENV_DB, ENV_SYNCHRONOUS};
 use tillbook_core::db::Synchronous;
 use tillbook_core::records::audit::AuditRow;
@@ -20,12 +23,6 @@ use tillbook_core::{Error, ErrorCode, Session};
 
 // ---------------------------------------------------------------------------
 // helpers
-
-fn count(shop: &Shop, sql: &str) -> i64 {
-    shop.db
-        .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
 
 /// What a successful write leaves behind; a refused one must leave these alone.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -41,27 +38,11 @@ fn footprint(shop: &Shop) -> Footprint {
         users: shop.count("users"),
         outbox: shop.count("outbox"),
         idempotency: shop.count("idempotency"),
-        ok_audit: count(shop, "SELECT count(*) FROM audit_log WHERE result = 'ok'"),
+        ok_audit: scalar(
+            &shop.db,
+            "SELECT count(*) FROM audit_log WHERE result = 'ok'",
+        ),
     }
-}
-
-#[track_caller]
-fn expect_err(r: Result<Value, Error>, what: &str) -> Error {
-    match r {
-        Ok(v) => panic!("{what}: expected an error, got Ok({v})"),
-        Err(e) => e,
-    }
-}
-
-#[track_caller]
-fn expect_validation(r: Result<Value, Error>, field: &str, what: &str) {
-    let e = expect_err(r, what);
-    let j = e.to_json();
-    assert_eq!(
-        (j["code"].as_str(), j["details"]["field"].as_str()),
-        (Some("validation"), Some(field)),
-        "{what}: got {j}"
-    );
 }
 
 fn create_args(k: &str, username: &str, display_name: &str, password: &str) -> Value {
@@ -102,8 +83,8 @@ fn t09_a_replayed_create_returns_the_first_result() {
     };
     assert_eq!(footprint(&shop), once);
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             &format!(
                 "SELECT count(*) FROM audit_log WHERE command = 'users.create' AND result = 'ok' \
                  AND entity = 'user' AND entity_id = '{id}'"
@@ -112,8 +93,8 @@ fn t09_a_replayed_create_returns_the_first_result() {
         1
     );
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             &format!(
                 "SELECT count(*) FROM outbox WHERE kind = 'user.created' AND entity_id = '{id}'"
             )
@@ -252,7 +233,7 @@ fn t09_same_key_with_another_secret_is_a_mismatch() {
     let mut replayed = Vec::new();
     for (what, a) in [("password", other_password), ("pin", other_pin)] {
         let r = shop.call(&mut owner, "users.create", a);
-        if support::code(&r) != "idempotency_mismatch" {
+        if code(&r) != "idempotency_mismatch" {
             replayed.push(format!("another {what} was answered with {r:?}"));
         }
         assert_eq!(footprint(&shop), after_first, "{what}");
@@ -260,7 +241,7 @@ fn t09_same_key_with_another_secret_is_a_mismatch() {
     // Whatever happened above, the user still logs in only with the first password.
     assert!(shop.login("sam", "sam-password-1").is_ok());
     assert_eq!(
-        support::code(&shop.login("sam", "sam-password-2").map(|_| Value::Null)),
+        code(&shop.login("sam", "sam-password-2").map(|_| Value::Null)),
         "unauthenticated"
     );
     assert!(
@@ -280,29 +261,8 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
         let k = key();
         let username = format!("racer{round}");
         let args = create_args(&k, &username, "Racer", "racer-password-1");
-        let barrier = Barrier::new(THREADS);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session: Option<Session> = owner.clone();
-                    let args = args.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "users.create", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let first = results[0].as_ref().unwrap().clone();
-        for (i, r) in results.iter().enumerate() {
-            match r {
-                Ok(v) => assert_eq!(v, &first, "round {round}, thread {i}"),
-                Err(e) => panic!("round {round}, thread {i}: {}", e.to_json()),
-            }
-        }
+        let results = replayed_at_once(&shop, &owner, THREADS, "users.create", &args);
+        let first = one_answer(&results, &format!("round {round}"));
         let id = first["id"].as_i64().unwrap();
         assert_eq!(first["username"], json!(username));
         assert_eq!(
@@ -316,15 +276,15 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
             "round {round}"
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!("SELECT count(*) FROM users WHERE username = '{username}'")
             ),
             1
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!(
                     "SELECT count(*) FROM audit_log WHERE command = 'users.create' AND entity_id = '{id}'"
                 )
@@ -333,8 +293,8 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
             "round {round}: one audit row, and no refused or failed attempts"
         );
         assert_eq!(
-            count(
-                &shop,
+            scalar(
+                &shop.db,
                 &format!(
                     "SELECT count(*) FROM outbox WHERE kind = 'user.created' AND entity_id = '{id}'"
                 )
@@ -347,6 +307,113 @@ fn t09_fifty_concurrent_identical_submits_make_one_record() {
 // ---------------------------------------------------------------------------
 // T35: bad inputs
 
+/// What the boundary refuses (T35), given the stored settings `good`: each row
+/// is (command, args, expected code, expected field).
+#[rustfmt::skip]
+fn bad_inputs(good: &Value) -> Vec<Refusal> {
+    const V: &str = "validation";
+    let user = |username: &str| create_args(&key(), username, "Valid Name", "valid-password");
+    let user_with = |field: &str, value: Value| {
+        let mut a = user("valid.user");
+        a[field] = value;
+        a
+    };
+    let settings = |s: Value| json!({ "version": 1, "settings": s });
+    let settings_with = |field: &str, value: Value| {
+        let mut s = good.clone();
+        s[field] = value;
+        settings(s)
+    };
+    let mut max_below_base = good.clone();
+    max_below_base["lockout_base_ms"] = json!(60_000);
+    max_below_base["lockout_max_ms"] = json!(59_999);
+    vec![
+        // usernames
+        ("users.create", user(""), V, "username"),
+        ("users.create", user(&"u".repeat(65)), V, "username"),
+        ("users.create", user("two words"), V, "username"),
+        ("users.create", user(" lead"), V, "username"),
+        ("users.create", user("tab\tin"), V, "username"),
+        ("users.create", user("bell\u{7}"), V, "username"),
+        ("users.create", user("nul\u{0}"), V, "username"),
+        ("users.create", user("jos\u{e9}"), V, "username"),
+        ("users.create", user("\u{441}\u{430}\u{43c}"), V, "username"),
+        ("users.create", user("semi;colon"), V, "username"),
+        ("users.create", user_with("username", json!(5)), V, "username"),
+        // display names
+        ("users.create", user_with("display_name", json!("")), V, "display_name"),
+        ("users.create", user_with("display_name", json!("d".repeat(101))), V, "display_name"),
+        ("users.create", user_with("display_name", json!(" Leading")), V, "display_name"),
+        ("users.create", user_with("display_name", json!("Trailing ")), V, "display_name"),
+        ("users.create", user_with("display_name", json!("line\nbreak")), V, "display_name"),
+        // passwords and PINs
+        ("users.create", user_with("password", json!("1234567")), V, "password"),
+        ("users.create", user_with("password", json!("p".repeat(257))), V, "password"),
+        ("users.create", user_with("password", json!(12345678)), V, "password"),
+        ("users.create", user_with("pin", json!("12")), V, "pin"),
+        ("users.create", user_with("pin", json!("123456789")), V, "pin"),
+        ("users.create", user_with("pin", json!("12ab")), V, "pin"),
+        ("users.create", user_with("pin", json!("１２３４")), V, "pin"),
+        ("users.create", user_with("pin", json!(1234)), V, "pin"),
+        // roles
+        ("users.create", user_with("role", json!("superuser")), V, "role"),
+        ("users.create", user_with("role", json!("Owner")), V, "role"),
+        ("users.create", user_with("role", json!(null)), V, "role"),
+        // missing and unknown fields
+        ("users.create", json!({ "idempotency_key": key(), "username": "x", "display_name": "X", "role": "cashier" }), V, "password"),
+        ("users.create", user_with("is_admin", json!(true)), V, "is_admin"),
+        ("users.update", json!({ "id": 2, "version": 1, "display_name": "X", "password_hash": "$argon2id$x" }), V, "password_hash"),
+        ("users.list", json!({ "archived": true }), V, "archived"),
+        ("settings.get", json!({ "anything": 1 }), V, "anything"),
+        // ids and versions
+        ("users.update", json!({ "id": 0, "version": 1, "display_name": "X" }), V, "id"),
+        ("users.update", json!({ "id": -3, "version": 1, "display_name": "X" }), V, "id"),
+        ("users.update", json!({ "id": 2, "version": 0, "display_name": "X" }), V, "version"),
+        ("users.update", json!({ "id": 2, "version": -1, "role": "cashier" }), V, "version"),
+        ("users.update", json!({ "id": 2, "version": 1, "display_name": "" }), V, "display_name"),
+        ("users.update", json!({ "id": 2, "version": 1 }), V, "display_name"),
+        ("users.archive", json!({ "id": 0, "version": 1 }), V, "id"),
+        ("users.archive", json!({ "id": 2, "version": 0 }), V, "version"),
+        ("users.archive", json!({ "id": "2", "version": 1 }), V, "id"),
+        ("users.reset_password", json!({ "id": -1, "version": 1, "password": "valid-password" }), V, "id"),
+        ("users.reset_password", json!({ "id": 2, "version": 0, "password": "valid-password" }), V, "version"),
+        ("users.reset_password", json!({ "id": 2, "version": 1, "password": "short" }), V, "password"),
+        ("users.list", json!({ "limit": 0 }), V, "limit"),
+        ("users.list", json!({ "limit": 201 }), V, "limit"),
+        // settings
+        ("settings.update", settings_with("idle_lock_ms", json!(0)), V, "idle_lock_ms"),
+        ("settings.update", settings_with("idle_lock_ms", json!(-1)), V, "idle_lock_ms"),
+        ("settings.update", settings_with("max_failed_logins", json!(100)), V, "max_failed_logins"),
+        ("settings.update", settings_with("max_failed_logins", json!(0)), V, "max_failed_logins"),
+        ("settings.update", settings_with("lockout_base_ms", json!(0)), V, "lockout_base_ms"),
+        ("settings.update", settings(max_below_base), V, "lockout_max_ms"),
+        ("settings.update", settings_with("credit_approval_threshold_minor", json!(-1)), V, "credit_approval_threshold_minor"),
+        ("settings.update", settings_with("receipt_footer", json!("f".repeat(501))), V, "receipt_footer"),
+        ("settings.update", settings_with("no_such_setting", json!(1)), V, "settings.no_such_setting"),
+        ("settings.update", json!({ "version": 0, "settings": good }), V, "version"),
+        ("settings.update", json!({ "settings": good }), V, "version"),
+        // audit.list
+        ("audit.list", json!({ "limit": 0 }), V, "limit"),
+        ("audit.list", json!({ "limit": 501 }), V, "limit"),
+        ("audit.list", json!({ "limit": -1 }), V, "limit"),
+        ("audit.list", json!({ "command": "" }), V, "command"),
+        ("audit.list", json!({ "entity_id": "e".repeat(65) }), V, "entity_id"),
+        ("audit.list", json!({ "result": "maybe" }), V, "result"),
+        ("audit.list", json!({ "from_ms": 10, "to_ms": 9 }), V, "from_ms"),
+        ("audit.list", json!({ "user": 1 }), V, "user"),
+        // args that are not an object, or far too big
+        ("users.create", json!([1]), V, "args"),
+        ("users.create", json!("x"), V, "args"),
+        ("users.update", json!(7), V, "args"),
+        ("users.list", json!(true), V, "args"),
+        ("audit.list", json!([]), V, "args"),
+        ("users.create", user_with("display_name", json!("x".repeat(300 * 1024))), V, "args"),
+        // an unknown command
+        ("users.delete", json!({ "id": 2 }), V, "cmd"),
+        ("", json!({}), V, "cmd"),
+    ]
+}
+
 #[test]
 fn t35_bad_inputs_are_refused_with_the_field_named() {
     let (shop, mut owner) = Shop::with_owner();
@@ -355,261 +422,11 @@ fn t35_bad_inputs_are_refused_with_the_field_named() {
     let good = settings["settings"].clone();
     let before = footprint(&shop);
 
-    let user = |username: &str| create_args(&key(), username, "Valid Name", "valid-password");
-    let user_with = |field: &str, value: Value| {
-        let mut a = user("valid.user");
-        a[field] = value;
-        a
-    };
-    let settings_with = |field: &str, value: Value| {
-        let mut s = good.clone();
-        s[field] = value;
-        json!({ "version": 1, "settings": s })
-    };
-
-    let rows: Vec<(&str, Value, &str)> = vec![
-        // usernames
-        ("users.create", user(""), "username"),
-        ("users.create", user(&"u".repeat(65)), "username"),
-        ("users.create", user("two words"), "username"),
-        ("users.create", user(" lead"), "username"),
-        ("users.create", user("tab\tin"), "username"),
-        ("users.create", user("bell\u{7}"), "username"),
-        ("users.create", user("nul\u{0}"), "username"),
-        ("users.create", user("jos\u{e9}"), "username"),
-        ("users.create", user("\u{441}\u{430}\u{43c}"), "username"),
-        ("users.create", user("semi;colon"), "username"),
-        ("users.create", user_with("username", json!(5)), "username"),
-        // display names
-        (
-            "users.create",
-            user_with("display_name", json!("")),
-            "display_name",
-        ),
-        (
-            "users.create",
-            user_with("display_name", json!("d".repeat(101))),
-            "display_name",
-        ),
-        (
-            "users.create",
-            user_with("display_name", json!(" Leading")),
-            "display_name",
-        ),
-        (
-            "users.create",
-            user_with("display_name", json!("Trailing ")),
-            "display_name",
-        ),
-        (
-            "users.create",
-            user_with("display_name", json!("line\nbreak")),
-            "display_name",
-        ),
-        // passwords and PINs
-        (
-            "users.create",
-            user_with("password", json!("1234567")),
-            "password",
-        ),
-        (
-            "users.create",
-            user_with("password", json!("p".repeat(257))),
-            "password",
-        ),
-        (
-            "users.create",
-            user_with("password", json!(12345678)),
-            "password",
-        ),
-        ("users.create", user_with("pin", json!("12")), "pin"),
-        ("users.create", user_with("pin", json!("123456789")), "pin"),
-        ("users.create", user_with("pin", json!("12ab")), "pin"),
-        ("users.create", user_with("pin", json!("１２３４")), "pin"),
-        ("users.create", user_with("pin", json!(1234)), "pin"),
-        // roles
-        (
-            "users.create",
-            user_with("role", json!("superuser")),
-            "role",
-        ),
-        ("users.create", user_with("role", json!("Owner")), "role"),
-        ("users.create", user_with("role", json!(null)), "role"),
-        // missing and unknown fields
-        (
-            "users.create",
-            json!({ "idempotency_key": key(), "username": "x", "display_name": "X", "role": "cashier" }),
-            "password",
-        ),
-        (
-            "users.create",
-            user_with("is_admin", json!(true)),
-            "is_admin",
-        ),
-        (
-            "users.update",
-            json!({ "id": 2, "version": 1, "display_name": "X", "password_hash": "$argon2id$x" }),
-            "password_hash",
-        ),
-        ("users.list", json!({ "archived": true }), "archived"),
-        ("settings.get", json!({ "anything": 1 }), "anything"),
-        // ids and versions
-        (
-            "users.update",
-            json!({ "id": 0, "version": 1, "display_name": "X" }),
-            "id",
-        ),
-        (
-            "users.update",
-            json!({ "id": -3, "version": 1, "display_name": "X" }),
-            "id",
-        ),
-        (
-            "users.update",
-            json!({ "id": 2, "version": 0, "display_name": "X" }),
-            "version",
-        ),
-        (
-            "users.update",
-            json!({ "id": 2, "version": -1, "role": "cashier" }),
-            "version",
-        ),
-        (
-            "users.update",
-            json!({ "id": 2, "version": 1, "display_name": "" }),
-            "display_name",
-        ),
-        (
-            "users.update",
-            json!({ "id": 2, "version": 1 }),
-            "display_name",
-        ),
-        ("users.archive", json!({ "id": 0, "version": 1 }), "id"),
-        ("users.archive", json!({ "id": 2, "version": 0 }), "version"),
-        ("users.archive", json!({ "id": "2", "version": 1 }), "id"),
-        (
-            "users.reset_password",
-            json!({ "id": -1, "version": 1, "password": "valid-password" }),
-            "id",
-        ),
-        (
-            "users.reset_password",
-            json!({ "id": 2, "version": 0, "password": "valid-password" }),
-            "version",
-        ),
-        (
-            "users.reset_password",
-            json!({ "id": 2, "version": 1, "password": "short" }),
-            "password",
-        ),
-        ("users.list", json!({ "limit": 0 }), "limit"),
-        ("users.list", json!({ "limit": 201 }), "limit"),
-        // settings
-        (
-            "settings.update",
-            settings_with("idle_lock_ms", json!(0)),
-            "idle_lock_ms",
-        ),
-        (
-            "settings.update",
-            settings_with("idle_lock_ms", json!(-1)),
-            "idle_lock_ms",
-        ),
-        (
-            "settings.update",
-            settings_with("max_failed_logins", json!(100)),
-            "max_failed_logins",
-        ),
-        (
-            "settings.update",
-            settings_with("max_failed_logins", json!(0)),
-            "max_failed_logins",
-        ),
-        (
-            "settings.update",
-            settings_with("lockout_base_ms", json!(0)),
-            "lockout_base_ms",
-        ),
-        (
-            "settings.update",
-            {
-                let mut s = good.clone();
-                s["lockout_base_ms"] = json!(60_000);
-                s["lockout_max_ms"] = json!(59_999);
-                json!({ "version": 1, "settings": s })
-            },
-            "lockout_max_ms",
-        ),
-        (
-            "settings.update",
-            settings_with("credit_approval_threshold_minor", json!(-1)),
-            "credit_approval_threshold_minor",
-        ),
-        (
-            "settings.update",
-            settings_with("receipt_footer", json!("f".repeat(501))),
-            "receipt_footer",
-        ),
-        (
-            "settings.update",
-            settings_with("no_such_setting", json!(1)),
-            "settings.no_such_setting",
-        ),
-        (
-            "settings.update",
-            json!({ "version": 0, "settings": good.clone() }),
-            "version",
-        ),
-        (
-            "settings.update",
-            json!({ "settings": good.clone() }),
-            "version",
-        ),
-        // audit.list
-        ("audit.list", json!({ "limit": 0 }), "limit"),
-        ("audit.list", json!({ "limit": 501 }), "limit"),
-        ("audit.list", json!({ "limit": -1 }), "limit"),
-        ("audit.list", json!({ "command": "" }), "command"),
-        (
-            "audit.list",
-            json!({ "entity_id": "e".repeat(65) }),
-            "entity_id",
-        ),
-        ("audit.list", json!({ "result": "maybe" }), "result"),
-        (
-            "audit.list",
-            json!({ "from_ms": 10, "to_ms": 9 }),
-            "from_ms",
-        ),
-        ("audit.list", json!({ "user": 1 }), "user"),
-        // args that are not an object, or far too big
-        ("users.create", json!([1]), "args"),
-        ("users.create", json!("x"), "args"),
-        ("users.update", json!(7), "args"),
-        ("users.list", json!(true), "args"),
-        ("audit.list", json!([]), "args"),
-        (
-            "users.create",
-            user_with("display_name", json!("x".repeat(300 * 1024))),
-            "args",
-        ),
-        // an unknown command
-        ("users.delete", json!({ "id": 2 }), "cmd"),
-        ("", json!({}), "cmd"),
-    ];
-
-    for (cmd, args, field) in &rows {
-        let shown: String = args.to_string().chars().take(120).collect();
-        expect_validation(
-            shop.call(&mut owner, cmd, args.clone()),
-            field,
-            &format!("{cmd} {shown}"),
-        );
-    }
+    expect_refusals(&shop, &mut owner, &bad_inputs(&good));
     assert_eq!(footprint(&shop), before, "refused inputs wrote nothing");
     assert_eq!(
-        count(
-            &shop,
+        scalar(
+            &shop.db,
             "SELECT count(*) FROM audit_log WHERE result <> 'ok' AND error_code <> 'validation'"
         ),
         0
@@ -1034,7 +851,7 @@ fn t34_every_setting_has_a_typed_default() {
             assert_eq!(r.unwrap(), json!({ "version": version + 1, "settings": s }));
             version += 1;
         } else {
-            assert_eq!(support::code(&r), "forbidden", "{role:?}");
+            assert_eq!(code(&r), "forbidden", "{role:?}");
             let now = shop.call(&mut owner, "settings.get", json!({})).unwrap();
             assert_eq!(now["version"], json!(version), "{role:?}: nothing written");
         }
@@ -1257,7 +1074,7 @@ fn t27_audit_filters_are_applied_in_sql() {
     let failed_from = shop.d.now_ms();
     for name in ["ann", "ben", "ann", "ghost"] {
         let r = shop.login(name, "wrong-password").map(|_| Value::Null);
-        assert_eq!(support::code(&r), "unauthenticated");
+        assert_eq!(code(&r), "unauthenticated");
         shop.clock.advance_ms(step);
     }
     let failed_to = shop.d.now_ms() - step;
@@ -1554,8 +1371,8 @@ fn d08_every_refused_write_is_audited_once() {
         ),
     ];
     let mut missing = Vec::new();
-    for (what, who, cmd, args, code) in cases {
-        let last_id = count(&shop, "SELECT COALESCE(max(id), 0) FROM audit_log");
+    for (what, who, cmd, args, refusal) in cases {
+        let last_id = scalar(&shop.db, "SELECT COALESCE(max(id), 0) FROM audit_log");
         let mut nobody = None;
         let (session, user_id) = match who {
             Who::Owner => (&mut owner, Some(owner_id)),
@@ -1563,7 +1380,7 @@ fn d08_every_refused_write_is_audited_once() {
             Who::Nobody => (&mut nobody, None),
         };
         let r = shop.call(session, cmd, args);
-        assert_eq!(support::code(&r), code, "{what}");
+        assert_eq!(code(&r), refusal, "{what}");
         let rows: Vec<(String, String, Option<String>, Option<i64>)> = shop
             .db
             .read(|c| {
@@ -1579,7 +1396,7 @@ fn d08_every_refused_write_is_audited_once() {
         let want = vec![(
             cmd.to_string(),
             "refused".to_string(),
-            Some(code.to_string()),
+            Some(refusal.to_string()),
             user_id,
         )];
         if rows != want {

@@ -6,8 +6,10 @@
 //! handles racing two different refunds for a line's last unit (T31, D01), and
 //! a property test that stock is conserved over random sales and refunds (T30).
 
+use crate::support::checks::{code, scalar, verify_is_clean};
 use crate::support::faults::chain_is_intact;
-use crate::support::{self, key, Shop, OWNER, OWNER_PASSWORD};
+use crate::support::fixtures::{at_once, cash, checkout, id, product, receive, sale, Refund};
+use crate::support::{self, Shop, OWNER, OWNER_PASSWORD};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,25 +17,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{mpsc, Arc, Barrier};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tillbook_core::clock::{Clock, SystemClock};
 use tillbook_core::db::{Db, OpenOptions};
-use tillbook_core::{Dispatcher, Error, Session};
+use tillbook_core::Dispatcher;
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn verify_is_clean(db: &Db) {
-    let report = tillbook_core::ops::verify::run(db).unwrap();
-    assert!(report.is_clean(), "verify: {:?}", report.problems);
-}
 
 /// A small seeded generator (SplitMix64): the same seed replays the same run.
 struct Rng(u64);
@@ -64,41 +56,6 @@ fn crash_seed() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x7111_b00c)
-}
-
-fn product(shop: &Shop, s: &mut Option<Session>, sku: &str, price: i64, tax: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({
-            "idempotency_key": key(),
-            "sku": sku,
-            "name": format!("Product {sku}"),
-            "price_minor": price,
-            "tax_class": tax,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn receive(shop: &Shop, s: &mut Option<Session>, product_id: i64, qty: i64, cost: i64) -> i64 {
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": product_id,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": null,
-            "unit_cost_minor": cost,
-            "quantity": qty,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
 }
 
 /// Units by movement kind, as positive numbers.
@@ -665,30 +622,19 @@ fn t31_d01_two_refunds_racing_for_the_last_unit_reverse_it_once() {
 
     let mut wins = [0usize; 2];
     for round in 0..REFUND_RACES {
-        let order = shop
-            .call(
-                &mut owner,
-                "sales.checkout",
-                json!({
-                    "idempotency_key": key(),
-                    "lines": [{ "product_id": p, "quantity": 2 }],
-                    "payments": [
-                        { "tender": "card", "amount_minor": total / 2, "reference": format!("R-{round}") },
-                        { "tender": "cash", "amount_minor": total },
-                    ],
-                }),
-            )
-            .unwrap();
-        let order_id = order["id"].as_i64().unwrap();
+        let card = json!({ "tender": "card", "amount_minor": total / 2, "reference": format!("R-{round}") });
+        let order = sale(
+            &shop,
+            &mut owner,
+            json!([{ "product_id": p, "quantity": 2 }]),
+            json!([card, cash(total)]),
+        );
+        let order_id = id(&order);
         let line_id = order["lines"][0]["id"].as_i64().unwrap();
         let args = |stock: &str| {
-            json!({
-                "idempotency_key": key(),
-                "order_id": order_id,
-                "lines": [{ "order_line_id": line_id, "quantity": 1, "stock": stock }],
-                "refund_to": "original",
-                "reason": "race for the last unit",
-            })
+            Refund::of(order_id, "race for the last unit")
+                .line(line_id, 1, stock)
+                .args()
         };
         shop.call(&mut owner, "sales.refund", args("restock"))
             .unwrap();
@@ -702,23 +648,14 @@ fn t31_d01_two_refunds_racing_for_the_last_unit_reverse_it_once() {
         // Till 0 puts its unit back on the shelf, till 1 writes it off: the
         // stock shows whose refund won.
         let dispositions = ["restock", "damage"];
-        let barrier = Barrier::new(2);
-        let outcomes: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = tills
+        let outcomes = at_once(
+            &owner,
+            tills
                 .iter()
                 .zip(dispositions)
-                .map(|(d, stock)| {
-                    let mut session = owner.clone();
-                    let args = args(stock);
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "sales.refund", args)
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+                .map(|(d, stock)| (d, "sales.refund", args(stock)))
+                .collect(),
+        );
 
         let winners: Vec<usize> = (0..2).filter(|&i| outcomes[i].is_ok()).collect();
         assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
@@ -857,16 +794,13 @@ proptest! {
                         &shop.db,
                         &format!("SELECT sum(on_hand - reserved) FROM batches WHERE product_id = {p}"),
                     );
-                    let r = shop.call(&mut owner, "sales.checkout", json!({
-                        "idempotency_key": key(),
-                        "lines": [{ "product_id": p, "quantity": qty }],
-                        "payments": [{ "tender": "cash", "amount_minor": 100_000 }],
-                    }));
+                    let lines = json!([{ "product_id": p, "quantity": qty }]);
+                    let r = checkout(&shop, &mut owner, json!({ "lines": lines, "payments": [cash(100_000)] }));
                     if qty <= available {
                         let v = r.unwrap();
                         sales.push((v["id"].as_i64().unwrap(), v["lines"][0]["id"].as_i64().unwrap(), qty, 0));
                     } else {
-                        prop_assert_eq!(support::code(&r), "insufficient_stock");
+                        prop_assert_eq!(code(&r), "insufficient_stock");
                     }
                 }
                 Op::Refund { order, qty, damage } => {
@@ -875,19 +809,15 @@ proptest! {
                     }
                     let i = order % sales.len();
                     let (order_id, line_id, sold, refunded) = sales[i];
-                    let r = shop.call(&mut owner, "sales.refund", json!({
-                        "idempotency_key": key(),
-                        "order_id": order_id,
-                        "lines": [{ "order_line_id": line_id, "quantity": qty,
-                                    "stock": if damage { "damage" } else { "restock" } }],
-                        "refund_to": "original",
-                        "reason": "property test",
-                    }));
+                    let stock = if damage { "damage" } else { "restock" };
+                    let r = Refund::of(order_id, "property test")
+                        .line(line_id, qty, stock)
+                        .submit(&shop, &mut owner);
                     if refunded + qty <= sold {
                         r.unwrap();
                         sales[i].3 += qty;
                     } else {
-                        prop_assert_eq!(support::code(&r), "validation");
+                        prop_assert_eq!(code(&r), "validation");
                     }
                 }
             }

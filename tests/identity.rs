@@ -3,7 +3,8 @@
 //! D11, D13). Every test drives the real dispatcher (or the real `tillbook`
 //! binary) against its own temporary database.
 
-use crate::support::{self, code, key, password_of, Shop, OWNER, OWNER_PASSWORD, START_MS};
+use crate::support::checks::{code, expect_err};
+use crate::support::{self, key, password_of, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -67,13 +68,6 @@ fn with_key(spec: &CommandSpec, mut args: Value) -> Value {
         args["idempotency_key"] = json!(key());
     }
     args
-}
-
-fn err(r: Result<Value, Error>) -> Error {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e,
-    }
 }
 
 /// One login attempt into a fresh slot, through `d`.
@@ -950,24 +944,28 @@ fn t18_the_nth_wrong_password_locks_even_against_the_right_one() {
     let locked_at = shop.d.now_ms();
     let (r, slot) = try_login(&shop.d, user, "wrong-password-5");
     assert!(slot.is_none());
-    let until = until_ms(&err(r));
+    let until = until_ms(&expect_err(r, "a refused attempt"));
     assert_eq!(until, locked_at + defaults.lockout_base_ms);
     assert_eq!(login_state(&shop, id), (0, 1, Some(until)));
 
     // The right password is refused while the lock lasts, through any handle.
     let (r, slot) = try_login(&shop.d, user, &right);
-    assert_eq!(until_ms(&err(r)), until);
+    assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
     assert!(slot.is_none());
     let same_db = Dispatcher::new(shop.db.clone(), Arc::new(shop.clock.clone()));
     let other_handle = second_dispatcher(&shop);
     for d in [&same_db, &other_handle] {
         let (r, slot) = try_login(d, user, &right);
-        assert_eq!(until_ms(&err(r)), until);
+        assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
         assert!(slot.is_none());
     }
     shop.clock.advance_ms(until - shop.d.now_ms() - 1);
     let (r, _) = try_login(&other_handle, user, &right);
-    assert_eq!(until_ms(&err(r)), until, "one millisecond before the end");
+    assert_eq!(
+        until_ms(&expect_err(r, "a refused attempt")),
+        until,
+        "one millisecond before the end"
+    );
     // Other users are not affected.
     shop.login(OWNER, OWNER_PASSWORD).unwrap();
 
@@ -1000,11 +998,11 @@ fn t18_the_nth_wrong_password_locks_even_against_the_right_one() {
 
     // An unknown username is refused the same way and audited too.
     let (r, _) = try_login(&shop.d, "nobody-by-this-name", "whatever-password");
-    let e = err(r);
+    let e = expect_err(r, "a refused attempt");
     assert_eq!(e.code().as_str(), "unauthenticated");
     let (r, _) = try_login(&shop.d, user, "wrong-password-x");
     assert_eq!(
-        err(r).to_string(),
+        expect_err(r, "a refused attempt").to_string(),
         e.to_string(),
         "same message: usernames don't leak"
     );
@@ -1034,10 +1032,10 @@ fn t18_failed_attempts_are_shared_by_every_handle_on_the_file() {
     }
     assert_eq!(login_state(&shop, id).0, 4);
     let (r, _) = try_login(&tills[1], user, "wrong-4");
-    let until = until_ms(&err(r));
+    let until = until_ms(&expect_err(r, "a refused attempt"));
     for till in &tills {
         let (r, slot) = try_login(till, user, &password_of(user));
-        assert_eq!(until_ms(&err(r)), until);
+        assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
         assert!(slot.is_none());
     }
 }
@@ -1069,7 +1067,7 @@ fn t18_each_further_lockout_doubles_up_to_the_maximum() {
             if i < max_failed {
                 assert_eq!(code(&r), "unauthenticated", "round {round}, attempt {i}");
             } else {
-                until = Some(until_ms(&err(r)));
+                until = Some(until_ms(&expect_err(r, "a refused attempt")));
             }
         }
         until.unwrap()
@@ -1081,7 +1079,7 @@ fn t18_each_further_lockout_doubles_up_to_the_maximum() {
         durations.push(until - now);
         // Locked for the whole time, even against the right password.
         let (r, _) = try_login(&shop.d, user, &password_of(user));
-        assert_eq!(until_ms(&err(r)), until);
+        assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
         shop.clock.advance_ms(until - now);
     }
     assert_eq!(durations, vec![base, 2 * base, 100_000, 100_000]);
@@ -1124,21 +1122,21 @@ fn t18_wrong_pins_and_passwords_everywhere_count_toward_one_lockout() {
     assert_eq!(login_state(&shop, id).0, 4);
     // 5: the fifth wrong secret, a PIN, locks the account.
     let r = shop.call(&mut s, "auth.unlock", json!({ "pin": "2222" }));
-    let until = until_ms(&err(r));
+    let until = until_ms(&expect_err(r, "a refused attempt"));
     assert_eq!(until, shop.d.now_ms() + Settings::default().lockout_base_ms);
     assert!(s.as_ref().unwrap().locked);
 
     // Now neither the right PIN nor the right password gets in.
     let r = shop.call(&mut s, "auth.unlock", json!({ "pin": USER_PIN }));
-    assert_eq!(until_ms(&err(r)), until);
+    assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
     let r = shop.call(
         &mut s,
         "auth.unlock",
         json!({ "password": password_of(user) }),
     );
-    assert_eq!(until_ms(&err(r)), until);
+    assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
     let (r, _) = try_login(&shop.d, user, &password_of(user));
-    assert_eq!(until_ms(&err(r)), until);
+    assert_eq!(until_ms(&expect_err(r, "a refused attempt")), until);
     assert_eq!(code(&shop.call(&mut s, "shop.info", json!({}))), "locked");
 
     // After the lock, the right PIN unlocks.
@@ -1348,7 +1346,7 @@ fn d02_identity_comes_only_from_the_session() {
     ];
     for (as_owner, cmd, args, field) in attempts {
         let session = if as_owner { &mut owner } else { &mut cashier };
-        let e = err(shop.call(session, cmd, args.clone()));
+        let e = expect_err(shop.call(session, cmd, args.clone()), cmd);
         assert_eq!(e.code().as_str(), "validation", "{cmd} {args}: {e:?}");
         assert_eq!(e.details()["field"], field, "{cmd} {args}: {e:?}");
     }

@@ -5,15 +5,18 @@
 //! precedence (T40), a property test over random stock operations, and a
 //! fault-injection sweep for every write command (T05).
 
+use crate::support::checks::{code, field_of, scalar, version_of};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
+use crate::support::fixtures::{at_once, customer, no_idle_lock, receive, Batch, Product};
 use crate::support::process::SpawnGuarded;
-use crate::support::{code, key, Shop, OWNER, OWNER_PASSWORD, START_MS};
+use crate::support::race::{await_ready, child_result, child_starts, sleep_until, start_both};
+use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tillbook_core::catalog::pricing;
 use tillbook_core::clock::{Clock, ManualClock};
 use tillbook_core::db::{Db, OpenOptions};
@@ -24,61 +27,11 @@ use tillbook_core::{Dispatcher, Error, Session};
 // helpers
 // ---------------------------------------------------------------------------
 
-fn create_product(shop: &Shop, s: &mut Option<Session>, sku: &str, barcode: Option<&str>) -> Value {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({
-            "idempotency_key": key(),
-            "sku": sku,
-            "barcode": barcode,
-            "name": format!("Product {sku}"),
-            "category": "Dairy",
-            "price_minor": 250,
-        }),
-    )
-    .unwrap()
-}
-
-fn receive(
-    shop: &Shop,
-    s: &mut Option<Session>,
-    product_id: i64,
-    qty: i64,
-    expires: Option<&str>,
-) -> i64 {
-    let v = shop
-        .call(
-            s,
-            "stock.receive",
-            json!({
-                "idempotency_key": key(),
-                "product_id": product_id,
-                "lot_code": format!("LOT-{}", key()),
-                "expires_on": expires,
-                "unit_cost_minor": 100,
-                "quantity": qty,
-            }),
-        )
-        .unwrap();
-    v["id"].as_i64().unwrap()
-}
-
-/// These tests move the clock by hours to expire reservations; the till's idle
-/// lock (a separate rule, T24) is set to its longest so the session stays open.
-fn no_idle_lock(shop: &Shop, s: &mut Option<Session>) {
-    let v = shop.call(s, "settings.get", json!({})).unwrap();
-    shop.call(
-        s,
-        "settings.update",
-        json!({ "version": v["version"], "settings": { "idle_lock_ms": 86_400_000 } }),
-    )
-    .unwrap();
-}
-
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
+/// The catalogue entry most tests here start from: 250, in Dairy.
+fn dairy(sku: &str, barcode: Option<&str>) -> Product {
+    Product::new(sku, 250)
+        .with("barcode", json!(barcode))
+        .with("category", json!("Dairy"))
 }
 
 /// (on_hand, reserved) of a batch.
@@ -110,24 +63,6 @@ fn fts_is_in_step(db: &Db) {
     .unwrap();
 }
 
-fn version(shop: &Shop, table: &str, id: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT version FROM {table} WHERE id = {id}"),
-    )
-}
-
-#[track_caller]
-fn field_of(r: &Result<Value, Error>) -> (String, String) {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => (
-            e.code().as_str().to_string(),
-            e.details()["field"].as_str().unwrap_or("").to_string(),
-        ),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // T11 / T25: product updates name their version; every update bumps it once
 // ---------------------------------------------------------------------------
@@ -135,7 +70,7 @@ fn field_of(r: &Result<Value, Error>) -> (String, String) {
 #[test]
 fn t11_a_stale_product_version_is_a_conflict_and_writes_nothing() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = create_product(&shop, &mut owner, "T11-A", Some("1100001"));
+    let p = dairy("T11-A", Some("1100001")).reply(&shop, &mut owner);
     let id = p["id"].as_i64().unwrap();
     let v = p["version"].as_i64().unwrap();
     shop.call(
@@ -167,38 +102,28 @@ fn t11_a_stale_product_version_is_a_conflict_and_writes_nothing() {
 fn t11_concurrent_product_edits_with_the_same_version_one_wins() {
     for _ in 0..5 {
         let (shop, mut owner) = Shop::with_owner();
-        let p = create_product(&shop, &mut owner, "T11-RACE", None);
+        let p = dairy("T11-RACE", None).reply(&shop, &mut owner);
         let id = p["id"].as_i64().unwrap();
-        let barrier = Barrier::new(4);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4)
-                .map(|i| {
-                    let (shop, barrier, mut sess) = (&shop, &barrier, owner.clone());
-                    s.spawn(move || {
-                        barrier.wait();
-                        shop.call(
-                            &mut sess,
-                            "catalog.update_product",
-                            json!({ "id": id, "version": 1, "price_minor": 1000 + i }),
-                        )
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let edit = |i| json!({ "id": id, "version": 1, "price_minor": 1000 + i });
+        let results = at_once(
+            &owner,
+            (0..4)
+                .map(|i| (&shop.d, "catalog.update_product", edit(i)))
+                .collect(),
+        );
         let ok = results.iter().filter(|r| r.is_ok()).count();
         let conflicts = results.iter().filter(|r| code(r) == "conflict").count();
         assert_eq!((ok, conflicts), (1, 3), "{results:?}");
-        assert_eq!(version(&shop, "products", id), 2);
+        assert_eq!(version_of(&shop.db, "products", id), 2);
     }
 }
 
 #[test]
 fn t25_every_catalog_and_stock_update_bumps_its_version_by_exactly_one() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = create_product(&shop, &mut owner, "T25-A", Some("2500001"));
+    let p = dairy("T25-A", Some("2500001")).reply(&shop, &mut owner);
     let id = p["id"].as_i64().unwrap();
-    let batch = receive(&shop, &mut owner, id, 5, None);
+    let batch = receive(&shop, &mut owner, id, 5, 100);
     let rule = shop
         .call(
             &mut owner,
@@ -217,7 +142,7 @@ fn t25_every_catalog_and_stock_update_bumps_its_version_by_exactly_one() {
     let count_id = count["id"].as_i64().unwrap();
 
     let mut check = |cmd: &str, table: &str, row: i64, args: Value| {
-        let before = version(&shop, table, row);
+        let before = version_of(&shop.db, table, row);
         let mut args = args;
         if args.get("version").is_some() {
             args["version"] = json!(before);
@@ -225,7 +150,7 @@ fn t25_every_catalog_and_stock_update_bumps_its_version_by_exactly_one() {
         shop.call(&mut owner, cmd, args)
             .unwrap_or_else(|e| panic!("{cmd}: {e}"));
         assert_eq!(
-            version(&shop, table, row),
+            version_of(&shop.db, table, row),
             before + 1,
             "{cmd} did not bump {table} {row} by one"
         );
@@ -277,16 +202,6 @@ const T17_THREADS: usize = 4;
 const T17_TRIES: usize = 6;
 const T17_DB_ENV: &str = "TILLBOOK_T17_DB";
 const T17_BATCH_ENV: &str = "TILLBOOK_T17_BATCH";
-
-/// Waits for the wall-clock instant both processes agreed to start at: a
-/// barrier across processes (the outcome asserted never depends on timing).
-fn sleep_until(start_at: &OnceLock<SystemTime>) {
-    if let Some(t) = start_at.get() {
-        if let Ok(d) = t.duration_since(SystemTime::now()) {
-            std::thread::sleep(d);
-        }
-    }
-}
 
 /// Four threads, each with the owner's session, try to reserve one unit
 /// `T17_TRIES` times after `barrier`; returns (reserved, insufficient).
@@ -362,15 +277,7 @@ fn t17_child_process() {
     let start_at = OnceLock::new();
     let (ok, short) = std::thread::scope(|s| {
         let h = s.spawn(|| t17_reserve_from_threads(&d, &session, batch, &barrier, &start_at));
-        println!("T17-READY");
-        std::io::stdout().flush().unwrap();
-        let mut go = String::new();
-        std::io::stdin().read_line(&mut go).unwrap();
-        let ms: u64 = go.trim().strip_prefix("go ").unwrap().parse().unwrap();
-        start_at
-            .set(UNIX_EPOCH + Duration::from_millis(ms))
-            .unwrap();
-        barrier.wait();
+        child_starts("T17-READY", &start_at, &barrier);
         h.join().unwrap()
     });
     println!("T17-RESULT {ok} {short}");
@@ -379,10 +286,10 @@ fn t17_child_process() {
 
 fn t17_once() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = create_product(&shop, &mut owner, "T17", None);
+    let p = dairy("T17", None).reply(&shop, &mut owner);
     let pid = p["id"].as_i64().unwrap();
     // 25 received, 15 sold off as samples/damage: the last 10 units remain.
-    let batch = receive(&shop, &mut owner, pid, 25, None);
+    let batch = receive(&shop, &mut owner, pid, 25, 100);
     for kind in ["sample", "damage", "write_off"] {
         shop.call(
             &mut owner,
@@ -410,40 +317,18 @@ fn t17_once() {
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            child_out.read_line(&mut line).unwrap() > 0,
-            "the child exited before it was ready"
-        );
-        if line.contains("T17-READY") {
-            break;
-        }
-    }
+    await_ready(&mut child_out, "T17-READY");
     let barrier = Barrier::new(T17_THREADS + 1);
     let start_at = OnceLock::new();
     let (local_ok, local_short) = std::thread::scope(|s| {
         let h = s.spawn(|| t17_reserve_from_threads(&shop.d, &owner, batch, &barrier, &start_at));
-        let start = SystemTime::now() + Duration::from_millis(300);
-        let ms = start.duration_since(UNIX_EPOCH).unwrap().as_millis();
-        start_at.set(start).unwrap();
-        writeln!(child_in, "go {ms}").unwrap();
-        barrier.wait();
-        child_in.flush().unwrap();
+        start_both(&mut child_in, &start_at, &barrier);
         h.join().unwrap()
     });
-    let mut child_result = None;
-    loop {
-        line.clear();
-        if child_out.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix("T17-RESULT ") {
-            let n: Vec<usize> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
-            child_result = Some((n[0], n[1]));
-        }
-    }
+    let child_result = child_result(&mut child_out, "T17-RESULT ").map(|rest| {
+        let n: Vec<usize> = rest.split(' ').map(|x| x.parse().unwrap()).collect();
+        (n[0], n[1])
+    });
     assert!(child.wait().unwrap().success(), "the child process failed");
     let (child_ok, child_short) = child_result.expect("the child reported no result");
 
@@ -481,10 +366,8 @@ fn t17_d01_the_real_api_binary_and_this_process_share_the_last_units() {
         shop.clock
             .set_ms(tillbook_core::clock::SystemClock.now_ms());
         let mut owner = shop.login(OWNER, OWNER_PASSWORD).unwrap();
-        let pid = create_product(&shop, &mut owner, "T17-API", None)["id"]
-            .as_i64()
-            .unwrap();
-        let batch = receive(&shop, &mut owner, pid, T17_UNITS, None);
+        let pid = dairy("T17-API", None).create(&shop, &mut owner);
+        let batch = receive(&shop, &mut owner, pid, T17_UNITS, 100);
 
         let mut api = Command::new(crate::support::tillbook_bin())
             .arg("--db")
@@ -564,9 +447,7 @@ fn t17_d01_the_real_api_binary_and_this_process_share_the_last_units() {
 #[test]
 fn t09_a_replayed_reserve_or_receive_changes_nothing() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "T09", None)["id"]
-        .as_i64()
-        .unwrap();
+    let pid = dairy("T09", None).create(&shop, &mut owner);
     let k = key();
     let args = json!({ "idempotency_key": k, "product_id": pid, "lot_code": "L1", "unit_cost_minor": 5, "quantity": 4 });
     let first = shop
@@ -590,10 +471,8 @@ fn t09_a_replayed_reserve_or_receive_changes_nothing() {
 fn t17_reservations_expire_and_free_the_stock() {
     let (shop, mut owner) = Shop::with_owner();
     no_idle_lock(&shop, &mut owner);
-    let pid = create_product(&shop, &mut owner, "T17-EXP", None)["id"]
-        .as_i64()
-        .unwrap();
-    let batch = receive(&shop, &mut owner, pid, 3, None);
+    let pid = dairy("T17-EXP", None).create(&shop, &mut owner);
+    let batch = receive(&shop, &mut owner, pid, 3, 100);
     let r = shop
         .call(&mut owner, "stock.reserve", json!({ "idempotency_key": key(), "batch_id": batch, "quantity": 3, "holder": "parked-1" }))
         .unwrap();
@@ -632,9 +511,9 @@ fn t17_reservations_expire_and_free_the_stock() {
 #[test]
 fn t22_products_are_archived_never_deleted_and_history_keeps_them() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = create_product(&shop, &mut owner, "T22", Some("2200001"));
+    let p = dairy("T22", Some("2200001")).reply(&shop, &mut owner);
     let id = p["id"].as_i64().unwrap();
-    let batch = receive(&shop, &mut owner, id, 4, None);
+    let batch = receive(&shop, &mut owner, id, 4, 100);
     shop.call(&mut owner, "stock.adjust", json!({ "idempotency_key": key(), "batch_id": batch, "kind": "sample", "quantity": 1, "reason": "tasting" }))
         .unwrap();
 
@@ -705,10 +584,10 @@ fn t22_products_are_archived_never_deleted_and_history_keeps_them() {
 #[test]
 fn t30_samples_and_damage_reconcile_with_the_batch() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "T30", Some("3000001"))["id"]
-        .as_i64()
-        .unwrap();
-    let batch = receive(&shop, &mut owner, pid, 100, Some("2026-06-30"));
+    let pid = dairy("T30", Some("3000001")).create(&shop, &mut owner);
+    let batch = Batch::of(pid, 100, 100)
+        .expires_on("2026-06-30")
+        .receive(&shop, &mut owner);
     let outbound: [(&str, i64); 5] = [
         ("sample", 3),
         ("damage", 2),
@@ -753,10 +632,10 @@ fn t30_samples_and_damage_reconcile_with_the_batch() {
 fn stock_count_flow_receive_count_with_variance_history_and_on_hand() {
     let (shop, mut owner) = Shop::with_owner();
     let mut cashier = shop.session_as(&mut owner, "cashier");
-    let pid = create_product(&shop, &mut owner, "COUNT", Some("4000001"))["id"]
-        .as_i64()
-        .unwrap();
-    let batch = receive(&shop, &mut owner, pid, 12, Some("2026-03-01"));
+    let pid = dairy("COUNT", Some("4000001")).create(&shop, &mut owner);
+    let batch = Batch::of(pid, 12, 100)
+        .expires_on("2026-03-01")
+        .receive(&shop, &mut owner);
     let count = shop
         .call(
             &mut cashier,
@@ -851,14 +730,18 @@ fn stock_count_flow_receive_count_with_variance_history_and_on_hand() {
 #[test]
 fn batches_are_picked_fefo_then_fifo() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "FEFO", None)["id"]
-        .as_i64()
-        .unwrap();
-    let no_expiry = receive(&shop, &mut owner, pid, 5, None);
-    let late = receive(&shop, &mut owner, pid, 5, Some("2027-01-01"));
-    let early_b = receive(&shop, &mut owner, pid, 2, Some("2026-02-01"));
+    let pid = dairy("FEFO", None).create(&shop, &mut owner);
+    let no_expiry = receive(&shop, &mut owner, pid, 5, 100);
+    let late = Batch::of(pid, 5, 100)
+        .expires_on("2027-01-01")
+        .receive(&shop, &mut owner);
+    let early_b = Batch::of(pid, 2, 100)
+        .expires_on("2026-02-01")
+        .receive(&shop, &mut owner);
     shop.clock.advance_ms(1000);
-    let early_a_later = receive(&shop, &mut owner, pid, 3, Some("2026-02-01"));
+    let early_a_later = Batch::of(pid, 3, 100)
+        .expires_on("2026-02-01")
+        .receive(&shop, &mut owner);
     let picks: Vec<(i64, i64)> = shop
         .db
         .read(|c| stock::pick_batches(c, pid, 11, START_MS))
@@ -904,10 +787,8 @@ fn batches_are_picked_fefo_then_fifo() {
 #[test]
 fn t35_bad_catalog_and_stock_inputs_name_the_field() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "T35", Some("3500001"))["id"]
-        .as_i64()
-        .unwrap();
-    let batch = receive(&shop, &mut owner, pid, 5, None);
+    let pid = dairy("T35", Some("3500001")).create(&shop, &mut owner);
+    let batch = receive(&shop, &mut owner, pid, 5, 100);
     let k = || json!(key());
     let cases: Vec<(&str, Value, &str)> = vec![
         (
@@ -1087,9 +968,7 @@ fn t35_bad_catalog_and_stock_inputs_name_the_field() {
 #[test]
 fn t40_price_rules_refuse_unknown_fields_and_bad_values() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "T40", None)["id"]
-        .as_i64()
-        .unwrap();
+    let pid = dairy("T40", None).create(&shop, &mut owner);
     let bad: Vec<(Value, &str)> = vec![
         (
             json!({ "kind": "promotion", "product_id": pid, "unit_price_minor": 5, "starts_at_ms": 0, "ends_at_ms": 9, "stackable": true }),
@@ -1162,23 +1041,12 @@ fn t40_price_rules_refuse_unknown_fields_and_bad_values() {
 #[test]
 fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
     let (shop, mut owner) = Shop::with_owner();
-    let pid = create_product(&shop, &mut owner, "T40-P", None)["id"]
-        .as_i64()
-        .unwrap(); // list 250, Dairy
-    let other = create_product(&shop, &mut owner, "T40-Q", None)["id"]
-        .as_i64()
-        .unwrap();
-    let mut customer = |name: &str| -> i64 {
-        shop.call(
-            &mut owner,
-            "customers.create",
-            json!({ "idempotency_key": key(), "name": name }),
-        )
-        .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let (c7, c8) = (customer("Seven"), customer("Eight"));
+    let pid = dairy("T40-P", None).create(&shop, &mut owner); // list 250, Dairy
+    let other = dairy("T40-Q", None).create(&shop, &mut owner);
+    let (c7, c8) = (
+        customer(&shop, &mut owner, "Seven"),
+        customer(&shop, &mut owner, "Eight"),
+    );
     let mut rule = |r: Value| -> i64 {
         shop.call(
             &mut owner,
@@ -1267,7 +1135,7 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
         (Some(250), &Value::Null)
     );
     // Archiving a rule takes it out of the precedence.
-    let v = version(&shop, "price_rules", cust);
+    let v = version_of(&shop.db, "price_rules", cust);
     shop.call(
         &mut owner,
         "catalog.archive_price_rule",
@@ -1285,10 +1153,11 @@ fn t40_price_precedence_customer_then_promotion_then_break_then_category() {
 fn search_barcode_first_then_name_prefix_then_words_paged_in_a_stable_order() {
     let (shop, mut owner) = Shop::with_owner();
     let mk = |s: &mut Option<Session>, sku: &str, barcode: Option<&str>, name: &str| {
-        shop.call(s, "catalog.create_product", json!({ "idempotency_key": key(), "sku": sku, "barcode": barcode, "name": name, "category": "Food", "price_minor": 1 }))
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
+        Product::new(sku, 1)
+            .name(name)
+            .with("barcode", json!(barcode))
+            .with("category", json!("Food"))
+            .create(&shop, s)
     };
     let choc = mk(&mut owner, "S1", Some("111"), "Chocolate bar");
     let milk_choc = mk(&mut owner, "S2", None, "Milk chocolate");
@@ -1426,8 +1295,8 @@ proptest! {
     fn property_random_stock_operations_keep_on_hand_equal_to_movements(ops in proptest::collection::vec(op(), 1..30)) {
         let (shop, mut owner) = Shop::with_owner();
         no_idle_lock(&shop, &mut owner);
-        let pid = create_product(&shop, &mut owner, "PROP", None)["id"].as_i64().unwrap();
-        let batch = receive(&shop, &mut owner, pid, 10, None);
+        let pid = dairy("PROP", None).create(&shop, &mut owner);
+        let batch = receive(&shop, &mut owner, pid, 10, 100);
         let mut other_batches = 0;
         let mut m = Model { on_hand: 10, holds: Vec::new() };
         for op in ops {
@@ -1438,7 +1307,7 @@ proptest! {
             match op {
                 Op::NewBatch(q) => {
                     // A receipt of a new batch of the same product.
-                    receive(&shop, &mut owner, pid, q, Some("2026-12-31"));
+                    Batch::of(pid, q, 100).expires_on("2026-12-31").receive(&shop, &mut owner);
                     other_batches += q;
                 }
                 Op::Receive(q) => {
@@ -1490,7 +1359,7 @@ proptest! {
                     let cid = count["id"].as_i64().unwrap();
                     let line = shop.call(&mut owner, "stock.count_record", json!({ "count_id": cid, "batch_id": batch, "counted": c })).unwrap();
                     prop_assert_eq!(line["variance"].as_i64(), Some(c - m.on_hand));
-                    let v = version(&shop, "stock_counts", cid);
+                    let v = version_of(&shop.db, "stock_counts", cid);
                     shop.call(&mut owner, "stock.count_post", json!({ "count_id": cid, "version": v })).unwrap();
                     m.expire(now);
                     let mut reserved = m.active(now);
@@ -1535,15 +1404,13 @@ fn t05_catalog_and_stock_writes_are_atomic_under_injected_failure() {
         || json!({ "idempotency_key": key(), "sku": format!("SW-{}", next()), "name": "Swept", "price_minor": 5 }),
     );
     assert!(s.statements >= 3);
-    let pid = create_product(&shop, &mut owner, "SWEEP", Some("5000001"))["id"]
-        .as_i64()
-        .unwrap();
+    let pid = dairy("SWEEP", Some("5000001")).create(&shop, &mut owner);
 
     let s = sweep_faults(
         &shop,
         &mut owner,
         "catalog.update_product",
-        || json!({ "id": pid, "version": version(&shop, "products", pid), "name": "Swept again" }),
+        || json!({ "id": pid, "version": version_of(&shop.db, "products", pid), "name": "Swept again" }),
     );
     assert!(s.statements >= 2);
     sweep_faults(
@@ -1557,7 +1424,7 @@ fn t05_catalog_and_stock_writes_are_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "catalog.archive_price_rule",
-        || json!({ "id": rule, "version": version(&shop, "price_rules", rule) }),
+        || json!({ "id": rule, "version": version_of(&shop.db, "price_rules", rule) }),
     );
 
     let s = sweep_faults(
@@ -1629,7 +1496,7 @@ fn t05_catalog_and_stock_writes_are_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "stock.count_post",
-        || json!({ "count_id": count, "version": version(&shop, "stock_counts", count) }),
+        || json!({ "count_id": count, "version": version_of(&shop.db, "stock_counts", count) }),
     );
     assert!(s.statements >= 5);
     assert_eq!(stock(&shop, batch), (7, 0));
@@ -1638,7 +1505,7 @@ fn t05_catalog_and_stock_writes_are_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "catalog.archive_product",
-        || json!({ "id": pid, "version": version(&shop, "products", pid) }),
+        || json!({ "id": pid, "version": version_of(&shop.db, "products", pid) }),
     );
     assert!(drift(&shop.db).is_empty(), "{:?}", drift(&shop.db));
     fts_is_in_step(&shop.db);

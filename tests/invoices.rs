@@ -4,11 +4,15 @@
 //! computed), exact allocation, the schema's own guards, and `tillbook verify`
 //! clean after a run of invoicing.
 
-use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
-use crate::support::{code, key, Shop, START_MS};
+use crate::support::checks::{code, field_of, one_answer, scalar, verify_is_clean};
+use crate::support::faults::{chain_is_intact, diff, snapshot, sweep_faults};
+use crate::support::fixtures::{
+    at_once, cash, customer_on_account, open_shift, replayed_at_once, submit, void, Batch, Product,
+    Refund,
+};
+use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use serde_json::{json, Value};
 use std::sync::Barrier;
-use tillbook_core::db::Db;
 use tillbook_core::{ledger, Error, Session};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -16,27 +20,6 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
-    assert!(report.is_clean(), "verify: {:?}", report.problems);
-}
-
-#[track_caller]
-fn field_of(r: &Result<Value, Error>) -> (String, String) {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => (
-            e.code().as_str().to_string(),
-            e.details()["field"].as_str().unwrap_or("").to_string(),
-        ),
-    }
-}
 
 /// A shop with a tax-free product (100 a unit, plenty of stock).
 struct Fx {
@@ -48,34 +31,13 @@ struct Fx {
 impl Fx {
     fn new() -> Fx {
         let (shop, mut owner) = Shop::with_owner();
-        let product = shop
-            .call(
-                &mut owner,
-                "catalog.create_product",
-                json!({
-                    "idempotency_key": key(),
-                    "sku": "INV-1",
-                    "name": "Invoiced goods",
-                    "price_minor": 100,
-                    "tax_class": "zero",
-                }),
-            )
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
-        shop.call(
-            &mut owner,
-            "stock.receive",
-            json!({
-                "idempotency_key": key(),
-                "product_id": product,
-                "lot_code": "LOT-INV",
-                "expires_on": null,
-                "unit_cost_minor": 40,
-                "quantity": 100_000,
-            }),
-        )
-        .unwrap();
+        let product = Product::new("INV-1", 100)
+            .name("Invoiced goods")
+            .tax("zero")
+            .create(&shop, &mut owner);
+        Batch::of(product, 100_000, 40)
+            .lot_code("LOT-INV")
+            .receive(&shop, &mut owner);
         Fx {
             shop,
             owner,
@@ -87,28 +49,13 @@ impl Fx {
         self.shop.call(&mut self.owner, cmd, args)
     }
 
-    fn create(&mut self, cmd: &str, mut args: Value) -> Result<Value, Error> {
-        args["idempotency_key"] = json!(key());
-        self.call(cmd, args)
+    fn create(&mut self, cmd: &str, args: Value) -> Result<Value, Error> {
+        submit(&self.shop, &mut self.owner, cmd, args)
     }
 
     /// A customer allowed to buy on account (a `warn` limit never blocks).
     fn customer(&mut self, name: &str) -> i64 {
-        let id = self
-            .create("customers.create", json!({ "name": name }))
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
-        let version = scalar(
-            &self.shop.db,
-            &format!("SELECT version FROM customers WHERE id = {id}"),
-        );
-        self.call(
-            "customers.set_credit",
-            json!({ "id": id, "version": version, "credit_limit_minor": 100_000, "credit_mode": "warn" }),
-        )
-        .unwrap();
-        id
+        customer_on_account(&self.shop, &mut self.owner, name, 100_000, "warn")
     }
 
     /// A sale of `qty` units (100 each) paid `on_account` on account, the rest in cash.
@@ -119,7 +66,7 @@ impl Fx {
             payments.push(json!({ "tender": "on_account", "amount_minor": on_account }));
         }
         if total > on_account {
-            payments.push(json!({ "tender": "cash", "amount_minor": total - on_account }));
+            payments.push(cash(total - on_account));
         }
         self.create(
             "sales.checkout",
@@ -153,16 +100,10 @@ impl Fx {
     }
 
     fn refund_units(&mut self, order: &Value, qty: i64) -> Value {
-        self.create(
-            "sales.refund",
-            json!({
-                "order_id": order["id"],
-                "lines": [{ "order_line_id": order["lines"][0]["id"], "quantity": qty, "stock": "restock" }],
-                "refund_to": "original",
-                "reason": "returned",
-            }),
-        )
-        .unwrap()
+        Refund::of(&order["id"], "returned")
+            .line(&order["lines"][0]["id"], qty, "restock")
+            .submit(&self.shop, &mut self.owner)
+            .unwrap()
     }
 
     fn pay(
@@ -188,10 +129,7 @@ impl Fx {
     /// Moves the clock and logs in again (the session idle-locks meanwhile).
     fn at(&mut self, ms: i64) {
         self.shop.clock.set_ms(ms);
-        self.owner = self
-            .shop
-            .login(crate::support::OWNER, crate::support::OWNER_PASSWORD)
-            .unwrap();
+        self.owner = self.shop.login(OWNER, OWNER_PASSWORD).unwrap();
     }
 
     fn aging(&mut self, as_of: &str) -> Value {
@@ -251,7 +189,7 @@ fn t20_an_invoice_bills_the_on_account_parts_it_computes() {
         "{results:?}"
     );
     assert_eq!(results.len(), 2, "{results:?}");
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
@@ -296,7 +234,7 @@ fn invoicing_another_customers_order_or_one_without_an_account_part_is_refused()
     assert_eq!(fx.shop.count("invoices"), 0);
     // A refused attempt gives its number back: the next invoice is number 1.
     assert_eq!(amount(&fx.invoice(c, &[mine], None), "number"), 1);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
@@ -335,25 +273,15 @@ fn t36_two_racing_invoices_for_one_order_make_exactly_one() {
     let c = fx.customer("Acme");
     for round in 0..ROUNDS {
         let order = fx.account_sale(c, 1);
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    let d = fx.shop.d.clone();
-                    let mut session = fx.owner.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(
-                            &mut session,
-                            "invoices.create",
-                            json!({ "idempotency_key": key(), "customer_id": c, "order_ids": [order] }),
-                        )
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let invoice =
+            || json!({ "idempotency_key": key(), "customer_id": c, "order_ids": [order] });
+        let results = at_once(
+            &fx.owner,
+            vec![
+                (&fx.shop.d, "invoices.create", invoice()),
+                (&fx.shop.d, "invoices.create", invoice()),
+            ],
+        );
         let mut codes: Vec<&str> = results.iter().map(code).collect();
         codes.sort_unstable();
         assert_eq!(codes, vec!["conflict", "ok"], "round {round}");
@@ -363,7 +291,7 @@ fn t36_two_racing_invoices_for_one_order_make_exactly_one() {
         scalar(&fx.shop.db, "SELECT max(number) FROM invoices"),
         ROUNDS as i64
     );
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 /// T36: 8 threads creating invoices at once, round after round, with refused
@@ -463,7 +391,7 @@ fn t36_invoice_numbers_are_unique_and_gapless_under_concurrency() {
         n * 30
     );
     assert_eq!(fx.balance(c), n * 100 - n * 30);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -548,7 +476,7 @@ fn payments_allocate_oldest_due_first_exactly() {
             ("1100".to_string(), 0, 600, Some(c))
         ]
     );
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
@@ -617,7 +545,7 @@ fn chosen_allocations_are_applied_exactly_and_credit_is_allocated_later() {
         )
         .unwrap();
     assert!(empty["payments"].as_array().unwrap().is_empty());
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
@@ -694,7 +622,7 @@ fn over_allocation_is_refused_naming_the_field_and_writes_nothing() {
     let r = fx.create("invoices.allocate", json!({ "payment_id": 999 }));
     assert_eq!(field_of(&r), ("validation".into(), "payment_id".into()));
     assert_eq!(amount(&fx.get(&inv), "outstanding_minor"), 50);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -734,7 +662,7 @@ fn refunds_before_invoicing_lower_the_total_and_after_it_are_credits() {
         json!({ "customer_id": c, "order_ids": [gone["id"]] }),
     );
     assert_eq!(field_of(&r), ("validation".into(), "order_ids[0]".into()));
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -910,7 +838,7 @@ fn the_statement_runs_to_the_ledger_balance_across_pages() {
     assert_eq!(amount(&recent, "closing_balance_minor"), fx.balance(c));
     let r = fx.call("customers.statement", json!({ "customer_id": 999 }));
     assert_eq!(code(&r), "not_found");
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -939,7 +867,7 @@ fn t05_invoice_create_is_atomic_under_injected_failure() {
     assert_eq!(shop.count("invoices"), 1);
     assert_eq!(scalar(&shop.db, "SELECT number FROM invoices"), 1);
     chain_is_intact(&shop.db);
-    verify_is_clean(shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -962,7 +890,7 @@ fn t05_receive_payment_is_atomic_under_injected_failure() {
     assert_eq!(shop.count("customer_payments"), 1);
     assert_eq!(shop.count("invoice_allocations"), 2);
     chain_is_intact(&shop.db);
-    verify_is_clean(shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -983,7 +911,7 @@ fn t05_allocate_is_atomic_under_injected_failure() {
     );
     assert!(sweep.statements >= 5, "{} statements", sweep.statements);
     assert_eq!(shop.count("invoice_allocations"), 2);
-    verify_is_clean(shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -994,29 +922,12 @@ fn t09_a_replayed_payment_is_received_once() {
     let a = fx.account_sale(c, 5);
     fx.invoice(c, &[a], None);
     let args = json!({ "idempotency_key": key(), "customer_id": c, "amount_minor": 200, "tender": "card", "reference": "T-1" });
-    let barrier = Barrier::new(THREADS);
-    let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let d = fx.shop.d.clone();
-                let mut session = fx.owner.clone();
-                let args = args.clone();
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    d.dispatch(&mut session, "customers.receive_payment", args)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let first = results[0].as_ref().unwrap().clone();
-    for r in &results {
-        assert_eq!(r.as_ref().unwrap(), &first);
-    }
+    let cmd = "customers.receive_payment";
+    let results = replayed_at_once(&fx.shop, &fx.owner, THREADS, cmd, &args);
+    one_answer(&results, "a replayed payment");
     assert_eq!(fx.shop.count("customer_payments"), 1);
     assert_eq!(fx.balance(c), 300);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -1075,7 +986,7 @@ fn t31_invoices_payments_and_allocations_are_append_only_and_guarded() {
         });
         assert!(r.is_err(), "{sql} must be refused");
     }
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
@@ -1085,7 +996,7 @@ fn verify_reports_an_invoice_that_differs_from_its_orders_and_a_gap() {
     let a = fx.account_sale(c, 2);
     fx.invoice(c, &[a], None);
     fx.pay(c, 50, None).unwrap();
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
     fx.shop
         .db
         .write(|tx| {
@@ -1152,7 +1063,7 @@ fn verify_is_clean_after_a_run_of_invoicing() {
         sum += outstanding;
     }
     assert_eq!(amount(&report["totals"], "total_minor"), sum);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
     chain_is_intact(&fx.shop.db);
 }
 
@@ -1185,13 +1096,14 @@ fn a_cashier_may_neither_invoice_nor_take_payments_on_account() {
 fn a_voided_sale_is_not_invoiceable_and_the_ledger_still_agrees() {
     let mut fx = Fx::new();
     let c = fx.customer("Acme");
-    fx.create("shifts.open", json!({ "opening_float_minor": 0 }))
-        .unwrap();
+    open_shift(&fx.shop, &mut fx.owner, 0).unwrap();
     let kept = fx.account_sale(c, 2);
     let voided = fx.account_sale(c, 3);
-    fx.create(
-        "sales.void",
-        json!({ "order_id": voided, "reason": "rang up the wrong customer" }),
+    void(
+        &fx.shop,
+        &mut fx.owner,
+        voided,
+        "rang up the wrong customer",
     )
     .unwrap();
     let r = fx.create(
@@ -1216,30 +1128,31 @@ fn a_voided_sale_is_not_invoiceable_and_the_ledger_still_agrees() {
     assert_eq!(kinds, vec!["sale", "sale", "void"]);
     assert_eq!(amount(&st, "closing_balance_minor"), 200);
     assert_eq!(fx.balance(c), 200);
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }
 
 #[test]
 fn an_invoiced_sale_can_not_be_voided_only_refunded() {
     let mut fx = Fx::new();
     let c = fx.customer("Billed Ltd");
-    fx.create("shifts.open", json!({ "opening_float_minor": 0 }))
-        .unwrap();
+    open_shift(&fx.shop, &mut fx.owner, 0).unwrap();
     let order = fx.account_sale(c, 2);
     fx.invoice(c, &[order], None);
-    let before = crate::support::faults::snapshot(&fx.shop.db);
-    let r = fx.create(
-        "sales.void",
-        json!({ "order_id": order, "reason": "customer changed their mind" }),
+    let before = snapshot(&fx.shop.db);
+    let r = void(
+        &fx.shop,
+        &mut fx.owner,
+        order,
+        "customer changed their mind",
     );
-    assert_eq!(crate::support::code(&r), "conflict", "{r:?}");
+    assert_eq!(code(&r), "conflict", "{r:?}");
     assert!(r.unwrap_err().to_string().contains("invoice 1"));
-    let d = crate::support::faults::diff(&before, &crate::support::faults::snapshot(&fx.shop.db));
+    let d = diff(&before, &snapshot(&fx.shop.db));
     // Only the audit row of the refusal was added.
     assert!(
         d.lines()
             .all(|l| l.contains("audit_log") || l.trim().is_empty()),
         "{d}"
     );
-    verify_is_clean(&fx.shop);
+    verify_is_clean(&fx.shop.db);
 }

@@ -6,15 +6,21 @@
 //! balance = sum of movements ≥ 0 and the loyalty liability = outstanding
 //! points × point value after any sequence of operations.
 
+use crate::support::checks::{code, scalar};
 use crate::support::faults::{audit_after, chain_is_intact, line, max_audit_id, sweep_faults};
+use crate::support::fixtures::{
+    cash, checkout, customer, id, merged, open_shift, receive, sale_at_quote, submit, void,
+    Product, Refund,
+};
 use crate::support::process::SpawnGuarded;
-use crate::support::{code, key, Shop, OWNER, OWNER_PASSWORD, START_MS};
+use crate::support::race::{await_ready, child_result, child_starts, sleep_until, start_both};
+use crate::support::{key, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use tillbook_core::clock::ManualClock;
 use tillbook_core::db::{Db, OpenOptions};
 use tillbook_core::ops::verify;
@@ -26,53 +32,14 @@ const DAY_MS: i64 = 86_400_000;
 // helpers
 // ---------------------------------------------------------------------------
 
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn customer(shop: &Shop, s: &mut Option<Session>, name: &str) -> i64 {
-    shop.call(
-        s,
-        "customers.create",
-        json!({ "idempotency_key": key(), "name": name }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// A zero-rated product (net = price) with 1000 units in stock.
-fn product(shop: &Shop, s: &mut Option<Session>, category: &str, price_minor: i64) -> i64 {
-    let id = shop
-        .call(
-            s,
-            "catalog.create_product",
-            json!({
-                "idempotency_key": key(),
-                "sku": format!("L-{}", key()),
-                "name": format!("{category} item"),
-                "category": category,
-                "price_minor": price_minor,
-                "tax_class": "zero",
-            }),
-        )
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": id,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": null,
-            "unit_cost_minor": 10,
-            "quantity": 1000,
-        }),
-    )
-    .unwrap();
+fn stocked(shop: &Shop, s: &mut Option<Session>, category: &str, price_minor: i64) -> i64 {
+    let id = Product::new(&format!("L-{}", key()), price_minor)
+        .name(&format!("{category} item"))
+        .with("category", json!(category))
+        .tax("zero")
+        .create(shop, s);
+    receive(shop, s, id, 1000, 10);
     id
 }
 
@@ -98,33 +65,8 @@ fn sell_with_claim(
         .iter()
         .map(|(p, q)| json!({ "product_id": p, "quantity": q }))
         .collect();
-    let q = shop
-        .call(
-            s,
-            "sales.quote",
-            json!({ "customer_id": customer, "lines": lines, "loyalty_claim_id": claim }),
-        )
-        .unwrap();
-    let total = q["total_minor"].as_i64().unwrap();
-    let payments = if total > 0 {
-        json!([{ "tender": "cash", "amount_minor": total }])
-    } else {
-        json!([])
-    };
-    let order = shop
-        .call(
-            s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "customer_id": customer,
-                "lines": lines,
-                "payments": payments,
-                "loyalty_claim_id": claim,
-            }),
-        )
-        .unwrap();
-    let order_id = order["id"].as_i64().unwrap();
+    let cart = json!({ "customer_id": customer, "lines": lines, "loyalty_claim_id": claim });
+    let order_id = id(&sale_at_quote(shop, s, cart));
     let ids = shop
         .db
         .read(|c| {
@@ -143,58 +85,41 @@ fn refund(
     order_id: i64,
     lines: &[(i64, i64)],
 ) -> Result<Value, Error> {
-    let lines: Vec<Value> = lines
+    lines
         .iter()
-        .map(|(l, q)| json!({ "order_line_id": l, "quantity": q, "stock": "restock" }))
-        .collect();
-    shop.call(
-        s,
-        "sales.refund",
-        json!({
-            "idempotency_key": key(),
-            "order_id": order_id,
-            "lines": lines,
-            "refund_to": "original",
-            "reason": "returned",
-        }),
-    )
+        .fold(Refund::of(order_id, "returned"), |r, (l, q)| {
+            r.line(l, *q, "restock")
+        })
+        .submit(shop, s)
 }
 
 /// Sets the earning rules (reading the current version first).
 fn configure(shop: &Shop, s: &mut Option<Session>, rules: Value) -> Result<Value, Error> {
     let cfg = shop.call(s, "loyalty.config", json!({})).unwrap();
-    let mut args = json!({
+    let defaults = json!({
         "version": cfg["version"],
         "points_per_unit": 1,
         "point_value_minor": 1,
         "min_spend_minor": 0,
     });
-    for (k, v) in rules.as_object().unwrap() {
-        args[k] = v.clone();
-    }
-    shop.call(s, "loyalty.configure", args)
+    shop.call(s, "loyalty.configure", merged(defaults, rules))
 }
 
 fn reward(shop: &Shop, s: &mut Option<Session>, extra: Value) -> i64 {
-    let mut args = json!({
-        "idempotency_key": key(),
+    let args = json!({
         "name": format!("Reward {}", key()),
         "points_cost": 100,
         "grant": { "kind": "amount", "amount_minor": 500 },
     });
-    for (k, v) in extra.as_object().unwrap() {
-        args[k] = v.clone();
-    }
-    shop.call(s, "loyalty.create_reward", args).unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    id(&submit(shop, s, "loyalty.create_reward", merged(args, extra)).unwrap())
 }
 
 fn claim(shop: &Shop, s: &mut Option<Session>, customer: i64, reward: i64) -> Result<Value, Error> {
-    shop.call(
+    submit(
+        shop,
         s,
         "loyalty.claim",
-        json!({ "idempotency_key": key(), "customer_id": customer, "reward_id": reward }),
+        json!({ "customer_id": customer, "reward_id": reward }),
     )
 }
 
@@ -204,10 +129,11 @@ fn adjust(
     customer: i64,
     points: i64,
 ) -> Result<Value, Error> {
-    shop.call(
+    submit(
+        shop,
         s,
         "loyalty.adjust",
-        json!({ "idempotency_key": key(), "customer_id": customer, "points": points, "reason": "goodwill" }),
+        json!({ "customer_id": customer, "points": points, "reason": "goodwill" }),
     )
 }
 
@@ -261,7 +187,7 @@ fn loyalty_shop() -> (Shop, Option<Session>, i64, i64) {
     let (shop, mut owner) = Shop::with_owner();
     configure(&shop, &mut owner, json!({})).unwrap();
     let c = customer(&shop, &mut owner, "Carla");
-    let p = product(&shop, &mut owner, "Plain", 1000);
+    let p = stocked(&shop, &mut owner, "Plain", 1000);
     (shop, owner, c, p)
 }
 
@@ -272,9 +198,9 @@ fn loyalty_shop() -> (Shop, Option<Session>, i64, i64) {
 #[test]
 fn earning_rules_apply_per_line_with_multipliers_exclusions_and_minimum_spend() {
     let (shop, mut owner) = Shop::with_owner();
-    let tea = product(&shop, &mut owner, "Tea", 1000);
-    let plain = product(&shop, &mut owner, "Plain", 250);
-    let gift = product(&shop, &mut owner, "Gift cards", 5000);
+    let tea = stocked(&shop, &mut owner, "Tea", 1000);
+    let plain = stocked(&shop, &mut owner, "Plain", 250);
+    let gift = stocked(&shop, &mut owner, "Gift cards", 5000);
     configure(
         &shop,
         &mut owner,
@@ -510,12 +436,11 @@ fn a_reward_used_at_checkout_is_redeemed_once_and_its_points_return_with_a_refun
         order
     );
     // The same claim cannot be used twice.
-    let twice = shop.call(
+    let twice = checkout(
+        &shop,
         &mut owner,
-        "sales.checkout",
-        json!({ "idempotency_key": key(), "customer_id": c, "loyalty_claim_id": claim_id,
-                "lines": [{ "product_id": p, "quantity": 1 }],
-                "payments": [{ "tender": "cash", "amount_minor": 1000 }] }),
+        json!({ "customer_id": c, "loyalty_claim_id": claim_id,
+                "lines": [{ "product_id": p, "quantity": 1 }], "payments": [cash(1000)] }),
     );
     assert!(
         matches!(code(&twice), "conflict" | "validation"),
@@ -531,12 +456,7 @@ fn a_reward_used_at_checkout_is_redeemed_once_and_its_points_return_with_a_refun
 #[test]
 fn a_voided_sale_gives_back_its_claim_and_takes_back_its_points() {
     let (shop, mut owner, c, p) = loyalty_shop();
-    shop.call(
-        &mut owner,
-        "shifts.open",
-        json!({ "idempotency_key": key(), "opening_float_minor": 0 }),
-    )
-    .unwrap();
+    open_shift(&shop, &mut owner, 0).unwrap();
     sell(&shop, &mut owner, Some(c), &[(p, 20)]);
     let r = reward(&shop, &mut owner, json!({ "points_cost": 150 }));
     let claim_id = claim(&shop, &mut owner, c, r).unwrap()["id"]
@@ -544,13 +464,7 @@ fn a_voided_sale_gives_back_its_claim_and_takes_back_its_points() {
         .unwrap();
     let (order, _) = sell_with_claim(&shop, &mut owner, Some(c), &[(p, 4)], Some(claim_id));
     assert_eq!(points(&shop, c), 85);
-    let void = shop
-        .call(
-            &mut owner,
-            "sales.void",
-            json!({ "idempotency_key": key(), "order_id": order, "reason": "rang up twice" }),
-        )
-        .unwrap();
+    let void = void(&shop, &mut owner, order, "rang up twice").unwrap();
     let void_id = void["id"].as_i64().unwrap();
     let hooked = format!("SELECT count(*) FROM loyalty_movements WHERE void_id = {void_id}");
     // `sales.void` reversed the points in its own transaction: the sale's 35
@@ -769,14 +683,6 @@ const RACE_ROUNDS: usize = 20;
 const RACE_DB_ENV: &str = "TILLBOOK_LOYALTY_RACE_DB";
 const RACE_IDS_ENV: &str = "TILLBOOK_LOYALTY_RACE_IDS";
 
-fn sleep_until(start_at: &OnceLock<SystemTime>) {
-    if let Some(t) = start_at.get() {
-        if let Ok(d) = t.duration_since(SystemTime::now()) {
-            std::thread::sleep(d);
-        }
-    }
-}
-
 /// Four threads claim the reward `RACE_TRIES` times each after `barrier`,
 /// each claim with its own idempotency key; returns (ok claim ids, conflicts).
 fn race_claims(
@@ -854,15 +760,7 @@ fn loyalty_race_child_process() {
     let start_at = OnceLock::new();
     let (ok, conflicts) = std::thread::scope(|s| {
         let h = s.spawn(|| race_claims(&d, &session, ids[0], ids[1], &barrier, &start_at));
-        println!("RACE-READY");
-        std::io::stdout().flush().unwrap();
-        let mut go = String::new();
-        std::io::stdin().read_line(&mut go).unwrap();
-        let ms: u64 = go.trim().strip_prefix("go ").unwrap().parse().unwrap();
-        start_at
-            .set(UNIX_EPOCH + Duration::from_millis(ms))
-            .unwrap();
-        barrier.wait();
+        child_starts("RACE-READY", &start_at, &barrier);
         h.join().unwrap()
     });
     let ok: Vec<String> = ok.iter().map(i64::to_string).collect();
@@ -899,48 +797,26 @@ fn race_once(terms: Value, winners: usize) {
         .unwrap();
     let mut child_in = child.stdin.take().unwrap();
     let mut child_out = BufReader::new(child.stdout.take().unwrap());
-    let mut buf = String::new();
-    loop {
-        buf.clear();
-        assert!(
-            child_out.read_line(&mut buf).unwrap() > 0,
-            "the child exited before it was ready"
-        );
-        if buf.contains("RACE-READY") {
-            break;
-        }
-    }
+    await_ready(&mut child_out, "RACE-READY");
     let barrier = Barrier::new(RACE_THREADS + 1);
     let start_at = OnceLock::new();
     let (local_ok, local_conflicts) = std::thread::scope(|s| {
         let h = s.spawn(|| race_claims(&shop.d, &owner, c, r, &barrier, &start_at));
-        let start = SystemTime::now() + Duration::from_millis(300);
-        let ms = start.duration_since(UNIX_EPOCH).unwrap().as_millis();
-        start_at.set(start).unwrap();
-        writeln!(child_in, "go {ms}").unwrap();
-        child_in.flush().unwrap();
-        barrier.wait();
+        start_both(&mut child_in, &start_at, &barrier);
         h.join().unwrap()
     });
-    let mut child_result = None;
-    loop {
-        buf.clear();
-        if child_out.read_line(&mut buf).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = buf.trim().strip_prefix("RACE-RESULT ") {
-            let mut parts = rest.splitn(2, ' ');
-            let conflicts: usize = parts.next().unwrap().parse().unwrap();
-            let ok: Vec<i64> = parts
-                .next()
-                .unwrap_or("")
-                .split(',')
-                .filter(|x| !x.is_empty())
-                .map(|x| x.parse().unwrap())
-                .collect();
-            child_result = Some((ok, conflicts));
-        }
-    }
+    let child_result = child_result(&mut child_out, "RACE-RESULT ").map(|rest| {
+        let mut parts = rest.splitn(2, ' ');
+        let conflicts: usize = parts.next().unwrap().parse().unwrap();
+        let ok: Vec<i64> = parts
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().unwrap())
+            .collect();
+        (ok, conflicts)
+    });
     assert!(child.wait().unwrap().success(), "the child process failed");
     let (child_ok, child_conflicts) = child_result.expect("the child reported no result");
 
@@ -1442,9 +1318,9 @@ proptest! {
     ) {
         let (shop, mut owner) = Shop::with_owner();
         let products = [
-            product(&shop, &mut owner, "Tea", 1500),
-            product(&shop, &mut owner, "Plain", 990),
-            product(&shop, &mut owner, "Gift", 1000),
+            stocked(&shop, &mut owner, "Tea", 1500),
+            stocked(&shop, &mut owner, "Plain", 990),
+            stocked(&shop, &mut owner, "Gift", 1000),
         ];
         configure(&shop, &mut owner, json!({
             "points_per_unit": 2,

@@ -2,24 +2,27 @@
 //! here drives the real core against a real SQLite file in its own temporary
 //! directory (D04), and runs the real `tillbook` binary where a second process
 //! is needed. Tests are named after the audit rule they prove (`t05_…`, `d03_…`).
+// A panic is how a test reports failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// a panic is how a test reports failure
 // Tests inspect the file with one-off queries; the statement cache rule (clippy.toml) is for the app.
 #![allow(clippy::disallowed_methods)]
+// A scenario test reads top to bottom as the till would live it; cutting it up hides the story.
+#![allow(clippy::too_many_lines)]
 
-mod backup;
-mod carts;
-mod commands;
-mod crash;
-mod desktop_config;
-mod identity;
-mod inventory;
-mod invoices;
-mod loyalty;
-mod parties;
-mod refunds;
-mod reports;
-mod sales;
-mod shifts;
-mod storage;
-mod support;
+mod support; // a fresh shop per test; fixtures through the dispatcher, checks and fault sweeps
+
+mod backup; // online backups, integrity-checked, and restore (T42)
+mod carts; // held carts that reserve their stock (T17)
+mod commands; // the command surface: idempotency, bad inputs, error form, config, settings, audit
+mod crash; // kill -9 in a stream of checkouts; refunds racing for the last unit
+mod desktop_config; // the desktop app's CSP, capabilities and no server (D09, T37)
+mod identity; // sessions, logins, lockouts, roles and where secrets live
+mod inventory; // catalog, batches, reservations, counts and price rules
+mod invoices; // invoices, payments on account, aging and statements
+mod loyalty; // points, rewards and claims, expiry, and the liability they carry
+mod parties; // the ledger, customers and their credit, vendors and purchases
+mod refunds; // refunds by line as new rows and a reversing entry (T31)
+mod reports; // sales reports, stock valuation and the CSV export (T33)
+mod sales; // quote and checkout: totals, tenders, the entry, gapless numbers
+mod shifts; // shifts, cash moves, voids and the Z-report
+mod storage; // opening files, migrations, one transaction, versions, many writers

@@ -3,15 +3,14 @@
 //! property test over payments and reversals, and `tillbook verify` reporting
 //! ledger drift.
 
+use crate::support::checks::{code, expect_code, scalar, tillbook_verify, version_of};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
-use crate::support::{self, code, key, password_of, Shop, OWNER};
+use crate::support::fixtures::{at_once, customer_with, vendor, Product};
+use crate::support::{self, key, password_of, Shop, OWNER};
 use proptest::prelude::*;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use std::path::Path;
-use std::process::Command;
 use std::sync::Barrier;
-use tillbook_core::db::Db;
 use tillbook_core::ledger::{self, codes, JournalEntry, Line, Party};
 use tillbook_core::parties::customers::{self, CreditMode};
 use tillbook_core::{Error, ErrorCode, Session};
@@ -20,39 +19,8 @@ use tillbook_core::{Error, ErrorCode, Session};
 // helpers
 // ---------------------------------------------------------------------------
 
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn version_of(shop: &Shop, table: &str, id: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT version FROM {table} WHERE id = {id}"),
-    )
-}
-
-fn new_customer(shop: &Shop, s: &mut Option<Session>, name: &str) -> i64 {
-    shop.call(
-        s,
-        "customers.create",
-        json!({ "idempotency_key": key(), "name": name, "phone": "+351 912 000 000" }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn new_vendor(shop: &Shop, s: &mut Option<Session>, name: &str) -> i64 {
-    shop.call(
-        s,
-        "vendors.create",
-        json!({ "idempotency_key": key(), "name": name, "email": "orders@vendor.example" }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
+/// Every customer made here has a phone number besides its name.
+const PHONE: &str = "+351 912 000 000";
 
 fn pay(shop: &Shop, s: &mut Option<Session>, vendor_id: i64, amount: i64) -> Result<Value, Error> {
     shop.call(
@@ -96,10 +64,6 @@ fn charge_customer(shop: &Shop, customer_id: i64, amount: i64) -> i64 {
         .unwrap()
 }
 
-fn expect_code(r: &Result<Value, Error>, want: &str, what: &str) {
-    assert_eq!(code(r), want, "{what}: {r:?}");
-}
-
 fn ledger_drift(shop: &Shop) -> Vec<String> {
     shop.db
         .read(|c| {
@@ -122,7 +86,12 @@ fn manager(shop: &Shop, owner: &mut Option<Session>, name: &str) -> i64 {
 #[test]
 fn ledger_post_refuses_unbalanced_entries_in_code_and_in_the_database() {
     let (shop, mut owner) = Shop::with_owner();
-    let customer = new_customer(&shop, &mut owner, "Ledger Customer");
+    let customer = customer_with(
+        &shop,
+        &mut owner,
+        "Ledger Customer",
+        json!({ "phone": PHONE }),
+    );
     let entry = |lines: Vec<Line<'static>>| JournalEntry {
         posted_at_ms: support::START_MS,
         memo: "bad",
@@ -203,8 +172,8 @@ fn ledger_post_refuses_unbalanced_entries_in_code_and_in_the_database() {
 #[test]
 fn ledger_accounts_and_entries_are_sums_and_filters_in_sql() {
     let (shop, mut owner) = Shop::with_owner();
-    let v1 = new_vendor(&shop, &mut owner, "Acme Supplies");
-    let v2 = new_vendor(&shop, &mut owner, "Beta Foods");
+    let v1 = vendor(&shop, &mut owner, "Acme Supplies");
+    let v2 = vendor(&shop, &mut owner, "Beta Foods");
     pay(&shop, &mut owner, v1, 1_000).unwrap();
     pay(&shop, &mut owner, v2, 250).unwrap();
     shop.call(
@@ -276,9 +245,14 @@ fn ledger_accounts_and_entries_are_sums_and_filters_in_sql() {
 #[test]
 fn t19_payment_to_a_non_vendor_or_an_archived_vendor_is_refused() {
     let (shop, mut owner) = Shop::with_owner();
-    new_customer(&shop, &mut owner, "First Customer");
-    let customer = new_customer(&shop, &mut owner, "Not A Vendor");
-    let vendor = new_vendor(&shop, &mut owner, "Archived Vendor");
+    customer_with(
+        &shop,
+        &mut owner,
+        "First Customer",
+        json!({ "phone": PHONE }),
+    );
+    let customer = customer_with(&shop, &mut owner, "Not A Vendor", json!({ "phone": PHONE }));
+    let vendor = vendor(&shop, &mut owner, "Archived Vendor");
     // A customer's id is not a vendor's: there is no vendor with that id.
     assert!(customer > vendor, "ids must differ for the check below");
     expect_code(
@@ -294,7 +268,7 @@ fn t19_payment_to_a_non_vendor_or_an_archived_vendor_is_refused() {
     shop.call(
         &mut owner,
         "vendors.archive",
-        json!({ "id": vendor, "version": version_of(&shop, "vendors", vendor) }),
+        json!({ "id": vendor, "version": version_of(&shop.db, "vendors", vendor) }),
     )
     .unwrap();
     expect_code(
@@ -320,8 +294,8 @@ fn t19_d12_archive_racing_a_payment_never_pays_an_archived_vendor() {
     let mut archiver = shop.session_as(&mut owner, "manager");
     let (mut paid, mut refused) = (0, 0);
     for round in 0..30 {
-        let vendor = new_vendor(&shop, &mut owner, &format!("Race Vendor {round}"));
-        let version = version_of(&shop, "vendors", vendor);
+        let vendor = vendor(&shop, &mut owner, &format!("Race Vendor {round}"));
+        let version = version_of(&shop.db, "vendors", vendor);
         let barrier = Barrier::new(2);
         let (pay_r, archive_r) = std::thread::scope(|s| {
             let p = s.spawn(|| {
@@ -395,7 +369,7 @@ fn t19_d12_archive_racing_a_payment_never_pays_an_archived_vendor() {
 // T21: raising a limit above the threshold needs a second user's approval
 // ---------------------------------------------------------------------------
 
-fn set_credit(
+fn set_limit(
     shop: &Shop,
     s: &mut Option<Session>,
     id: i64,
@@ -404,7 +378,7 @@ fn set_credit(
 ) -> Result<Value, Error> {
     let mut args = json!({
         "id": id,
-        "version": version_of(shop, "customers", id),
+        "version": version_of(&shop.db, "customers", id),
         "credit_limit_minor": limit,
     });
     if let Some((u, p)) = approver {
@@ -419,22 +393,27 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
     let owner_id = owner.as_ref().unwrap().user_id;
     let threshold =
         tillbook_core::shared::settings::Settings::default().credit_approval_threshold_minor;
-    let c = new_customer(&shop, &mut owner, "Credit Customer");
+    let c = customer_with(
+        &shop,
+        &mut owner,
+        "Credit Customer",
+        json!({ "phone": PHONE }),
+    );
     let cashier = "credit-cashier";
     shop.create_user(&mut owner, cashier, "cashier");
     let approver = "credit-approver";
     let approver_id = manager(&shop, &mut owner, approver);
 
     // Up to the threshold: no approval needed.
-    set_credit(&shop, &mut owner, c, threshold, None).unwrap();
-    let v = version_of(&shop, "customers", c);
+    set_limit(&shop, &mut owner, c, threshold, None).unwrap();
+    let v = version_of(&shop.db, "customers", c);
 
     let above = threshold + 1;
-    let r = set_credit(&shop, &mut owner, c, above, None);
+    let r = set_limit(&shop, &mut owner, c, above, None);
     expect_code(&r, "validation", "no approver");
     assert_eq!(r.unwrap_err().details()["field"], "approver");
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -445,7 +424,7 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
         "approver lacks credit.approve",
     );
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -456,7 +435,7 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
         "self-approval",
     );
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -467,7 +446,7 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
         "wrong approver password",
     );
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -480,17 +459,17 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
     // A cashier may not set credit at all.
     let mut cashier_s = shop.login(cashier, &password_of(cashier)).unwrap();
     expect_code(
-        &set_credit(&shop, &mut cashier_s, c, 10, None),
+        &set_limit(&shop, &mut cashier_s, c, 10, None),
         "forbidden",
         "cashier setting credit",
     );
     assert_eq!(
-        version_of(&shop, "customers", c),
+        version_of(&shop.db, "customers", c),
         v,
         "refusals wrote nothing"
     );
 
-    let ok = set_credit(
+    let ok = set_limit(
         &shop,
         &mut owner,
         c,
@@ -512,7 +491,7 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
     // An archived approver can no longer approve.
     let mut other = shop.login(approver, &password_of(approver)).unwrap();
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut other,
             c,
@@ -525,11 +504,11 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
     shop.call(
         &mut owner,
         "users.archive",
-        json!({ "id": approver_id, "version": version_of(&shop, "users", approver_id) }),
+        json!({ "id": approver_id, "version": version_of(&shop.db, "users", approver_id) }),
     )
     .unwrap();
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -540,19 +519,24 @@ fn t21_raising_a_credit_limit_above_the_threshold_needs_a_second_approver() {
         "archived approver",
     );
     // Lowering never needs approval.
-    set_credit(&shop, &mut owner, c, 0, None).unwrap();
+    set_limit(&shop, &mut owner, c, 0, None).unwrap();
 }
 
 #[test]
 fn t21_t18_wrong_approver_passwords_count_towards_the_approvers_lockout() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Guessing Target");
+    let c = customer_with(
+        &shop,
+        &mut owner,
+        "Guessing Target",
+        json!({ "phone": PHONE }),
+    );
     let approver = "guessed-approver";
     manager(&shop, &mut owner, approver);
     let max = tillbook_core::shared::settings::Settings::default().max_failed_logins;
-    let v = version_of(&shop, "customers", c);
+    let v = version_of(&shop.db, "customers", c);
     for i in 0..max {
-        let r = set_credit(
+        let r = set_limit(
             &shop,
             &mut owner,
             c,
@@ -561,12 +545,12 @@ fn t21_t18_wrong_approver_passwords_count_towards_the_approvers_lockout() {
         );
         expect_code(&r, "forbidden", "a wrong approver password");
     }
-    assert_eq!(version_of(&shop, "customers", c), v, "nothing changed");
+    assert_eq!(version_of(&shop.db, "customers", c), v, "nothing changed");
     // The approver is now locked out, for logins and approvals alike.
     let login = shop.login(approver, &password_of(approver));
     assert_eq!(login.unwrap_err().code(), ErrorCode::Locked);
     expect_code(
-        &set_credit(
+        &set_limit(
             &shop,
             &mut owner,
             c,
@@ -598,8 +582,8 @@ fn t21_t18_wrong_approver_passwords_count_towards_the_approvers_lockout() {
 #[test]
 fn t22_customers_and_vendors_are_archived_never_deleted() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Keep Me");
-    let v = new_vendor(&shop, &mut owner, "Keep Vendor");
+    let c = customer_with(&shop, &mut owner, "Keep Me", json!({ "phone": PHONE }));
+    let v = vendor(&shop, &mut owner, "Keep Vendor");
     charge_customer(&shop, c, 7_000);
     let payment = pay(&shop, &mut owner, v, 300).unwrap();
     for sql in [
@@ -614,13 +598,13 @@ fn t22_customers_and_vendors_are_archived_never_deleted() {
     shop.call(
         &mut owner,
         "customers.archive",
-        json!({ "id": c, "version": version_of(&shop, "customers", c) }),
+        json!({ "id": c, "version": version_of(&shop.db, "customers", c) }),
     )
     .unwrap();
     shop.call(
         &mut owner,
         "vendors.archive",
-        json!({ "id": v, "version": version_of(&shop, "vendors", v) }),
+        json!({ "id": v, "version": version_of(&shop.db, "vendors", v) }),
     )
     .unwrap();
     let got = shop
@@ -654,7 +638,7 @@ fn t22_customers_and_vendors_are_archived_never_deleted() {
         &shop.call(
             &mut owner,
             "customers.archive",
-            json!({ "id": c, "version": version_of(&shop, "customers", c) }),
+            json!({ "id": c, "version": version_of(&shop.db, "customers", c) }),
         ),
         "conflict",
         "archiving twice",
@@ -667,7 +651,7 @@ fn t22_customers_and_vendors_are_archived_never_deleted() {
 fn customers_search_is_a_paged_name_prefix_in_stable_order() {
     let (shop, mut owner) = Shop::with_owner();
     for name in ["Anna", "anabel", "Andre", "Bruno", "An_dy", "An%x"] {
-        new_customer(&shop, &mut owner, name);
+        customer_with(&shop, &mut owner, name, json!({ "phone": PHONE }));
     }
     let reader = owner.clone();
     let names = |args: Value| -> Vec<String> {
@@ -706,14 +690,14 @@ fn customers_search_is_a_paged_name_prefix_in_stable_order() {
 #[test]
 fn t29_credit_blocks_by_default_and_warns_only_when_set_explicitly() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Credit Check");
+    let c = customer_with(&shop, &mut owner, "Credit Check", json!({ "phone": PHONE }));
     let created = shop
         .call(&mut owner, "customers.get", json!({ "id": c }))
         .unwrap();
     assert_eq!(created["credit_mode"], "block");
     assert_eq!(created["credit_limit_minor"], 0);
     // Setting a limit without naming a mode keeps `block`.
-    set_credit(&shop, &mut owner, c, 50_000, None).unwrap();
+    set_limit(&shop, &mut owner, c, 50_000, None).unwrap();
     charge_customer(&shop, c, 30_000);
     let check = |amount: i64| {
         shop.db
@@ -756,7 +740,7 @@ fn t29_credit_blocks_by_default_and_warns_only_when_set_explicitly() {
     shop.call(
         &mut owner,
         "customers.set_credit",
-        json!({ "id": c, "version": version_of(&shop, "customers", c),
+        json!({ "id": c, "version": version_of(&shop.db, "customers", c),
                 "credit_limit_minor": 50_000, "credit_mode": "warn" }),
     )
     .unwrap();
@@ -767,7 +751,7 @@ fn t29_credit_blocks_by_default_and_warns_only_when_set_explicitly() {
     assert_eq!(d.projected_minor, 55_000);
     assert!(!check(20_000).unwrap().warning);
     // An update of the limit that doesn't name the mode goes back to block.
-    set_credit(&shop, &mut owner, c, 50_000, None).unwrap();
+    set_limit(&shop, &mut owner, c, 50_000, None).unwrap();
     assert_eq!(check(20_001).unwrap_err().code(), ErrorCode::CreditLimit);
 }
 
@@ -778,7 +762,7 @@ fn t29_credit_blocks_by_default_and_warns_only_when_set_explicitly() {
 #[test]
 fn t31_a_reversed_payment_keeps_both_entries_and_restores_the_balance() {
     let (shop, mut owner) = Shop::with_owner();
-    let v = new_vendor(&shop, &mut owner, "Reverse Me");
+    let v = vendor(&shop, &mut owner, "Reverse Me");
     pay(&shop, &mut owner, v, 1_000).unwrap();
     let before = vendor_balance(&shop, v);
     let cash_before = shop
@@ -846,7 +830,7 @@ fn t31_a_reversed_payment_keeps_both_entries_and_restores_the_balance() {
 #[test]
 fn t09_a_replayed_payment_pays_once() {
     let (shop, mut owner) = Shop::with_owner();
-    let v = new_vendor(&shop, &mut owner, "Once Only");
+    let v = vendor(&shop, &mut owner, "Once Only");
     let args =
         json!({ "idempotency_key": key(), "vendor_id": v, "amount_minor": 700, "tender": "bank" });
     let a = shop.call(&mut owner, "vendors.pay", args.clone()).unwrap();
@@ -868,22 +852,11 @@ fn t09_a_replayed_payment_pays_once() {
 // purchase receipts: batches and accounts payable in one transaction
 // ---------------------------------------------------------------------------
 
-fn new_product(shop: &Shop, s: &mut Option<Session>, sku: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({ "idempotency_key": key(), "sku": sku, "name": format!("Product {sku}"), "price_minor": 199 }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[test]
 fn t19_purchase_receipt_creates_batches_and_payables_from_an_active_vendor_only() {
     let (shop, mut owner) = Shop::with_owner();
-    let v = new_vendor(&shop, &mut owner, "Dairy Co");
-    let milk = new_product(&shop, &mut owner, "MILK-1L");
+    let v = vendor(&shop, &mut owner, "Dairy Co");
+    let milk = Product::new("MILK-1L", 199).create(&shop, &mut owner);
     let r = shop
         .call(
             &mut owner,
@@ -950,7 +923,7 @@ fn t19_purchase_receipt_creates_batches_and_payables_from_an_active_vendor_only(
     shop.call(
         &mut owner,
         "vendors.archive",
-        json!({ "id": v, "version": version_of(&shop, "vendors", v) }),
+        json!({ "id": v, "version": version_of(&shop.db, "vendors", v) }),
     )
     .unwrap();
     let before_archive = shop.count("batches");
@@ -977,38 +950,21 @@ fn t19_purchase_receipt_creates_batches_and_payables_from_an_active_vendor_only(
 #[test]
 fn t11_concurrent_edits_of_a_customer_or_vendor_one_wins() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Contested");
-    let v = new_vendor(&shop, &mut owner, "Contested Vendor");
+    let c = customer_with(&shop, &mut owner, "Contested", json!({ "phone": PHONE }));
+    let v = vendor(&shop, &mut owner, "Contested Vendor");
     for (cmd, table, id) in [
         ("customers.update", "customers", c),
         ("vendors.update", "vendors", v),
     ] {
-        let version = version_of(&shop, table, id);
-        let barrier = Barrier::new(4);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4)
-                .map(|i| {
-                    let barrier = &barrier;
-                    let shop = &shop;
-                    let mut sess = owner.clone();
-                    s.spawn(move || {
-                        barrier.wait();
-                        shop.call(
-                            &mut sess,
-                            cmd,
-                            json!({ "id": id, "version": version, "name": format!("Editor {i}") }),
-                        )
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let version = version_of(&shop.db, table, id);
+        let edit = |i| json!({ "id": id, "version": version, "name": format!("Editor {i}") });
+        let results = at_once(&owner, (0..4).map(|i| (&shop.d, cmd, edit(i))).collect());
         let ok = results.iter().filter(|r| r.is_ok()).count();
         assert_eq!(ok, 1, "{cmd}: {results:?}");
         for r in results.iter().filter(|r| r.is_err()) {
             assert_eq!(code(r), "conflict");
         }
-        assert_eq!(version_of(&shop, table, id), version + 1);
+        assert_eq!(version_of(&shop.db, table, id), version + 1);
         // A missing version is refused too.
         expect_code(
             &shop.call(&mut owner, cmd, json!({ "id": id, "name": "No Version" })),
@@ -1021,15 +977,15 @@ fn t11_concurrent_edits_of_a_customer_or_vendor_one_wins() {
 #[test]
 fn t25_every_customer_and_vendor_update_bumps_the_version_by_one() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Bump");
-    let v = new_vendor(&shop, &mut owner, "Bump Vendor");
+    let c = customer_with(&shop, &mut owner, "Bump", json!({ "phone": PHONE }));
+    let v = vendor(&shop, &mut owner, "Bump Vendor");
     let check =
         |session: &mut Option<Session>, cmd: &str, table: &str, id: i64, mut args: Value| {
-            let before = version_of(&shop, table, id);
+            let before = version_of(&shop.db, table, id);
             args["version"] = json!(before);
             shop.call(session, cmd, args)
                 .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-            assert_eq!(version_of(&shop, table, id), before + 1, "{cmd}");
+            assert_eq!(version_of(&shop.db, table, id), before + 1, "{cmd}");
         };
     check(
         &mut owner,
@@ -1082,8 +1038,8 @@ fn t25_every_customer_and_vendor_update_bumps_the_version_by_one() {
 #[test]
 fn t35_bad_inputs_are_refused_with_the_field_named() {
     let (shop, mut owner) = Shop::with_owner();
-    let c = new_customer(&shop, &mut owner, "Valid");
-    let v = new_vendor(&shop, &mut owner, "Valid Vendor");
+    let c = customer_with(&shop, &mut owner, "Valid", json!({ "phone": PHONE }));
+    let v = vendor(&shop, &mut owner, "Valid Vendor");
     let long = "x".repeat(201);
     let cases: Vec<(&str, Value, &str)> = vec![
         ("customers.create", json!({ "name": "" }), "name"),
@@ -1310,16 +1266,16 @@ fn t05_every_party_and_ledger_write_is_atomic_under_injected_failure() {
         || json!({ "idempotency_key": key(), "name": format!("Sweep Customer {}", next()) }),
     );
     assert!(s.statements >= 3);
-    let c = new_customer(&shop, &mut owner, "Sweep Target");
+    let c = customer_with(&shop, &mut owner, "Sweep Target", json!({ "phone": PHONE }));
     let s = sweep_faults(
         &shop,
         &mut owner,
         "customers.update",
-        || json!({ "id": c, "version": version_of(&shop, "customers", c), "name": "Swept Name" }),
+        || json!({ "id": c, "version": version_of(&shop.db, "customers", c), "name": "Swept Name" }),
     );
     assert!(s.statements >= 2);
     let s = sweep_faults(&shop, &mut owner, "customers.set_credit", || {
-        json!({ "id": c, "version": version_of(&shop, "customers", c), "credit_limit_minor": 900_000,
+        json!({ "id": c, "version": version_of(&shop.db, "customers", c), "credit_limit_minor": 900_000,
                 "approver": { "username": approver, "password": password_of(approver) } })
     });
     assert!(s.statements >= 2);
@@ -1327,7 +1283,7 @@ fn t05_every_party_and_ledger_write_is_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "customers.archive",
-        || json!({ "id": c, "version": version_of(&shop, "customers", c) }),
+        || json!({ "id": c, "version": version_of(&shop.db, "customers", c) }),
     );
     assert!(s.statements >= 2);
 
@@ -1338,12 +1294,12 @@ fn t05_every_party_and_ledger_write_is_atomic_under_injected_failure() {
         || json!({ "idempotency_key": key(), "name": format!("Sweep Vendor {}", next()) }),
     );
     assert!(s.statements >= 3);
-    let v = new_vendor(&shop, &mut owner, "Sweep Payee");
+    let v = vendor(&shop, &mut owner, "Sweep Payee");
     let s = sweep_faults(
         &shop,
         &mut owner,
         "vendors.update",
-        || json!({ "id": v, "version": version_of(&shop, "vendors", v), "name": "Swept Payee" }),
+        || json!({ "id": v, "version": version_of(&shop.db, "vendors", v), "name": "Swept Payee" }),
     );
     assert!(s.statements >= 2);
     let s = sweep_faults(
@@ -1362,7 +1318,7 @@ fn t05_every_party_and_ledger_write_is_atomic_under_injected_failure() {
         || json!({ "idempotency_key": key(), "payment_id": payment, "reason": "swept" }),
     );
     assert!(s.statements >= 6);
-    let product = new_product(&shop, &mut owner, "SWEEP-1");
+    let product = Product::new("SWEEP-1", 199).create(&shop, &mut owner);
     let s = sweep_faults(&shop, &mut owner, "purchasing.receive", || {
         json!({ "idempotency_key": key(), "vendor_id": v, "lines": [
             { "product_id": product, "lot_code": "L1", "unit_cost_minor": 25, "quantity": 4 },
@@ -1378,7 +1334,7 @@ fn t05_every_party_and_ledger_write_is_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "vendors.archive",
-        || json!({ "id": v, "version": version_of(&shop, "vendors", v) }),
+        || json!({ "id": v, "version": version_of(&shop.db, "vendors", v) }),
     );
     assert!(s.statements >= 2);
 
@@ -1432,8 +1388,8 @@ fn random_payments_and_reversals_keep_every_entry_balanced() {
             let case = case.get();
             let mut owner = owner.clone();
             let vendors = [
-                new_vendor(&shop, &mut owner, &format!("Prop A {case}")),
-                new_vendor(&shop, &mut owner, &format!("Prop B {case}")),
+                vendor(&shop, &mut owner, &format!("Prop A {case}")),
+                vendor(&shop, &mut owner, &format!("Prop B {case}")),
             ];
             // (payment id, vendor index, amount, reversed)
             let mut paid: Vec<(i64, usize, i64, bool)> = Vec::new();
@@ -1507,27 +1463,10 @@ fn random_payments_and_reversals_keep_every_entry_balanced() {
 // `tillbook verify` reports ledger drift
 // ---------------------------------------------------------------------------
 
-fn tillbook_verify(db: &Path) -> (i32, String) {
-    let out = Command::new(support::tillbook_bin())
-        .arg("--db")
-        .arg(db)
-        .arg("verify")
-        .env_remove("TILLBOOK_DB")
-        .env_remove("TILLBOOK_SYNCHRONOUS")
-        .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-        .env_remove("TILLBOOK_LOG")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 #[test]
 fn verify_reports_an_unbalanced_entry_inserted_by_raw_sql() {
     let (shop, mut owner) = Shop::with_owner();
-    let v = new_vendor(&shop, &mut owner, "Verify Vendor");
+    let v = vendor(&shop, &mut owner, "Verify Vendor");
     let p = pay(&shop, &mut owner, v, 900).unwrap();
     shop.call(
         &mut owner,

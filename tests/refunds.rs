@@ -3,64 +3,27 @@
 //! beyond what was sold, whatever code writes the rows), and `verify` clean
 //! after refunds.
 
+use crate::support::checks::{
+    code, every_entry_balanced, field_of, one_answer, scalar, verify_is_clean,
+};
 use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
+use crate::support::fixtures::{
+    cash, checkout, customer, id, receive, replayed_at_once, sale_at_quote, Product, Refund,
+};
 use crate::support::{key, Shop};
 use serde_json::{json, Value};
 use tillbook_core::db::Db;
 use tillbook_core::{Error, Session};
 
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
 /// One confirmed cash sale of `qty` units; returns (order id, order line id).
-fn sale(shop: &Shop, s: &mut Option<Session>, qty: i64) -> (i64, i64) {
-    let product = shop
-        .call(
-            s,
-            "catalog.create_product",
-            json!({
-                "idempotency_key": key(),
-                "sku": format!("R-{}", key()),
-                "name": "Refundable",
-                "price_minor": 200,
-                "tax_class": "standard",
-            }),
-        )
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": product,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": null,
-            "unit_cost_minor": 80,
-            "quantity": 50,
-        }),
-    )
-    .unwrap();
+fn sold_for_cash(shop: &Shop, s: &mut Option<Session>, qty: i64) -> (i64, i64) {
+    let product = Product::new(&format!("R-{}", key()), 200)
+        .name("Refundable")
+        .tax("standard")
+        .create(shop, s);
+    receive(shop, s, product, 50, 80);
     let lines = json!([{ "product_id": product, "quantity": qty }]);
-    let q = shop
-        .call(s, "sales.quote", json!({ "lines": lines }))
-        .unwrap();
-    let total = q["total_minor"].as_i64().unwrap();
-    let order = shop
-        .call(
-            s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "lines": lines,
-                "payments": [{ "tender": "cash", "amount_minor": total }],
-            }),
-        )
-        .unwrap();
-    let order_id = order["id"].as_i64().unwrap();
+    let order_id = id(&sale_at_quote(shop, s, json!({ "lines": lines })));
     let line_id = scalar(
         &shop.db,
         &format!("SELECT id FROM order_lines WHERE order_id = {order_id}"),
@@ -108,7 +71,7 @@ fn order_fingerprint(db: &Db, order_id: i64) -> String {
 #[test]
 fn t31_refund_rows_are_append_only_in_the_schema() {
     let (shop, mut owner) = Shop::with_owner();
-    let (order_id, line_id) = sale(&shop, &mut owner, 3);
+    let (order_id, line_id) = sold_for_cash(&shop, &mut owner, 3);
     let before = order_fingerprint(&shop.db, order_id);
 
     raw_refund(&shop.db, order_id, line_id, 1).unwrap();
@@ -134,7 +97,7 @@ fn t31_refund_rows_are_append_only_in_the_schema() {
 #[test]
 fn t35_the_schema_refuses_a_line_refunded_beyond_its_quantity() {
     let (shop, mut owner) = Shop::with_owner();
-    let (order_id, line_id) = sale(&shop, &mut owner, 3);
+    let (order_id, line_id) = sold_for_cash(&shop, &mut owner, 3);
 
     raw_refund(&shop.db, order_id, line_id, 2).unwrap();
     let over = raw_refund(&shop.db, order_id, line_id, 2);
@@ -182,46 +145,14 @@ struct Sold {
 /// A sale of `qty` units (200 each, standard tax) taken from two batches (costs
 /// 80 then 90), paid by card and cash; with a customer when `with_customer`.
 fn split_sale(shop: &Shop, s: &mut Option<Session>, qty: i64, with_customer: bool) -> Sold {
-    let product = shop
-        .call(
-            s,
-            "catalog.create_product",
-            json!({
-                "idempotency_key": key(),
-                "sku": format!("S-{}", key()),
-                "name": "Split",
-                "price_minor": 200,
-                "tax_class": "standard",
-            }),
-        )
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let product = Product::new(&format!("S-{}", key()), 200)
+        .name("Split")
+        .tax("standard")
+        .create(shop, s);
     for (n, cost) in [(2, 80), (50, 90)] {
-        shop.call(
-            s,
-            "stock.receive",
-            json!({
-                "idempotency_key": key(),
-                "product_id": product,
-                "lot_code": format!("LOT-{}", key()),
-                "expires_on": null,
-                "unit_cost_minor": cost,
-                "quantity": n,
-            }),
-        )
-        .unwrap();
+        receive(shop, s, product, n, cost);
     }
-    let customer_id = with_customer.then(|| {
-        shop.call(
-            s,
-            "customers.create",
-            json!({ "idempotency_key": key(), "name": format!("Refund Rita {}", key()) }),
-        )
-        .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    });
+    let customer_id = with_customer.then(|| customer(shop, s, &format!("Refund Rita {}", key())));
     let lines = json!([{ "product_id": product, "quantity": qty }]);
     let q = shop
         .call(
@@ -231,22 +162,14 @@ fn split_sale(shop: &Shop, s: &mut Option<Session>, qty: i64, with_customer: boo
         )
         .unwrap();
     let total = q["total_minor"].as_i64().unwrap();
-    let order = shop
-        .call(
-            s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "customer_id": customer_id,
-                "lines": lines,
-                "payments": [
-                    { "tender": "card", "amount_minor": total / 3, "reference": "TRM-9" },
-                    { "tender": "cash", "amount_minor": total - total / 3 },
-                ],
-            }),
-        )
-        .unwrap();
-    let order_id = order["id"].as_i64().unwrap();
+    let card = json!({ "tender": "card", "amount_minor": total / 3, "reference": "TRM-9" });
+    let order = checkout(
+        shop,
+        s,
+        json!({ "customer_id": customer_id, "lines": lines, "payments": [card, cash(total - total / 3)] }),
+    )
+    .unwrap();
+    let order_id = id(&order);
     let line_id = scalar(
         &shop.db,
         &format!("SELECT id FROM order_lines WHERE order_id = {order_id}"),
@@ -260,41 +183,14 @@ fn split_sale(shop: &Shop, s: &mut Option<Session>, qty: i64, with_customer: boo
 }
 
 fn refund_args(sold: &Sold, qty: i64, stock: &str, to: &str) -> Value {
-    json!({
-        "idempotency_key": key(),
-        "order_id": sold.order_id,
-        "lines": [{ "order_line_id": sold.line_id, "quantity": qty, "stock": stock }],
-        "refund_to": to,
-        "reason": "wrong size",
-    })
+    Refund::of(sold.order_id, "wrong size")
+        .line(sold.line_id, qty, stock)
+        .to(to)
+        .args()
 }
 
 fn refund(shop: &Shop, s: &mut Option<Session>, args: Value) -> Result<Value, Error> {
     shop.call(s, "sales.refund", args)
-}
-
-#[track_caller]
-fn field_of(r: &Result<Value, Error>) -> String {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e.details()["field"].as_str().unwrap_or("").to_string(),
-    }
-}
-
-fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
-    assert!(report.is_clean(), "verify: {:?}", report.problems);
-}
-
-fn every_entry_balanced(db: &Db) {
-    assert_eq!(
-        scalar(
-            db,
-            "SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id
-              HAVING sum(debit_minor) <> sum(credit_minor))"
-        ),
-        0
-    );
 }
 
 #[test]
@@ -360,7 +256,7 @@ fn t31_a_refund_is_a_new_entry_and_the_sale_is_unchanged_both_audited() {
         0
     );
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
     chain_is_intact(&shop.db);
 }
 
@@ -381,7 +277,7 @@ fn t05_refund_is_atomic_under_injected_failure() {
     assert_ne!(before, snapshot(&shop.db));
     assert_eq!(shop.count("refunds"), 1);
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -390,26 +286,8 @@ fn t09_a_replayed_refund_makes_one_refund() {
     let (shop, mut owner) = Shop::with_owner();
     let sold = split_sale(&shop, &mut owner, 4, false);
     let args = refund_args(&sold, 2, "restock", "original");
-    let barrier = std::sync::Barrier::new(THREADS);
-    let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let d = shop.d.clone();
-                let mut session = owner.clone();
-                let args = args.clone();
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    d.dispatch(&mut session, "sales.refund", args)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let first = results[0].as_ref().unwrap().clone();
-    for r in &results {
-        assert_eq!(r.as_ref().unwrap(), &first);
-    }
+    let results = replayed_at_once(&shop, &owner, THREADS, "sales.refund", &args);
+    let first = one_answer(&results, "a replayed refund");
     // A later replay still answers the first response.
     assert_eq!(refund(&shop, &mut owner, args).unwrap(), first);
     assert_eq!(shop.count("refunds"), 1);
@@ -417,7 +295,7 @@ fn t09_a_replayed_refund_makes_one_refund() {
         scalar(&shop.db, "SELECT sum(quantity) FROM refund_lines"),
         2
     );
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -431,7 +309,7 @@ fn d13_a_cashier_may_list_but_not_make_refunds() {
         &mut cashier,
         refund_args(&sold, 1, "restock", "original"),
     );
-    assert_eq!(crate::support::code(&denied), "forbidden");
+    assert_eq!(code(&denied), "forbidden");
     assert_eq!(shop.count("refunds"), 0);
     refund(
         &shop,
@@ -468,18 +346,18 @@ fn t35_bad_refunds_are_refused_with_the_field_named_and_nothing_written() {
         &mut owner,
         refund_args(&sold, 2, "restock", "original"),
     );
-    assert_eq!(field_of(&over), "lines[0].quantity");
+    assert_eq!(field_of(&over).1, "lines[0].quantity");
     // Unknown line, and a line of another order.
     let mut unknown = refund_args(&sold, 1, "restock", "original");
     unknown["lines"][0]["order_line_id"] = json!(9_999);
     assert_eq!(
-        field_of(&refund(&shop, &mut owner, unknown)),
+        field_of(&refund(&shop, &mut owner, unknown)).1,
         "lines[0].order_line_id"
     );
     let mut foreign = refund_args(&sold, 1, "restock", "original");
     foreign["lines"][0]["order_line_id"] = json!(other.line_id);
     assert_eq!(
-        field_of(&refund(&shop, &mut owner, foreign)),
+        field_of(&refund(&shop, &mut owner, foreign)).1,
         "lines[0].order_line_id"
     );
     // Zero units, a blank reason, store credit with no customer.
@@ -488,10 +366,10 @@ fn t35_bad_refunds_are_refused_with_the_field_named_and_nothing_written() {
         &mut owner,
         refund_args(&sold, 0, "restock", "original"),
     );
-    assert_eq!(field_of(&zero), "lines[0].quantity");
+    assert_eq!(field_of(&zero).1, "lines[0].quantity");
     let mut blank = refund_args(&sold, 1, "restock", "original");
     blank["reason"] = json!("   ");
-    assert_eq!(field_of(&refund(&shop, &mut owner, blank)), "reason");
+    assert_eq!(field_of(&refund(&shop, &mut owner, blank)).1, "reason");
     let mut missing = refund_args(&sold, 1, "restock", "original");
     missing.as_object_mut().unwrap().remove("reason");
     assert!(refund(&shop, &mut owner, missing).is_err());
@@ -500,7 +378,7 @@ fn t35_bad_refunds_are_refused_with_the_field_named_and_nothing_written() {
         &mut owner,
         refund_args(&sold, 1, "restock", "store_credit"),
     );
-    assert_eq!(field_of(&credit), "refund_to");
+    assert_eq!(field_of(&credit).1, "refund_to");
 
     let after = snapshot(&shop.db);
     assert!(
@@ -524,7 +402,7 @@ fn t35_bad_refunds_are_refused_with_the_field_named_and_nothing_written() {
     .unwrap();
     assert_eq!(r["customer_id"], json!(with_customer.customer_id));
     assert_eq!(r["payments"][0]["tender"], json!("store_credit"));
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -572,7 +450,7 @@ fn t30_a_damaged_refund_reconciles_stock() {
         3, // damage: return + damage on the last-picked batch; restock: one return
     );
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -607,9 +485,9 @@ fn t31_a_line_refunded_in_parts_gives_back_exactly_the_sale() {
         &mut owner,
         refund_args(&sold, 1, "restock", "original"),
     );
-    assert_eq!(field_of(&over), "lines[0].quantity");
+    assert_eq!(field_of(&over).1, "lines[0].quantity");
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 /// An order reads `partly_refunded` after a refund of some units and
@@ -699,17 +577,13 @@ fn store_credit_from_a_refund_shows_on_the_customer_and_is_spent_at_the_till() {
         .unwrap()["total_minor"]
         .as_i64()
         .unwrap();
-    shop.call(
+    let store_credit = json!({ "tender": "store_credit", "amount_minor": total });
+    checkout(
+        &shop,
         &mut owner,
-        "sales.checkout",
-        json!({
-            "idempotency_key": key(),
-            "customer_id": customer,
-            "lines": lines,
-            "payments": [{ "tender": "store_credit", "amount_minor": total }],
-        }),
+        json!({ "customer_id": customer, "lines": lines, "payments": [store_credit] }),
     )
     .unwrap();
     assert_eq!(credit(&mut owner), back - total);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }

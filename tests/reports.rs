@@ -4,7 +4,9 @@
 //! stock valuation = Σ on_hand × unit_cost; access; ranges refused by field;
 //! and the streaming CSV export (T33) equal to the sum of the lines.
 
-use crate::support::{self, code, key, Shop, OWNER, OWNER_PASSWORD, START_MS};
+use crate::support::checks::{code, scalar};
+use crate::support::fixtures::{cash, open_shift, product, receive, sale, void, Refund};
+use crate::support::{self, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use serde_json::{json, Value};
 use tillbook_core::reports::{self, DAY_MS, HOUR_MS, SALES_CSV_HEADER};
 use tillbook_core::{Error, Session};
@@ -32,45 +34,6 @@ struct Known {
     b: i64,
 }
 
-fn product(shop: &Shop, s: &mut Option<Session>, sku: &str, price: i64, tax: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({
-            "idempotency_key": key(),
-            "sku": sku,
-            "name": format!("Product {sku}"),
-            "price_minor": price,
-            "tax_class": tax,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn receive(shop: &Shop, s: &mut Option<Session>, product_id: i64, qty: i64, cost: i64) {
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": product_id,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": null,
-            "unit_cost_minor": cost,
-            "quantity": qty,
-        }),
-    )
-    .unwrap();
-}
-
-fn scalar(shop: &Shop, sql: &str) -> i64 {
-    shop.db
-        .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
 /// Moves the clock and logs in again (the idle lock would hold a stale session).
 fn at(shop: &Shop, ms: i64, user: &str, password: &str) -> Option<Session> {
     shop.clock.set_ms(ms);
@@ -86,23 +49,18 @@ fn known() -> Known {
     let cashier_name = "till-1".to_string();
     let cashier_id = shop.create_user(&mut owner, &cashier_name, "cashier");
     let owner_id = scalar(
-        &shop,
+        &shop.db,
         &format!("SELECT id FROM users WHERE username = '{OWNER}'"),
     );
     let cashier_pw = support::password_of(&cashier_name);
 
     let mut s = at(&shop, START_MS + 10 * HOUR_MS, OWNER, OWNER_PASSWORD);
-    let o1 = shop
-        .call(
-            &mut s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "lines": [{ "product_id": a, "quantity": 2 }],
-                "payments": [{ "tender": "cash", "amount_minor": 2400 }],
-            }),
-        )
-        .unwrap();
+    let o1 = sale(
+        &shop,
+        &mut s,
+        json!([{ "product_id": a, "quantity": 2 }]),
+        json!([cash(2400)]),
+    );
     assert_eq!(o1["total_minor"], 2400);
 
     let mut c = at(
@@ -111,17 +69,12 @@ fn known() -> Known {
         &cashier_name,
         &cashier_pw,
     );
-    let o2 = shop
-        .call(
-            &mut c,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "lines": [{ "product_id": a, "quantity": 1 }, { "product_id": b, "quantity": 3 }],
-                "payments": [{ "tender": "card", "amount_minor": 2775, "reference": "T-1" }],
-            }),
-        )
-        .unwrap();
+    let o2 = sale(
+        &shop,
+        &mut c,
+        json!([{ "product_id": a, "quantity": 1 }, { "product_id": b, "quantity": 3 }]),
+        json!([{ "tender": "card", "amount_minor": 2775, "reference": "T-1" }]),
+    );
     assert_eq!(o2["total_minor"], 2775);
 
     let mut s = at(
@@ -130,17 +83,12 @@ fn known() -> Known {
         OWNER,
         OWNER_PASSWORD,
     );
-    let o3 = shop
-        .call(
-            &mut s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "lines": [{ "product_id": b, "quantity": 2, "discount_minor": 100 }],
-                "payments": [{ "tender": "cash", "amount_minor": 1000 }],
-            }),
-        )
-        .unwrap();
+    let o3 = sale(
+        &shop,
+        &mut s,
+        json!([{ "product_id": b, "quantity": 2, "discount_minor": 100 }]),
+        json!([cash(1000)]),
+    );
     assert_eq!(o3["total_minor"], 945);
 
     let mut s = at(
@@ -149,19 +97,9 @@ fn known() -> Known {
         OWNER,
         OWNER_PASSWORD,
     );
-    let line = o1["lines"][0]["id"].as_i64().unwrap();
-    let r = shop
-        .call(
-            &mut s,
-            "sales.refund",
-            json!({
-                "idempotency_key": key(),
-                "order_id": o1["id"],
-                "lines": [{ "order_line_id": line, "quantity": 1, "stock": "restock" }],
-                "refund_to": "original",
-                "reason": "changed their mind",
-            }),
-        )
+    let r = Refund::of(&o1["id"], "changed their mind")
+        .line(&o1["lines"][0]["id"], 1, "restock")
+        .submit(&shop, &mut s)
         .unwrap();
     assert_eq!(r["total_minor"], 1200);
     Known {
@@ -401,8 +339,8 @@ fn sales_by_cashier_and_by_tender_have_exact_figures() {
 #[test]
 fn margin_is_net_minus_the_batch_cost_recorded_on_each_line() {
     let mut k = known();
-    let line_cost = scalar(&k.shop, "SELECT sum(cost_minor) FROM order_lines");
-    let line_net = scalar(&k.shop, "SELECT sum(net_minor) FROM order_lines");
+    let line_cost = scalar(&k.shop.db, "SELECT sum(cost_minor) FROM order_lines");
+    let line_net = scalar(&k.shop.db, "SELECT sum(net_minor) FROM order_lines");
     for g in ["day", "hour", "product", "cashier"] {
         let r = report(&mut k, two_days(g, 0)).unwrap();
         let mut cost = 0;
@@ -420,7 +358,7 @@ fn margin_is_net_minus_the_batch_cost_recorded_on_each_line() {
     // The ledger agrees: revenue less discounts and cost of goods sold,
     // refunds included.
     let ledger_margin = scalar(
-        &k.shop,
+        &k.shop.db,
         "SELECT sum(l.credit_minor - l.debit_minor)
          FROM journal_lines l JOIN accounts a ON a.id = l.account_id
          WHERE a.code IN ('4000', '4100', '5000')",
@@ -503,7 +441,7 @@ fn stock_valuation_is_the_sum_of_on_hand_times_unit_cost_paged_by_product() {
     assert_eq!(
         v["total_value_minor"],
         scalar(
-            &k.shop,
+            &k.shop.db,
             "SELECT sum(on_hand * unit_cost_minor) FROM batches"
         )
     );
@@ -633,7 +571,7 @@ fn t33_csv_export_streams_every_line_and_equals_the_sum_of_the_lines() {
     assert_eq!(n, 4);
     assert_eq!(
         rows.len() as i64,
-        scalar(&k.shop, "SELECT count(*) FROM order_lines")
+        scalar(&k.shop.db, "SELECT count(*) FROM order_lines")
     );
     let sum = |name: &str| -> i64 {
         rows.iter()
@@ -651,7 +589,10 @@ fn t33_csv_export_streams_every_line_and_equals_the_sum_of_the_lines() {
     ] {
         assert_eq!(
             sum(name),
-            scalar(&k.shop, &format!("SELECT sum({column}) FROM order_lines")),
+            scalar(
+                &k.shop.db,
+                &format!("SELECT sum({column}) FROM order_lines")
+            ),
             "{name}"
         );
     }
@@ -696,37 +637,19 @@ fn a_voided_sale_is_left_out_of_reports_and_the_export() {
         OWNER,
         OWNER_PASSWORD,
     );
-    k.shop
-        .call(
-            &mut s,
-            "shifts.open",
-            json!({ "idempotency_key": key(), "opening_float_minor": 0 }),
-        )
-        .unwrap();
-    let sale = k
-        .shop
-        .call(
-            &mut s,
-            "sales.checkout",
-            json!({
-                "idempotency_key": key(),
-                "lines": [{ "product_id": k.a, "quantity": 1 }],
-                "payments": [{ "tender": "cash", "amount_minor": 1200 }],
-            }),
-        )
-        .unwrap();
+    open_shift(&k.shop, &mut s, 0).unwrap();
+    let sold = sale(
+        &k.shop,
+        &mut s,
+        json!([{ "product_id": k.a, "quantity": 1 }]),
+        json!([cash(1200)]),
+    );
     let wide = json!({
         "from_ms": START_MS - DAY_MS, "to_ms": START_MS + 4 * DAY_MS, "group_by": "tender",
     });
     let before = k.shop.call(&mut s, "reports.sales", wide.clone()).unwrap();
     assert_eq!(before["totals"]["orders"], TOTALS[0] + 1);
-    k.shop
-        .call(
-            &mut s,
-            "sales.void",
-            json!({ "idempotency_key": key(), "order_id": sale["id"], "reason": "wrong item" }),
-        )
-        .unwrap();
+    void(&k.shop, &mut s, &sold["id"], "wrong item").unwrap();
     let after = k.shop.call(&mut s, "reports.sales", wide).unwrap();
     assert_eq!(figures(&after["totals"]), nums(TOTALS));
     assert_eq!(

@@ -1,93 +1,24 @@
 //! Sales (issue 5, orders and checkout): the rule tests for T05 T09 T12 T20
 //! T26 T29 T35, and `tillbook verify` clean after a run of sales.
 
-use crate::support::faults::{chain_is_intact, snapshot, sweep_faults};
-use crate::support::{self, code, key, Shop};
+use crate::support::checks::{
+    balance, code, every_entry_balanced, field_of, ledger_balances, on_hand, one_answer, scalar,
+    tillbook_verify, verify_is_clean,
+};
+use crate::support::faults::{chain_is_intact, diff, snapshot, sweep_faults};
+use crate::support::fixtures::{
+    checkout, customer_on_account, hold, product, receive, replayed_at_once, set_credit, Batch,
+    Refund,
+};
+use crate::support::{self, key, Shop};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::path::Path;
-use std::process::Command;
 use std::sync::Barrier;
-use tillbook_core::db::Db;
 use tillbook_core::{ledger, Error, Session};
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn product(shop: &Shop, s: &mut Option<Session>, sku: &str, price: i64, tax: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({
-            "idempotency_key": key(),
-            "sku": sku,
-            "name": format!("Product {sku}"),
-            "price_minor": price,
-            "tax_class": tax,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn receive(
-    shop: &Shop,
-    s: &mut Option<Session>,
-    product_id: i64,
-    qty: i64,
-    cost: i64,
-    expires: Option<&str>,
-) -> i64 {
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": product_id,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": expires,
-            "unit_cost_minor": cost,
-            "quantity": qty,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn customer(shop: &Shop, s: &mut Option<Session>, name: &str, limit: i64, mode: &str) -> i64 {
-    let id = shop
-        .call(
-            s,
-            "customers.create",
-            json!({ "idempotency_key": key(), "name": name }),
-        )
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    set_credit(shop, s, id, limit, mode);
-    id
-}
-
-fn set_credit(shop: &Shop, s: &mut Option<Session>, id: i64, limit: i64, mode: &str) {
-    let version = scalar(
-        &shop.db,
-        &format!("SELECT version FROM customers WHERE id = {id}"),
-    );
-    shop.call(
-        s,
-        "customers.set_credit",
-        json!({ "id": id, "version": version, "credit_limit_minor": limit, "credit_mode": mode }),
-    )
-    .unwrap();
-}
 
 fn prices_include_tax(shop: &Shop, s: &mut Option<Session>, inclusive: bool) {
     let v = shop.call(s, "settings.get", json!({})).unwrap();
@@ -101,70 +32,6 @@ fn prices_include_tax(shop: &Shop, s: &mut Option<Session>, inclusive: bool) {
     .unwrap();
 }
 
-fn checkout(shop: &Shop, s: &mut Option<Session>, mut args: Value) -> Result<Value, Error> {
-    args["idempotency_key"] = json!(key());
-    shop.call(s, "sales.checkout", args)
-}
-
-fn on_hand(shop: &Shop, batch: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT on_hand FROM batches WHERE id = {batch}"),
-    )
-}
-
-#[track_caller]
-fn field_of(r: &Result<Value, Error>) -> (String, String) {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => (
-            e.code().as_str().to_string(),
-            e.details()["field"].as_str().unwrap_or("").to_string(),
-        ),
-    }
-}
-
-fn tillbook_verify(db: &Path) -> (i32, String) {
-    let out = Command::new(support::tillbook_bin())
-        .arg("--db")
-        .arg(db)
-        .arg("verify")
-        .env_remove("TILLBOOK_DB")
-        .env_remove("TILLBOOK_SYNCHRONOUS")
-        .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-        .env_remove("TILLBOOK_LOG")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
-fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
-    assert!(report.is_clean(), "verify: {:?}", report.problems);
-}
-
-/// Every journal entry's debits equal its credits, and the whole ledger balances.
-fn every_entry_balanced(db: &Db) {
-    assert_eq!(
-        scalar(
-            db,
-            "SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id
-              HAVING sum(debit_minor) <> sum(credit_minor))"
-        ),
-        0
-    );
-    assert_eq!(
-        scalar(
-            db,
-            "SELECT coalesce(sum(debit_minor) - sum(credit_minor), 0) FROM journal_lines"
-        ),
-        0
-    );
-}
-
 // ---------------------------------------------------------------------------
 // T05: one transaction, nothing partial
 // ---------------------------------------------------------------------------
@@ -174,10 +41,14 @@ fn t05_checkout_is_atomic_under_injected_failure() {
     let (shop, mut owner) = Shop::with_owner();
     let milk = product(&shop, &mut owner, "MILK", 120, "reduced");
     let soap = product(&shop, &mut owner, "SOAP", 350, "standard");
-    let old = receive(&shop, &mut owner, milk, 100, 80, Some("2026-02-01"));
-    let new = receive(&shop, &mut owner, milk, 100, 90, Some("2026-03-01"));
-    let soap_batch = receive(&shop, &mut owner, soap, 100, 200, None);
-    let c = customer(&shop, &mut owner, "Atomic Customer", 50_000, "block");
+    let old = Batch::of(milk, 100, 80)
+        .expires_on("2026-02-01")
+        .receive(&shop, &mut owner);
+    let new = Batch::of(milk, 100, 90)
+        .expires_on("2026-03-01")
+        .receive(&shop, &mut owner);
+    let soap_batch = receive(&shop, &mut owner, soap, 100, 200);
+    let c = customer_on_account(&shop, &mut owner, "Atomic Customer", 50_000, "block");
     let before = snapshot(&shop.db);
 
     // Milk 2 × 120 at 5 % → 240 + 12; soap 1 × 350 − 50 at 20 % → 300 + 60. Total 612.
@@ -207,9 +78,9 @@ fn t05_checkout_is_atomic_under_injected_failure() {
 
     // Exactly one sale, from the earliest-expiring milk batch.
     assert_eq!(shop.count("orders"), 1);
-    assert_eq!(on_hand(&shop, old), 98);
-    assert_eq!(on_hand(&shop, new), 100);
-    assert_eq!(on_hand(&shop, soap_batch), 99);
+    assert_eq!(on_hand(&shop.db, old), 98);
+    assert_eq!(on_hand(&shop.db, new), 100);
+    assert_eq!(on_hand(&shop.db, soap_batch), 99);
     let order = shop
         .call(&mut owner, "sales.get", json!({ "id": 1 }))
         .unwrap();
@@ -226,7 +97,8 @@ fn t05_checkout_is_atomic_under_injected_failure() {
         .unwrap();
     assert_eq!(balance, 100);
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    ledger_balances(&shop.db);
+    verify_is_clean(&shop.db);
     chain_is_intact(&shop.db);
 }
 
@@ -241,37 +113,16 @@ fn t09_fifty_concurrent_identical_checkouts_make_one_sale() {
         let (shop, mut owner) = Shop::with_owner();
         let cashier = shop.session_as(&mut owner, "cashier");
         let p = product(&shop, &mut owner, &format!("T09-{round}"), 250, "standard");
-        let batch = receive(&shop, &mut owner, p, 10, 100, None);
+        let batch = receive(&shop, &mut owner, p, 10, 100);
         let args = json!({
             "idempotency_key": key(),
             "lines": [{ "product_id": p, "quantity": 3 }],
             "payments": [{ "tender": "cash", "amount_minor": 1000 }],
         });
-        let barrier = Barrier::new(THREADS);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session = cashier.clone();
-                    let args = args.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "sales.checkout", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let first = results[0].as_ref().unwrap().clone();
-        for (i, r) in results.iter().enumerate() {
-            match r {
-                Ok(v) => assert_eq!(v, &first, "round {round}, thread {i}"),
-                Err(e) => panic!("round {round}, thread {i}: {}", e.to_json()),
-            }
-        }
+        let results = replayed_at_once(&shop, &cashier, THREADS, "sales.checkout", &args);
+        let first = one_answer(&results, &format!("round {round}"));
         assert_eq!(shop.count("orders"), 1, "round {round}");
-        assert_eq!(on_hand(&shop, batch), 7, "stock moved once");
+        assert_eq!(on_hand(&shop.db, batch), 7, "stock moved once");
         assert_eq!(
             scalar(
                 &shop.db,
@@ -312,7 +163,7 @@ fn t09_fifty_concurrent_identical_checkouts_make_one_sale() {
         let r = shop.call(&mut s, "sales.checkout", other);
         assert_eq!(code(&r), "idempotency_mismatch");
         assert_eq!(shop.count("orders"), 1);
-        verify_is_clean(&shop);
+        verify_is_clean(&shop.db);
     }
 }
 
@@ -324,7 +175,7 @@ fn t09_fifty_concurrent_identical_checkouts_make_one_sale() {
 fn t20_totals_are_computed_by_the_core_and_caller_totals_are_refused() {
     let (shop, mut owner) = Shop::with_owner();
     let p = product(&shop, &mut owner, "T20", 999, "standard");
-    let batch = receive(&shop, &mut owner, p, 50, 400, None);
+    let batch = receive(&shop, &mut owner, p, 50, 400);
     let cart = json!([{ "product_id": p, "quantity": 1 }]);
 
     // Tax-exclusive prices: 999 + 20 % = 199.8 → 200.
@@ -402,8 +253,8 @@ fn t20_totals_are_computed_by_the_core_and_caller_totals_are_refused() {
     assert_eq!(o["tax_minor"], json!(167));
     assert_eq!(o["prices_include_tax"], json!(true));
     assert_eq!(o["lines"][0]["tax_rate_bp"], json!(2000));
-    assert_eq!(on_hand(&shop, batch), 49);
-    verify_is_clean(&shop);
+    assert_eq!(on_hand(&shop.db, batch), 49);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -450,15 +301,10 @@ fn t12_random_carts_have_exact_totals_balanced_journals_and_conserved_stock() {
         .collect();
     const RECEIVED: i64 = 10_000;
     for (i, (id, _, _)) in products.iter().enumerate() {
-        receive(
-            &shop,
-            &mut o,
-            *id,
-            RECEIVED / 2,
-            50 + i as i64,
-            Some("2027-01-01"),
-        );
-        receive(&shop, &mut o, *id, RECEIVED / 2, 70 + i as i64, None);
+        Batch::of(*id, RECEIVED / 2, 50 + i as i64)
+            .expires_on("2027-01-01")
+            .receive(&shop, &mut o);
+        receive(&shop, &mut o, *id, RECEIVED / 2, 70 + i as i64);
     }
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 40,
@@ -525,6 +371,7 @@ fn t12_random_carts_have_exact_totals_balanced_journals_and_conserved_stock() {
         .unwrap();
 
     every_entry_balanced(&shop.db);
+    ledger_balances(&shop.db);
     // Stock conserved: received = on hand + sold, per product.
     for (id, _, _) in &products {
         let on_hand = scalar(
@@ -546,7 +393,7 @@ fn t12_random_carts_have_exact_totals_balanced_journals_and_conserved_stock() {
         &shop.db,
         "SELECT coalesce(sum(discount_net_minor), 0) FROM order_lines",
     );
-    let bal = |code| shop.db.read(|c| ledger::account_balance(c, code)).unwrap();
+    let bal = |code| balance(&shop.db, code);
     assert_eq!(bal(ledger::codes::DISCOUNTS), discounts);
     assert_eq!(
         bal(ledger::codes::SALES_REVENUE) - bal(ledger::codes::DISCOUNTS)
@@ -559,7 +406,7 @@ fn t12_random_carts_have_exact_totals_balanced_journals_and_conserved_stock() {
         bal(ledger::codes::CASH) + bal(ledger::codes::CARD_CLEARING),
         totals
     );
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -573,8 +420,8 @@ fn t26_order_numbers_are_gapless_under_concurrency_with_failing_checkouts() {
     let (shop, mut owner) = Shop::with_owner();
     let plenty = product(&shop, &mut owner, "T26-PLENTY", 100, "zero");
     let scarce = product(&shop, &mut owner, "T26-SCARCE", 100, "zero");
-    receive(&shop, &mut owner, plenty, 10_000, 10, None);
-    receive(&shop, &mut owner, scarce, 12, 10, None);
+    receive(&shop, &mut owner, plenty, 10_000, 10);
+    receive(&shop, &mut owner, scarce, 12, 10);
     let barrier = Barrier::new(THREADS);
     let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
@@ -651,7 +498,7 @@ fn t26_order_numbers_are_gapless_under_concurrency_with_failing_checkouts() {
         ),
         0
     );
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -663,8 +510,8 @@ fn t29_on_account_sales_are_blocked_over_the_limit_or_warned_and_audited() {
     let (shop, mut owner) = Shop::with_owner();
     let cashier_session = shop.session_as(&mut owner, "cashier");
     let p = product(&shop, &mut owner, "T29", 100, "zero");
-    receive(&shop, &mut owner, p, 100, 40, None);
-    let c = customer(&shop, &mut owner, "Credit Carla", 1_000, "block");
+    receive(&shop, &mut owner, p, 100, 40);
+    let c = customer_on_account(&shop, &mut owner, "Credit Carla", 1_000, "block");
     let sale = |qty: i64, with_customer: bool| {
         let mut args = json!({
             "lines": [{ "product_id": p, "quantity": qty }],
@@ -718,7 +565,7 @@ fn t29_on_account_sales_are_blocked_over_the_limit_or_warned_and_audited() {
         .find(|r| r["result"] == "ok" && r["summary"]["credit"]["warning"] == json!(true))
         .unwrap_or_else(|| panic!("no audited warning in {rows:?}"));
     assert_eq!(row["entity_id"], json!(warned["id"].to_string()));
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -729,7 +576,7 @@ fn t29_on_account_sales_are_blocked_over_the_limit_or_warned_and_audited() {
 fn t35_bad_checkout_inputs_are_refused_with_the_field_named() {
     let (shop, mut owner) = Shop::with_owner();
     let p = product(&shop, &mut owner, "T35", 100, "zero");
-    receive(&shop, &mut owner, p, 5, 40, None);
+    receive(&shop, &mut owner, p, 5, 40);
     let gone = product(&shop, &mut owner, "T35-OLD", 100, "zero");
     let version = scalar(
         &shop.db,
@@ -741,7 +588,7 @@ fn t35_bad_checkout_inputs_are_refused_with_the_field_named() {
         json!({ "id": gone, "version": version }),
     )
     .unwrap();
-    let c = customer(&shop, &mut owner, "T35 Customer", 0, "block");
+    let c = customer_on_account(&shop, &mut owner, "T35 Customer", 0, "block");
     let line = |q: i64| json!({ "product_id": p, "quantity": q });
     let cash = |a: i64| json!({ "tender": "cash", "amount_minor": a });
     let many: Vec<Value> = (0..201).map(|_| line(1)).collect();
@@ -933,7 +780,7 @@ fn sales_get_and_list_page_newest_first_and_a_cashier_may_sell() {
     let (shop, mut owner) = Shop::with_owner();
     let mut cashier = shop.session_as(&mut owner, "cashier");
     let p = product(&shop, &mut owner, "LIST", 100, "zero");
-    receive(&shop, &mut owner, p, 100, 40, None);
+    receive(&shop, &mut owner, p, 100, 40);
     for _ in 0..5 {
         checkout(
             &shop,
@@ -986,10 +833,12 @@ fn verify_is_clean_after_a_run_of_sales_and_reports_tampering() {
     let (shop, mut owner) = Shop::with_owner();
     let a = product(&shop, &mut owner, "V-A", 250, "standard");
     let b = product(&shop, &mut owner, "V-B", 99, "reduced");
-    receive(&shop, &mut owner, a, 20, 100, Some("2026-05-01"));
-    receive(&shop, &mut owner, a, 20, 120, None);
-    receive(&shop, &mut owner, b, 50, 30, None);
-    let c = customer(&shop, &mut owner, "Verify Vera", 100_000, "block");
+    Batch::of(a, 20, 100)
+        .expires_on("2026-05-01")
+        .receive(&shop, &mut owner);
+    receive(&shop, &mut owner, a, 20, 120);
+    receive(&shop, &mut owner, b, 50, 30);
+    let c = customer_on_account(&shop, &mut owner, "Verify Vera", 100_000, "block");
     for i in 0..12i64 {
         let lines = json!([
             { "product_id": a, "quantity": 1 + i % 4 },
@@ -1066,10 +915,6 @@ fn t26_verify_reports_a_gap_in_order_numbers() {
 // Discounts on their own account; prices changed; held carts; credit override
 // ---------------------------------------------------------------------------
 
-fn bal(shop: &Shop, code: &str) -> i64 {
-    shop.db.read(|c| ledger::account_balance(c, code)).unwrap()
-}
-
 #[test]
 fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
     use ledger::codes::{DISCOUNTS, SALES_REVENUE, TAX_PAYABLE};
@@ -1077,7 +922,7 @@ fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
         let (shop, mut owner) = Shop::with_owner();
         prices_include_tax(&shop, &mut owner, inclusive);
         let p = product(&shop, &mut owner, "DISC", 1_210, "standard");
-        receive(&shop, &mut owner, p, 10, 500, None);
+        receive(&shop, &mut owner, p, 10, 500);
         // 3 × 1210 = 3630, less 330.
         let sale = checkout(
             &shop,
@@ -1100,33 +945,27 @@ fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
         } else {
             assert_eq!((net, tax, dnet), (3_300, 660, 330));
         }
-        assert_eq!(bal(&shop, DISCOUNTS), dnet);
-        assert_eq!(bal(&shop, SALES_REVENUE), net + dnet);
-        assert_eq!(bal(&shop, TAX_PAYABLE), tax);
+        assert_eq!(balance(&shop.db, DISCOUNTS), dnet);
+        assert_eq!(balance(&shop.db, SALES_REVENUE), net + dnet);
+        assert_eq!(balance(&shop.db, TAX_PAYABLE), tax);
         every_entry_balanced(&shop.db);
-        verify_is_clean(&shop);
+        ledger_balances(&shop.db);
+        verify_is_clean(&shop.db);
 
         // Refund the three units one at a time: the discount comes back exactly.
         let line_id = line["id"].as_i64().unwrap();
         for _ in 0..3 {
-            shop.call(
-                &mut owner,
-                "sales.refund",
-                json!({
-                    "idempotency_key": key(),
-                    "order_id": sale["id"],
-                    "lines": [{ "order_line_id": line_id, "quantity": 1, "stock": "restock" }],
-                    "refund_to": "original",
-                    "reason": "changed mind",
-                }),
-            )
-            .unwrap();
+            Refund::of(&sale["id"], "changed mind")
+                .line(line_id, 1, "restock")
+                .submit(&shop, &mut owner)
+                .unwrap();
         }
-        assert_eq!(bal(&shop, DISCOUNTS), 0, "inclusive {inclusive}");
-        assert_eq!(bal(&shop, SALES_REVENUE), 0);
-        assert_eq!(bal(&shop, TAX_PAYABLE), 0);
+        assert_eq!(balance(&shop.db, DISCOUNTS), 0, "inclusive {inclusive}");
+        assert_eq!(balance(&shop.db, SALES_REVENUE), 0);
+        assert_eq!(balance(&shop.db, TAX_PAYABLE), 0);
         every_entry_balanced(&shop.db);
-        verify_is_clean(&shop);
+        ledger_balances(&shop.db);
+        verify_is_clean(&shop.db);
     }
 }
 
@@ -1134,7 +973,7 @@ fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
 fn t35_a_price_changed_after_the_quote_is_a_conflict_and_nothing_is_written() {
     let (shop, mut owner) = Shop::with_owner();
     let p = product(&shop, &mut owner, "PCHG", 200, "zero");
-    receive(&shop, &mut owner, p, 10, 50, None);
+    receive(&shop, &mut owner, p, 10, 50);
     let lines = json!([{ "product_id": p, "quantity": 2 }]);
     let quoted = shop
         .call(&mut owner, "sales.quote", json!({ "lines": lines }))
@@ -1185,22 +1024,11 @@ fn t35_a_price_changed_after_the_quote_is_a_conflict_and_nothing_is_written() {
     );
 }
 
-fn hold(shop: &Shop, s: &mut Option<Session>, lines: Value) -> (i64, i64) {
-    let v = shop
-        .call(
-            s,
-            "sales.hold",
-            json!({ "idempotency_key": key(), "label": "table 4", "lines": lines }),
-        )
-        .unwrap();
-    (v["id"].as_i64().unwrap(), v["version"].as_i64().unwrap())
-}
-
 #[test]
 fn t17_a_held_cart_is_paid_with_the_stock_it_reserved_and_completed_once() {
     let (shop, mut owner) = Shop::with_owner();
     let p = product(&shop, &mut owner, "HELD", 300, "zero");
-    let batch = receive(&shop, &mut owner, p, 4, 100, None);
+    let batch = receive(&shop, &mut owner, p, 4, 100);
     let lines = json!([{ "product_id": p, "quantity": 4 }]);
     let (cart, version) = hold(&shop, &mut owner, lines.clone());
     let pay = json!([{ "tender": "card", "amount_minor": 1_200, "reference": "H-1" }]);
@@ -1228,7 +1056,7 @@ fn t17_a_held_cart_is_paid_with_the_stock_it_reserved_and_completed_once() {
                 "held_cart_id": cart, "held_cart_version": version })
     });
     assert!(sweep.statements >= 8, "{} statements", sweep.statements);
-    assert_eq!(on_hand(&shop, batch), 0);
+    assert_eq!(on_hand(&shop.db, batch), 0);
     assert_eq!(
         scalar(
             &shop.db,
@@ -1251,7 +1079,7 @@ fn t17_a_held_cart_is_paid_with_the_stock_it_reserved_and_completed_once() {
         scalar(&shop.db, "SELECT max(id) FROM orders")
     );
     // A hold is paid for once.
-    receive(&shop, &mut owner, p, 4, 100, None);
+    receive(&shop, &mut owner, p, 4, 100);
     let r = checkout(
         &shop,
         &mut owner,
@@ -1275,7 +1103,7 @@ fn t17_a_held_cart_is_paid_with_the_stock_it_reserved_and_completed_once() {
             ("validation".into(), field.into())
         );
     }
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -1287,8 +1115,8 @@ fn t29_a_manager_lets_a_blocked_credit_sale_through_and_is_named_in_the_audit() 
     let other_cashier = format!("csh-{}", key());
     shop.create_user(&mut owner, &other_cashier, "cashier");
     let p = product(&shop, &mut owner, "OVR", 1_000, "zero");
-    receive(&shop, &mut owner, p, 10, 100, None);
-    let c = customer(&shop, &mut owner, "Over Olga", 500, "block");
+    receive(&shop, &mut owner, p, 10, 100);
+    let c = customer_on_account(&shop, &mut owner, "Over Olga", 500, "block");
     let args = |approver: Value| {
         json!({
             "customer_id": c,
@@ -1346,7 +1174,7 @@ fn t29_a_manager_lets_a_blocked_credit_sale_through_and_is_named_in_the_audit() 
     assert!(!serde_json::to_string(&rows)
         .unwrap()
         .contains(&support::password_of(&manager)));
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -1354,7 +1182,7 @@ fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
     let (shop, mut owner) = Shop::with_owner();
     let mut cashier = shop.session_as(&mut owner, "cashier");
     let p = product(&shop, &mut owner, "DSC", 100, "zero");
-    receive(&shop, &mut owner, p, 10, 10, None);
+    receive(&shop, &mut owner, p, 10, 10);
     let discounted = json!([{ "product_id": p, "quantity": 1, "discount_minor": 10 }]);
     let before = snapshot(&shop.db);
     let r = checkout(
@@ -1379,7 +1207,7 @@ fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
         .collect();
     assert_eq!(refused.len(), 3, "{refused:?}");
     // Nothing but the audit rows of the refusals changed.
-    let d = crate::support::faults::diff(&before, &snapshot(&shop.db));
+    let d = diff(&before, &snapshot(&shop.db));
     assert!(d.is_empty(), "{d}");
     // Without a discount the cashier sells; a manager may discount.
     checkout(
@@ -1401,7 +1229,7 @@ fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
 fn sales_list_finds_an_order_by_its_receipt_number() {
     let (shop, mut owner) = Shop::with_owner();
     let p = product(&shop, &mut owner, "RCPT", 100, "zero");
-    receive(&shop, &mut owner, p, 10, 10, None);
+    receive(&shop, &mut owner, p, 10, 10);
     for _ in 0..3 {
         checkout(
             &shop,
@@ -1431,9 +1259,13 @@ fn checkout_reply_is_the_order_sales_get_reads() {
     let (shop, mut owner) = Shop::with_owner();
     let milk = product(&shop, &mut owner, "REPLY-MILK", 250, "standard");
     let bread = product(&shop, &mut owner, "REPLY-BREAD", 199, "reduced");
-    receive(&shop, &mut owner, milk, 2, 100, Some("2030-01-01"));
-    receive(&shop, &mut owner, milk, 10, 110, Some("2031-01-01"));
-    receive(&shop, &mut owner, bread, 5, 80, None);
+    Batch::of(milk, 2, 100)
+        .expires_on("2030-01-01")
+        .receive(&shop, &mut owner);
+    Batch::of(milk, 10, 110)
+        .expires_on("2031-01-01")
+        .receive(&shop, &mut owner);
+    receive(&shop, &mut owner, bread, 5, 80);
     shop.call(
         &mut owner,
         "catalog.create_price_rule",

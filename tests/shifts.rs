@@ -5,81 +5,27 @@
 //! (D01, D12), atomicity of every write command (T05), and `verify` (clean,
 //! and reporting a tampered close).
 
+use crate::support::checks::{
+    balance, code, every_entry_balanced, on_hand, scalar, verify_is_clean, version_of,
+};
 use crate::support::faults::{audit_after, chain_is_intact, max_audit_id, snapshot, sweep_faults};
-use crate::support::{code, key, Shop};
+use crate::support::fixtures::{
+    at_once, card, cash, id, open_shift, receive, sale, submit, void, Product, Refund,
+};
+use crate::support::{key, Shop};
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use std::sync::Barrier;
-use tillbook_core::db::Db;
 use tillbook_core::{Error, Session};
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn product(shop: &Shop, s: &mut Option<Session>, price: i64, tax: &str) -> i64 {
-    shop.call(
-        s,
-        "catalog.create_product",
-        json!({
-            "idempotency_key": key(),
-            "sku": format!("SH-{}", key()),
-            "name": "Shift product",
-            "price_minor": price,
-            "tax_class": tax,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn receive(shop: &Shop, s: &mut Option<Session>, product_id: i64, qty: i64, cost: i64) -> i64 {
-    shop.call(
-        s,
-        "stock.receive",
-        json!({
-            "idempotency_key": key(),
-            "product_id": product_id,
-            "lot_code": format!("LOT-{}", key()),
-            "expires_on": null,
-            "unit_cost_minor": cost,
-            "quantity": qty,
-        }),
-    )
-    .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn checkout(shop: &Shop, s: &mut Option<Session>, lines: Value, payments: Value) -> Value {
-    shop.call(
-        s,
-        "sales.checkout",
-        json!({ "idempotency_key": key(), "lines": lines, "payments": payments }),
-    )
-    .unwrap()
-}
-
-fn cash(amount: i64) -> Value {
-    json!({ "tender": "cash", "amount_minor": amount })
-}
-
-fn card(amount: i64) -> Value {
-    json!({ "tender": "card", "amount_minor": amount, "reference": "TRM-1" })
-}
-
-fn open(shop: &Shop, s: &mut Option<Session>, float: i64) -> Result<Value, Error> {
-    shop.call(
-        s,
-        "shifts.open",
-        json!({ "idempotency_key": key(), "opening_float_minor": float }),
-    )
+/// A product under a fresh SKU: these tests never look one up by it.
+fn item(price: i64, tax: &str) -> Product {
+    Product::new(&format!("SH-{}", key()), price)
+        .name("Shift product")
+        .tax(tax)
 }
 
 fn cash_move(
@@ -89,22 +35,11 @@ fn cash_move(
     amount: i64,
     reason: &str,
 ) -> Result<Value, Error> {
-    shop.call(
+    submit(
+        shop,
         s,
         "shifts.cash_move",
-        json!({
-            "idempotency_key": key(),
-            "direction": direction,
-            "amount_minor": amount,
-            "reason": reason,
-        }),
-    )
-}
-
-fn shift_version(shop: &Shop, id: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT version FROM shifts WHERE id = {id}"),
+        json!({ "direction": direction, "amount_minor": amount, "reason": reason }),
     )
 }
 
@@ -112,62 +47,8 @@ fn close(shop: &Shop, s: &mut Option<Session>, id: i64, counted: i64) -> Result<
     shop.call(
         s,
         "shifts.close",
-        json!({ "shift_id": id, "version": shift_version(shop, id), "counted_cash_minor": counted }),
+        json!({ "shift_id": id, "version": version_of(&shop.db, "shifts", id), "counted_cash_minor": counted }),
     )
-}
-
-fn void(shop: &Shop, s: &mut Option<Session>, order_id: i64) -> Result<Value, Error> {
-    shop.call(
-        s,
-        "sales.void",
-        json!({ "idempotency_key": key(), "order_id": order_id, "reason": "rang up twice" }),
-    )
-}
-
-fn refund_all(shop: &Shop, s: &mut Option<Session>, order: &Value) -> Result<Value, Error> {
-    let lines: Vec<Value> = order["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| json!({ "order_line_id": l["id"], "quantity": l["quantity"], "stock": "restock" }))
-        .collect();
-    shop.call(
-        s,
-        "sales.refund",
-        json!({
-            "idempotency_key": key(),
-            "order_id": order["id"],
-            "lines": lines,
-            "refund_to": "original",
-            "reason": "changed their mind",
-        }),
-    )
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
-
-fn balance(shop: &Shop, code: &str) -> i64 {
-    shop.db
-        .read(|c| tillbook_core::ledger::account_balance(c, code))
-        .unwrap()
-}
-
-fn verify_is_clean(shop: &Shop) {
-    let report = tillbook_core::ops::verify::run(&shop.db).unwrap();
-    assert!(report.is_clean(), "verify: {:?}", report.problems);
-}
-
-fn every_entry_balanced(db: &Db) {
-    assert_eq!(
-        scalar(
-            db,
-            "SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id
-              HAVING sum(debit_minor) <> sum(credit_minor))"
-        ),
-        0
-    );
 }
 
 fn tenders(v: &Value) -> Vec<(String, i64, i64)> {
@@ -197,8 +78,8 @@ struct Stock {
 }
 
 fn stock(shop: &Shop, owner: &mut Option<Session>) -> Stock {
-    let a = product(shop, owner, 1000, "standard");
-    let b = product(shop, owner, 500, "reduced");
+    let a = item(1000, "standard").create(shop, owner);
+    let b = item(500, "reduced").create(shop, owner);
     let a1 = receive(shop, owner, a, 2, 400);
     let a2 = receive(shop, owner, a, 50, 450);
     receive(shop, owner, b, 50, 200);
@@ -220,7 +101,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     let mut mgr = shop.session_as(&mut owner, "manager");
     let mgr_id = mgr.as_ref().unwrap().user_id;
 
-    let shift = open(&shop, &mut mgr, 10_000).unwrap();
+    let shift = open_shift(&shop, &mut mgr, 10_000).unwrap();
     assert_eq!(shift["status"], json!("open"));
     assert_eq!(shift["number"], json!(1));
     assert_eq!(shift["user_id"], json!(mgr_id));
@@ -230,7 +111,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
 
     // 1: 2 × A with 100 off: net 1900, tax 380, total 2280; card 1000, cash
     //    2000 handed over → 1280 kept, 720 change.
-    let s1 = checkout(
+    let s1 = sale(
         &shop,
         &mut mgr,
         json!([{ "product_id": st.a, "quantity": 2, "discount_minor": 100 }]),
@@ -239,7 +120,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     assert_eq!(s1["total_minor"], json!(2280));
     assert_eq!(s1["change_minor"], json!(720));
     // 2: 2 × B: 1000 + 50 tax = 1050, exact cash.
-    let s2 = checkout(
+    let s2 = sale(
         &shop,
         &mut mgr,
         json!([{ "product_id": st.b, "quantity": 2 }]),
@@ -247,7 +128,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     );
     assert_eq!(s2["total_minor"], json!(1050));
     // 3: 1 × A: 1200, 1500 handed over, 300 change; voided below.
-    let s3 = checkout(
+    let s3 = sale(
         &shop,
         &mut mgr,
         json!([{ "product_id": st.a, "quantity": 1 }]),
@@ -255,7 +136,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     );
     assert_eq!(s3["total_minor"], json!(1200));
     // 4: 1 × B by card: 525.
-    let s4 = checkout(
+    let s4 = sale(
         &shop,
         &mut mgr,
         json!([{ "product_id": st.b, "quantity": 1 }]),
@@ -263,21 +144,12 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     );
     assert_eq!(s4["total_minor"], json!(525));
     // One unit of sale 2 comes back in cash: 500 + 25 tax.
-    let r = shop
-        .call(
-            &mut mgr,
-            "sales.refund",
-            json!({
-                "idempotency_key": key(),
-                "order_id": id(&s2),
-                "lines": [{ "order_line_id": s2["lines"][0]["id"], "quantity": 1, "stock": "restock" }],
-                "refund_to": "original",
-                "reason": "one too many",
-            }),
-        )
+    let r = Refund::of(id(&s2), "one too many")
+        .line(&s2["lines"][0]["id"], 1, "restock")
+        .submit(&shop, &mut mgr)
         .unwrap();
     assert_eq!(r["total_minor"], json!(525));
-    let v = void(&shop, &mut mgr, id(&s3)).unwrap();
+    let v = void(&shop, &mut mgr, id(&s3), "rang up twice").unwrap();
     assert_eq!(v["total_minor"], json!(1200));
     assert_eq!(v["cash_minor"], json!(1200));
     let moved_in = cash_move(&shop, &mut mgr, "in", 5_000, "float top-up").unwrap();
@@ -288,7 +160,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     cash_move(&shop, &mut mgr, "out", 3_000, "paid-out: cleaning supplies").unwrap();
 
     // A sale without a shift (the owner has none) is allowed and not attached.
-    let loose = checkout(
+    let loose = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.b, "quantity": 1 }]),
@@ -374,9 +246,9 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
 
     // The drawer account is back where it started (the loose sale's 525 aside),
     // the shortage is an expense, and the safe got the counted cash.
-    assert_eq!(balance(&shop, "1000"), 525);
-    assert_eq!(balance(&shop, "5900"), 25);
-    assert_eq!(balance(&shop, "1030"), -10_000 - 5_000 + 3_000 + 13_780);
+    assert_eq!(balance(&shop.db, "1000"), 525);
+    assert_eq!(balance(&shop.db, "5900"), 25);
+    assert_eq!(balance(&shop.db, "1030"), -10_000 - 5_000 + 3_000 + 13_780);
     let entry = closed["shift"]["close_entry_id"].as_i64().unwrap();
     let lines = scalar(
         &shop.db,
@@ -395,7 +267,7 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
         .unwrap();
     assert_eq!(listed["shifts"].as_array().unwrap().len(), 1);
     assert_eq!(listed["shifts"][0]["over_short_minor"], json!(-25));
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
     chain_is_intact(&shop.db);
 }
 
@@ -403,8 +275,8 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
 fn an_overage_posts_a_balanced_credit_to_over_and_short() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    let shift = open(&shop, &mut owner, 2_000).unwrap();
-    checkout(
+    let shift = open_shift(&shop, &mut owner, 2_000).unwrap();
+    sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.b, "quantity": 2 }]),
@@ -414,13 +286,13 @@ fn an_overage_posts_a_balanced_credit_to_over_and_short() {
     let z = close(&shop, &mut owner, id(&shift), 3_090).unwrap();
     assert_eq!(z["expected_cash_minor"], json!(3_050));
     assert_eq!(z["over_short_minor"], json!(40));
-    assert_eq!(balance(&shop, "5900"), -40);
-    assert_eq!(balance(&shop, "1000"), 0);
-    assert_eq!(balance(&shop, "1030"), -2_000 + 3_090);
+    assert_eq!(balance(&shop.db, "5900"), -40);
+    assert_eq!(balance(&shop.db, "1000"), 0);
+    assert_eq!(balance(&shop.db, "1030"), -2_000 + 3_090);
     every_entry_balanced(&shop.db);
 
     // An exact count has no over/short line; an empty drawer no entry at all.
-    let exact = open(&shop, &mut owner, 700).unwrap();
+    let exact = open_shift(&shop, &mut owner, 700).unwrap();
     let z = close(&shop, &mut owner, id(&exact), 700).unwrap();
     assert_eq!(z["over_short_minor"], json!(0));
     let entry = z["shift"]["close_entry_id"].as_i64().unwrap();
@@ -431,53 +303,46 @@ fn an_overage_posts_a_balanced_credit_to_over_and_short() {
         ),
         2
     );
-    let empty = open(&shop, &mut owner, 0).unwrap();
+    let empty = open_shift(&shop, &mut owner, 0).unwrap();
     assert_eq!(empty["float_entry_id"], Value::Null);
     let z = close(&shop, &mut owner, id(&empty), 0).unwrap();
     assert_eq!(z["shift"]["close_entry_id"], Value::Null);
-    assert_eq!(balance(&shop, "5900"), -40);
-    verify_is_clean(&shop);
+    assert_eq!(balance(&shop.db, "5900"), -40);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
 // Voids
 // ---------------------------------------------------------------------------
 
-fn on_hand(shop: &Shop, batch: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT on_hand FROM batches WHERE id = {batch}"),
-    )
-}
-
 #[test]
 fn t31_a_void_restores_each_batch_exactly_and_reverses_the_sale() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    open(&shop, &mut owner, 1_000).unwrap();
+    open_shift(&shop, &mut owner, 1_000).unwrap();
     let before = [
-        on_hand(&shop, st.a_batches[0]),
-        on_hand(&shop, st.a_batches[1]),
+        on_hand(&shop.db, st.a_batches[0]),
+        on_hand(&shop.db, st.a_batches[1]),
     ];
     // 5 units: the 2 of the first batch, then 3 of the second.
-    let sale = checkout(
+    let sale = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.a, "quantity": 5 }]),
         json!([card(2_000), cash(4_000)]),
     );
-    assert_eq!(on_hand(&shop, st.a_batches[0]), 0);
-    assert_eq!(on_hand(&shop, st.a_batches[1]), before[1] - 3);
+    assert_eq!(on_hand(&shop.db, st.a_batches[0]), 0);
+    assert_eq!(on_hand(&shop.db, st.a_batches[1]), before[1] - 3);
     let order_before = shop
         .call(&mut owner, "sales.get", json!({ "id": id(&sale) }))
         .unwrap();
     let entries = shop.count("journal_entries");
 
-    let v = void(&shop, &mut owner, id(&sale)).unwrap();
+    let v = void(&shop, &mut owner, id(&sale), "rang up twice").unwrap();
     assert_eq!(
         [
-            on_hand(&shop, st.a_batches[0]),
-            on_hand(&shop, st.a_batches[1])
+            on_hand(&shop.db, st.a_batches[0]),
+            on_hand(&shop.db, st.a_batches[1])
         ],
         before
     );
@@ -538,7 +403,7 @@ fn t31_a_void_restores_each_batch_exactly_and_reverses_the_sale() {
         1
     );
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -548,31 +413,41 @@ fn a_void_is_refused_twice_after_a_refund_outside_a_shift_and_after_close() {
     let lines = json!([{ "product_id": st.b, "quantity": 1 }]);
 
     // Sold with no shift open: refund it instead.
-    let loose = checkout(&shop, &mut owner, lines.clone(), json!([cash(525)]));
-    let shift = open(&shop, &mut owner, 0).unwrap();
-    let r = void(&shop, &mut owner, id(&loose));
+    let loose = sale(&shop, &mut owner, lines.clone(), json!([cash(525)]));
+    let shift = open_shift(&shop, &mut owner, 0).unwrap();
+    let r = void(&shop, &mut owner, id(&loose), "rang up twice");
     assert_eq!(code(&r), "conflict", "{r:?}");
 
-    let once = checkout(&shop, &mut owner, lines.clone(), json!([cash(525)]));
-    void(&shop, &mut owner, id(&once)).unwrap();
-    let twice = void(&shop, &mut owner, id(&once));
+    let once = sale(&shop, &mut owner, lines.clone(), json!([cash(525)]));
+    void(&shop, &mut owner, id(&once), "rang up twice").unwrap();
+    let twice = void(&shop, &mut owner, id(&once), "rang up twice");
     assert_eq!(code(&twice), "conflict");
     // A voided sale can't be refunded either.
-    let refund = refund_all(&shop, &mut owner, &once);
+    let refund = Refund::whole(&once, "changed their mind").submit(&shop, &mut owner);
     assert_eq!(code(&refund), "conflict", "{refund:?}");
 
-    let refunded = checkout(&shop, &mut owner, lines.clone(), json!([cash(525)]));
-    refund_all(&shop, &mut owner, &refunded).unwrap();
-    assert_eq!(code(&void(&shop, &mut owner, id(&refunded))), "conflict");
+    let refunded = sale(&shop, &mut owner, lines.clone(), json!([cash(525)]));
+    Refund::whole(&refunded, "changed their mind")
+        .submit(&shop, &mut owner)
+        .unwrap();
+    assert_eq!(
+        code(&void(&shop, &mut owner, id(&refunded), "rang up twice")),
+        "conflict"
+    );
 
-    let late = checkout(&shop, &mut owner, lines, json!([cash(525)]));
+    let late = sale(&shop, &mut owner, lines, json!([cash(525)]));
     // Cash: 3 sales − 1 refund − 1 void = 525.
     close(&shop, &mut owner, id(&shift), 525).unwrap();
-    assert_eq!(code(&void(&shop, &mut owner, id(&late))), "conflict");
-    // ... but it can still be refunded.
-    refund_all(&shop, &mut owner, &late).unwrap();
     assert_eq!(
-        code(&void(&shop, &mut owner, 9_999)),
+        code(&void(&shop, &mut owner, id(&late), "rang up twice")),
+        "conflict"
+    );
+    // ... but it can still be refunded.
+    Refund::whole(&late, "changed their mind")
+        .submit(&shop, &mut owner)
+        .unwrap();
+    assert_eq!(
+        code(&void(&shop, &mut owner, 9_999, "rang up twice")),
         "not_found",
         "unknown order"
     );
@@ -608,7 +483,7 @@ fn a_void_is_refused_twice_after_a_refund_outside_a_shift_and_after_close() {
     ] {
         assert!(raw(sql.to_string()).is_err(), "{sql} must be refused");
     }
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -617,15 +492,15 @@ fn d13_a_cashier_can_not_void_and_the_refusal_is_audited() {
     let st = stock(&shop, &mut owner);
     let mut cashier = shop.session_as(&mut owner, "cashier");
     let cashier_id = cashier.as_ref().unwrap().user_id;
-    open(&shop, &mut cashier, 500).unwrap();
-    let sale = checkout(
+    open_shift(&shop, &mut cashier, 500).unwrap();
+    let sale = sale(
         &shop,
         &mut cashier,
         json!([{ "product_id": st.b, "quantity": 1 }]),
         json!([cash(525)]),
     );
     let last = max_audit_id(&shop.db);
-    let r = void(&shop, &mut cashier, id(&sale));
+    let r = void(&shop, &mut cashier, id(&sale), "rang up twice");
     assert_eq!(code(&r), "forbidden");
     let rows = audit_after(&shop.db, last);
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -637,7 +512,7 @@ fn d13_a_cashier_can_not_void_and_the_refusal_is_audited() {
 
     // A manager voids it, within the cashier's still-open shift.
     let mut mgr = shop.session_as(&mut owner, "manager");
-    let v = void(&shop, &mut mgr, id(&sale)).unwrap();
+    let v = void(&shop, &mut mgr, id(&sale), "rang up twice").unwrap();
     let shift = shop
         .call(&mut cashier, "shifts.current", json!({}))
         .unwrap();
@@ -655,12 +530,12 @@ fn closing_and_reading_another_users_shift_needs_a_manager() {
     let mut ann = shop.session_as(&mut owner, "cashier");
     let mut bob = shop.session_as(&mut owner, "cashier");
     let mut mgr = shop.session_as(&mut owner, "manager");
-    let shift = open(&shop, &mut ann, 1_000).unwrap();
+    let shift = open_shift(&shop, &mut ann, 1_000).unwrap();
     let sid = id(&shift);
 
     // A second open shift for the same user is a conflict; another user's is fine.
-    assert_eq!(code(&open(&shop, &mut ann, 0)), "conflict");
-    open(&shop, &mut bob, 0).unwrap();
+    assert_eq!(code(&open_shift(&shop, &mut ann, 0)), "conflict");
+    open_shift(&shop, &mut bob, 0).unwrap();
 
     assert_eq!(code(&close(&shop, &mut bob, sid, 1_000)), "forbidden");
     assert_eq!(
@@ -691,7 +566,7 @@ fn closing_and_reading_another_users_shift_needs_a_manager() {
         "not_found"
     );
     // Ann may open a new shift now, and read her old report.
-    open(&shop, &mut ann, 0).unwrap();
+    open_shift(&shop, &mut ann, 0).unwrap();
     shop.call(&mut ann, "shifts.z_report", json!({ "shift_id": sid }))
         .unwrap();
 
@@ -708,7 +583,7 @@ fn closing_and_reading_another_users_shift_needs_a_manager() {
         .unwrap();
     assert_eq!(rest["shifts"].as_array().unwrap().len(), 1);
     assert_eq!(rest["next_before_id"], Value::Null);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
@@ -718,7 +593,7 @@ fn t35_cash_moves_need_an_open_shift_and_enough_cash_in_the_drawer() {
         code(&cash_move(&shop, &mut owner, "in", 100, "top-up")),
         "conflict"
     );
-    open(&shop, &mut owner, 1_000).unwrap();
+    open_shift(&shop, &mut owner, 1_000).unwrap();
     let before = snapshot(&shop.db);
     let too_much = cash_move(&shop, &mut owner, "out", 1_001, "to the safe");
     assert_eq!(code(&too_much), "validation");
@@ -737,7 +612,7 @@ fn t35_cash_moves_need_an_open_shift_and_enough_cash_in_the_drawer() {
         assert_eq!(code(&r), "validation", "{dir} {amount} {reason:?}");
         assert_eq!(r.unwrap_err().details()["field"], json!(field));
     }
-    let neg = open(&shop, &mut owner, -1);
+    let neg = open_shift(&shop, &mut owner, -1);
     assert_eq!(code(&neg), "validation");
     assert_eq!(snapshot(&shop.db), before, "refusals wrote nothing");
     let out = cash_move(&shop, &mut owner, "out", 1_000, "all to the safe").unwrap();
@@ -753,22 +628,14 @@ fn d01_d12_one_open_shift_per_user_when_two_tills_open_at_once() {
     let (shop, mut owner) = Shop::with_owner();
     let user = owner.as_ref().unwrap().user_id;
     for round in 0..50 {
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    let d = shop.d.clone();
-                    let mut session = owner.clone();
-                    let barrier = &barrier;
-                    let args = json!({ "idempotency_key": key(), "opening_float_minor": 100 });
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, "shifts.open", args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let open = || json!({ "idempotency_key": key(), "opening_float_minor": 100 });
+        let results = at_once(
+            &owner,
+            vec![
+                (&shop.d, "shifts.open", open()),
+                (&shop.d, "shifts.open", open()),
+            ],
+        );
         let codes: Vec<&str> = results.iter().map(code).collect();
         let opened: Vec<&Value> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         assert_eq!(opened.len(), 1, "round {round}: {codes:?}");
@@ -783,16 +650,16 @@ fn d01_d12_one_open_shift_per_user_when_two_tills_open_at_once() {
         close(&shop, &mut owner, id(opened[0]), 100).unwrap();
     }
     assert_eq!(shop.count("shifts"), 50);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 #[test]
 fn d12_a_void_and_a_refund_racing_on_one_sale_one_wins() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    open(&shop, &mut owner, 0).unwrap();
+    open_shift(&shop, &mut owner, 0).unwrap();
     for round in 0..20 {
-        let sale = checkout(
+        let sale = sale(
             &shop,
             &mut owner,
             json!([{ "product_id": st.b, "quantity": 1 }]),
@@ -800,29 +667,16 @@ fn d12_a_void_and_a_refund_racing_on_one_sale_one_wins() {
         );
         let void_args =
             json!({ "idempotency_key": key(), "order_id": id(&sale), "reason": "race" });
-        let refund_args = json!({
-            "idempotency_key": key(),
-            "order_id": id(&sale),
-            "lines": [{ "order_line_id": sale["lines"][0]["id"], "quantity": 1, "stock": "restock" }],
-            "refund_to": "original",
-            "reason": "race",
-        });
-        let barrier = Barrier::new(2);
-        let results: Vec<Result<Value, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = [("sales.void", void_args), ("sales.refund", refund_args)]
-                .into_iter()
-                .map(|(cmd, args)| {
-                    let d = shop.d.clone();
-                    let mut session = owner.clone();
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        barrier.wait();
-                        d.dispatch(&mut session, cmd, args)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let refund_args = Refund::of(id(&sale), "race")
+            .line(&sale["lines"][0]["id"], 1, "restock")
+            .args();
+        let results = at_once(
+            &owner,
+            vec![
+                (&shop.d, "sales.void", void_args),
+                (&shop.d, "sales.refund", refund_args),
+            ],
+        );
         let mut codes: Vec<&str> = results.iter().map(code).collect();
         codes.sort_unstable();
         assert_eq!(codes, ["conflict", "ok"], "round {round}");
@@ -832,7 +686,7 @@ fn d12_a_void_and_a_refund_racing_on_one_sale_one_wins() {
         20,
         "each sale voided or refunded, never both"
     );
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 }
 
 // ---------------------------------------------------------------------------
@@ -881,18 +735,14 @@ fn t05_shift_commands_are_atomic_under_injected_failure() {
         .unwrap();
     let line_id = order["lines"][0]["id"].clone();
     sweep_faults(&shop, &mut owner, "sales.refund", || {
-        json!({
-            "idempotency_key": key(),
-            "order_id": order_id,
-            "lines": [{ "order_line_id": line_id, "quantity": 1, "stock": "restock" }],
-            "refund_to": "original",
-            "reason": "scratched",
-        })
+        Refund::of(order_id, "scratched")
+            .line(&line_id, 1, "restock")
+            .args()
     });
     assert_eq!(shop.count("shift_refunds"), 1);
 
     // A second sale (from the batch the refund restocked) to void.
-    let sale = checkout(
+    let sale = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.a, "quantity": 2 }]),
@@ -911,7 +761,7 @@ fn t05_shift_commands_are_atomic_under_injected_failure() {
     let sweep = sweep_faults(&shop, &mut owner, "shifts.close", || {
         json!({
             "shift_id": shift_id,
-            "version": shift_version(&shop, shift_id),
+            "version": version_of(&shop.db, "shifts", shift_id),
             "counted_cash_minor": 4_000,
         })
     });
@@ -927,7 +777,7 @@ fn t05_shift_commands_are_atomic_under_injected_failure() {
     assert_eq!(z["expected_cash_minor"], json!(expected));
     assert_eq!(z["over_short_minor"], json!(4_000 - expected));
     every_entry_balanced(&shop.db);
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
     chain_is_intact(&shop.db);
 }
 
@@ -935,8 +785,8 @@ fn t05_shift_commands_are_atomic_under_injected_failure() {
 fn t09_a_replayed_void_and_cash_move_happen_once() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    open(&shop, &mut owner, 1_000).unwrap();
-    let sale = checkout(
+    open_shift(&shop, &mut owner, 1_000).unwrap();
+    let sale = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.b, "quantity": 1 }]),
@@ -967,15 +817,15 @@ fn t09_a_replayed_void_and_cash_move_happen_once() {
 fn verify_reports_a_tampered_close() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    let shift = open(&shop, &mut owner, 1_000).unwrap();
-    checkout(
+    let shift = open_shift(&shop, &mut owner, 1_000).unwrap();
+    sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.b, "quantity": 1 }]),
         json!([cash(1_000)]),
     );
     close(&shop, &mut owner, id(&shift), 1_500).unwrap();
-    verify_is_clean(&shop);
+    verify_is_clean(&shop.db);
 
     // Someone "fixes" the shortage behind the app's back: the schema refuses
     // it, so its guard has to go first.
@@ -1014,15 +864,15 @@ fn verify_reports_a_tampered_close() {
 fn verify_reports_a_void_that_did_not_restock_what_the_sale_took() {
     let (shop, mut owner) = Shop::with_owner();
     let st = stock(&shop, &mut owner);
-    open(&shop, &mut owner, 0).unwrap();
-    let sale = checkout(
+    open_shift(&shop, &mut owner, 0).unwrap();
+    let sale = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": st.a, "quantity": 3 }]),
         json!([cash(3_600)]),
     );
-    let v = void(&shop, &mut owner, id(&sale)).unwrap();
-    verify_is_clean(&shop);
+    let v = void(&shop, &mut owner, id(&sale), "rang up twice").unwrap();
+    verify_is_clean(&shop.db);
 
     // One of the void's batch rows is dropped behind the app's back, and a
     // stray return is booked as if a void had made it.
@@ -1054,22 +904,22 @@ fn verify_reports_a_void_that_did_not_restock_what_the_sale_took() {
 #[test]
 fn a_voided_sale_reads_as_voided_and_another_users_z_report_refusal_is_audited() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = product(&shop, &mut owner, 250, "zero");
+    let p = item(250, "zero").create(&shop, &mut owner);
     receive(&shop, &mut owner, p, 10, 100);
-    let shift = open(&shop, &mut owner, 1_000).unwrap();
-    let sold = checkout(
+    let shift = open_shift(&shop, &mut owner, 1_000).unwrap();
+    let sold = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": p, "quantity": 1 }]),
         json!([cash(250)]),
     );
-    let kept = checkout(
+    let kept = sale(
         &shop,
         &mut owner,
         json!([{ "product_id": p, "quantity": 1 }]),
         json!([cash(250)]),
     );
-    void(&shop, &mut owner, id(&sold)).unwrap();
+    void(&shop, &mut owner, id(&sold), "rang up twice").unwrap();
     let got = shop
         .call(&mut owner, "sales.get", json!({ "id": id(&sold) }))
         .unwrap();
@@ -1096,7 +946,7 @@ fn a_voided_sale_reads_as_voided_and_another_users_z_report_refusal_is_audited()
         "shifts.z_report",
         json!({ "shift_id": id(&shift) }),
     );
-    assert_eq!(crate::support::code(&r), "forbidden", "{r:?}");
+    assert_eq!(code(&r), "forbidden", "{r:?}");
     let rows = shop.audit_rows("shifts.z_report");
     assert!(
         rows.iter()
@@ -1108,10 +958,10 @@ fn a_voided_sale_reads_as_voided_and_another_users_z_report_refusal_is_audited()
 #[test]
 fn sales_list_pages_through_the_orders_of_one_shift() {
     let (shop, mut owner) = Shop::with_owner();
-    let p = product(&shop, &mut owner, 100, "zero");
+    let p = item(100, "zero").create(&shop, &mut owner);
     receive(&shop, &mut owner, p, 50, 10);
     let sell = |shop: &Shop, s: &mut Option<Session>| {
-        id(&checkout(
+        id(&sale(
             shop,
             s,
             json!([{ "product_id": p, "quantity": 1 }]),
@@ -1119,10 +969,10 @@ fn sales_list_pages_through_the_orders_of_one_shift() {
         ))
     };
     let outside = sell(&shop, &mut owner);
-    let shift = id(&open(&shop, &mut owner, 0).unwrap());
+    let shift = id(&open_shift(&shop, &mut owner, 0).unwrap());
     let inside: Vec<i64> = (0..5).map(|_| sell(&shop, &mut owner)).collect();
     let mut cashier = shop.session_as(&mut owner, "cashier");
-    open(&shop, &mut cashier, 0).unwrap();
+    open_shift(&shop, &mut cashier, 0).unwrap();
     let theirs = sell(&shop, &mut cashier);
     let mut seen = Vec::new();
     let mut before: Option<i64> = None;
@@ -1145,5 +995,5 @@ fn sales_list_pages_through_the_orders_of_one_shift() {
     assert_eq!(seen, expected);
     assert!(!seen.contains(&outside) && !seen.contains(&theirs));
     let r = shop.call(&mut owner, "sales.list", json!({ "shift_id": 0 }));
-    assert_eq!(crate::support::code(&r), "validation");
+    assert_eq!(code(&r), "validation");
 }

@@ -6,10 +6,12 @@
 //! to prove a new command is one transaction: it fails each write statement in
 //! turn and checks that nothing but the audit row of the failed attempt remains.
 
+use crate::support::checks::{code, scalar, version_of};
 use crate::support::faults::{
     audit_after, chain_is_intact, diff, line, max_audit_id, snapshot, sweep_faults,
 };
-use crate::support::{self, code, key, password_of, Shop, OWNER, OWNER_PASSWORD, START_MS};
+use crate::support::fixtures::{at_once, user, user_args};
+use crate::support::{self, key, password_of, Shop, OWNER, OWNER_PASSWORD, START_MS};
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,35 +28,6 @@ use tillbook_core::{Error, ErrorCode, Session};
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-        .unwrap()
-}
-
-fn version_of(shop: &Shop, table: &str, id: i64) -> i64 {
-    scalar(
-        &shop.db,
-        &format!("SELECT version FROM {table} WHERE id = {id}"),
-    )
-}
-
-fn new_user_args(username: &str, role: &str) -> Value {
-    json!({
-        "idempotency_key": key(),
-        "username": username,
-        "display_name": format!("User {username}"),
-        "role": role,
-        "password": password_of(username),
-    })
-}
-
-fn create_user(shop: &Shop, by: &mut Option<Session>, username: &str, role: &str) -> i64 {
-    let v = shop
-        .call(by, "users.create", new_user_args(username, role))
-        .unwrap();
-    v["id"].as_i64().unwrap()
-}
-
 /// Deterministic bytes that are not an SQLite file (xorshift64).
 fn garbage(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
@@ -610,7 +583,7 @@ fn t05_failure_injected_at_every_write_statement_leaves_nothing_partial() {
     let mut n = 0;
     let sweep = sweep_faults(&shop, &mut owner, "users.create", || {
         n += 1;
-        new_user_args(&format!("atomic-{n}"), "cashier")
+        user_args(&format!("atomic-{n}"), "cashier")
     });
     assert!(
         sweep.statements >= 3,
@@ -692,15 +665,15 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
     };
 
     let s = sweep_faults(&shop, &mut owner, "users.create", || {
-        new_user_args(&format!("sweep-{}", next()), "cashier")
+        user_args(&format!("sweep-{}", next()), "cashier")
     });
     covered.insert("users.create", s.statements);
 
-    let target = create_user(&shop, &mut owner, "sweep-target", "cashier");
+    let target = user(&shop, &mut owner, "sweep-target", "cashier");
     let s = sweep_faults(&shop, &mut owner, "users.update", || {
         json!({
             "id": target,
-            "version": version_of(&shop, "users", target),
+            "version": version_of(&shop.db, "users", target),
             "display_name": format!("Renamed {}", next()),
         })
     });
@@ -709,7 +682,7 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
     let s = sweep_faults(&shop, &mut owner, "users.reset_password", || {
         json!({
             "id": target,
-            "version": version_of(&shop, "users", target),
+            "version": version_of(&shop.db, "users", target),
             "password": "a-brand-new-password",
         })
     });
@@ -719,13 +692,13 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
         &shop,
         &mut owner,
         "users.archive",
-        || json!({ "id": target, "version": version_of(&shop, "users", target) }),
+        || json!({ "id": target, "version": version_of(&shop.db, "users", target) }),
     );
     covered.insert("users.archive", s.statements);
 
     let s = sweep_faults(&shop, &mut owner, "settings.update", || {
         json!({
-            "version": version_of(&shop, "settings", 1),
+            "version": version_of(&shop.db, "settings", 1),
             "settings": { "receipt_footer": format!("Thank you {}", next()) },
         })
     });
@@ -734,7 +707,7 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
     // A cashier's own commands.
     let name = "sweep-self";
     let pw = password_of(name);
-    create_user(&shop, &mut owner, name, "cashier");
+    user(&shop, &mut owner, name, "cashier");
     let mut cashier = None;
     let s = sweep_faults(
         &shop,
@@ -809,7 +782,7 @@ fn d08_a_failed_attempt_is_audited_after_the_rollback() {
     let mut n = 0;
     let sweep = sweep_faults(&shop, &mut owner, "users.create", || {
         n += 1;
-        new_user_args(&format!("audited-{n}"), "cashier")
+        user_args(&format!("audited-{n}"), "cashier")
     });
     assert_eq!(sweep.audit_after_failure.len() as u32, sweep.statements);
     for (i, rows) in sweep.audit_after_failure.iter().enumerate() {
@@ -829,7 +802,7 @@ fn d08_a_failed_attempt_is_audited_after_the_rollback() {
     // A refused attempt (bad input) leaves one `refused` row and nothing else.
     let before = snapshot(&shop.db);
     let last = max_audit_id(&shop.db);
-    let mut args = new_user_args("refused-one", "cashier");
+    let mut args = user_args("refused-one", "cashier");
     args["password"] = json!("short");
     let r = shop.call(&mut owner, "users.create", args);
     assert_eq!(code(&r), "validation");
@@ -855,16 +828,12 @@ fn d08_a_failed_attempt_is_audited_after_the_rollback() {
 fn d05_constraint_violations_map_by_constraint() {
     let (shop, mut owner) = Shop::with_owner();
     let owner_id = owner.as_ref().unwrap().user_id;
-    create_user(&shop, &mut owner, "Alice", "cashier");
+    user(&shop, &mut owner, "Alice", "cashier");
 
     let before = snapshot(&shop.db);
     let last = max_audit_id(&shop.db);
     let err = shop
-        .call(
-            &mut owner,
-            "users.create",
-            new_user_args("aLICE", "cashier"),
-        )
+        .call(&mut owner, "users.create", user_args("aLICE", "cashier"))
         .expect_err("a username differing only in case was accepted");
     assert_eq!(err.code(), ErrorCode::Duplicate, "{err}");
     assert_eq!(err.details()["field"], "username", "{:?}", err.details());
@@ -975,26 +944,17 @@ fn t11_concurrent_edits_with_the_same_version_one_wins() {
     };
     let ok_before = ok_updates(&shop);
     for rep in 0..20 {
-        let id = create_user(&shop, &mut owner, &format!("race-{rep}"), "cashier");
-        let barrier = Barrier::new(2);
-        let results: Vec<(&str, Result<Value, Error>)> = std::thread::scope(|s| {
-            let joins: Vec<_> = ["Alpha", "Bravo"]
-                .into_iter()
-                .map(|name| {
-                    let (shop, barrier, mut session) = (&shop, &barrier, owner.clone());
-                    s.spawn(move || {
-                        barrier.wait();
-                        let r = shop.call(
-                            &mut session,
-                            "users.update",
-                            json!({ "id": id, "version": 1, "display_name": name }),
-                        );
-                        (name, r)
-                    })
-                })
-                .collect();
-            joins.into_iter().map(|j| j.join().unwrap()).collect()
-        });
+        let id = user(&shop, &mut owner, &format!("race-{rep}"), "cashier");
+        let names = ["Alpha", "Bravo"];
+        let edit = |name| json!({ "id": id, "version": 1, "display_name": name });
+        let replies = at_once(
+            &owner,
+            names
+                .iter()
+                .map(|name| (&shop.d, "users.update", edit(name)))
+                .collect(),
+        );
+        let results: Vec<(&str, Result<Value, Error>)> = names.into_iter().zip(replies).collect();
         let winners: Vec<&str> = results
             .iter()
             .filter(|(_, r)| r.is_ok())
@@ -1005,7 +965,7 @@ fn t11_concurrent_edits_with_the_same_version_one_wins() {
         let err = loser.1.as_ref().err().unwrap();
         assert_eq!(err.code(), ErrorCode::Conflict, "rep {rep}: {err}");
         assert_eq!(err.details()["expected_version"], 1, "{:?}", err.details());
-        assert_eq!(version_of(&shop, "users", id), 2);
+        assert_eq!(version_of(&shop.db, "users", id), 2);
         let name: String = shop
             .db
             .read(|c| {
@@ -1028,7 +988,7 @@ fn t11_concurrent_edits_with_the_same_version_one_wins() {
     );
 
     // A stale version writes nothing; a missing one is refused before anything runs.
-    let id = create_user(&shop, &mut owner, "race-stale", "cashier");
+    let id = user(&shop, &mut owner, "race-stale", "cashier");
     shop.call(
         &mut owner,
         "users.update",
@@ -1148,14 +1108,14 @@ fn t25_every_versioned_table_bumps_its_version() {
 #[test]
 fn t25_every_update_command_bumps_its_row_version_by_exactly_one() {
     let (shop, mut owner) = Shop::with_owner();
-    let target = create_user(&shop, &mut owner, "bump-target", "cashier");
-    let archived = create_user(&shop, &mut owner, "bump-archive", "cashier");
+    let target = user(&shop, &mut owner, "bump-target", "cashier");
+    let archived = user(&shop, &mut owner, "bump-archive", "cashier");
     let me = "bump-self";
-    let my_id = create_user(&shop, &mut owner, me, "cashier");
+    let my_id = user(&shop, &mut owner, me, "cashier");
     let mut cashier = shop.login(me, &password_of(me)).unwrap();
 
     let check = |session: &mut Option<Session>, cmd: &str, table: &str, id: i64, args: Value| {
-        let before = version_of(&shop, table, id);
+        let before = version_of(&shop.db, table, id);
         let mut args = args;
         if args.get("version").is_some() {
             args["version"] = json!(before);
@@ -1163,7 +1123,7 @@ fn t25_every_update_command_bumps_its_row_version_by_exactly_one() {
         shop.call(session, cmd, args)
             .unwrap_or_else(|e| panic!("{cmd}: {e}"));
         assert_eq!(
-            version_of(&shop, table, id),
+            version_of(&shop.db, table, id),
             before + 1,
             "{cmd} did not bump {table} {id} by exactly one"
         );
@@ -1212,10 +1172,10 @@ fn t25_every_update_command_bumps_its_row_version_by_exactly_one() {
     );
 
     // Logging in, right or wrong, is not an edit: the version a manager holds stays valid.
-    let v = version_of(&shop, "users", my_id);
+    let v = version_of(&shop.db, "users", my_id);
     assert!(shop.login(me, "wrong-password-1").is_err());
     shop.login(me, "bumped-password-1").unwrap();
-    assert_eq!(version_of(&shop, "users", my_id), v);
+    assert_eq!(version_of(&shop.db, "users", my_id), v);
 }
 
 // ---------------------------------------------------------------------------

@@ -131,7 +131,6 @@ pub fn chain_is_intact(db: &Db) {
     assert_eq!(broken, None, "the audit hash chain is broken");
 }
 
-/// Arguments for `users.create` (no PIN: one Argon2 hash per call).
 /// What one fault-injection sweep over a command saw.
 pub struct FaultSweep {
     /// Write statements the command makes when none fails.

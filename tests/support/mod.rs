@@ -1,10 +1,14 @@
 //! Shared set-up for the integration tests. Each `Shop` is a fresh file in its
-//! own temporary directory, with a manual clock, so tests share nothing (D04).
+//! own temporary directory, with a manual clock, so tests share nothing (D04);
+//! `fixtures` fills it through the dispatcher and `checks` reads it back.
 
 #![allow(dead_code)] // not every test module uses every helper
 
+pub mod checks;
 pub mod faults;
+pub mod fixtures;
 pub mod process;
+pub mod race;
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -93,21 +97,11 @@ impl Shop {
 
     /// Creates a user whose password is `password_of(username)`; returns its id.
     pub fn create_user(&self, by: &mut Option<Session>, username: &str, role: &str) -> i64 {
-        let v = self
-            .call(
-                by,
-                "users.create",
-                json!({
-                    "idempotency_key": key(),
-                    "username": username,
-                    "display_name": format!("User {username}"),
-                    "role": role,
-                    "password": password_of(username),
-                    "pin": "1357",
-                }),
-            )
-            .unwrap();
-        v["id"].as_i64().unwrap()
+        let args = fixtures::merged(
+            fixtures::user_args(username, role),
+            json!({ "pin": "1357" }),
+        );
+        fixtures::id(&self.call(by, "users.create", args).unwrap())
     }
 
     /// A logged-in session for a new user of `role`.
@@ -157,13 +151,6 @@ fn unique() -> u64 {
 /// A fresh idempotency key.
 pub fn key() -> String {
     format!("test-key-{}-{}", std::process::id(), unique())
-}
-
-pub fn code(r: &Result<Value, Error>) -> &'static str {
-    match r {
-        Ok(_) => "ok",
-        Err(e) => e.code().as_str(),
-    }
 }
 
 /// The real `tillbook` binary, built by cargo for this test run.
