@@ -1,4 +1,4 @@
-//! Held (parked) carts (issue 5): the rule tests for T05 T09 T11 T17 T35.
+//! Held (parked) carts: the rule tests for T05 T09 T11 T17 T35.
 //! A hold reserves its units in the same transaction that saves it.
 
 use crate::support::checks::{code, field_of, scalar};

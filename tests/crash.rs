@@ -1,4 +1,4 @@
-//! Crash safety (issue 5): the real `tillbook api` is killed with SIGKILL again
+//! Crash safety: the real `tillbook api` is killed with SIGKILL again
 //! and again in the middle of a stream of checkouts, and afterwards the file
 //! holds every acknowledged sale, nothing half-written, gapless numbers and
 //! conserved stock (T05, T26); a request that was in flight at the kill is

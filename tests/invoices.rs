@@ -1,5 +1,5 @@
 //! Invoices, customer payments on account and their allocation, AR aging and
-//! statements (issue 5): T36 (invoice numbers unique and gapless under
+//! statements: T36 (invoice numbers unique and gapless under
 //! concurrency), T05 (every write command one transaction), T20 (totals
 //! computed), exact allocation, the schema's own guards, and `tillbook verify`
 //! clean after a run of invoicing.

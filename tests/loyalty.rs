@@ -1,4 +1,4 @@
-//! Loyalty (issue 6): points earned at checkout by typed rules, taken back by
+//! Loyalty: points earned at checkout by typed rules, taken back by
 //! refunds (never below zero), claims that two processes cannot make twice
 //! (D01, D12), refused and failed claims audited (D08), expiry idempotent per
 //! day, manager tools, the schema's own guards, results identical across runs

@@ -1,4 +1,4 @@
-//! Refunds (issue 5, refunds of confirmed sales): the rule tests for T05 T09
+//! Refunds (of confirmed sales): the rule tests for T05 T09
 //! T30 T31 T35, the schema's own guards (append-only rows, no line refunded
 //! beyond what was sold, whatever code writes the rows), and `verify` clean
 //! after refunds.

@@ -1,4 +1,4 @@
-//! Reports (issue 5): sales by day, hour, product, cashier and tender with
+//! Reports: sales by day, hour, product, cashier and tender with
 //! exact figures over a small known set of sales and a refund made through the
 //! dispatcher; local-time bucketing across a day boundary; margin = net − cost;
 //! stock valuation = Σ on_hand × unit_cost; access; ranges refused by field;

@@ -1,4 +1,4 @@
-//! Sales (issue 5, orders and checkout): the rule tests for T05 T09 T12 T20
+//! Sales (orders and checkout): the rule tests for T05 T09 T12 T20
 //! T26 T29 T35, and `tillbook verify` clean after a run of sales.
 
 use crate::support::checks::{

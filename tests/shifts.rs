@@ -1,4 +1,4 @@
-//! Shifts, cash in/out, voids and the Z-report (issue 5): the Z-report's
+//! Shifts, cash in/out, voids and the Z-report: the Z-report's
 //! arithmetic to the minor unit, the over/short posting, voids (T31: a new
 //! record that reverses the sale and restocks its batches exactly), the rules
 //! that refuse a void or a refund, one open shift per user under a race
