@@ -2,7 +2,8 @@
 //! driven through WebDriver (tauri-driver + WebKitWebDriver). Each test starts
 //! its own display, driver and app on a fresh temporary database. Run with
 //! TILLBOOK_SCREENSHOTS=1 (scripts/screenshots) to refresh docs/screenshots/.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// a panic is how a test reports failure
 // A scenario walks one screen flow top to bottom; the line cap is for the app's code.
 #![allow(clippy::too_many_lines)]
 

@@ -1,7 +1,7 @@
 //! `invoices.aging`: what customers owe on invoices as at the end of a day, by
 //! days past due.
 
-use super::invoices::{FIGURES, PAGE_MAX};
+use super::invoices::FIGURES;
 use crate::error::Result;
 use crate::shared::calendar::{date_of_day, day_of_ms, parse_date, DAY_MS};
 use crate::shared::handler::{ReadCtx, Request};
@@ -41,7 +41,7 @@ impl Request for AgingRequest {
         if let Some(c) = self.after_customer_id {
             validate::id("after_customer_id", c)?;
         }
-        validate::page_limit(self.limit, PAGE_MAX)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 

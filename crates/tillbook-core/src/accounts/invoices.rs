@@ -16,7 +16,6 @@ pub const INVOICE_COUNTER: &str = "invoices";
 /// Most orders on one invoice.
 pub const MAX_INVOICE_ORDERS: usize = 100;
 /// The largest page of any list here.
-pub const PAGE_MAX: u32 = 200;
 /// A due date at most this many days after the issue date.
 pub const MAX_TERMS_DAYS: i64 = 3650;
 
@@ -117,7 +116,7 @@ impl Request for ListRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        validate::page_limit(self.limit, PAGE_MAX)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 
@@ -141,7 +140,7 @@ impl Request for InvoiceableRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        validate::page_limit(self.limit, PAGE_MAX)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 

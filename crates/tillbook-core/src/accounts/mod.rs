@@ -51,7 +51,7 @@ pub use aging::{aging, AgingBuckets, AgingReport, AgingRequest, AgingRow};
 pub use invoices::{
     create, get, get_invoice, invoiceable, list, AllocationView, CreateRequest, InvoiceOrderView,
     InvoicePage, InvoiceStatus, InvoiceSummary, InvoiceView, InvoiceableOrder, InvoiceablePage,
-    InvoiceableRequest, ListRequest, INVOICE_COUNTER, MAX_INVOICE_ORDERS, MAX_TERMS_DAYS, PAGE_MAX,
+    InvoiceableRequest, ListRequest, INVOICE_COUNTER, MAX_INVOICE_ORDERS, MAX_TERMS_DAYS,
 };
 pub use payments::{
     allocate, get_payment, payments, receive_payment, unallocated_credit, AllocateRequest,

@@ -2,7 +2,7 @@
 //! allocation to invoices (`invoices.allocate`, oldest due date first or as
 //! chosen) and the payment reads.
 
-use super::invoices::{allocations_where, invoice_summary, require_customer, FIGURES, PAGE_MAX};
+use super::invoices::{allocations_where, invoice_summary, require_customer, FIGURES};
 use super::AllocationView;
 use crate::db::rows::next_number;
 use crate::db::CachedRow;
@@ -191,7 +191,7 @@ impl Request for PaymentsRequest {
         if let Some(b) = self.before_id {
             validate::id("before_id", b)?;
         }
-        validate::page_limit(self.limit, PAGE_MAX)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 

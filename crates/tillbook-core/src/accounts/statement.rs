@@ -1,7 +1,7 @@
 //! `customers.statement`: a customer's accounts receivable movements with a
 //! running balance, read from the ledger lines naming them.
 
-use super::invoices::{customer_name, invoice_number_of_order, number_of, PAGE_MAX};
+use super::invoices::{customer_name, invoice_number_of_order, number_of};
 use super::payments::unallocated_credit;
 use crate::error::{Error, Result};
 use crate::ledger::{self, codes};
@@ -40,7 +40,7 @@ impl Request for StatementRequest {
         if let Some(a) = self.after_entry_id {
             validate::id("after_entry_id", a)?;
         }
-        validate::page_limit(self.limit, PAGE_MAX)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 
@@ -108,7 +108,7 @@ pub fn statement(
         .ok_or_else(|| Error::not_found("customer", req.customer_id))?;
     let ar = ledger::account_id(conn, codes::ACCOUNTS_RECEIVABLE)?;
     let after = req.after_entry_id.unwrap_or(0);
-    let limit = req.limit.unwrap_or(PAGE_MAX);
+    let limit = req.limit.unwrap_or(validate::PAGE_MAX);
     let opening = opening_balance(conn, req, ar, after)?;
     let (page, next_after_entry_id) =
         keyset_page(movements(conn, req, ar, after, limit)?, limit, |m| {

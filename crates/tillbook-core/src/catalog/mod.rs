@@ -12,6 +12,5 @@ pub use products::{
 };
 pub(crate) use products::{check_amount, for_sale, require_active, SaleProduct};
 pub use search::{
-    search, search_cmd, MatchKind, SearchHit, SearchPage, SearchRequest, SEARCH_LIMIT_MAX,
-    SEARCH_OFFSET_MAX,
+    search, search_cmd, MatchKind, SearchHit, SearchPage, SearchRequest, SEARCH_OFFSET_MAX,
 };

@@ -13,9 +13,9 @@
 use crate::catalog::products::{by_barcode, view_of, ProductView, VIEW_COLUMNS};
 use crate::error::{Error, Result};
 use crate::shared::handler::{ReadCtx, Request};
+use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-pub const SEARCH_LIMIT_MAX: u32 = 100;
 pub const SEARCH_OFFSET_MAX: u32 = 1000;
 const SEARCH_WORDS_MAX: usize = 8;
 
@@ -47,14 +47,7 @@ impl Request for SearchRequest {
                 "must not contain control characters",
             ));
         }
-        if let Some(l) = self.limit {
-            if !(1..=SEARCH_LIMIT_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {SEARCH_LIMIT_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::SEARCH_LIMIT_MAX)?;
         if self.offset > SEARCH_OFFSET_MAX {
             return Err(Error::validation(
                 "offset",

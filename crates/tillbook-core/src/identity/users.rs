@@ -165,18 +165,9 @@ pub struct ListUsersRequest {
     pub limit: Option<u32>,
 }
 
-pub const USERS_PAGE_MAX: u32 = 200;
-
 impl Request for ListUsersRequest {
     fn validate(&self) -> Result<()> {
-        if let Some(l) = self.limit {
-            if !(1..=USERS_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {USERS_PAGE_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::PAGE_MAX)?;
         Ok(())
     }
 }
@@ -196,7 +187,7 @@ pub fn list(
         rusqlite::params![
             req.include_archived,
             req.after_id.unwrap_or(0),
-            req.limit.unwrap_or(USERS_PAGE_MAX)
+            req.limit.unwrap_or(validate::PAGE_MAX)
         ],
         view_of,
     )?;

@@ -22,7 +22,6 @@ pub use journal::{check_balanced, post, reverse, JournalEntry, Line, Party, ENTR
 pub use verify::drift;
 pub use views::{
     accounts, entries, entry, AccountView, AccountsRequest, EntriesRequest, EntryView, LineView,
-    ENTRIES_PAGE_MAX,
 };
 
 /// Stable account codes (seeded by migration 0003).

@@ -144,8 +144,6 @@ pub fn entry(conn: &Connection, id: i64) -> Result<EntryView> {
     Ok(e)
 }
 
-pub const ENTRIES_PAGE_MAX: u32 = 200;
-
 /// Filters for `ledger.entries`; all applied in SQL (T27). Newest first.
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "LedgerEntriesRequest")]
@@ -205,14 +203,7 @@ impl Request for EntriesRequest {
                 return Err(Error::validation("to_ms", "must not be before from_ms"));
             }
         }
-        if let Some(l) = self.limit {
-            if !(1..=ENTRIES_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {ENTRIES_PAGE_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::PAGE_MAX)?;
         Ok(())
     }
 }

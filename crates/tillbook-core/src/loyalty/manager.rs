@@ -11,11 +11,11 @@ use crate::loyalty::points::{
 };
 use crate::loyalty::rewards::check_limit;
 use crate::loyalty::{
-    liability, MAX_ADJUST_POINTS, MAX_BULK_CUSTOMERS, MAX_FILTER_IDS, MAX_PAGE, MAX_REASON_CHARS,
-    MAX_TIME_MS,
+    liability, MAX_ADJUST_POINTS, MAX_BULK_CUSTOMERS, MAX_FILTER_IDS, MAX_REASON_CHARS, MAX_TIME_MS,
 };
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
+use crate::shared::validate::PAGE_MAX;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -143,7 +143,7 @@ pub fn balance_cmd(
             "SELECT {CLAIM_COLUMNS} FROM {CLAIM_FROM}
              WHERE c.customer_id = ?1 AND d.claim_id IS NULL
                AND (r.valid_until_ms IS NULL OR r.valid_until_ms > ?2)
-             ORDER BY c.id LIMIT {MAX_PAGE}"
+             ORDER BY c.id LIMIT {PAGE_MAX}"
         ))?
         .query_map(rusqlite::params![req.customer_id, ctx.now_ms], claim_of)?
         .collect::<rusqlite::Result<_>>()?;
@@ -385,7 +385,7 @@ pub fn bulk_preview(
     too_many(matching.len())?;
     let customers = matching.len() as i64;
     let value = load_config(conn)?.point_value_minor;
-    matching.truncate(MAX_PAGE as usize);
+    matching.truncate(PAGE_MAX as usize);
     Ok(BulkPreview {
         customers,
         points_each: req.points_each,
@@ -539,8 +539,8 @@ pub struct StatsRequest {
 impl Request for StatsRequest {
     fn validate(&self) -> Result<()> {
         if let Some(t) = self.top {
-            if !(1..=MAX_PAGE).contains(&t) {
-                return Err(Error::validation("top", format!("must be 1 to {MAX_PAGE}")));
+            if !(1..=PAGE_MAX).contains(&t) {
+                return Err(Error::validation("top", format!("must be 1 to {PAGE_MAX}")));
             }
         }
         Ok(())

@@ -82,8 +82,6 @@ pub const LOYALTY_EXPENSE: &str = "6100";
 pub const MAX_POINTS: i64 = 1_000_000_000;
 /// The most points a manual or bulk adjustment can move at once.
 pub const MAX_ADJUST_POINTS: i64 = 1_000_000;
-/// The longest page any loyalty list returns.
-pub const MAX_PAGE: u32 = 200;
 pub const MAX_MULTIPLIERS: usize = 100;
 pub const MAX_EXCLUDED: usize = 1000;
 /// The most customers one bulk addition reaches (and ids one filter lists).

@@ -6,7 +6,7 @@ use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::loyalty::config::range;
 use crate::loyalty::points::exists;
-use crate::loyalty::{MAX_PAGE, MAX_POINTS, MAX_TIME_MS};
+use crate::loyalty::{MAX_POINTS, MAX_TIME_MS};
 use crate::shared::handler::{IdVersionRequest, ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -286,7 +286,7 @@ pub struct RewardsRequest {
 }
 
 pub(super) fn check_limit(limit: Option<u32>) -> Result<()> {
-    crate::shared::validate::page_limit(limit, MAX_PAGE)
+    crate::shared::validate::page_limit(limit, crate::shared::validate::PAGE_MAX)
 }
 
 impl Request for RewardsRequest {

@@ -155,8 +155,6 @@ impl Request for UpdateContactsRequest {
     }
 }
 
-pub const SEARCH_PAGE_MAX: u32 = 100;
-
 /// Name-prefix search, in name order, keyset-paged by (`after_name`, `after_id`).
 #[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "PartySearchRequest")]
@@ -191,14 +189,7 @@ impl Request for SearchRequest {
         if let Some(id) = self.after_id {
             validate::id("after_id", id)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=SEARCH_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {SEARCH_PAGE_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::SEARCH_LIMIT_MAX)?;
         Ok(())
     }
 }

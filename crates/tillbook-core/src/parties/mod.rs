@@ -8,6 +8,5 @@ pub mod vendors;
 
 pub(crate) use contacts::{archive, insert, search, update};
 pub use contacts::{
-    ContactsRequest, PartyTable, SearchRequest, UpdateContactsRequest, CUSTOMERS, SEARCH_PAGE_MAX,
-    VENDORS,
+    ContactsRequest, PartyTable, SearchRequest, UpdateContactsRequest, CUSTOMERS, VENDORS,
 };

@@ -3,10 +3,10 @@
 //! `tillbook verify` can name.
 
 use crate::db::migrate::hex;
-use crate::db::CachedRow;
-use crate::db::Tx;
+use crate::db::{CachedRow, Tx};
 use crate::error::{Error, Result};
 use crate::shared::handler::{ReadCtx, Request};
+use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -217,18 +217,10 @@ pub struct AuditFilter {
 }
 
 pub const AUDIT_PAGE_DEFAULT: u32 = 100;
-pub const AUDIT_PAGE_MAX: u32 = 500;
 
 impl AuditFilter {
     pub fn validate(&self) -> Result<()> {
-        if let Some(l) = self.limit {
-            if !(1..=AUDIT_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be between 1 and {AUDIT_PAGE_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::HISTORY_PAGE_MAX)?;
         for (field, v) in [
             ("command", &self.command),
             ("entity", &self.entity),

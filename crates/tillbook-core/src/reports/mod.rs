@@ -50,5 +50,5 @@ pub use sales::{
 };
 pub use valuation::{
     stock_valuation, valuation, StockValuation, StockValuationRequest, StockValuationRow,
-    VALUATION_PAGE_DEFAULT, VALUATION_PAGE_MAX,
+    VALUATION_PAGE_DEFAULT,
 };

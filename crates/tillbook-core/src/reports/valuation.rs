@@ -1,13 +1,12 @@
 //! `reports.stock_valuation`: `Σ on_hand × unit_cost_minor` per product with
 //! stock, paged by product id, with the grand total on every page.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::shared::handler::{ReadCtx, Request};
 use crate::shared::validate;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub const VALUATION_PAGE_MAX: u32 = 200;
 pub const VALUATION_PAGE_DEFAULT: u32 = 50;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ts_rs::TS)]
@@ -29,14 +28,7 @@ impl Request for StockValuationRequest {
         if let Some(a) = self.after_product_id {
             validate::id("after_product_id", a)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=VALUATION_PAGE_MAX).contains(&l) {
-                return Err(Error::validation(
-                    "limit",
-                    format!("must be 1 to {VALUATION_PAGE_MAX}"),
-                ));
-            }
-        }
+        validate::page_limit(self.limit, validate::PAGE_MAX)?;
         Ok(())
     }
 }

@@ -65,6 +65,25 @@ pub fn pin(field: &str, value: &Secret) -> Result<()> {
     Ok(())
 }
 
+/// The longest page a list command returns: a screen's table in one read,
+/// short enough that one read never holds a connection for long.
+pub const PAGE_MAX: u32 = 200;
+/// The most hits one search returns: a search answers as the cashier types,
+/// so a short list beats a long one.
+pub const SEARCH_LIMIT_MAX: u32 = 100;
+/// The longest page of history (audit rows, stock movements), whose rows are
+/// small and are read when looking back over a day or more.
+pub const HISTORY_PAGE_MAX: u32 = 500;
+
+/// A keyset page: `before_id` (absent = from the newest) a positive id, and
+/// `limit` absent (the command's default) or 1 to [`PAGE_MAX`].
+pub fn page(before_id: Option<i64>, limit: Option<u32>) -> Result<()> {
+    if let Some(b) = before_id {
+        id("before_id", b)?;
+    }
+    page_limit(limit, PAGE_MAX)
+}
+
 /// A page size: absent (the command's default) or 1 to `max`.
 pub fn page_limit(limit: Option<u32>, max: u32) -> Result<()> {
     match limit {

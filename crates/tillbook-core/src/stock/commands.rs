@@ -175,7 +175,7 @@ pub struct BatchesRequest {
 impl Request for BatchesRequest {
     fn validate(&self) -> Result<()> {
         validate::id("product_id", self.product_id)?;
-        validate::page_limit(self.limit, 200)
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 
@@ -232,7 +232,7 @@ impl Request for MovementsRequest {
                 ))
             }
         }
-        validate::page_limit(self.limit, 500)
+        validate::page_limit(self.limit, validate::HISTORY_PAGE_MAX)
     }
 }
 
