@@ -124,7 +124,7 @@ macro_rules! with_commands {
         "shifts.close"         => Perm(SalesSell),     Write,  false, crate::till::close;
         "shifts.z_report"      => Perm(SalesSell),     Read,   false, crate::till::z_report;
         "shifts.list"          => Perm(LedgerRead),    Read,   false, crate::till::list;
-        "sales.void"           => Perm(SalesVoid),     Create, false, crate::till::void;
+        "sales.void"           => Perm(SalesVoid),     Create, false, crate::sales::void;
         // accounts: invoices and customer payments
         "invoices.create"      => Perm(InvoicesManage), Create, false, crate::accounts::create;
         "invoices.get"         => Perm(InvoicesManage), Read,   false, crate::accounts::get;

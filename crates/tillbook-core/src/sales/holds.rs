@@ -7,17 +7,17 @@
 //! units when two tills park at once. They lapse after
 //! `settings.reservation_ttl_ms`; a recalled cart says which lines lost theirs.
 //!
-//! Checkout does not read holds yet. To sell a held cart, checkout must — in its
-//! own transaction, before it picks batches — call [`release_for_checkout`],
-//! which releases the hold's reservations and marks the hold `completed`, so
-//! the units it kept are the ones checkout then picks.
+//! Checkout sells a held cart by calling [`release_for_checkout`] in its own
+//! transaction, before it picks batches: the hold's reservations are released
+//! and the hold is marked `completed`, so the units it kept are the ones
+//! checkout then picks.
 
+use super::cart::{check_cart, discount_needs, CartLine};
 use crate::catalog;
 use crate::db::rows::{next_number, Versioned};
 use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::sales::{CartLine, MAX_LINES, MAX_LINE_QUANTITY, MAX_ORDER_MINOR};
 use crate::shared::handler::IdVersionRequest;
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
@@ -55,38 +55,14 @@ pub struct HoldRequest {
 
 impl Request for HoldRequest {
     fn needs(&self) -> Vec<crate::shared::access::Permission> {
-        crate::sales::discount_needs(&self.lines)
+        discount_needs(&self.lines)
     }
 
     fn validate(&self) -> Result<()> {
         if let Some(l) = &self.label {
             validate::text("label", l, 1, MAX_LABEL_CHARS)?;
         }
-        if let Some(c) = self.customer_id {
-            validate::id("customer_id", c)?;
-        }
-        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
-            return Err(Error::validation(
-                "lines",
-                format!("must have 1 to {MAX_LINES} lines, got {}", self.lines.len()),
-            ));
-        }
-        for (i, l) in self.lines.iter().enumerate() {
-            validate::id(&format!("lines[{i}].product_id"), l.product_id)?;
-            if !(1..=MAX_LINE_QUANTITY).contains(&l.quantity) {
-                return Err(Error::validation(
-                    format!("lines[{i}].quantity"),
-                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {}", l.quantity),
-                ));
-            }
-            if !(0..=MAX_ORDER_MINOR).contains(&l.discount_minor) {
-                return Err(Error::validation(
-                    format!("lines[{i}].discount_minor"),
-                    format!("must be 0 to {MAX_ORDER_MINOR} minor units"),
-                ));
-            }
-        }
-        Ok(())
+        check_cart(self.customer_id, &self.lines)
     }
 }
 
@@ -296,9 +272,9 @@ fn close(
     Ok(())
 }
 
-/// For checkout of a held cart (not wired in yet): in checkout's transaction,
-/// before it picks batches, releases the hold's reservations and marks it
-/// `completed`, so the units it kept become available to that same checkout.
+/// For checkout of a held cart: in checkout's transaction, before it picks
+/// batches, releases the hold's reservations and marks it `completed`, so the
+/// units it kept become available to that same checkout.
 pub fn release_for_checkout(
     tx: &Tx<'_>,
     cart_id: i64,

@@ -13,7 +13,16 @@
 //! A line's refunded net, tax and discount are computed cumulatively —
 //! `round(line × refunded_after / qty) − round(line × refunded_before / qty)` —
 //! so refunding a line in parts gives back exactly the line, cent for cent.
+//!
+//! The steps, in the order they write: `plan` (the order, the number, each
+//! line's share and batches — reads only, besides the counter),
+//! `stock_back`, `money_back`, the entry of `journal_lines` (pure), and
+//! `record` (the refund row, the shift and loyalty hooks, the audit row and
+//! the event).
 
+use super::cart::MAX_LINE_QUANTITY;
+use super::checkout::Tender;
+use super::void::ensure_not_voided;
 use crate::db::rows::{gapless_drift, next_number};
 use crate::db::CachedRow;
 use crate::db::Tx;
@@ -24,6 +33,7 @@ use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::money::Money;
 use crate::shared::validate;
 use crate::stock::{self, Move, MovementKind, Source};
+use crate::{loyalty, till};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -100,14 +110,10 @@ impl Request for RefundRequest {
             ));
         }
         for (i, l) in self.lines.iter().enumerate() {
-            if !(1..=crate::sales::MAX_LINE_QUANTITY).contains(&l.quantity) {
+            if !(1..=MAX_LINE_QUANTITY).contains(&l.quantity) {
                 return Err(Error::validation(
                     format!("lines[{i}].quantity"),
-                    format!(
-                        "must be 1 to {}, got {}",
-                        crate::sales::MAX_LINE_QUANTITY,
-                        l.quantity
-                    ),
+                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {}", l.quantity),
                 ));
             }
             if self.lines[..i]
@@ -184,15 +190,6 @@ pub struct RefundList {
 fn share(amount: i64, num: i64, den: i64) -> i64 {
     let (a, n, d) = (amount as i128, num as i128, den as i128);
     ((2 * a * n + d) / (2 * d)) as i64
-}
-
-fn tender_account(tender: &str) -> &'static str {
-    match tender {
-        "card" => codes::CARD_CLEARING,
-        "on_account" => codes::ACCOUNTS_RECEIVABLE,
-        "store_credit" => codes::STORE_CREDIT,
-        _ => codes::CASH,
-    }
 }
 
 pub fn get_refund(conn: &Connection, id: i64) -> Result<RefundView> {
@@ -279,17 +276,85 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &RefundsRequest) -> Resu
     Ok(RefundList { refunds })
 }
 
-struct SoldLine {
-    quantity: i64,
+/// One line of a refund, worked out before anything is written.
+struct LinePlan<'r> {
+    input: &'r RefundLineInput,
+    /// This refund's share of the sold line's net, tax and discount net of tax.
     net: i64,
     tax: i64,
     discount_net: i64,
+    /// `(batch_id, unit_cost_minor, quantity)`: where the units go back to,
+    /// most recently picked first.
+    batches: Vec<(i64, i64, i64)>,
+    /// What the restocked units cost (0 when they are written off as damaged).
+    cost: i64,
+}
+
+/// A refund's amounts: the sums of its lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Totals {
+    net: i64,
+    tax: i64,
+    discount_net: i64,
+    restocked_cost: i64,
+}
+
+impl Totals {
+    /// What the customer gets back.
+    fn total(&self) -> i64 {
+        self.net + self.tax
+    }
+}
+
+/// What a refund settles before it writes.
+struct Plan<'r> {
+    order_number: i64,
+    customer_id: Option<i64>,
+    refund_id: i64,
+    number: i64,
+    lines: Vec<LinePlan<'r>>,
+    totals: Totals,
+}
+
+/// Money handed back: a tender's share, or the customer's store credit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PaidBack {
+    tender: Tender,
+    amount: i64,
+    customer_id: Option<i64>,
 }
 
 /// `sales.refund`: see the module documentation.
 pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Result<RefundView> {
     let actor = ctx.actor()?;
     let now = ctx.now_ms;
+    let plan = plan(tx, req)?;
+    stock_back(tx, req, &plan, actor.user_id, now)?;
+    let paid_back = money_back(tx, req, &plan, now)?;
+    let journal = journal_lines(&plan.totals, &paid_back);
+    let entry_id = if journal.is_empty() {
+        None
+    } else {
+        let memo = format!("Refund {} of order {}", plan.number, plan.order_number);
+        Some(ledger::post(
+            tx,
+            &JournalEntry {
+                posted_at_ms: now,
+                memo: &memo,
+                source_type: "refund",
+                source_id: plan.refund_id,
+                user_id: actor.user_id,
+                reverses_entry_id: None,
+                lines: journal,
+            },
+        )?)
+    };
+    record(ctx, tx, req, &plan, entry_id)
+}
+
+/// The order (not voided; with a customer when the money goes to store
+/// credit), the refund's id and number, and each line's share and batches.
+fn plan<'r>(tx: &Tx<'_>, req: &'r RefundRequest) -> Result<Plan<'r>> {
     let conn = tx.conn();
     let order: Option<(i64, Option<i64>)> = conn
         .cached_row(
@@ -304,161 +369,186 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
             format!("no order {}", req.order_id),
         ));
     };
-    crate::till::ensure_not_voided(conn, req.order_id)?;
+    ensure_not_voided(conn, req.order_id)?;
     if req.refund_to == RefundTo::StoreCredit && customer_id.is_none() {
         return Err(Error::validation(
             "refund_to",
             format!("order {order_number} has no customer to give store credit to"),
         ));
     }
-
     let refund_id: i64 =
         conn.cached_row("SELECT coalesce(max(id), 0) + 1 FROM refunds", [], |r| {
             r.get(0)
         })?;
     let number = next_number(tx, REFUND_COUNTER)?;
+    let lines = req
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| plan_line(conn, req.order_id, i, l))
+        .collect::<Result<Vec<_>>>()?;
+    let totals = lines.iter().fold(Totals::default(), |t, l| Totals {
+        net: t.net + l.net,
+        tax: t.tax + l.tax,
+        discount_net: t.discount_net + l.discount_net,
+        restocked_cost: t.restocked_cost + l.cost,
+    });
+    Ok(Plan {
+        order_number,
+        customer_id,
+        refund_id,
+        number,
+        lines,
+        totals,
+    })
+}
+
+/// Line `i`: the order line (of this order, with enough unrefunded units),
+/// this refund's cumulative share of its net, tax and discount, and the
+/// batches its units go back to.
+fn plan_line<'r>(
+    conn: &Connection,
+    order_id: i64,
+    i: usize,
+    l: &'r RefundLineInput,
+) -> Result<LinePlan<'r>> {
+    let field = format!("lines[{i}].order_line_id");
+    let sold: Option<(i64, i64, i64, i64, i64)> = conn
+        .cached_row(
+            "SELECT order_id, quantity, net_minor, tax_minor, discount_net_minor
+             FROM order_lines WHERE id = ?1",
+            [l.order_line_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (quantity, net, tax, discount_net) = match sold {
+        None => {
+            return Err(Error::validation(
+                field,
+                format!("no order line {}", l.order_line_id),
+            ))
+        }
+        Some((o, ..)) if o != order_id => {
+            return Err(Error::validation(
+                field,
+                format!("order line {} belongs to another order", l.order_line_id),
+            ))
+        }
+        Some((_, q, n, t, d)) => (q, n, t, d),
+    };
+    let before: i64 = conn.cached_row(
+        "SELECT coalesce(sum(quantity), 0) FROM refund_lines WHERE order_line_id = ?1",
+        [l.order_line_id],
+        |r| r.get(0),
+    )?;
+    let left = quantity - before;
+    if l.quantity > left {
+        return Err(Error::validation(
+            format!("lines[{i}].quantity"),
+            format!(
+                "order line {} has {left} unrefunded units, not {}",
+                l.order_line_id, l.quantity
+            ),
+        ));
+    }
+    let after = before + l.quantity;
+    let part = |amount| share(amount, after, quantity) - share(amount, before, quantity);
+
+    // Back to the batches the line used, most recently picked first.
+    let picks: Vec<(i64, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT b.batch_id, b.unit_cost_minor,
+                    b.quantity - coalesce((SELECT sum(rb.quantity) FROM refund_line_batches rb
+                                           JOIN refund_lines rl ON rl.id = rb.refund_line_id
+                                           WHERE rl.order_line_id = b.line_id
+                                             AND rb.batch_id = b.batch_id), 0)
+             FROM order_line_batches b WHERE b.line_id = ?1 ORDER BY b.id DESC",
+        )?
+        .query_map([l.order_line_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut batches = Vec::new();
+    let mut remaining = l.quantity;
+    for (batch_id, unit_cost, open) in picks {
+        let qty = remaining.min(open);
+        if qty > 0 {
+            remaining -= qty;
+            batches.push((batch_id, unit_cost, qty));
+        }
+    }
+    if remaining != 0 {
+        return Err(Error::internal(format!(
+            "order line {} has no batches left to return {remaining} units to",
+            l.order_line_id
+        )));
+    }
+    let cost = match l.stock {
+        StockDisposition::Restock => batches.iter().map(|(_, c, q)| c * q).sum(),
+        StockDisposition::Damage => 0,
+    };
+    Ok(LinePlan {
+        input: l,
+        net: part(net),
+        tax: part(tax),
+        discount_net: part(discount_net),
+        batches,
+        cost,
+    })
+}
+
+/// The refund's lines, and per batch a `return` movement (and a `damage`
+/// one for damaged goods) and the batch row.
+fn stock_back(
+    tx: &Tx<'_>,
+    req: &RefundRequest,
+    plan: &Plan<'_>,
+    user_id: i64,
+    now: i64,
+) -> Result<()> {
     let source = Source {
         source_type: Some("refund".into()),
-        source_id: Some(refund_id.to_string()),
+        source_id: Some(plan.refund_id.to_string()),
     };
-    let memo_reason = format!(
-        "refund {number} of order {order_number}: {}",
+    let reason = format!(
+        "refund {} of order {}: {}",
+        plan.number,
+        plan.order_number,
         req.reason.trim()
     );
-
-    let (mut net_total, mut tax_total, mut restocked_cost) = (0i64, 0i64, 0i64);
-    let mut discount_net_total = 0i64;
-    for (i, l) in req.lines.iter().enumerate() {
-        let field = format!("lines[{i}].order_line_id");
-        let sold: Option<(i64, SoldLine)> = conn
-            .cached_row(
-                "SELECT order_id, quantity, net_minor, tax_minor, discount_net_minor
-                 FROM order_lines WHERE id = ?1",
-                [l.order_line_id],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        SoldLine {
-                            quantity: r.get(1)?,
-                            net: r.get(2)?,
-                            tax: r.get(3)?,
-                            discount_net: r.get(4)?,
-                        },
-                    ))
-                },
-            )
-            .optional()?;
-        let sold = match sold {
-            None => {
-                return Err(Error::validation(
-                    field,
-                    format!("no order line {}", l.order_line_id),
-                ))
-            }
-            Some((o, _)) if o != req.order_id => {
-                return Err(Error::validation(
-                    field,
-                    format!("order line {} belongs to another order", l.order_line_id),
-                ))
-            }
-            Some((_, s)) => s,
-        };
-        let before: i64 = conn.cached_row(
-            "SELECT coalesce(sum(quantity), 0) FROM refund_lines WHERE order_line_id = ?1",
-            [l.order_line_id],
-            |r| r.get(0),
-        )?;
-        let left = sold.quantity - before;
-        if l.quantity > left {
-            return Err(Error::validation(
-                format!("lines[{i}].quantity"),
-                format!(
-                    "order line {} has {left} unrefunded units, not {}",
-                    l.order_line_id, l.quantity
-                ),
-            ));
-        }
-        let after = before + l.quantity;
-        let net = share(sold.net, after, sold.quantity) - share(sold.net, before, sold.quantity);
-        let tax = share(sold.tax, after, sold.quantity) - share(sold.tax, before, sold.quantity);
-        let discount_net = share(sold.discount_net, after, sold.quantity)
-            - share(sold.discount_net, before, sold.quantity);
-
-        // Back to the batches the line used, most recently picked first.
-        let picks: Vec<(i64, i64, i64)> = conn
-            .prepare_cached(
-                "SELECT b.batch_id, b.unit_cost_minor,
-                        b.quantity - coalesce((SELECT sum(rb.quantity) FROM refund_line_batches rb
-                                               JOIN refund_lines rl ON rl.id = rb.refund_line_id
-                                               WHERE rl.order_line_id = b.line_id
-                                                 AND rb.batch_id = b.batch_id), 0)
-                 FROM order_line_batches b WHERE b.line_id = ?1 ORDER BY b.id DESC",
-            )?
-            .query_map([l.order_line_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut plan: Vec<(i64, i64, i64)> = Vec::new();
-        let mut remaining = l.quantity;
-        for (batch_id, unit_cost, open) in picks {
-            let qty = remaining.min(open);
-            if qty > 0 {
-                remaining -= qty;
-                plan.push((batch_id, unit_cost, qty));
-            }
-        }
-        if remaining != 0 {
-            return Err(Error::internal(format!(
-                "order line {} has no batches left to return {remaining} units to",
-                l.order_line_id
-            )));
-        }
-        let line_cost: i64 = match l.stock {
-            StockDisposition::Restock => plan.iter().map(|(_, c, q)| c * q).sum(),
-            StockDisposition::Damage => 0,
-        };
-        restocked_cost += line_cost;
+    let movement = |batch_id, kind, quantity| Move {
+        batch_id,
+        kind,
+        quantity,
+        reason: &reason,
+        user_id: Some(user_id),
+        source: source.clone(),
+        at_ms: now,
+    };
+    for line in &plan.lines {
+        let l = line.input;
         let line_id: i64 = tx.execute_returning(
             "INSERT INTO refund_lines (refund_id, order_line_id, quantity, stock, net_minor,
                                        tax_minor, total_minor, cost_minor, discount_net_minor)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
             rusqlite::params![
-                refund_id,
+                plan.refund_id,
                 l.order_line_id,
                 l.quantity,
                 l.stock.as_str(),
-                net,
-                tax,
-                net + tax,
-                line_cost,
-                discount_net
+                line.net,
+                line.tax,
+                line.net + line.tax,
+                line.cost,
+                line.discount_net
             ],
             |r| r.get(0),
         )?;
-        for (batch_id, unit_cost, qty) in plan {
-            let return_id = stock::move_stock(
-                tx,
-                &Move {
-                    batch_id,
-                    kind: MovementKind::Return,
-                    quantity: qty,
-                    reason: &memo_reason,
-                    user_id: Some(actor.user_id),
-                    source: source.clone(),
-                    at_ms: now,
-                },
-            )?;
+        for &(batch_id, unit_cost, qty) in &line.batches {
+            let return_id = stock::move_stock(tx, &movement(batch_id, MovementKind::Return, qty))?;
             let damage_id = match l.stock {
                 StockDisposition::Restock => None,
                 StockDisposition::Damage => Some(stock::move_stock(
                     tx,
-                    &Move {
-                        batch_id,
-                        kind: MovementKind::Damage,
-                        quantity: -qty,
-                        reason: &memo_reason,
-                        user_id: Some(actor.user_id),
-                        source: source.clone(),
-                        at_ms: now,
-                    },
+                    &movement(batch_id, MovementKind::Damage, -qty),
                 )?),
             };
             tx.execute(
@@ -468,161 +558,189 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
                 rusqlite::params![line_id, batch_id, return_id, damage_id, qty, unit_cost],
             )?;
         }
-        net_total += net;
-        tax_total += tax;
-        discount_net_total += discount_net;
     }
-    let total = net_total + tax_total;
+    Ok(())
+}
 
-    // Where the money goes.
-    let mut paid_back: Vec<(String, i64, Option<i64>)> = Vec::new();
-    match req.refund_to {
-        RefundTo::StoreCredit => {
-            if total > 0 {
-                paid_back.push(("store_credit".into(), total, customer_id));
-            }
-        }
+/// Where the money goes — the customer's store credit, or the order's tenders
+/// in proportion to what each paid — and its rows.
+fn money_back(
+    tx: &Tx<'_>,
+    req: &RefundRequest,
+    plan: &Plan<'_>,
+    now: i64,
+) -> Result<Vec<PaidBack>> {
+    let total = plan.totals.total();
+    let paid_back = match req.refund_to {
+        RefundTo::StoreCredit if total > 0 => vec![PaidBack {
+            tender: Tender::StoreCredit,
+            amount: total,
+            customer_id: plan.customer_id,
+        }],
+        RefundTo::StoreCredit => Vec::new(),
         RefundTo::Original => {
-            let payments: Vec<(String, i64, Option<i64>)> = conn
+            let payments: Vec<PaidBack> = tx
+                .conn()
                 .prepare_cached(
                     "SELECT tender, amount_minor, customer_id FROM payments
                      WHERE order_id = ?1 ORDER BY id",
                 )?
-                .query_map([req.order_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([req.order_id], |r| {
+                    Ok(PaidBack {
+                        tender: Tender::parse(&r.get::<_, String>(0)?),
+                        amount: r.get(1)?,
+                        customer_id: r.get(2)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?;
-            if total > 0 {
-                if payments.is_empty() {
-                    return Err(Error::validation(
-                        "refund_to",
-                        "the order has no payments to refund to",
-                    ));
-                }
-                let weights: Vec<u64> = payments.iter().map(|p| p.1 as u64).collect();
-                let parts = Money::from_minor(total)
-                    .allocate(&weights)
-                    .map_err(|e| Error::internal(e.to_string()))?;
-                for (p, part) in payments.into_iter().zip(parts) {
-                    if part.minor() > 0 {
-                        paid_back.push((p.0, part.minor(), p.2));
-                    }
-                }
+            if total > 0 && payments.is_empty() {
+                return Err(Error::validation(
+                    "refund_to",
+                    "the order has no payments to refund to",
+                ));
             }
+            split_back(total, &payments)?
         }
-    }
-    for (tender, amount, customer) in &paid_back {
+    };
+    for p in &paid_back {
         tx.execute(
             "INSERT INTO refund_payments (refund_id, tender, amount_minor, customer_id, created_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![refund_id, tender, amount, customer, now],
+            rusqlite::params![plan.refund_id, p.tender.as_str(), p.amount, p.customer_id, now],
         )?;
     }
+    Ok(paid_back)
+}
 
-    // One balanced reversing entry.
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    // The sale credited revenue before discount and debited the discount: take
-    // back this refund's share of both.
-    if net_total + discount_net_total > 0 {
+/// `total` split over what was paid, in proportion to each amount
+/// ([`Money::allocate`], so the parts sum to it exactly); parts of 0 are left out.
+fn split_back(total: i64, paid: &[PaidBack]) -> Result<Vec<PaidBack>> {
+    if total <= 0 {
+        return Ok(Vec::new());
+    }
+    let weights: Vec<u64> = paid
+        .iter()
+        .map(|p| p.amount.max(0).unsigned_abs())
+        .collect();
+    let parts = Money::from_minor(total)
+        .allocate(&weights)
+        .map_err(|e| Error::internal(e.to_string()))?;
+    Ok(paid
+        .iter()
+        .zip(parts)
+        .filter(|(_, part)| part.minor() > 0)
+        .map(|(p, part)| PaidBack {
+            amount: part.minor(),
+            ..p.clone()
+        })
+        .collect())
+}
+
+/// The refund's one balanced entry, reversing its share of the sale: Dr
+/// revenue (net plus the discount, as the sale credited revenue before
+/// discount) / Cr discounts, Dr tax, Cr the money handed back, and for
+/// restocked units Dr inventory / Cr COGS at batch cost.
+///
+/// Empty when no money and no stock value moves: as at checkout, a free
+/// line's discount was never posted either.
+fn journal_lines(t: &Totals, paid_back: &[PaidBack]) -> Vec<Line<'static>> {
+    if t.total() == 0 && t.restocked_cost == 0 {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    if t.net + t.discount_net > 0 {
         lines.push(Line::debit(
             codes::SALES_REVENUE,
-            net_total + discount_net_total,
+            t.net + t.discount_net,
             None,
         ));
     }
-    if discount_net_total > 0 {
-        lines.push(Line::credit(codes::DISCOUNTS, discount_net_total, None));
+    if t.discount_net > 0 {
+        lines.push(Line::credit(codes::DISCOUNTS, t.discount_net, None));
     }
-    if tax_total > 0 {
-        lines.push(Line::debit(codes::TAX_PAYABLE, tax_total, None));
+    if t.tax > 0 {
+        lines.push(Line::debit(codes::TAX_PAYABLE, t.tax, None));
     }
-    for (tender, amount, customer) in &paid_back {
-        let party = match tender.as_str() {
-            "on_account" | "store_credit" => customer.map(Party::Customer),
-            _ => None,
-        };
-        lines.push(Line::credit(tender_account(tender), *amount, party));
+    for p in paid_back {
+        let party = p.tender.customer(p.customer_id).map(Party::Customer);
+        lines.push(Line::credit(p.tender.account(), p.amount, party));
     }
-    if restocked_cost > 0 {
-        lines.push(Line::debit(codes::INVENTORY, restocked_cost, None));
+    if t.restocked_cost > 0 {
+        lines.push(Line::debit(codes::INVENTORY, t.restocked_cost, None));
         lines.push(Line::credit(
             codes::COST_OF_GOODS_SOLD,
-            restocked_cost,
+            t.restocked_cost,
             None,
         ));
     }
-    // As at checkout: when no money and no stock value moves, nothing is posted
-    // (a free line's discount was never posted either).
-    let entry_id = if total == 0 && restocked_cost == 0 {
-        None
-    } else {
-        let memo = format!("Refund {number} of order {order_number}");
-        Some(ledger::post(
-            tx,
-            &JournalEntry {
-                posted_at_ms: now,
-                memo: &memo,
-                source_type: "refund",
-                source_id: refund_id,
-                user_id: actor.user_id,
-                reverses_entry_id: None,
-                lines,
-            },
-        )?)
-    };
+    lines
+}
 
+/// The refund row, the shift and the points taken back, the audit row and
+/// the `sale.refunded` event; answers the refund as stored.
+fn record(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &RefundRequest,
+    plan: &Plan<'_>,
+    entry_id: Option<i64>,
+) -> Result<RefundView> {
+    let actor = ctx.actor()?;
+    let now = ctx.now_ms;
+    let t = &plan.totals;
     tx.execute(
         "INSERT INTO refunds (id, number, order_id, refund_to, customer_id, reason, line_count,
                               net_minor, tax_minor, total_minor, restocked_cost_minor, entry_id,
                               created_by, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         rusqlite::params![
-            refund_id,
-            number,
+            plan.refund_id,
+            plan.number,
             req.order_id,
             req.refund_to.as_str(),
-            customer_id,
+            plan.customer_id,
             req.reason.trim(),
             req.lines.len() as i64,
-            net_total,
-            tax_total,
-            total,
-            restocked_cost,
+            t.net,
+            t.tax,
+            t.total(),
+            t.restocked_cost,
             entry_id,
             actor.user_id,
             now
         ],
     )?;
-
-    crate::till::record_refund(tx, actor.user_id, refund_id)?;
-    crate::loyalty::reverse_for_refund(tx, refund_id, actor.user_id, now)?;
+    till::record_refund(tx, actor.user_id, plan.refund_id)?;
+    loyalty::reverse_for_refund(tx, plan.refund_id, actor.user_id, now)?;
     ctx.audit(
         "refund",
-        refund_id,
+        plan.refund_id,
         json!({
-            "number": number,
+            "number": plan.number,
             "order_id": req.order_id,
-            "order_number": order_number,
+            "order_number": plan.order_number,
             "refund_to": req.refund_to.as_str(),
             "reason": req.reason.trim(),
             "lines": req.lines.len(),
-            "total_minor": total,
-            "tax_minor": tax_total,
-            "restocked_cost_minor": restocked_cost,
+            "total_minor": t.total(),
+            "tax_minor": t.tax,
+            "restocked_cost_minor": t.restocked_cost,
             "entry_id": entry_id,
         }),
     );
     ctx.emit(
         "sale.refunded",
         "refund",
-        refund_id,
+        plan.refund_id,
         json!({
-            "number": number,
+            "number": plan.number,
             "order_id": req.order_id,
-            "total_minor": total,
-            "tax_minor": tax_total,
+            "total_minor": t.total(),
+            "tax_minor": t.tax,
             "created_at_ms": now,
         }),
     );
-    get_refund(conn, refund_id)
+    get_refund(tx.conn(), plan.refund_id)
 }
 
 /// Refund checks for `tillbook verify`: each refund equal to the sums of its
@@ -667,4 +785,103 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
         found.push(p);
     }
     Ok(found.into_problems())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn paid(tender: Tender, amount: i64, customer_id: Option<i64>) -> PaidBack {
+        PaidBack {
+            tender,
+            amount,
+            customer_id,
+        }
+    }
+
+    #[test]
+    fn share_rounds_half_away_from_zero_and_parts_sum_to_the_line() {
+        // 1000 over 3 units, refunded one at a time: 333, 334, 333.
+        let parts: Vec<i64> = (0..3)
+            .map(|before| share(1000, before + 1, 3) - share(1000, before, 3))
+            .collect();
+        assert_eq!(parts, vec![333, 334, 333]);
+        assert_eq!(parts.iter().sum::<i64>(), 1000);
+    }
+
+    #[test]
+    fn money_goes_back_over_the_tenders_in_proportion() {
+        // The sale was paid 1000 by card and 800 cash; 540 goes back 300 / 240.
+        let sale = [
+            paid(Tender::Card, 1000, None),
+            paid(Tender::Cash, 800, None),
+        ];
+        assert_eq!(
+            split_back(540, &sale).unwrap(),
+            vec![paid(Tender::Card, 300, None), paid(Tender::Cash, 240, None)]
+        );
+        // A part that rounds to nothing is left out; nothing back, no rows.
+        let lopsided = [paid(Tender::Card, 999, None), paid(Tender::Cash, 1, None)];
+        assert_eq!(
+            split_back(1, &lopsided).unwrap(),
+            vec![paid(Tender::Card, 1, None)]
+        );
+        assert!(split_back(0, &sale).unwrap().is_empty());
+    }
+
+    #[test]
+    fn journal_lines_of_a_refund_reverse_its_share_of_the_sale() {
+        // Net 450 (after a discount of 50 net of tax), tax 90: 540 back, split
+        // over card and cash; the restocked units cost 320.
+        let totals = Totals {
+            net: 450,
+            tax: 90,
+            discount_net: 50,
+            restocked_cost: 320,
+        };
+        assert_eq!(totals.total(), 540);
+        let back = [paid(Tender::Card, 300, None), paid(Tender::Cash, 240, None)];
+        let lines = journal_lines(&totals, &back);
+        assert_eq!(
+            lines,
+            vec![
+                // The sale credited revenue before discount: 450 + 50.
+                Line::debit(codes::SALES_REVENUE, 500, None),
+                Line::credit(codes::DISCOUNTS, 50, None),
+                Line::debit(codes::TAX_PAYABLE, 90, None),
+                Line::credit(codes::CARD_CLEARING, 300, None),
+                Line::credit(codes::CASH, 240, None),
+                Line::debit(codes::INVENTORY, 320, None),
+                Line::credit(codes::COST_OF_GOODS_SOLD, 320, None),
+            ]
+        );
+        let debits: i64 = lines.iter().map(|l| l.debit_minor).sum();
+        let credits: i64 = lines.iter().map(|l| l.credit_minor).sum();
+        assert_eq!((debits, credits), (910, 910));
+
+        // To store credit, damaged (nothing restocked): the customer is named.
+        let damaged = Totals {
+            restocked_cost: 0,
+            ..totals
+        };
+        let credit = [paid(Tender::StoreCredit, 540, Some(7))];
+        assert_eq!(
+            journal_lines(&damaged, &credit)[3],
+            Line::credit(codes::STORE_CREDIT, 540, Some(Party::Customer(7)))
+        );
+        assert_eq!(journal_lines(&damaged, &credit).len(), 4);
+    }
+
+    #[test]
+    fn journal_lines_are_empty_when_no_money_or_stock_value_moves() {
+        // A free line (its whole price discounted) written off as damaged.
+        let free = Totals {
+            net: 0,
+            tax: 0,
+            discount_net: 100,
+            restocked_cost: 0,
+        };
+        assert!(journal_lines(&free, &[]).is_empty());
+    }
 }

@@ -1,0 +1,473 @@
+//! Pricing a cart: `sales.quote`, and the same computation checkout repeats
+//! inside its transaction.
+//!
+//! # Totals (T20, T12)
+//!
+//! The core computes every amount from the cart's lines; a request has no
+//! field for a total, tax or net amount, and unknown fields are refused. For
+//! each line:
+//!
+//! - `unit_price_minor` comes from [`pricing::price_for`] (customer price,
+//!   promotion, quantity break, category percent, list price);
+//! - `gross_minor = unit_price_minor × quantity`, and the line's
+//!   `discount_minor` (an amount, at most the gross) is taken off it;
+//! - tax is computed **per line** at the product's tax class rate, rounded once
+//!   to the minor unit **half away from zero** (the one rule of [`crate::shared::money`]):
+//!   - prices exclude tax (`settings.prices_include_tax = false`):
+//!     `net = gross − discount`, `tax = round(net × rate)`, `total = net + tax`;
+//!   - prices include tax: `total = gross − discount`,
+//!     `tax = round(total × rate / (1 + rate))`, `net = total − tax`.
+//!
+//! The order's net, tax, discount and total are exact sums of its lines.
+
+use super::cart::{check_cart, check_claim, discount_needs, CartLine, MAX_ORDER_MINOR};
+use crate::catalog::pricing::{self, RuleApplied};
+use crate::catalog::{self, SaleProduct};
+use crate::error::{Error, Result};
+use crate::identity::setup::load_shop;
+use crate::loyalty::{self, ClaimGrant, Grant};
+use crate::parties::customers;
+use crate::shared::access::Permission;
+use crate::shared::handler::{ReadCtx, Request};
+use crate::shared::money::{Currency, Money, MoneyError};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "SalesQuoteRequest")]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub customer_id: Option<i64>,
+    pub lines: Vec<CartLine>,
+    /// A claimed loyalty reward to apply (the customer's; see `loyalty.claim`).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub loyalty_claim_id: Option<i64>,
+}
+
+impl Request for QuoteRequest {
+    fn validate(&self) -> Result<()> {
+        check_cart(self.customer_id, &self.lines)?;
+        check_claim(self.loyalty_claim_id, self.customer_id)
+    }
+
+    fn needs(&self) -> Vec<Permission> {
+        discount_needs(&self.lines)
+    }
+}
+
+/// A computed cart line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "SalesQuoteLine")]
+pub struct QuoteLine {
+    pub line_no: i64,
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub list_price_minor: i64,
+    pub unit_price_minor: i64,
+    pub gross_minor: i64,
+    pub discount_minor: i64,
+    /// The part of `discount_minor` that a loyalty reward gave.
+    pub reward_discount_minor: i64,
+    /// The discount without its tax: what is debited to Discounts (4100).
+    pub discount_net_minor: i64,
+    pub tax_rate_bp: i64,
+    pub net_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    #[ts(type = "{ id: number, kind: string } | null")]
+    pub rule_applied: Option<RuleApplied>,
+}
+
+/// A computed cart: its lines and totals (exact sums of the lines).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "SalesCartQuote")]
+pub struct CartQuote {
+    pub customer_id: Option<i64>,
+    pub prices_include_tax: bool,
+    /// The loyalty claim applied, and what it took off (included in the discounts).
+    pub loyalty_claim_id: Option<i64>,
+    pub reward_discount_minor: i64,
+    pub lines: Vec<QuoteLine>,
+    pub discount_minor: i64,
+    pub net_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+}
+
+impl CartQuote {
+    /// Adds a line and its amounts to the totals, each of which stays at most
+    /// [`MAX_ORDER_MINOR`].
+    fn push(&mut self, line: QuoteLine) -> Result<()> {
+        let sum = |acc: i64, v: i64| -> Result<i64> {
+            acc.checked_add(v)
+                .filter(|t| *t <= MAX_ORDER_MINOR)
+                .ok_or_else(|| {
+                    Error::validation(
+                        "lines",
+                        format!("the order total must be at most {MAX_ORDER_MINOR} minor units"),
+                    )
+                })
+        };
+        self.discount_minor = sum(self.discount_minor, line.discount_minor)?;
+        self.reward_discount_minor = sum(self.reward_discount_minor, line.reward_discount_minor)?;
+        self.net_minor = sum(self.net_minor, line.net_minor)?;
+        self.tax_minor = sum(self.tax_minor, line.tax_minor)?;
+        self.total_minor = sum(self.total_minor, line.total_minor)?;
+        self.lines.push(line);
+        Ok(())
+    }
+}
+
+/// The shop's currency, from the shop row as setup wrote it.
+fn shop_currency(conn: &Connection) -> Result<Currency> {
+    let shop = load_shop(conn)?.ok_or_else(|| Error::internal("the shop is not set up"))?;
+    Currency::new(&shop.currency_code, shop.currency_scale)
+        .map_err(|e| Error::internal(e.to_string()))
+}
+
+/// `(net, tax)` of a line whose amount after discount is `amount_minor`, at
+/// `rate_bp` basis points, rounded once, half away from zero (see the module docs).
+pub fn line_tax(
+    amount_minor: i64,
+    rate_bp: i64,
+    prices_include_tax: bool,
+    currency: &Currency,
+) -> Result<(i64, i64)> {
+    let rate = Decimal::new(rate_bp, 2); // percent
+    let amount = Money::from_minor(amount_minor);
+    let too_big = |e: MoneyError| Error::validation("lines", e.to_string());
+    if prices_include_tax {
+        let tax = amount.tax_included_part(rate, currency).map_err(too_big)?;
+        Ok((amount_minor - tax.minor(), tax.minor()))
+    } else {
+        let tax = amount.percent_of(rate, currency).map_err(too_big)?;
+        Ok((amount_minor, tax.minor()))
+    }
+}
+
+fn require_customer(conn: &Connection, id: i64) -> Result<()> {
+    match customers::get_customer(conn, id) {
+        Ok(c) if c.archived => Err(Error::validation(
+            "customer_id",
+            format!("customer {id} is archived"),
+        )),
+        Ok(_) => Ok(()),
+        Err(Error::NotFound { .. }) => Err(Error::validation(
+            "customer_id",
+            format!("no customer {id}"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// A cart line with its product and price: what the reward and the tax are
+/// worked out from.
+struct Priced {
+    product: SaleProduct,
+    price: pricing::Quote,
+    /// `unit_price_minor × quantity`, before any discount.
+    gross: i64,
+}
+
+/// Computes a cart: prices, discounts, tax per line and the totals.
+pub fn compute(
+    conn: &Connection,
+    customer_id: Option<i64>,
+    lines: &[CartLine],
+    prices_include_tax: bool,
+    now_ms: i64,
+    reward: Option<&ClaimGrant>,
+) -> Result<CartQuote> {
+    check_cart(customer_id, lines)?;
+    if let Some(c) = customer_id {
+        require_customer(conn, c)?;
+    }
+    let currency = shop_currency(conn)?;
+    let priced = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| price_line(conn, i, l, customer_id, now_ms))
+        .collect::<Result<Vec<_>>>()?;
+    let rewards = reward_discounts(&priced, lines, reward, &currency)?;
+    let mut quote = CartQuote {
+        customer_id,
+        prices_include_tax,
+        loyalty_claim_id: reward.map(|r| r.claim_id),
+        reward_discount_minor: 0,
+        lines: Vec::with_capacity(lines.len()),
+        discount_minor: 0,
+        net_minor: 0,
+        tax_minor: 0,
+        total_minor: 0,
+    };
+    for (i, (p, l)) in priced.into_iter().zip(lines).enumerate() {
+        let reward_discount = rewards.get(i).copied().unwrap_or(0);
+        quote.push(quote_line(
+            i,
+            p,
+            l,
+            reward_discount,
+            prices_include_tax,
+            &currency,
+        )?)?;
+    }
+    Ok(quote)
+}
+
+/// Line `i`'s product (on sale, not archived), its price for this customer
+/// and quantity, and its gross, with the line's own discount at most that.
+fn price_line(
+    conn: &Connection,
+    i: usize,
+    l: &CartLine,
+    customer_id: Option<i64>,
+    now_ms: i64,
+) -> Result<Priced> {
+    let field = |f: &str| format!("lines[{i}].{f}");
+    let product = match catalog::for_sale(conn, l.product_id) {
+        Ok(p) => p,
+        Err(Error::NotFound { .. }) => {
+            return Err(Error::validation(
+                field("product_id"),
+                format!("no product {}", l.product_id),
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    if product.archived {
+        return Err(Error::validation(
+            field("product_id"),
+            format!("product {} ({}) is archived", product.id, product.sku),
+        ));
+    }
+    let price = pricing::price_with(
+        conn,
+        product.id,
+        product.price_minor,
+        &product.category,
+        customer_id,
+        l.quantity,
+        now_ms,
+    )
+    .map_err(|e| match e {
+        Error::Validation { message, .. } => Error::validation(field("quantity"), message),
+        other => other,
+    })?;
+    let gross = price.line_total_minor;
+    if gross > MAX_ORDER_MINOR {
+        return Err(Error::validation(
+            field("quantity"),
+            format!("the line comes to {gross}, over {MAX_ORDER_MINOR} minor units"),
+        ));
+    }
+    if l.discount_minor > gross {
+        return Err(Error::validation(
+            field("discount_minor"),
+            format!(
+                "a discount of {} is more than the line's {gross}",
+                l.discount_minor
+            ),
+        ));
+    }
+    Ok(Priced {
+        product,
+        price,
+        gross,
+    })
+}
+
+/// Line `i` of the quote: its own discount plus the reward's part, then net
+/// and tax, and the discount net of tax.
+fn quote_line(
+    i: usize,
+    priced: Priced,
+    l: &CartLine,
+    reward_discount: i64,
+    prices_include_tax: bool,
+    currency: &Currency,
+) -> Result<QuoteLine> {
+    let Priced {
+        product: p,
+        price: q,
+        gross,
+    } = priced;
+    let line_discount = l.discount_minor + reward_discount; // ≤ gross by construction
+    let (net, tax) = line_tax(
+        gross - line_discount,
+        p.tax_rate_bp,
+        prices_include_tax,
+        currency,
+    )?;
+    // Net of tax, the discount is what the undiscounted line would have
+    // earned less what it earns: 0 ≤ it ≤ the discount, as rounding is monotonic.
+    let (gross_net, _) = line_tax(gross, p.tax_rate_bp, prices_include_tax, currency)?;
+    let discount_net = gross_net - net;
+    if !(0..=line_discount).contains(&discount_net) {
+        return Err(Error::internal(format!(
+            "line {}: the discount net of tax ({discount_net}) is outside 0..={line_discount}",
+            i + 1,
+        )));
+    }
+    let total = net.checked_add(tax).ok_or_else(|| {
+        Error::validation(
+            format!("lines[{i}].quantity"),
+            "the line total is too large",
+        )
+    })?;
+    Ok(QuoteLine {
+        line_no: i as i64 + 1,
+        product_id: p.id,
+        sku: p.sku,
+        name: p.name,
+        quantity: l.quantity,
+        list_price_minor: q.list_price_minor,
+        unit_price_minor: q.unit_price_minor,
+        gross_minor: gross,
+        discount_minor: line_discount,
+        reward_discount_minor: reward_discount,
+        discount_net_minor: discount_net,
+        tax_rate_bp: p.tax_rate_bp,
+        net_minor: net,
+        tax_minor: tax,
+        total_minor: total,
+        rule_applied: q.rule_applied,
+    })
+}
+
+/// How much of a claimed reward each line takes, in the shop's price terms
+/// (added to the line's own discount; at most what is left of the line):
+/// an amount is split over the lines in proportion to what they come to after
+/// their own discounts (largest remainder, so it sums exactly, capped at the
+/// cart), a percentage is taken off each line, rounded once per line, and a
+/// free product is one unit's price off the first line of that product.
+fn reward_discounts(
+    priced: &[Priced],
+    lines: &[CartLine],
+    reward: Option<&ClaimGrant>,
+    currency: &Currency,
+) -> Result<Vec<i64>> {
+    let Some(reward) = reward else {
+        return Ok(vec![0; priced.len()]);
+    };
+    let bases: Vec<i64> = priced
+        .iter()
+        .zip(lines)
+        .map(|(p, l)| p.gross - l.discount_minor)
+        .collect();
+    let field = "loyalty_claim_id";
+    let too_big = |e: MoneyError| Error::validation(field, e.to_string());
+    match &reward.grant {
+        Grant::Amount { amount_minor } => {
+            let base_total: i64 = bases.iter().sum(); // ≤ 200 × 10^12
+            let amount = (*amount_minor).min(base_total);
+            if amount <= 0 {
+                return Ok(vec![0; priced.len()]);
+            }
+            let weights: Vec<u64> = bases.iter().map(|b| (*b).max(0).unsigned_abs()).collect();
+            Ok(Money::from_minor(amount)
+                .allocate(&weights)
+                .map_err(too_big)?
+                .into_iter()
+                .map(|m| m.minor())
+                .collect())
+        }
+        Grant::Percent { percent_bp } => bases
+            .iter()
+            .map(|b| {
+                Money::from_minor(*b)
+                    .percent_of(Decimal::new(*percent_bp, 2), currency)
+                    .map(|m| m.minor().min(*b))
+                    .map_err(too_big)
+            })
+            .collect(),
+        Grant::Product { product_id } => {
+            let Some(i) = priced.iter().position(|p| p.product.id == *product_id) else {
+                return Err(Error::validation(
+                    field,
+                    format!(
+                        "{} is one free unit of product {product_id}: add it to the cart",
+                        reward.reward_name
+                    ),
+                ));
+            };
+            let mut out = vec![0; priced.len()];
+            if let (Some(slot), Some(p), Some(base)) = (out.get_mut(i), priced.get(i), bases.get(i))
+            {
+                *slot = p.price.unit_price_minor.min(*base);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The claimed reward a cart uses, checked against its customer.
+pub(super) fn claimed_reward(
+    conn: &Connection,
+    claim_id: Option<i64>,
+    customer_id: Option<i64>,
+    now_ms: i64,
+) -> Result<Option<ClaimGrant>> {
+    let Some(claim_id) = claim_id else {
+        return Ok(None);
+    };
+    let Some(customer_id) = customer_id else {
+        return Err(Error::validation(
+            "loyalty_claim_id",
+            "a reward needs the customer who claimed it",
+        ));
+    };
+    match loyalty::claim_for_checkout(conn, claim_id, customer_id, now_ms) {
+        Ok(g) => Ok(Some(g)),
+        Err(Error::Validation { message, .. }) => {
+            Err(Error::validation("loyalty_claim_id", message))
+        }
+        Err(Error::NotFound { .. }) => Err(Error::validation(
+            "loyalty_claim_id",
+            format!("no loyalty claim {claim_id}"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// `sales.quote`
+pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result<CartQuote> {
+    let reward = claimed_reward(conn, req.loyalty_claim_id, req.customer_id, ctx.now_ms)?;
+    compute(
+        conn,
+        req.customer_id,
+        &req.lines,
+        ctx.settings.prices_include_tax,
+        ctx.now_ms,
+        reward.as_ref(),
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t12_tax_per_line_rounds_half_away_from_zero() {
+        let eur = Currency::new("EUR", 2).unwrap();
+        // 20 % of 125 minor units = 25 exactly.
+        assert_eq!(line_tax(125, 2000, false, &eur).unwrap(), (125, 25));
+        // 5 % of 10 = 0.5 → 1 (half away from zero).
+        assert_eq!(line_tax(10, 500, false, &eur).unwrap(), (10, 1));
+        // 5 % of 9 = 0.45 → 0.
+        assert_eq!(line_tax(9, 500, false, &eur).unwrap(), (9, 0));
+        // Inclusive: 120 at 20 % holds 20 of tax.
+        assert_eq!(line_tax(120, 2000, true, &eur).unwrap(), (100, 20));
+        // Inclusive: 21 at 5 % holds 1 (exactly 1.0).
+        assert_eq!(line_tax(21, 500, true, &eur).unwrap(), (20, 1));
+        // Inclusive: 63 at 5 % holds 3 (exactly 3.0).
+        assert_eq!(line_tax(63, 500, true, &eur).unwrap(), (60, 3));
+        assert_eq!(line_tax(0, 2000, true, &eur).unwrap(), (0, 0));
+    }
+}
