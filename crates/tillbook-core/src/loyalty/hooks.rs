@@ -2,6 +2,7 @@
 
 use crate::db::{CachedRow, Tx};
 use crate::error::{Error, Result};
+use crate::identity::setup::load_shop;
 use crate::loyalty::config::load_config;
 use crate::loyalty::points::{balance, expires_at, move_points, mul_div, NewMovement};
 use rusqlite::{Connection, OptionalExtension};
@@ -24,9 +25,9 @@ pub fn earn_for_order(tx: &Tx<'_>, order_id: i64, user_id: i64, now_ms: i64) -> 
     if cfg.points_per_unit == 0 {
         return Ok(());
     }
-    let scale: u32 = conn.cached_row("SELECT currency_scale FROM shop WHERE id = 1", [], |r| {
-        r.get(0)
-    })?;
+    let scale = load_shop(conn)?
+        .ok_or_else(|| Error::not_found("shop", 1))?
+        .currency_scale;
     let unit = 10i64.pow(scale);
     let lines: Vec<(i64, i64, i64)> = conn
         .prepare_cached(

@@ -35,15 +35,10 @@ pub struct ListRequest {
     pub limit: Option<u32>,
 }
 
-pub const LIST_LIMIT_MAX: u32 = 200;
-
 impl Request for ListRequest {
     fn validate(&self) -> Result<()> {
         if let Some(c) = self.customer_id {
             validate::id("customer_id", c)?;
-        }
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
         }
         if let Some(n) = self.receipt_number {
             validate::id("receipt_number", n)?;
@@ -51,7 +46,7 @@ impl Request for ListRequest {
         if let Some(n) = self.shift_id {
             validate::id("shift_id", n)?;
         }
-        validate::page_limit(self.limit, LIST_LIMIT_MAX)
+        validate::page(self.before_id, self.limit)
     }
 }
 

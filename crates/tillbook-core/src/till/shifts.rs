@@ -45,8 +45,6 @@ use serde_json::json;
 pub const SHIFT_COUNTER: &str = "shifts";
 /// Reasons for cash moves and voids are a line on a report, not an essay.
 pub const MAX_REASON_CHARS: usize = 200;
-/// The most shifts one page of `shifts.list` holds.
-pub const LIST_LIMIT_MAX: u32 = 200;
 
 const SHIFTS: Versioned = Versioned {
     table: "shifts",
@@ -187,10 +185,7 @@ impl Request for ListRequest {
         if let Some(u) = self.user_id {
             validate::id("user_id", u)?;
         }
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
-        }
-        validate::page_limit(self.limit, LIST_LIMIT_MAX)
+        validate::page(self.before_id, self.limit)
     }
 }
 
