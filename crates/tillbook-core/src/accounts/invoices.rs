@@ -113,10 +113,7 @@ impl Request for ListRequest {
         if let Some(c) = self.customer_id {
             validate::id("customer_id", c)?;
         }
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
-        }
-        validate::page_limit(self.limit, validate::PAGE_MAX)
+        validate::page(self.before_id, self.limit)
     }
 }
 
@@ -137,10 +134,7 @@ pub struct InvoiceableRequest {
 impl Request for InvoiceableRequest {
     fn validate(&self) -> Result<()> {
         validate::id("customer_id", self.customer_id)?;
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
-        }
-        validate::page_limit(self.limit, validate::PAGE_MAX)
+        validate::page(self.before_id, self.limit)
     }
 }
 

@@ -188,10 +188,7 @@ pub struct PaymentsRequest {
 impl Request for PaymentsRequest {
     fn validate(&self) -> Result<()> {
         validate::id("customer_id", self.customer_id)?;
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
-        }
-        validate::page_limit(self.limit, validate::PAGE_MAX)
+        validate::page(self.before_id, self.limit)
     }
 }
 

@@ -392,12 +392,7 @@ impl Request for ListRulesRequest {
         if let Some(c) = &self.category {
             validate::text("category", c, 1, 100)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=200).contains(&l) {
-                return Err(Error::validation("limit", "must be 1 to 200"));
-            }
-        }
-        Ok(())
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 

@@ -375,15 +375,7 @@ pub struct PaymentsRequest {
 impl Request for PaymentsRequest {
     fn validate(&self) -> Result<()> {
         validate::id("vendor_id", self.vendor_id)?;
-        if let Some(b) = self.before_id {
-            validate::id("before_id", b)?;
-        }
-        if let Some(l) = self.limit {
-            if !(1..=200).contains(&l) {
-                return Err(Error::validation("limit", "must be 1 to 200"));
-            }
-        }
-        Ok(())
+        validate::page(self.before_id, self.limit)
     }
 }
 

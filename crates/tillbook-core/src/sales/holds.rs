@@ -82,12 +82,7 @@ impl Request for HeldRequest {
         if let Some(a) = self.after_id {
             validate::id("after_id", a)?;
         }
-        if let Some(l) = self.limit {
-            if !(1..=200).contains(&l) {
-                return Err(Error::validation("limit", "must be 1 to 200"));
-            }
-        }
-        Ok(())
+        validate::page_limit(self.limit, validate::PAGE_MAX)
     }
 }
 
