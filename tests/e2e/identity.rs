@@ -32,7 +32,7 @@ async fn app_starts_on_a_fresh_database_and_answers_over_ipc() {
     app.close().await;
 }
 
-/// The desktop issue's main path: first-run setup → login → create a cashier →
+/// The owner's first path: first-run setup → login → create a cashier →
 /// the cashier can't reach users/settings/audit → idle lock → unlock with PIN →
 /// the owner sees all of it in the audit viewer. Also T23: a refused form keeps
 /// what was typed.
@@ -229,7 +229,7 @@ async fn t07_a_database_that_cannot_be_opened_shows_why() {
     app.close().await;
 }
 
-/// The catalog issue's end-to-end path: create a product → receive a batch of
+/// The catalog's path: create a product → receive a batch of
 /// 10 on the Stock screen → count 8 of it by scanning its barcode → review
 /// (variance −2) → post → the movement history shows the receive (+10) and the
 /// count variance (−2), and on-hand is 8.

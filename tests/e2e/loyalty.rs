@@ -1,4 +1,4 @@
-//! Issue 6 through the real window: the loyalty programme and a reward are set
+//! Loyalty through the real window: the loyalty programme and a reward are set
 //! up (over IPC, as the other tests set up data); a sale to a customer at the
 //! till earns points; on the next sale the reward is claimed from the till's
 //! loyalty panel and applied (the total on screen is the core's quote with the

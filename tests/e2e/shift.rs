@@ -1,4 +1,4 @@
-//! The shifts issue's scenario in the real window: open a shift with a float →
+//! A shift in the real window: open a shift with a float →
 //! sell three items at the till, split card + cash → refund one line on the
 //! Orders screen → close the shift with the counted cash → the Z-report on
 //! screen shows the sales by tender, the refund, the expected cash and the

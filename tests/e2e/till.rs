@@ -78,7 +78,7 @@ async fn t09_e2e_a_double_clicked_pay_makes_exactly_one_sale() {
     app.close().await;
 }
 
-/// The till issue's main path: scan three products, pay part by card and the
+/// The till's main path: scan three products, pay part by card and the
 /// rest in cash, see the change and the receipt; then find the sale on the
 /// Orders screen by its receipt number and refund one line.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

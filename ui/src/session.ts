@@ -3,7 +3,7 @@
 // `auth.whoami` and from the errors calls return.
 
 import { createStore, reconcile } from "solid-js/store";
-import { call, onCallError, type Permission, type RolePermissions, type SessionView, TillbookError } from "./api";
+import { call, type CommandName, onCallError, type Permission, type RolePermissions, type SessionView, TillbookError } from "./api";
 import type { ShopInfo } from "./generated/ShopInfo";
 import { reportError } from "./errors";
 
@@ -207,7 +207,7 @@ function stopPolling(): void {
 }
 
 // Commands where `unauthenticated` means a wrong secret, not a lost session.
-const SECRET_CHECKS = new Set(["auth.login", "auth.unlock", "auth.change_password", "auth.set_pin", "auth.logout"]);
+const SECRET_CHECKS = new Set<CommandName>(["auth.login", "auth.unlock", "auth.change_password", "auth.set_pin", "auth.logout"]);
 
 onCallError((err, cmd) => {
   if (app.phase !== "app" || !app.session) return;

@@ -179,9 +179,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn export_sales_lines(config: &Config, from: &str, to: &str) -> Result<ExitCode, String> {
-    use tillbook_core::accounts::{parse_date, MS_PER_DAY};
-    let from_ms = parse_date("--from", from).map_err(|e| e.to_string())? * MS_PER_DAY;
-    let to_ms = (parse_date("--to", to).map_err(|e| e.to_string())? + 1) * MS_PER_DAY;
+    use tillbook_core::accounts::parse_date;
+    use tillbook_core::shared::calendar::DAY_MS;
+    let from_ms = parse_date("--from", from).map_err(|e| e.to_string())? * DAY_MS;
+    let to_ms = (parse_date("--to", to).map_err(|e| e.to_string())? + 1) * DAY_MS;
     let db = open(config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -20,7 +20,7 @@
 //! and can be allocated later (`invoices.allocate`). Receipt numbers come from
 //! the counter `customer_payments`.
 //!
-//! A refund of an invoiced order that goes back on account (refunds.rs) is a
+//! A refund of an invoiced order that goes back on account (`sales/refunds.rs`) is a
 //! **credit on that invoice**: it lowers the invoice's outstanding amount just
 //! as an allocation does. If the invoice was already paid, its outstanding
 //! amount becomes negative — the customer paid more than they now owe on it;
@@ -46,7 +46,7 @@ mod payments;
 mod statement;
 mod verify;
 
-pub use crate::shared::calendar::{parse_date, DAY_MS as MS_PER_DAY};
+pub use crate::shared::calendar::parse_date;
 pub use aging::{aging, AgingBuckets, AgingReport, AgingRequest, AgingRow};
 pub use invoices::{
     create, get, get_invoice, invoiceable, list, AllocationView, CreateRequest, InvoiceOrderView,

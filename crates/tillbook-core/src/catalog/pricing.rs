@@ -414,7 +414,7 @@ pub fn list_rules(
             req.category,
             req.include_archived,
             req.after_id.unwrap_or(0),
-            req.limit.unwrap_or(200)
+            req.limit.unwrap_or(validate::PAGE_MAX)
         ],
         rule_of,
     )?;

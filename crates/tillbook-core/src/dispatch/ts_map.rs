@@ -190,8 +190,11 @@ mod tests {
             now_ms: 0,
             settings: &settings,
         };
-        let conn = Connection::open_in_memory().unwrap();
-        let rows = crate::identity::users::roles(&ctx, &conn, &Default::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(&dir.path().join("roles.db"), Default::default()).unwrap();
+        let rows = db
+            .read(|conn| crate::identity::users::roles(&ctx, conn, &Default::default()))
+            .unwrap();
         let json = serde_json::to_value(rows).unwrap();
         let expected: Vec<_> = ROLE_PERMISSIONS
             .iter()

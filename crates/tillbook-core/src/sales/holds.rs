@@ -1,4 +1,4 @@
-//! Held (parked) carts (issue 5): a cashier parks a sale, its units are
+//! Held (parked) carts: a cashier parks a sale, its units are
 //! reserved in the same transaction (T17), and it is recalled or cancelled
 //! later. A hold is versioned (T11, T25) and closed by status, never deleted.
 //!

@@ -1,4 +1,4 @@
-//! Refunds of confirmed sales (issue 5): full or partial, by order line.
+//! Refunds of confirmed sales: full or partial, by order line.
 //!
 //! `sales.refund` writes, in one transaction, a refund (gapless number from the
 //! counter `refunds`), its lines, the batches each refunded unit went back to

@@ -194,7 +194,7 @@ pub fn batches_cmd(
             req.product_id,
             req.include_empty,
             req.after_id.unwrap_or(0),
-            req.limit.unwrap_or(200)
+            req.limit.unwrap_or(validate::PAGE_MAX)
         ],
         batch_of,
     )?;

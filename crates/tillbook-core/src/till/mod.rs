@@ -1,4 +1,4 @@
-//! The till (issue 5): cashiers' shifts, cash in and out of the drawer, the
+//! The till: cashiers' shifts, cash in and out of the drawer, the
 //! close with the counted cash, and the Z-report.
 //!
 //! `shifts` (open, current, cash moves, close, list, and the hooks

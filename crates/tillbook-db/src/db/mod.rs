@@ -192,6 +192,7 @@ mod tests {
         let mut offenders = Vec::new();
         let mut dirs = vec![
             root.join("crates/tillbook-core/src"),
+            root.join("crates/tillbook-bench/src"),
             root.join("crates/tillbook-cli/src"),
             root.join("src-tauri/src"),
         ];
