@@ -2,7 +2,7 @@
 //! writing, checked with `integrity_check`, and restored in a test.
 
 use crate::support::faults::chain_is_intact;
-use crate::support::{key, tillbook_bin, Shop, OWNER, OWNER_PASSWORD};
+use crate::support::{key, Shop, OWNER, OWNER_PASSWORD};
 use serde_json::json;
 use std::sync::{Arc, Barrier};
 use tillbook_core::clock::SystemClock;
@@ -130,10 +130,7 @@ fn t42_the_cli_backs_up_restores_and_verifies() {
     let dest = dir.join("cli-backup.db");
     let restored = dir.join("cli-restored.db");
     let run = |args: &[&std::ffi::OsStr]| {
-        let out = std::process::Command::new(tillbook_bin())
-            .args(args)
-            .output()
-            .unwrap();
+        let out = crate::support::tillbook().args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",

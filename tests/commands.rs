@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use tillbook_core::config::{Config, ConfigError, ENV_BUSY_TIMEOUT_MS, ENV_DB, ENV_SYNCHRONOUS};
 use tillbook_core::db::Synchronous;
 use tillbook_core::records::audit::AuditRow;
@@ -756,13 +756,8 @@ fn t14_malformed_configuration_stops_startup_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
     for (name, value) in [(ENV_SYNCHRONOUS, "sometimes"), (ENV_BUSY_TIMEOUT_MS, "abc")] {
-        let out = Command::new(support::tillbook_bin())
-            .env_remove(ENV_DB)
-            .env_remove(ENV_SYNCHRONOUS)
-            .env_remove(ENV_BUSY_TIMEOUT_MS)
+        let out = support::tillbook_on(&db)
             .env(name, value)
-            .arg("--db")
-            .arg(&db)
             .arg("verify")
             .stdin(Stdio::null())
             .output()
@@ -962,12 +957,7 @@ fn api_transport_speaks_json_lines() {
         input.push('\n');
     }
 
-    let mut child = Command::new(support::tillbook_bin())
-        .env_remove(ENV_DB)
-        .env_remove(ENV_SYNCHRONOUS)
-        .env_remove(ENV_BUSY_TIMEOUT_MS)
-        .arg("--db")
-        .arg(&shop.path)
+    let mut child = support::tillbook_on(&shop.path)
         .arg("api")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tillbook_core::clock::{Clock, SystemClock};
@@ -147,14 +147,8 @@ struct Api {
 impl Api {
     fn spawn(db: &Path, stderr: &Path) -> Api {
         let err = File::create(stderr).unwrap();
-        let mut child = Command::new(support::tillbook_bin())
-            .arg("--db")
-            .arg(db)
+        let mut child = support::tillbook_on(db)
             .arg("api")
-            .env_remove("TILLBOOK_DB")
-            .env_remove("TILLBOOK_SYNCHRONOUS")
-            .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-            .env_remove("TILLBOOK_LOG")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(err))
@@ -575,16 +569,7 @@ fn t05_t26_kill_9_in_a_loop_of_checkouts_loses_no_confirmed_sale() {
     // The real binary's own check agrees.
     drop(d);
     drop(db);
-    let out = Command::new(support::tillbook_bin())
-        .arg("--db")
-        .arg(&path)
-        .arg("verify")
-        .env_remove("TILLBOOK_DB")
-        .env_remove("TILLBOOK_SYNCHRONOUS")
-        .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-        .env_remove("TILLBOOK_LOG")
-        .output()
-        .unwrap();
+    let out = support::tillbook_on(&path).arg("verify").output().unwrap();
     assert!(
         out.status.success(),
         "tillbook verify: {}{}",

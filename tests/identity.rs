@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Arc, Barrier};
 use tillbook_core::commands::{Access, CommandSpec, Effect, COMMANDS};
 use tillbook_core::db::{Db, OpenOptions};
@@ -147,24 +147,10 @@ fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The real binary, with no Tillbook variables inherited from the caller.
-fn tillbook() -> Command {
-    let mut c = Command::new(support::tillbook_bin());
-    for v in [
-        "TILLBOOK_DB",
-        "TILLBOOK_SYNCHRONOUS",
-        "TILLBOOK_BUSY_TIMEOUT_MS",
-        "TILLBOOK_LOG",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
 /// Runs `tillbook --db PATH api`, feeds it `requests` (one JSON line each) and
 /// returns its response lines.
 fn run_api(path: &Path, requests: &[Value]) -> Vec<Value> {
-    let mut child = tillbook()
+    let mut child = support::tillbook()
         .arg("--db")
         .arg(path)
         .arg("api")
@@ -200,7 +186,7 @@ fn api_error_code(resp: &Value) -> &str {
 }
 
 fn run_demo(path: &Path) -> Output {
-    tillbook().arg("demo").arg(path).output().unwrap()
+    support::tillbook().arg("demo").arg(path).output().unwrap()
 }
 
 /// (role, username, password) lines printed by `tillbook demo`.

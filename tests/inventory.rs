@@ -369,14 +369,8 @@ fn t17_d01_the_real_api_binary_and_this_process_share_the_last_units() {
         let pid = dairy("T17-API", None).create(&shop, &mut owner);
         let batch = receive(&shop, &mut owner, pid, T17_UNITS, 100);
 
-        let mut api = Command::new(crate::support::tillbook_bin())
-            .arg("--db")
-            .arg(&shop.path)
+        let mut api = crate::support::tillbook_on(&shop.path)
             .arg("api")
-            .env_remove("TILLBOOK_DB")
-            .env_remove("TILLBOOK_SYNCHRONOUS")
-            .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-            .env_remove("TILLBOOK_LOG")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -674,11 +674,8 @@ fn t33_the_cli_export_streams_the_same_csv_and_refuses_a_bad_date() {
         .read(|c| reports::export_sales_csv(c, START_MS, START_MS + 2 * DAY_MS, &mut expected))
         .unwrap();
     let run = |from: &str, to: &str| {
-        std::process::Command::new(crate::support::tillbook_bin())
-            .arg("--db")
-            .arg(&k.shop.path)
+        crate::support::tillbook_on(&k.shop.path)
             .args(["export", "sales-lines", "--from", from, "--to", to])
-            .env_remove("TILLBOOK_DB")
             .output()
             .unwrap()
     };

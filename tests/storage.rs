@@ -121,18 +121,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// The real binary with no configuration leaking in from the environment.
-fn tillbook(db: &Path) -> Command {
-    let mut c = Command::new(support::tillbook_bin());
-    c.arg("--db")
-        .arg(db)
-        .env_remove("TILLBOOK_DB")
-        .env_remove("TILLBOOK_SYNCHRONOUS")
-        .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-        .env_remove("TILLBOOK_LOG");
-    c
-}
-
 // ---------------------------------------------------------------------------
 // T02: no command changes the schema; a newer schema is refused
 // ---------------------------------------------------------------------------
@@ -195,7 +183,7 @@ fn t02_the_cli_refuses_a_database_from_a_newer_schema() {
         .unwrap()
         .pragma_update(None, "user_version", 999)
         .unwrap();
-    let out = tillbook(&path).arg("verify").output().unwrap();
+    let out = support::tillbook_on(&path).arg("verify").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "verify accepted a newer schema");
     assert!(stderr.contains("999"), "stderr: {stderr}");
@@ -498,7 +486,7 @@ fn t07_the_cli_refuses_a_garbage_file_with_the_reason_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("garbage.db");
     std::fs::write(&path, garbage(16 * 1024, 3)).unwrap();
-    let out = tillbook(&path).arg("verify").output().unwrap();
+    let out = support::tillbook_on(&path).arg("verify").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "verify accepted garbage");
     assert!(
@@ -1227,7 +1215,7 @@ fn two_processes_once() {
     let before = shop.count("audit_log");
 
     let mut api = KillOnDrop(
-        tillbook(&shop.path)
+        support::tillbook_on(&shop.path)
             .arg("api")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -5,7 +5,6 @@
 use super::Shop;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use tillbook_core::db::Db;
 use tillbook_core::{Error, Session};
 
@@ -140,16 +139,7 @@ pub fn one_answer(results: &[Result<Value, Error>], what: &str) -> Value {
 
 /// `tillbook verify` on a file, as a separate process: (exit code, stdout + stderr).
 pub fn tillbook_verify(db: &Path) -> (i32, String) {
-    let out = Command::new(super::tillbook_bin())
-        .arg("--db")
-        .arg(db)
-        .arg("verify")
-        .env_remove("TILLBOOK_DB")
-        .env_remove("TILLBOOK_SYNCHRONOUS")
-        .env_remove("TILLBOOK_BUSY_TIMEOUT_MS")
-        .env_remove("TILLBOOK_LOG")
-        .output()
-        .unwrap();
+    let out = super::tillbook_on(db).arg("verify").output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),

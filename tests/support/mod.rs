@@ -157,3 +157,25 @@ pub fn key() -> String {
 pub fn tillbook_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tillbook"))
 }
+
+/// The real `tillbook` binary with no Tillbook variable inherited from the
+/// caller, so a developer's own `TILLBOOK_DB` or log filter never leaks in.
+pub fn tillbook() -> std::process::Command {
+    let mut c = std::process::Command::new(tillbook_bin());
+    for name in [
+        "TILLBOOK_DB",
+        "TILLBOOK_SYNCHRONOUS",
+        "TILLBOOK_BUSY_TIMEOUT_MS",
+        "TILLBOOK_LOG",
+    ] {
+        c.env_remove(name);
+    }
+    c
+}
+
+/// [`tillbook`] on the file at `db` (`tillbook --db DB …`).
+pub fn tillbook_on(db: &Path) -> std::process::Command {
+    let mut c = tillbook();
+    c.arg("--db").arg(db);
+    c
+}
