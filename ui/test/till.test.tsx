@@ -13,7 +13,8 @@ import {
 } from "../src/logic/till";
 import { formatMoney } from "../src/money";
 import { Orders, orders, refundForm, refundedByLine, setOrders, statusLabel } from "../src/screens/Orders";
-import { setTill, Till, till, tender } from "../src/screens/Till";
+import { Till } from "../src/screens/Till";
+import { setTill, till, tender } from "../src/screens/till/state";
 import { permissionsOf, setApp } from "../src/session";
 import { CoreError, fakeCore, OWNER_SESSION, ROLES, SHOP, tick } from "./fake";
 

@@ -22,7 +22,7 @@ import { autofocus, createForm } from "../forms";
 import { lineField } from "../logic/till";
 import { fieldError, formatMoney, parseInteger } from "../money";
 import { app, onSignOut } from "../session";
-import { abilities } from "./Till";
+import { abilities } from "./till/state";
 
 interface OrdersState {
   rows: SalesOrderSummary[];

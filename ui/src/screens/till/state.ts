@@ -1,0 +1,636 @@
+// The till's state and actions: the cart, the tender attempt and the receipt
+// live in module-level stores so a lock screen, an error or a trip to another
+// screen never loses a sale (T23). The views in this folder only read and call these.
+
+import { createStore, produce, reconcile } from "solid-js/store";
+import {
+  call,
+  newIdempotencyKey,
+  TillbookError,
+  toTillbookError,
+  type CustomerView,
+  type HeldSummary,
+  type LoyaltyClaim,
+  type MatchKind,
+  type ProductView,
+  type SalesCartQuote,
+  type SalesCheckoutView,
+  type SalesTender,
+} from "../../api";
+import { dismissError, reportError } from "../../errors";
+import { focusField } from "../../forms";
+import { latestOnly } from "../../logic/seq";
+import {
+  addProduct,
+  cartLines,
+  createTenderAttempt,
+  lineField,
+  MAX_CART_LINES,
+  paymentField,
+  paymentInputs,
+  removeLine,
+  stepQuantity,
+  suggestedAmount,
+  tillAbilities,
+  type TenderRow,
+  type TillLine,
+} from "../../logic/till";
+import { formatMoney, parseMoney } from "../../money";
+import { app, onSignOut, permissionsOf } from "../../session";
+
+export interface TenderRowText {
+  tender: SalesTender;
+  amount: string;
+  reference: string;
+}
+
+interface TillState {
+  view: "cart" | "tender" | "receipt";
+  query: string;
+  hits: { match: MatchKind; product: ProductView }[];
+  lines: TillLine[];
+  /** sku and name per product id, from search hits and quotes. */
+  names: Record<number, { sku: string; name: string }>;
+  /** The discount as typed, per product id. */
+  discountText: Record<number, string>;
+  /** A problem with a line (from the UI or the core), per product id. */
+  lineErrors: Record<number, string | undefined>;
+  customer: CustomerView | null;
+  customerQuery: string;
+  customerHits: CustomerView[];
+  quote: SalesCartQuote | null;
+  quoting: boolean;
+  tenderRows: TenderRowText[];
+  /** `${row}.amount` / `${row}.reference` -> message. */
+  tenderErrors: Record<string, string | undefined>;
+  receipt: SalesCheckoutView | null;
+  footer: string;
+  heldOpen: boolean;
+  held: HeldSummary[];
+  heldNext: number | null;
+  parkOpen: boolean;
+  parkLabel: string;
+  notice: string | null;
+  /** The held cart this sale was recalled from: checkout completes it. */
+  recalled: { id: number; version: number; label: string } | null;
+  /** A manager's approval for on account over a blocking credit limit (asked for after `credit_limit`). */
+  approval: { needed: boolean; username: string; password: string };
+  /** The customer's claimed loyalty reward applied to this sale: sent with every quote and the checkout. */
+  claim: LoyaltyClaim | null;
+  /** Why the core will not apply the claim to this cart (e.g. the free product is not in it). */
+  claimError: string | null;
+  /** On the receipt: the reward the sale used, as quoted and paid. */
+  receiptReward: { name: string; amount_minor: number } | null;
+  /** On the receipt: the customer's points after the sale (null when unknown or no customer). */
+  receiptPoints: number | null;
+}
+
+const initialState = (): TillState => ({
+  view: "cart",
+  query: "",
+  hits: [],
+  lines: [],
+  names: {},
+  discountText: {},
+  lineErrors: {},
+  customer: null,
+  customerQuery: "",
+  customerHits: [],
+  quote: null,
+  quoting: false,
+  tenderRows: [],
+  tenderErrors: {},
+  receipt: null,
+  footer: "",
+  heldOpen: false,
+  held: [],
+  heldNext: null,
+  parkOpen: false,
+  parkLabel: "",
+  notice: null,
+  recalled: null,
+  approval: { needed: false, username: "", password: "" },
+  claim: null,
+  claimError: null,
+  receiptReward: null,
+  receiptPoints: null,
+});
+
+export const [till, setTill] = createStore<TillState>(initialState());
+export const tender = createTenderAttempt();
+let parkKey = newIdempotencyKey();
+const searchSeq = latestOnly();
+const customerSeq = latestOnly();
+const quoteSeq = latestOnly();
+
+onSignOut(() => {
+  setTill(reconcile(initialState()));
+  tender.close();
+  parkKey = newIdempotencyKey();
+});
+
+export const HELD_PAGE = 50;
+const SEARCH_LIMIT = 10;
+const CUSTOMER_LIMIT = 8;
+
+// ---------------------------------------------------------------------------
+// Cart
+// ---------------------------------------------------------------------------
+
+/** Asks the core for the cart's prices, tax and totals; the UI never sums them itself. */
+export async function requote(): Promise<void> {
+  const token = quoteSeq.next();
+  if (till.lines.length === 0) {
+    setTill({ quote: null, quoting: false, lineErrors: {}, claimError: null });
+    return;
+  }
+  // A discount that cannot be read stays marked beside its line; the core is asked once it can.
+  if (till.lines.some((l) => unreadableDiscount(till.discountText[l.product_id]))) {
+    setTill({ quote: null, quoting: false });
+    return;
+  }
+  setTill("quoting", true);
+  try {
+    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines), ...claimArg() });
+    if (!quoteSeq.isLatest(token)) return;
+    setTill(
+      produce((s) => {
+        s.quote = q;
+        s.lineErrors = {};
+        s.claimError = null;
+        for (const l of q.lines) s.names[l.product_id] = { sku: l.sku, name: l.name };
+      }),
+    );
+  } catch (e) {
+    if (!quoteSeq.isLatest(token)) return;
+    setTill("quote", null);
+    showCartError(toTillbookError(e, "sales.quote"));
+  } finally {
+    if (quoteSeq.isLatest(token)) setTill("quoting", false);
+  }
+}
+
+/** The applied claim as `sales.quote`/`sales.checkout` take it (left out when none). */
+function claimArg(): { loyalty_claim_id?: number } {
+  return till.claim ? { loyalty_claim_id: till.claim.id } : {};
+}
+
+function unreadableDiscount(text: string | undefined): boolean {
+  return text !== undefined && text.trim() !== "" && parseMoney(text) === null;
+}
+
+/** A core error naming a line goes beside that line; anything else to the banner. */
+function showCartError(err: TillbookError): void {
+  // The reward cannot apply to this cart as it is: said beside the reward, which the cashier can fix or remove.
+  if (err.field === "loyalty_claim_id" && err.code === "validation" && till.claim) {
+    const prefix = `${err.field}: `;
+    setTill("claimError", err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    return;
+  }
+  const lf = lineField(err.field);
+  const line = lf ? till.lines[lf.index] : undefined;
+  if (line && (err.code === "validation" || err.code === "insufficient_stock")) {
+    const prefix = `${err.field}: `;
+    setTill("lineErrors", line.product_id, err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    if (err.code === "insufficient_stock") reportError(err);
+    return;
+  }
+  reportError(err);
+}
+
+function setLines(lines: TillLine[]): void {
+  setTill("lines", lines);
+  void requote();
+}
+
+export function addToCart(p: ProductView): void {
+  if (till.view !== "cart") return;
+  if (!till.lines.some((l) => l.product_id === p.id) && till.lines.length >= MAX_CART_LINES) {
+    reportError(new TillbookError("validation", `lines: a sale has at most ${MAX_CART_LINES} lines`, { field: "lines", source: "ui" }));
+    return;
+  }
+  setTill("names", p.id, { sku: p.sku, name: p.name });
+  setTill({ hits: [], notice: null });
+  setLines(addProduct(till.lines, p.id));
+}
+
+/** A search hit chosen by hand: into the cart, and back to the scan field. */
+export function pickHit(p: ProductView): void {
+  searchSeq.next();
+  setTill("query", "");
+  addToCart(p);
+  focusField("till", "search");
+}
+
+export function step(index: number, delta: number): void {
+  setLines(stepQuantity(till.lines, index, delta));
+}
+
+export function remove(index: number): void {
+  const pid = till.lines[index]?.product_id;
+  if (pid !== undefined) {
+    setTill(
+      produce((s) => {
+        delete s.discountText[pid];
+        delete s.lineErrors[pid];
+      }),
+    );
+  }
+  setLines(removeLine(till.lines, index));
+}
+
+export function setDiscount(index: number, text: string): void {
+  const line = till.lines[index];
+  if (!line) return;
+  setTill("discountText", line.product_id, text);
+  const minor = text.trim() === "" ? 0 : parseMoney(text);
+  if (minor === null) {
+    setTill("lineErrors", line.product_id, "enter an amount like 0.50");
+    return;
+  }
+  setTill("lineErrors", line.product_id, undefined);
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, discount_minor: minor } : l)));
+}
+
+/** Empties the cart. A recalled hold stays parked (it is only no longer in the cart). */
+export function clearCart(): void {
+  setTill({
+    lines: [],
+    discountText: {},
+    lineErrors: {},
+    customer: null,
+    customerQuery: "",
+    customerHits: [],
+    quote: null,
+    quoting: false,
+    notice: null,
+    recalled: null,
+    claim: null,
+    claimError: null,
+  });
+  quoteSeq.next();
+}
+
+/** As you type: the catalog's tiers (barcode, SKU, name, words). */
+export async function searchProducts(text: string): Promise<void> {
+  setTill("query", text);
+  const q = text.trim();
+  const token = searchSeq.next();
+  if (q === "") {
+    setTill("hits", []);
+    return;
+  }
+  try {
+    const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
+    if (searchSeq.isLatest(token)) setTill("hits", page.items);
+  } catch (e) {
+    if (searchSeq.isLatest(token)) reportError(e);
+  }
+}
+
+let scans: Promise<void> = Promise.resolve();
+
+/**
+ * Enter: an exact barcode or SKU (a scan) goes straight into the cart, as does a
+ * lone hit. A scanner types faster than the core answers, so scans queue up and
+ * each one is handled, in order: none is dropped as a stale search.
+ */
+export function scan(): Promise<void> {
+  const q = till.query.trim();
+  if (q === "") return scans;
+  // The as-you-type answers still on their way are out of date now.
+  searchSeq.next();
+  setTill({ query: "", hits: [] });
+  scans = scans.then(() => scanOne(q));
+  return scans;
+}
+
+async function scanOne(q: string): Promise<void> {
+  try {
+    const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
+    const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku");
+    const pick = exact ?? (page.items.length === 1 ? page.items[0] : undefined);
+    if (pick) {
+      addToCart(pick.product);
+      focusField("till", "search");
+    } else {
+      // Not a scan: show the choices for what was typed.
+      setTill({ query: q, hits: page.items, notice: page.items.length === 0 ? `Nothing found for “${q}”.` : null });
+    }
+  } catch (e) {
+    setTill("query", q);
+    reportError(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Customer
+// ---------------------------------------------------------------------------
+
+export async function searchCustomers(text: string): Promise<void> {
+  setTill("customerQuery", text);
+  const token = customerSeq.next();
+  if (text.trim() === "") {
+    setTill("customerHits", []);
+    return;
+  }
+  try {
+    const rows = await call("customers.search", { prefix: text.trim(), limit: CUSTOMER_LIMIT });
+    if (customerSeq.isLatest(token)) setTill("customerHits", rows);
+  } catch (e) {
+    if (customerSeq.isLatest(token)) reportError(e);
+  }
+}
+
+export function attachCustomer(c: CustomerView | null): void {
+  // A claim belongs to its customer: another customer (or none) drops it from the sale; it stays claimed.
+  const keep = c !== null && till.claim?.customer_id === c.id;
+  setTill({ customer: c, customerQuery: "", customerHits: [], ...(keep ? {} : { claim: null, claimError: null }) });
+  customerSeq.next();
+  void requote();
+}
+
+// ---------------------------------------------------------------------------
+// Loyalty reward
+// ---------------------------------------------------------------------------
+
+/** A reward the attached customer claimed (or an open claim of theirs): applied to this sale. */
+export function applyClaim(c: LoyaltyClaim): void {
+  if (till.view !== "cart" || till.customer?.id !== c.customer_id) return;
+  setTill({ claim: c, claimError: null, notice: null });
+  void requote();
+}
+
+/** The sale goes on without the reward; the claim stays open for another sale. */
+export function removeClaim(): void {
+  if (till.view !== "cart") return;
+  setTill({ claim: null, claimError: null });
+  void requote();
+}
+
+// ---------------------------------------------------------------------------
+// Park and recall
+// ---------------------------------------------------------------------------
+
+export function openPark(): void {
+  parkKey = newIdempotencyKey();
+  setTill({ parkOpen: true, parkLabel: "" });
+}
+
+export async function park(): Promise<boolean> {
+  if (till.lines.length === 0) return false;
+  try {
+    const label = till.parkLabel.trim();
+    const held = await call("sales.hold", {
+      idempotency_key: parkKey,
+      label: label === "" ? null : label,
+      customer_id: till.customer?.id ?? null,
+      lines: cartLines(till.lines),
+    });
+    parkKey = newIdempotencyKey();
+    const previous = till.recalled;
+    clearCart();
+    setTill({ parkOpen: false, parkLabel: "", notice: `Parked as “${held.label}” (hold #${held.number}).` });
+    // Parked again after a recall: the new hold replaces the old one (made first, so nothing is lost if this fails).
+    if (previous) {
+      try {
+        await call("sales.cancel_hold", { id: previous.id, version: previous.version });
+      } catch (e) {
+        reportError(e);
+      }
+    }
+    if (till.heldOpen) await loadHeld();
+    focusField("till", "search");
+    return true;
+  } catch (e) {
+    showCartError(toTillbookError(e, "sales.hold"));
+    return false;
+  }
+}
+
+export async function loadHeld(more = false): Promise<void> {
+  try {
+    const page = await call("sales.held", { after_id: more ? till.heldNext : null, limit: HELD_PAGE });
+    setTill({ held: more ? [...till.held, ...page.holds] : page.holds, heldNext: page.next_after_id });
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function toggleHeld(): Promise<void> {
+  const open = !till.heldOpen;
+  setTill("heldOpen", open);
+  if (open) await loadHeld();
+}
+
+/**
+ * Brings a held cart back into the (empty) cart. Its units stay reserved until
+ * checkout, which names the hold: the same transaction releases the
+ * reservations, takes the stock and marks the hold completed.
+ */
+export async function recall(h: HeldSummary): Promise<void> {
+  if (till.lines.length > 0 || till.view !== "cart") return;
+  try {
+    const cart = await call("sales.recall", { id: h.id });
+    let customer: CustomerView | null = null;
+    if (cart.customer_id !== null) customer = await call("customers.get", { id: cart.customer_id });
+    const discountText: Record<number, string> = {};
+    for (const l of cart.lines) if (l.discount_minor > 0) discountText[l.product_id] = formatMoney(l.discount_minor);
+    setTill({
+      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount_minor: l.discount_minor })),
+      discountText,
+      lineErrors: {},
+      customer,
+      ...(till.claim && till.claim.customer_id === customer?.id ? {} : { claim: null, claimError: null }),
+      recalled: { id: cart.id, version: cart.version, label: cart.label },
+      notice:
+        cart.lost_lines.length > 0
+          ? `Recalled “${cart.label}”; the reservation of line ${cart.lost_lines.join(", ")} had lapsed.`
+          : `Recalled “${cart.label}”.`,
+    });
+    await requote();
+  } catch (e) {
+    reportError(e);
+    await loadHeld();
+  }
+}
+
+export async function cancelHold(h: HeldSummary): Promise<void> {
+  try {
+    await call("sales.cancel_hold", { id: h.id, version: h.version });
+    setTill("notice", `Cancelled “${h.label}”; its stock is free again.`);
+  } catch (e) {
+    reportError(e);
+  }
+  await loadHeld();
+}
+
+// ---------------------------------------------------------------------------
+// Tender
+// ---------------------------------------------------------------------------
+
+/** Opens the tender screen on a fresh quote: a new tender attempt, a new idempotency key. */
+export function openTender(): boolean {
+  const q = till.quote;
+  if (!q || till.quoting || till.lines.length === 0 || q.lines.length !== till.lines.length) return false;
+  tender.open();
+  setTill({ view: "tender", tenderRows: [], tenderErrors: {}, notice: null, approval: { needed: false, username: "", password: "" } });
+  return true;
+}
+
+/** Back to the cart (to change it): this tender attempt ends. */
+export function closeTender(): void {
+  if (tender.inFlight()) return;
+  tender.close();
+  setTill({ view: "cart", tenderRows: [], tenderErrors: {}, approval: { needed: false, username: "", password: "" } });
+  focusField("till", "search");
+}
+
+/** The typed rows read as amounts; an unreadable amount counts as 0 and is marked. */
+export function parsedRows(rows: readonly TenderRowText[] = till.tenderRows): { rows: TenderRow[]; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const parsed = rows.map((r, i) => {
+    const amount = parseMoney(r.amount);
+    if (amount === null) errors[`${i}.amount`] = "enter an amount like 12.50";
+    return { tender: r.tender, amount_minor: amount ?? 0, reference: r.reference };
+  });
+  return { rows: parsed, errors };
+}
+
+export function addTenderRow(t: SalesTender): void {
+  const total = till.quote?.total_minor ?? 0;
+  const due = suggestedAmount(total, parsedRows().rows);
+  const existingCash = till.tenderRows.findIndex((r) => r.tender === "cash");
+  if (t === "cash" && existingCash >= 0) {
+    focusField("tender", `amount-${existingCash}`);
+    return;
+  }
+  setTill("tenderRows", (rows) => [...rows, { tender: t, amount: formatMoney(due), reference: "" }]);
+  focusField("tender", `amount-${till.tenderRows.length - 1}`);
+}
+
+export function setTenderRow(i: number, field: "amount" | "reference", value: string): void {
+  setTill("tenderRows", i, field, value);
+  setTill("tenderErrors", `${i}.${field}`, undefined);
+}
+
+export function removeTenderRow(i: number): void {
+  setTill({ tenderRows: till.tenderRows.filter((_, j) => j !== i), tenderErrors: {} });
+}
+
+/**
+ * Pay: one `sales.checkout` with the attempt's key. A double click or a retry
+ * after an error sends the same key, so at most one sale is made (T09).
+ */
+export async function pay(): Promise<void> {
+  const q = till.quote;
+  if (!q || till.view !== "tender") return;
+  const { rows, errors } = parsedRows();
+  if (Object.keys(errors).length > 0) {
+    setTill("tenderErrors", errors);
+    return;
+  }
+  dismissError();
+  try {
+    const a = till.approval;
+    const order = await tender.pay((key) =>
+      call("sales.checkout", {
+        idempotency_key: key,
+        customer_id: till.customer?.id ?? null,
+        lines: cartLines(till.lines),
+        ...claimArg(),
+        payments: paymentInputs(rows),
+        // The total on screen: if a price changed since, the core refuses rather than charge another amount.
+        expected_total_minor: q.total_minor,
+        held_cart_id: till.recalled?.id ?? null,
+        held_cart_version: till.recalled?.version ?? null,
+        approver: a.needed && a.username.trim() !== "" ? { username: a.username.trim(), password: a.password } : null,
+      }),
+    );
+    if (!order) return;
+    tender.close();
+    const reward = till.claim && q.loyalty_claim_id === till.claim.id && q.reward_discount_minor > 0 ? { name: till.claim.reward_name, amount_minor: q.reward_discount_minor } : null;
+    setTill({
+      view: "receipt",
+      receipt: order,
+      tenderErrors: {},
+      recalled: null,
+      approval: { needed: false, username: "", password: "" },
+      receiptReward: reward,
+      receiptPoints: null,
+    });
+    if (order.credit?.warning) {
+      setTill("notice", `On account over the customer's limit by ${formatMoney(order.credit.over_limit_minor)} (allowed: warn mode).`);
+    }
+    void loadFooter();
+    if (order.customer_id !== null) void loadPoints(order.customer_id, order.id);
+  } catch (e) {
+    const err = toTillbookError(e, "sales.checkout");
+    const pf = paymentField(err.field);
+    if (pf && err.code === "validation" && pf.index < till.tenderRows.length) {
+      const key = pf.field === "reference" ? "reference" : "amount";
+      const prefix = `${err.field}: `;
+      setTill("tenderErrors", `${pf.index}.${key}`, err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+      return;
+    }
+    reportError(err);
+    // Over a blocking credit limit: a manager may approve it here, then Pay again.
+    if (err.code === "credit_limit") setTill("approval", "needed", true);
+    if (err.code === "forbidden" && till.approval.needed) setTill("approval", "password", "");
+    // Prices moved since the quote: show the new totals before anyone pays again.
+    if (err.code === "conflict" || err.code === "validation") await requote();
+  }
+}
+
+/** The receipt's footer from the settings; a receipt without it is still a receipt. */
+async function loadFooter(): Promise<void> {
+  try {
+    const s = await call("settings.get");
+    setTill("footer", s.settings.receipt_footer ?? "");
+  } catch {
+    // Cosmetic: the sale is done and shown; a missing footer is not worth a banner.
+  }
+}
+
+/** The customer's points after the sale, for the receipt (earned and redeemed by the checkout itself). */
+async function loadPoints(customerId: number, orderId: number): Promise<void> {
+  try {
+    const b = await call("loyalty.balance", { customer_id: customerId, limit: 1 });
+    if (till.receipt?.id === orderId) setTill("receiptPoints", b.points);
+  } catch {
+    // Cosmetic, as the footer: the sale is done.
+  }
+}
+
+export function newSale(): void {
+  tender.close();
+  clearCart();
+  if (till.heldOpen) void loadHeld();
+  setTill({ view: "cart", receipt: null, tenderRows: [], tenderErrors: {}, notice: null, query: "", hits: [], receiptReward: null, receiptPoints: null });
+  focusField("till", "search");
+}
+
+// ---------------------------------------------------------------------------
+// Screen
+// ---------------------------------------------------------------------------
+
+export function nameOf(productId: number): string {
+  const n = till.names[productId];
+  return n ? n.name : `Product #${productId}`;
+}
+
+export function skuOf(productId: number): string {
+  return till.names[productId]?.sku ?? String(productId);
+}
+
+/** The quote's line for the cart's line i, when the quote is of this cart. */
+export function quoteLine(i: number) {
+  const q = till.quote;
+  const l = q?.lines[i];
+  return l && l.product_id === till.lines[i]?.product_id && q.lines.length === till.lines.length ? l : undefined;
+}
+
+/** What this session may do here (the core refuses the rest anyway). */
+export function abilities() {
+  return tillAbilities(permissionsOf(app.session?.role, app.roles));
+}
