@@ -59,6 +59,6 @@ export const OWNER_SESSION = {
   permissions: ROLES[0].permissions,
 };
 
-export const SHOP = { name: "Corner Shop", currency_code: "EUR", currency_scale: 2, host_id: "h1", created_at_ms: 0 };
+export const SHOP = { name: "Corner Shop", currency_code: "EUR", currency_scale: 2, host_id: "h1", created_at_ms: 0, denominations_minor: [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1] };
 
 export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

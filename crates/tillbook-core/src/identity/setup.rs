@@ -5,6 +5,7 @@ use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::identity::users::{self, CreateUserRequest, UserView};
 use crate::shared::access::Role;
+use crate::shared::denominations::denominations_minor;
 use crate::shared::handler::NoArgs;
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::settings;
@@ -21,6 +22,8 @@ pub struct ShopInfo {
     pub currency_scale: u32,
     pub host_id: String,
     pub created_at_ms: i64,
+    /// The currency's notes and coins, largest first (quick cash, counting a drawer).
+    pub denominations_minor: Vec<i64>,
 }
 
 pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
@@ -29,10 +32,13 @@ pub fn load_shop(conn: &Connection) -> Result<Option<ShopInfo>> {
             "SELECT name, currency_code, currency_scale, host_id, created_at_ms FROM shop WHERE id = 1",
             [],
             |r| {
+                let currency_code: String = r.get(1)?;
+                let currency_scale: u32 = r.get(2)?;
                 Ok(ShopInfo {
+                    denominations_minor: denominations_minor(&currency_code, currency_scale),
                     name: r.get(0)?,
-                    currency_code: r.get(1)?,
-                    currency_scale: r.get(2)?,
+                    currency_code,
+                    currency_scale,
                     host_id: r.get(3)?,
                     created_at_ms: r.get(4)?,
                 })

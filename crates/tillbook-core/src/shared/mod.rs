@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod denominations;
 pub mod findings;
 pub mod handler;
 pub mod money;
