@@ -1,12 +1,13 @@
 //! The catalog: products (archived, never deleted: T22), their tiered search,
 //! and price rules with the one precedence that prices a line (`pricing`).
 
+pub mod barcodes;
 pub mod pricing;
 mod products;
 mod search;
 
 pub use products::{
-    archive_product, by_barcode, create_product, get, get_product, insert_product, update_product,
+    archive_product, by_barcode, format_quantity, create_product, get, get_product, insert_product, update_product,
     CreateProductRequest, GetProductRequest, ProductView, TaxClass, Unit, UpdateProductRequest,
     MAX_AMOUNT_MINOR,
 };

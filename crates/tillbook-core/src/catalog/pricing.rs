@@ -436,7 +436,8 @@ pub struct Quote {
     pub quantity: i64,
     pub list_price_minor: i64,
     pub unit_price_minor: i64,
-    /// `unit_price_minor × quantity`.
+    /// `unit_price_minor × quantity / 10^decimals` (a price per kg times a
+    /// quantity in g), rounded once by the one rule of `shared::money`.
     pub line_total_minor: i64,
     pub rule_applied: Option<RuleApplied>,
 }
@@ -461,9 +462,9 @@ pub fn price_for(
     at_ms: i64,
 ) -> Result<Quote> {
     check_quantity(quantity)?;
-    let (list, category): (i64, String) = conn
-        .prepare_cached("SELECT price_minor, category FROM products WHERE id = ?1")?
-        .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let (list, category, unit): (i64, String, String) = conn
+        .prepare_cached("SELECT price_minor, category, unit FROM products WHERE id = ?1")?
+        .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or_else(|| Error::not_found("product", product_id))?;
     price_with(
@@ -473,17 +474,20 @@ pub fn price_for(
         &category,
         customer_id,
         quantity,
+        crate::catalog::Unit::parse(&unit).decimals(),
         at_ms,
     )
 }
 
-/// Prices a line for a product whose list price and category the caller has
-/// already read (the till reads each product once per line).
+/// Prices a line for a product whose list price, category and unit (its
+/// quantity's `decimals`) the caller has already read (the till reads each
+/// product once per line). `quantity` is in the unit's smallest part.
 ///
 /// Every live rule that could apply is read in one statement and ranked here,
 /// in the documented order: the customer's own price, then the cheapest
 /// running promotion, then the largest quantity break reached, then the
 /// largest category discount; ties go to the older rule (lower id).
+#[allow(clippy::too_many_arguments)] // the already-read parts of one product, and the line
 pub fn price_with(
     conn: &Connection,
     product_id: i64,
@@ -491,6 +495,7 @@ pub fn price_with(
     category: &str,
     customer_id: Option<i64>,
     quantity: i64,
+    decimals: u32,
     at_ms: i64,
 ) -> Result<Quote> {
     check_quantity(quantity)?;
@@ -564,9 +569,10 @@ pub fn price_with(
         ),
         None => (list, None),
     };
-    let line_total_minor = unit
-        .checked_mul(quantity)
-        .ok_or_else(|| Error::validation("quantity", "the line total is too large"))?;
+    let line_total_minor = Money::from_minor(unit)
+        .times_quantity(quantity, decimals)
+        .map(Money::minor)
+        .map_err(|_| Error::validation("quantity", "the line total is too large"))?;
     Ok(Quote {
         product_id,
         quantity,

@@ -72,7 +72,23 @@ impl Unit {
         }
     }
 
-    fn parse(s: &str) -> Unit {
+    /// How many decimals a quantity of this unit has: kg and l to 3 (stored
+    /// in g and ml), m to 2 (stored in cm), the rest whole. Every quantity in
+    /// SQL and in stock is an integer in that smallest part.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Unit::Kg | Unit::L => 3,
+            Unit::M => 2,
+            Unit::Each | Unit::G | Unit::Ml | Unit::Pack => 0,
+        }
+    }
+
+    /// The unit's name in plain words, for messages ("kg", "each").
+    pub fn label(self) -> &'static str {
+        self.as_str()
+    }
+
+    pub(crate) fn parse(s: &str) -> Unit {
         match s {
             "kg" => Unit::Kg,
             "g" => Unit::G,
@@ -83,6 +99,23 @@ impl Unit {
             _ => Unit::Each,
         }
     }
+}
+
+/// `quantity` (in the unit's smallest part) written with its `decimals`:
+/// `format_quantity(350, 3)` is `"0.350"`, `format_quantity(3, 0)` is `"3"`.
+pub fn format_quantity(quantity: i64, decimals: u32) -> String {
+    if decimals == 0 {
+        return quantity.to_string();
+    }
+    let sign = if quantity < 0 { "-" } else { "" };
+    let magnitude = quantity.unsigned_abs();
+    let unit = 10u64.pow(decimals);
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / unit,
+        magnitude % unit,
+        width = decimals as usize
+    )
 }
 
 /// A product as every command returns it.
@@ -99,7 +132,16 @@ pub struct ProductView {
     pub tax_rate_bp: i64,
     pub price_minor: i64,
     pub archived: bool,
-    /// Sum of the product's batches' on-hand and reserved quantities.
+    /// Whether sales take batches and move stock (off: made to order, services).
+    pub track_stock: bool,
+    /// What one unit costs when stock is not tracked (COGS per unit); none when unset.
+    pub standard_cost_minor: Option<i64>,
+    /// The number a shop scale prints into a weight or price barcode.
+    pub plu: Option<String>,
+    /// Decimals of a quantity of this unit (see [`Unit::decimals`]).
+    pub quantity_decimals: u32,
+    /// Sum of the product's batches' on-hand and reserved quantities, in the
+    /// unit's smallest part (g for kg).
     pub on_hand: i64,
     pub available: i64,
     pub version: i64,
@@ -113,16 +155,17 @@ pub(super) const VIEW_COLUMNS: &str =
     p.price_minor, p.archived_at_ms IS NOT NULL,
     (SELECT coalesce(sum(b.on_hand), 0) FROM batches b WHERE b.product_id = p.id),
     (SELECT coalesce(sum(b.on_hand - b.reserved), 0) FROM batches b WHERE b.product_id = p.id),
-    p.version, p.created_at_ms, p.updated_at_ms";
+    p.version, p.created_at_ms, p.updated_at_ms, p.track_stock, p.standard_cost_minor, p.plu";
 
 pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
+    let unit = Unit::parse(&r.get::<_, String>(5)?);
     Ok(ProductView {
         id: r.get(0)?,
         sku: r.get(1)?,
         barcode: r.get(2)?,
         name: r.get(3)?,
         category: r.get(4)?,
-        unit: Unit::parse(&r.get::<_, String>(5)?),
+        unit,
         tax_class: TaxClass::parse(&r.get::<_, String>(6)?),
         tax_rate_bp: r.get(7)?,
         price_minor: r.get(8)?,
@@ -132,6 +175,10 @@ pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
         version: r.get(12)?,
         created_at_ms: r.get(13)?,
         updated_at_ms: r.get(14)?,
+        track_stock: r.get(15)?,
+        standard_cost_minor: r.get(16)?,
+        plu: r.get(17)?,
+        quantity_decimals: unit.decimals(),
     })
 }
 
@@ -154,13 +201,17 @@ pub(crate) struct SaleProduct {
     pub tax_rate_bp: i64,
     pub price_minor: i64,
     pub archived: bool,
+    pub unit: Unit,
+    pub track_stock: bool,
+    pub standard_cost_minor: Option<i64>,
 }
 
 pub(crate) fn for_sale(conn: &Connection, id: i64) -> Result<SaleProduct> {
     conn.prepare_cached(
         "SELECT p.id, p.sku, p.name, p.category,
                 (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
-                p.price_minor, p.archived_at_ms IS NOT NULL
+                p.price_minor, p.archived_at_ms IS NOT NULL, p.unit, p.track_stock,
+                p.standard_cost_minor
            FROM products p WHERE p.id = ?1",
     )?
     .query_row([id], |r| {
@@ -172,6 +223,9 @@ pub(crate) fn for_sale(conn: &Connection, id: i64) -> Result<SaleProduct> {
             tax_rate_bp: r.get(4)?,
             price_minor: r.get(5)?,
             archived: r.get(6)?,
+            unit: Unit::parse(&r.get::<_, String>(7)?),
+            track_stock: r.get(8)?,
+            standard_cost_minor: r.get(9)?,
         })
     })
     .optional()?
@@ -240,6 +294,31 @@ pub struct CreateProductRequest {
     #[ts(optional = nullable)]
     pub tax_class: TaxClass,
     pub price_minor: i64,
+    /// Off for items nobody counts (made-to-order coffee, services). On when omitted.
+    #[serde(default = "default_track")]
+    #[ts(optional = nullable)]
+    pub track_stock: bool,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub standard_cost_minor: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub plu: Option<String>,
+}
+
+fn default_track() -> bool {
+    true
+}
+
+/// A PLU is the 1–6 digit product number a shop scale prints into a barcode.
+pub(crate) fn check_plu(v: &str) -> Result<()> {
+    if v.is_empty() || v.len() > 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::validation(
+            "plu",
+            format!("must be 1 to 6 digits, got {v:?}"),
+        ));
+    }
+    Ok(())
 }
 
 fn default_unit() -> Unit {
@@ -258,13 +337,39 @@ impl Request for CreateProductRequest {
         }
         validate::text("name", &self.name, 1, 200)?;
         check_category(&self.category)?;
-        check_amount("price_minor", self.price_minor)
+        check_amount("price_minor", self.price_minor)?;
+        if let Some(c) = self.standard_cost_minor {
+            check_amount("standard_cost_minor", c)?;
+        }
+        if let Some(p) = &self.plu {
+            check_plu(p)?;
+        }
+        Ok(())
     }
 }
 
 /// Refuses a SKU or barcode another product holds, naming the field (checked
 /// inside the write transaction, so no other writer can slip in between).
-fn check_unique(tx: &Tx<'_>, id: i64, sku: &str, barcode: Option<&str>) -> Result<()> {
+fn check_unique(
+    tx: &Tx<'_>,
+    id: i64,
+    sku: &str,
+    barcode: Option<&str>,
+    plu: Option<&str>,
+) -> Result<()> {
+    if let Some(p) = plu {
+        let taken: bool = tx.conn().cached_row(
+            "SELECT EXISTS (SELECT 1 FROM products WHERE plu = ?1 AND id <> ?2)",
+            rusqlite::params![p, id],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::Duplicate {
+                field: "plu".into(),
+                value: p.into(),
+            });
+        }
+    }
     let taken: bool = tx.conn().cached_row(
         "SELECT EXISTS (SELECT 1 FROM products WHERE sku = ?1 AND id <> ?2)",
         rusqlite::params![sku, id],
@@ -299,12 +404,19 @@ pub fn insert_product(
     user_id: Option<i64>,
     now_ms: i64,
 ) -> Result<i64> {
-    check_unique(tx, 0, &req.sku, req.barcode.as_deref())?;
+    check_unique(
+        tx,
+        0,
+        &req.sku,
+        req.barcode.as_deref(),
+        req.plu.as_deref(),
+    )?;
     let id = tx
         .execute_returning(
             "INSERT INTO products (sku, barcode, name, category, unit, tax_class, price_minor,
-                                   created_by, created_at_ms, updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+                                   created_by, created_at_ms, updated_at_ms, track_stock,
+                                   standard_cost_minor, plu)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12) RETURNING id",
             rusqlite::params![
                 req.sku,
                 req.barcode,
@@ -314,7 +426,10 @@ pub fn insert_product(
                 req.tax_class.as_str(),
                 req.price_minor,
                 user_id,
-                now_ms
+                now_ms,
+                req.track_stock,
+                req.standard_cost_minor,
+                req.plu
             ],
             |r| r.get(0),
         )
@@ -367,6 +482,21 @@ pub struct UpdateProductRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub price_minor: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub track_stock: Option<bool>,
+    /// `null` keeps it; `clear_standard_cost` removes it.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub standard_cost_minor: Option<i64>,
+    /// Removes the standard cost (COGS none for untracked sales).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub clear_standard_cost: Option<bool>,
+    /// `null` keeps the PLU; `""` removes it.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub plu: Option<String>,
 }
 
 impl Request for UpdateProductRequest {
@@ -388,6 +518,12 @@ impl Request for UpdateProductRequest {
         if let Some(v) = self.price_minor {
             check_amount("price_minor", v)?;
         }
+        if let Some(v) = self.standard_cost_minor {
+            check_amount("standard_cost_minor", v)?;
+        }
+        if let Some(p) = self.plu.as_deref().filter(|p| !p.is_empty()) {
+            check_plu(p)?;
+        }
         if self.sku.is_none()
             && self.barcode.is_none()
             && self.name.is_none()
@@ -395,11 +531,44 @@ impl Request for UpdateProductRequest {
             && self.unit.is_none()
             && self.tax_class.is_none()
             && self.price_minor.is_none()
+            && self.track_stock.is_none()
+            && self.standard_cost_minor.is_none()
+            && self.clear_standard_cost.is_none()
+            && self.plu.is_none()
         {
             return Err(Error::validation("name", "nothing to change"));
         }
         Ok(())
     }
+}
+
+/// A unit whose precision differs would change what every stored quantity of
+/// the product means (350 g would read as 350 kg), so it may change only
+/// while nothing has been stocked, sold or parked; likewise stock tracking may
+/// not be switched off while the product has stock on hand.
+fn check_unit_change(conn: &Connection, before: &ProductView, unit: Unit) -> Result<()> {
+    if unit.decimals() == before.unit.decimals() {
+        return Ok(());
+    }
+    let used: bool = conn.cached_row(
+        "SELECT EXISTS (SELECT 1 FROM batches WHERE product_id = ?1)
+             OR EXISTS (SELECT 1 FROM order_lines WHERE product_id = ?1)
+             OR EXISTS (SELECT 1 FROM held_cart_lines WHERE product_id = ?1)
+             OR EXISTS (SELECT 1 FROM price_rules WHERE product_id = ?1 AND kind = 'quantity_break')",
+        [before.id],
+        |r| r.get(0),
+    )?;
+    if used {
+        return Err(Error::validation(
+            "unit",
+            format!(
+                "{} already has stock, sales or quantity prices in {}; its unit can only change to one counted the same way",
+                before.name,
+                before.unit.label()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `catalog.update_product`: against the version the caller read (T11, T25).
@@ -425,7 +594,29 @@ pub fn update_product(
     let unit = req.unit.unwrap_or(before.unit).as_str();
     let tax = req.tax_class.unwrap_or(before.tax_class).as_str();
     let price = req.price_minor.unwrap_or(before.price_minor);
-    check_unique(tx, req.id, &sku, barcode.as_deref())?;
+    let track_stock = req.track_stock.unwrap_or(before.track_stock);
+    let standard_cost = match (req.clear_standard_cost, req.standard_cost_minor) {
+        (Some(true), _) => None,
+        (_, Some(c)) => Some(c),
+        _ => before.standard_cost_minor,
+    };
+    let plu = match req.plu.as_deref() {
+        None => before.plu.clone(),
+        Some("") => None,
+        Some(p) => Some(p.to_string()),
+    };
+    if before.track_stock && !track_stock && before.on_hand > 0 {
+        return Err(Error::validation(
+            "track_stock",
+            format!(
+                "{} still has {} on hand; count it to zero before you stop tracking its stock",
+                before.name, before.on_hand
+            ),
+        ));
+    }
+    let new_unit = req.unit.unwrap_or(before.unit);
+    check_unit_change(tx.conn(), &before, new_unit)?;
+    check_unique(tx, req.id, &sku, barcode.as_deref(), plu.as_deref())?;
     PRODUCTS
         .update(
             tx,
@@ -439,6 +630,9 @@ pub fn update_product(
                 ("unit", &unit),
                 ("tax_class", &tax),
                 ("price_minor", &price),
+                ("track_stock", &track_stock),
+                ("standard_cost_minor", &standard_cost),
+                ("plu", &plu),
                 ("updated_at_ms", &ctx.now_ms),
             ],
         )

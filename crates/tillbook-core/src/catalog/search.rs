@@ -10,6 +10,7 @@
 //! Paging is `offset` + `limit` (≤ 100) over that combined order; `offset` is
 //! bounded so a page never costs more than a few index walks.
 
+use crate::catalog::barcodes::{self, ScaleRead};
 use crate::catalog::products::{by_barcode, view_of, ProductView, VIEW_COLUMNS};
 use crate::error::{Error, Result};
 use crate::shared::handler::{ReadCtx, Request};
@@ -66,6 +67,9 @@ pub enum MatchKind {
     Sku,
     NamePrefix,
     Words,
+    /// A shop scale's weight or price barcode (catalog/barcodes.rs): the hit
+    /// carries the quantity.
+    ScaleCode,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
@@ -74,6 +78,10 @@ pub struct SearchHit {
     #[serde(rename = "match")]
     pub matched: MatchKind,
     pub product: ProductView,
+    /// For a scale code: the quantity it carries (and the printed price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub scale: Option<ScaleRead>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
@@ -123,6 +131,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
         hits.push(SearchHit {
             matched: MatchKind::Barcode,
             product: p,
+            scale: None,
         });
     }
     let sku: Option<ProductView> = conn
@@ -136,6 +145,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
         hits.push(SearchHit {
             matched: MatchKind::Sku,
             product: p,
+            scale: None,
         });
     }
 
@@ -157,6 +167,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
                 hits.push(SearchHit {
                     matched: MatchKind::NamePrefix,
                     product: p,
+                    scale: None,
                 });
             }
         }
@@ -185,6 +196,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
                     hits.push(SearchHit {
                         matched: MatchKind::Words,
                         product: p,
+                        scale: None,
                     });
                 }
             }
@@ -201,9 +213,24 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
 
 /// `catalog.search`
 pub fn search_cmd(
-    _ctx: &ReadCtx<'_>,
+    ctx: &ReadCtx<'_>,
     conn: &Connection,
     req: &SearchRequest,
 ) -> Result<SearchPage> {
+    // A shop scale's label (catalog/barcodes.rs) that no product carries as
+    // its own barcode: one hit with the weight it says, or a plain-words error.
+    let q = req.query.trim();
+    if by_barcode(conn, q)?.is_none() {
+        if let Some((product, read)) = barcodes::lookup(conn, q, &ctx.settings.scale_barcodes)? {
+            return Ok(SearchPage {
+                items: vec![SearchHit {
+                    matched: MatchKind::ScaleCode,
+                    product,
+                    scale: Some(read),
+                }],
+                next_offset: None,
+            });
+        }
+    }
     search(conn, req)
 }

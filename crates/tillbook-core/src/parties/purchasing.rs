@@ -8,6 +8,7 @@ use crate::ledger::{self, codes, JournalEntry, Line, Party};
 use crate::parties::vendors::require_active_vendor;
 use crate::shared::handler::{Request, WriteCtx};
 use crate::shared::validate;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -146,13 +147,47 @@ pub struct ReceiptView {
     pub batch_ids: Vec<i64>,
 }
 
+/// Each line's cost — the unit cost (per kg) × the quantity (in g) / 10^decimals
+/// of the product's unit, rounded once (shared/money.rs) — with its decimals,
+/// and the receipt's total (the exact sum of the lines).
+fn scaled_totals(conn: &rusqlite::Connection, req: &ReceiveRequest) -> Result<(i64, Vec<(i64, u32)>)> {
+    let mut total = 0i64;
+    let mut lines = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.iter().enumerate() {
+        let unit: Option<String> = conn
+            .cached_row(
+                "SELECT unit FROM products WHERE id = ?1",
+                [l.product_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let decimals = unit.map_or(0, |u| crate::catalog::Unit::parse(&u).decimals());
+        let too_big = || {
+            Error::validation(
+                format!("lines[{i}].quantity"),
+                "the receipt's total is too large",
+            )
+        };
+        let t = crate::shared::money::Money::from_minor(l.unit_cost_minor)
+            .times_quantity(l.quantity, decimals)
+            .map_err(|_| too_big())?
+            .minor();
+        total = total.checked_add(t).ok_or_else(too_big)?;
+        lines.push((t, decimals));
+    }
+    Ok((total, lines))
+}
+
 /// `purchasing.receive`: receives goods from an active vendor: one batch per
 /// line (through `stock::receive_batch`), and the cost posted Dr inventory /
 /// Cr accounts payable naming the vendor, all in one transaction.
 pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Result<ReceiptView> {
     let actor = ctx.actor()?;
     let name = require_active_vendor(tx, req.vendor_id, "goods are received from")?;
-    let (total, line_totals) = req.totals()?;
+    // The bound check of `validate` holds (a scaled total is never larger);
+    // the amounts posted are scaled by each product's unit.
+    req.totals()?;
+    let (total, line_totals) = scaled_totals(tx.conn(), req)?;
     let number = next_number(tx, RECEIPT_COUNTER)?;
     let receipt_id: i64 = tx.conn().cached_row(
         "SELECT coalesce(max(id), 0) + 1 FROM purchase_receipts",
@@ -161,7 +196,7 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
     )?;
     let reason = format!("purchase receipt {number}");
     let mut batch_ids = Vec::with_capacity(req.lines.len());
-    for (i, (l, line_total)) in req.lines.iter().zip(&line_totals).enumerate() {
+    for (i, (l, (line_total, decimals))) in req.lines.iter().zip(&line_totals).enumerate() {
         let batch_id = crate::stock::receive_batch(
             tx,
             &crate::stock::Receipt {
@@ -186,9 +221,10 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
             other => other,
         })?;
         tx.execute(
-            "INSERT INTO purchase_receipt_lines (receipt_id, batch_id, quantity, unit_cost_minor, line_total_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![receipt_id, batch_id, l.quantity, l.unit_cost_minor, line_total],
+            "INSERT INTO purchase_receipt_lines (receipt_id, batch_id, quantity, unit_cost_minor,
+                                                 line_total_minor, quantity_decimals)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![receipt_id, batch_id, l.quantity, l.unit_cost_minor, line_total, decimals],
         )?;
         batch_ids.push(batch_id);
     }

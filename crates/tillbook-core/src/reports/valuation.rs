@@ -1,5 +1,11 @@
 //! `reports.stock_valuation`: `Σ on_hand × unit_cost_minor` per product with
 //! stock, paged by product id, with the grand total on every page.
+//!
+//! A weighed product's on-hand is in grams (ml, cm) and its unit cost per kg
+//! (l, m): its value is the exact sum divided by 10^decimals and rounded once
+//! per product (+ half, then floor, for these non-negative sums: the rule of
+//! shared/money.rs); the total is the exact sum of the rows. Products that do
+//! not track stock are left out.
 
 use crate::error::Result;
 use crate::shared::handler::{ReadCtx, Request};
@@ -42,9 +48,18 @@ pub struct StockValuationRow {
     pub archived: bool,
     /// Batches of the product with stock.
     pub batches: i64,
+    /// In the unit's smallest part (g for kg).
     pub on_hand: i64,
-    /// Σ on_hand × unit_cost_minor over those batches.
+    /// Σ on_hand × unit_cost_minor over those batches / 10^quantity_decimals.
     pub value_minor: i64,
+    pub quantity_decimals: u32,
+}
+
+/// 10^decimals of a product's unit, in SQL (`p` is the product row).
+macro_rules! unit_scale_sql {
+    () => {
+        "(CASE p.unit WHEN 'kg' THEN 1000 WHEN 'l' THEN 1000 WHEN 'm' THEN 100 ELSE 1 END)"
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -79,13 +94,17 @@ fn run_valuation(conn: &Connection, req: &StockValuationRequest) -> Result<Stock
     let limit = req.limit.unwrap_or(VALUATION_PAGE_DEFAULT);
     // Grouped in product order straight off the `batches_pick` index, so a
     // page reads only its own products' batches.
-    let mut st = conn.prepare_cached(
+    let mut st = conn.prepare_cached(concat!(
         "SELECT b.product_id, p.sku, p.name, p.archived_at_ms IS NOT NULL, count(*),
-                sum(b.on_hand), sum(b.on_hand * b.unit_cost_minor)
+                sum(b.on_hand), (sum(b.on_hand * b.unit_cost_minor) + ",
+        unit_scale_sql!(),
+        " / 2) / ",
+        unit_scale_sql!(),
+        ", p.unit
          FROM batches b JOIN products p ON p.id = b.product_id
-         WHERE b.on_hand > 0 AND b.product_id > ?1
-         GROUP BY b.product_id ORDER BY b.product_id LIMIT ?2",
-    )?;
+         WHERE b.on_hand > 0 AND b.product_id > ?1 AND p.track_stock = 1
+         GROUP BY b.product_id ORDER BY b.product_id LIMIT ?2"
+    ))?;
     let mut rows = st
         .query_map(
             rusqlite::params![req.after_product_id.unwrap_or(0), i64::from(limit) + 1],
@@ -98,6 +117,8 @@ fn run_valuation(conn: &Connection, req: &StockValuationRequest) -> Result<Stock
                     batches: r.get(4)?,
                     on_hand: r.get(5)?,
                     value_minor: r.get(6)?,
+                    quantity_decimals: crate::catalog::Unit::parse(&r.get::<_, String>(7)?)
+                        .decimals(),
                 })
             },
         )?
@@ -109,11 +130,17 @@ fn run_valuation(conn: &Connection, req: &StockValuationRequest) -> Result<Stock
         None
     };
     let (total_products, total_on_hand, total_value_minor) = conn
-        .prepare_cached(
-            "SELECT count(DISTINCT product_id), coalesce(sum(on_hand), 0),
-                    coalesce(sum(on_hand * unit_cost_minor), 0)
-             FROM batches WHERE on_hand > 0",
-        )?
+        .prepare_cached(concat!(
+            "SELECT count(*), coalesce(sum(q), 0), coalesce(sum(v), 0) FROM (
+               SELECT sum(b.on_hand) AS q, (sum(b.on_hand * b.unit_cost_minor) + ",
+            unit_scale_sql!(),
+            " / 2) / ",
+            unit_scale_sql!(),
+            " AS v
+                 FROM batches b JOIN products p ON p.id = b.product_id
+                WHERE b.on_hand > 0 AND p.track_stock = 1
+                GROUP BY b.product_id)"
+        ))?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(StockValuation {
         rows,

@@ -523,22 +523,26 @@ fn write_lines(tx: &Tx<'_>, plan: &Plan, user_id: i64, now: i64) -> Result<Vec<O
     let reason = format!("sale, order {}", plan.number);
     let mut views = Vec::with_capacity(plan.quote.lines.len());
     for line in &plan.quote.lines {
+        if !line.track_stock {
+            views.push(write_untracked_line(tx, plan.order_id, line)?);
+            continue;
+        }
+        // Another till may have sold the units since the line was added: the
+        // cashier is told which product ran short and by how much, and the
+        // cart stays as it was (the whole transaction rolls back).
         let named = |e| match e {
-            Error::InsufficientStock { message } => Error::InsufficientStock {
-                message: format!("{} ({}): {message}", line.sku, line.name),
-            },
+            Error::InsufficientStock { .. } => short_of(tx.conn(), line, now),
             other => other,
         };
         let picks =
             stock::pick_batches(tx.conn(), line.product_id, line.quantity, now).map_err(named)?;
-        let cost = picks
-            .iter()
-            .try_fold(0i64, |sum, p| {
-                p.unit_cost_minor
-                    .checked_mul(p.quantity)
-                    .and_then(|c| c.checked_add(sum))
-            })
-            .ok_or_else(|| Error::internal("the cost of a line overflows"))?;
+        let cost = stock::cost_of_picks(
+            &picks
+                .iter()
+                .map(|p| (p.unit_cost_minor, p.quantity))
+                .collect::<Vec<_>>(),
+            line.quantity_decimals,
+        )?;
         let line_id = insert_line(tx, plan.order_id, line, cost)?;
         let mut batches = Vec::with_capacity(picks.len());
         for pick in &picks {
@@ -586,9 +590,62 @@ fn write_lines(tx: &Tx<'_>, plan: &Plan, user_id: i64, now: i64) -> Result<Vec<O
             rule_applied: line.rule_applied.clone(),
             cost_minor: cost,
             batches,
+            quantity_decimals: line.quantity_decimals,
         });
     }
     Ok(views)
+}
+
+/// "Only 1 × Cheddar left" (or "Only 0.350 kg of Cheddar left"): the typed
+/// shortfall of a tracked line at Pay, naming the product.
+fn short_of(conn: &rusqlite::Connection, line: &QuoteLine, now: i64) -> Error {
+    let free = stock::free_quantity(conn, line.product_id, now)
+        .unwrap_or(0)
+        .max(0);
+    let message = if line.quantity_decimals == 0 {
+        format!("Only {free} × {} left", line.name)
+    } else {
+        format!(
+            "Only {} {} of {} left",
+            crate::catalog::format_quantity(free, line.quantity_decimals),
+            line.unit.as_str(),
+            line.name
+        )
+    };
+    Error::InsufficientStock { message }
+}
+
+/// An untracked line (made to order, a service): no batches, no movement;
+/// its cost is the product's standard cost × quantity, or nothing when unset.
+fn write_untracked_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine) -> Result<OrderLineView> {
+    let cost = match line.standard_cost_minor {
+        Some(c) => crate::shared::money::Money::from_minor(c)
+            .times_quantity(line.quantity, line.quantity_decimals)
+            .map(crate::shared::money::Money::minor)
+            .map_err(|e| Error::validation("lines", e.to_string()))?,
+        None => 0,
+    };
+    let line_id = insert_line(tx, order_id, line, cost)?;
+    Ok(OrderLineView {
+        id: line_id,
+        line_no: line.line_no,
+        product_id: line.product_id,
+        quantity: line.quantity,
+        list_price_minor: line.list_price_minor,
+        unit_price_minor: line.unit_price_minor,
+        gross_minor: line.gross_minor,
+        discount_minor: line.discount_minor,
+        reward_discount_minor: line.reward_discount_minor,
+        discount_net_minor: line.discount_net_minor,
+        tax_rate_bp: line.tax_rate_bp,
+        net_minor: line.net_minor,
+        tax_minor: line.tax_minor,
+        total_minor: line.total_minor,
+        rule_applied: line.rule_applied.clone(),
+        cost_minor: cost,
+        batches: Vec::new(),
+        quantity_decimals: line.quantity_decimals,
+    })
 }
 
 fn insert_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine, cost: i64) -> Result<i64> {
@@ -596,8 +653,10 @@ fn insert_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine, cost: i64) -> Resul
         "INSERT INTO order_lines (order_id, line_no, product_id, quantity, list_price_minor,
                                   unit_price_minor, gross_minor, discount_minor, tax_rate_bp,
                                   net_minor, tax_minor, total_minor, rule_id, rule_kind, cost_minor,
-                                  discount_net_minor, reward_discount_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                                  discount_net_minor, reward_discount_minor, quantity_decimals,
+                                  stock_tracked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19)
          RETURNING id",
         rusqlite::params![
             order_id,
@@ -616,7 +675,9 @@ fn insert_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine, cost: i64) -> Resul
             line.rule_applied.as_ref().map(|r| r.kind.as_str()),
             cost,
             line.discount_net_minor,
-            line.reward_discount_minor
+            line.reward_discount_minor,
+            line.quantity_decimals,
+            line.track_stock
         ],
         |r| r.get(0),
     )?)
@@ -840,6 +901,11 @@ mod tests {
             tax_minor: tax,
             total_minor: net + tax,
             rule_applied: None,
+            unit: crate::catalog::Unit::Each,
+            quantity_decimals: 0,
+            track_stock: true,
+            available_quantity: None,
+            standard_cost_minor: None,
         }
     }
 

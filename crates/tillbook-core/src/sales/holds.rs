@@ -185,19 +185,22 @@ pub fn get_cart(conn: &Connection, id: i64, now_ms: i64) -> Result<HeldCartView>
                 coalesce((SELECT sum(r.quantity) FROM held_cart_reservations h
                            JOIN stock_reservations r ON r.id = h.reservation_id
                           WHERE h.line_id = l.id AND r.released_at_ms IS NULL
-                            AND r.expires_at_ms > ?2), 0)
+                            AND r.expires_at_ms > ?2), 0),
+                (SELECT p.track_stock FROM products p WHERE p.id = l.product_id)
            FROM held_cart_lines l WHERE l.cart_id = ?1 ORDER BY l.line_no",
     )?;
     let rows = st.query_map(rusqlite::params![id, now_ms], |r| {
         let quantity: i64 = r.get(2)?;
         let reserved: i64 = r.get(4)?;
+        // An untracked line never had units to keep, so it is never lost.
+        let tracked: bool = r.get(5)?;
         Ok(HeldLineView {
             line_no: r.get(0)?,
             product_id: r.get(1)?,
             quantity,
             discount_minor: r.get(3)?,
             reserved_quantity: reserved,
-            reservation_live: reserved >= quantity,
+            reservation_live: !tracked || reserved >= quantity,
         })
     })?;
     cart.lines = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -299,6 +302,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         }
     }
     let mut skus = Vec::with_capacity(req.lines.len());
+    let mut tracked = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.iter().enumerate() {
         let p = catalog::require_active(tx.conn(), l.product_id).map_err(|e| match e {
             Error::NotFound { .. } => {
@@ -307,6 +311,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             other => other,
         })?;
         skus.push(p.sku);
+        tracked.push(p.track_stock);
     }
     let expires = now.saturating_add(ctx.settings.reservation_ttl_ms);
     let number = next_number(tx, HOLD_COUNTER)?;
@@ -337,6 +342,10 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             rusqlite::params![id, i as i64 + 1, l.product_id, l.quantity, l.discount_minor],
             |r| r.get(0),
         )?;
+        // An untracked line (a coffee made to order) has nothing to keep back.
+        if !tracked.get(i).copied().unwrap_or(true) {
+            continue;
+        }
         let picked = stock::reserve_product(
             tx,
             l.product_id,

@@ -81,6 +81,8 @@ pub struct OrderLineView {
     pub rule_applied: Option<RuleApplied>,
     pub cost_minor: i64,
     pub batches: Vec<LineBatchView>,
+    /// Decimals of `quantity` (3 for kg: 350 is 0.350 kg; 0 for whole units).
+    pub quantity_decimals: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -216,7 +218,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let mut st = conn.prepare_cached(
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,
-                cost_minor, discount_net_minor, reward_discount_minor
+                cost_minor, discount_net_minor, reward_discount_minor, quantity_decimals
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = st.query_map([id], |r| {
@@ -242,6 +244,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
             discount_net_minor: r.get(15)?,
             reward_discount_minor: r.get(16)?,
             batches: Vec::new(),
+            quantity_decimals: r.get(17)?,
         })
     })?;
     order.lines = lines.collect::<rusqlite::Result<_>>()?;

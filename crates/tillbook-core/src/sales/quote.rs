@@ -22,7 +22,7 @@
 
 use super::cart::{check_cart, check_claim, discount_needs, CartLine, MAX_ORDER_MINOR};
 use crate::catalog::pricing::{self, RuleApplied};
-use crate::catalog::{self, SaleProduct};
+use crate::catalog::{self, SaleProduct, Unit};
 use crate::error::{Error, Result};
 use crate::identity::setup::load_shop;
 use crate::loyalty::{self, ClaimGrant, Grant};
@@ -82,6 +82,21 @@ pub struct QuoteLine {
     pub total_minor: i64,
     #[ts(type = "{ id: number, kind: string } | null")]
     pub rule_applied: Option<RuleApplied>,
+    /// The product's unit; `quantity` is in its smallest part (g for kg) and
+    /// `unit_price_minor` is per unit (per kg).
+    pub unit: Unit,
+    /// Decimals of the quantity (3 for kg: 350 is 0.350 kg).
+    pub quantity_decimals: u32,
+    /// Whether the line takes stock; untracked lines never run short.
+    pub track_stock: bool,
+    /// Stock free to sell of this product now (on hand less live
+    /// reservations), in the smallest part; `null` when not tracked. The till
+    /// shows "Only 2 left" from it and refuses more at once.
+    pub available_quantity: Option<i64>,
+    /// COGS per unit of an untracked line; checkout's business, not the till's.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub standard_cost_minor: Option<i64>,
 }
 
 /// A computed cart: its lines and totals (exact sums of the lines).
@@ -173,6 +188,8 @@ struct Priced {
     price: pricing::Quote,
     /// `unit_price_minor × quantity`, before any discount.
     gross: i64,
+    /// Free stock of a tracked product.
+    available: Option<i64>,
 }
 
 /// Computes a cart: prices, discounts, tax per line and the totals.
@@ -253,6 +270,7 @@ fn price_line(
         &product.category,
         customer_id,
         l.quantity,
+        product.unit.decimals(),
         now_ms,
     )
     .map_err(|e| match e {
@@ -275,10 +293,16 @@ fn price_line(
             ),
         ));
     }
+    let available = if product.track_stock {
+        Some(crate::stock::free_quantity(conn, product.id, now_ms)?)
+    } else {
+        None
+    };
     Ok(Priced {
         product,
         price,
         gross,
+        available,
     })
 }
 
@@ -296,6 +320,7 @@ fn quote_line(
         product: p,
         price: q,
         gross,
+        available,
     } = priced;
     let line_discount = l.discount_minor + reward_discount; // ≤ gross by construction
     let (net, tax) = line_tax(
@@ -337,6 +362,11 @@ fn quote_line(
         tax_minor: tax,
         total_minor: total,
         rule_applied: q.rule_applied,
+        unit: p.unit,
+        quantity_decimals: p.unit.decimals(),
+        track_stock: p.track_stock,
+        available_quantity: available,
+        standard_cost_minor: p.standard_cost_minor,
     })
 }
 

@@ -421,6 +421,16 @@ fn plan_line<'r>(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
+    // An untracked line took nothing from stock, so nothing goes back (and
+    // "damaged" changes nothing); a weighed line's cost is scaled like checkout's.
+    let (tracked, decimals): (bool, u32) = conn
+        .cached_row(
+            "SELECT stock_tracked, quantity_decimals FROM order_lines WHERE id = ?1",
+            [l.order_line_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((true, 0));
     let (quantity, net, tax, discount_net) = match sold {
         None => {
             return Err(Error::validation(
@@ -468,7 +478,10 @@ fn plan_line<'r>(
         .collect::<rusqlite::Result<_>>()?;
     let mut batches = Vec::new();
     let mut remaining = l.quantity;
-    for (batch_id, unit_cost, open) in picks {
+    if !tracked {
+        remaining = 0;
+    }
+    for (batch_id, unit_cost, open) in picks.into_iter().filter(|_| tracked) {
         let qty = remaining.min(open);
         if qty > 0 {
             remaining -= qty;
@@ -482,7 +495,10 @@ fn plan_line<'r>(
         )));
     }
     let cost = match l.stock {
-        StockDisposition::Restock => batches.iter().map(|(_, c, q)| c * q).sum(),
+        StockDisposition::Restock => stock::cost_of_picks(
+            &batches.iter().map(|(_, c, q)| (*c, *q)).collect::<Vec<_>>(),
+            decimals,
+        )?,
         StockDisposition::Damage => 0,
     };
     Ok(LinePlan {
@@ -763,8 +779,13 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
     )?;
     found.check(
         "SELECT DISTINCT l.refund_id FROM refund_lines l
-         WHERE l.quantity <> (SELECT coalesce(sum(quantity), 0) FROM refund_line_batches
-                              WHERE refund_line_id = l.id)",
+           JOIN order_lines o ON o.id = l.order_line_id
+         WHERE (o.stock_tracked = 1
+                AND l.quantity <> (SELECT coalesce(sum(quantity), 0) FROM refund_line_batches
+                                   WHERE refund_line_id = l.id))
+            OR (o.stock_tracked = 0
+                AND (l.cost_minor <> 0
+                     OR EXISTS (SELECT 1 FROM refund_line_batches WHERE refund_line_id = l.id)))",
         "a line's batches differ from its quantity",
     )?;
     found.check(

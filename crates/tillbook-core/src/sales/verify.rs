@@ -34,9 +34,18 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
             "order(s) differ from their payments",
         ),
         (
+            // A tracked line's cost is its picks' unit cost (per kg) × quantity
+            // (in g) summed, / 10^decimals rounded once (+ half, then floor, for
+            // these non-negative sums: the rule of shared/money.rs); an untracked
+            // line took no batches (its cost is the standard cost of the day).
             "SELECT count(*) FROM order_lines l WHERE
-                l.quantity <> (SELECT coalesce(sum(quantity), 0) FROM order_line_batches b WHERE b.line_id = l.id)
-             OR l.cost_minor <> (SELECT coalesce(sum(quantity * unit_cost_minor), 0) FROM order_line_batches b WHERE b.line_id = l.id)",
+                (l.stock_tracked = 1 AND (
+                    l.quantity <> (SELECT coalesce(sum(quantity), 0) FROM order_line_batches b WHERE b.line_id = l.id)
+                 OR l.cost_minor <> (SELECT (coalesce(sum(quantity * unit_cost_minor), 0)
+                                             + (CASE l.quantity_decimals WHEN 3 THEN 1000 WHEN 2 THEN 100 ELSE 1 END) / 2)
+                                            / (CASE l.quantity_decimals WHEN 3 THEN 1000 WHEN 2 THEN 100 ELSE 1 END)
+                                       FROM order_line_batches b WHERE b.line_id = l.id)))
+             OR (l.stock_tracked = 0 AND EXISTS (SELECT 1 FROM order_line_batches b WHERE b.line_id = l.id))",
             "order line(s) differ from the batches they were taken from",
         ),
         (

@@ -241,6 +241,25 @@ impl Money {
             .ok_or_else(|| overflow(format!("{} minor units less {bp} basis points", self.0)))
     }
 
+    /// This per-unit amount (a price or cost per kg) times `quantity` counted
+    /// in the unit's smallest part (grams), where `10^decimals` parts make one
+    /// unit: exactly `self × quantity / 10^decimals`, rounded once to the
+    /// minor unit by the module's rule. With `decimals = 0` it is the plain
+    /// product. 14.00 per kg × 350 g (3 decimals) = 4.90.
+    pub fn times_quantity(self, quantity: i64, decimals: u32) -> Result<Money, MoneyError> {
+        if decimals > 6 {
+            return Err(overflow(format!("a quantity with {decimals} decimals")));
+        }
+        mul_div_round_half_away(self.0, i128::from(quantity), pow10(decimals))
+            .map(Money)
+            .ok_or_else(|| {
+                overflow(format!(
+                    "{} minor units × {quantity} / 10^{decimals}",
+                    self.0
+                ))
+            })
+    }
+
     /// Splits this amount into parts proportional to `weights` by the
     /// largest-remainder method: each part first gets the floor of its exact
     /// share, then the minor units left over go one each to the parts with
@@ -415,6 +434,18 @@ mod tests {
     }
 
     // ---------- unit tests ----------
+
+    #[test]
+    fn times_quantity_scales_and_rounds_once() {
+        let m = Money::from_minor;
+        assert_eq!(m(1400).times_quantity(350, 3).unwrap(), m(490));
+        assert_eq!(m(999).times_quantity(1, 3).unwrap(), m(1)); // 0.999 → 1
+        assert_eq!(m(499).times_quantity(1, 3).unwrap(), m(0)); // 0.499 → 0
+        assert_eq!(m(500).times_quantity(1, 3).unwrap(), m(1)); // 0.5 → 1
+        assert_eq!(m(250).times_quantity(3, 0).unwrap(), m(750));
+        assert_eq!(m(1234).times_quantity(150, 2).unwrap(), m(1851)); // 18.51
+        assert!(m(i64::MAX).times_quantity(2, 0).is_err());
+    }
 
     #[test]
     fn currency_validation() {

@@ -39,6 +39,76 @@ pub struct Settings {
     pub reservation_ttl_ms: i64,
     /// Days from an invoice's issue to its due date when none is given.
     pub invoice_terms_days: i64,
+    /// Which EAN-13 prefixes shop scales print weights or prices into
+    /// (catalog/barcodes.rs). Empty: no scale barcodes.
+    pub scale_barcodes: Vec<ScaleBarcodeRule>,
+}
+
+/// What the value digits of a scale barcode are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleEmbeds {
+    /// The quantity in the product's smallest unit (grams for kg, ml for l).
+    Weight,
+    /// The line's price in minor units.
+    Price,
+}
+
+/// One range of EAN-13 prefixes a shop scale prints: `prefix` (1–2 digits, a
+/// range `prefix_from`..=`prefix_to` of the same length), then `plu_digits`
+/// of PLU, then the value, then the EAN check digit. The value has what is
+/// left: 12 − prefix − PLU digits (4 to 6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleBarcodeRule {
+    pub prefix_from: String,
+    pub prefix_to: String,
+    pub embeds: ScaleEmbeds,
+    pub plu_digits: u32,
+}
+
+/// The most scale barcode rules the settings hold.
+pub const MAX_SCALE_RULES: usize = 10;
+
+impl ScaleBarcodeRule {
+    /// How many digits the value has (weight or price).
+    pub fn value_digits(&self) -> usize {
+        12usize
+            .saturating_sub(self.prefix_from.len())
+            .saturating_sub(self.plu_digits as usize)
+    }
+
+    fn validate(&self, i: usize) -> Result<()> {
+        let field = |f: &str| format!("scale_barcodes[{i}].{f}");
+        let digits = |v: &str| !v.is_empty() && v.len() <= 2 && v.bytes().all(|b| b.is_ascii_digit());
+        if !digits(&self.prefix_from) || !digits(&self.prefix_to) {
+            return Err(Error::validation(
+                field("prefix_from"),
+                "a prefix is 1 or 2 digits",
+            ));
+        }
+        if self.prefix_from.len() != self.prefix_to.len() || self.prefix_from > self.prefix_to {
+            return Err(Error::validation(
+                field("prefix_to"),
+                "must have as many digits as prefix_from and not be below it",
+            ));
+        }
+        if !(4..=6).contains(&self.plu_digits) {
+            return Err(Error::validation(
+                field("plu_digits"),
+                format!("must be 4 to 6, got {}", self.plu_digits),
+            ));
+        }
+        if !(4..=6).contains(&self.value_digits()) {
+            return Err(Error::validation(
+                field("plu_digits"),
+                "the prefix and PLU must leave 4 to 6 digits for the weight or price",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +123,7 @@ impl Default for Settings {
             receipt_footer: String::new(),
             reservation_ttl_ms: 30 * 60 * 1000,
             invoice_terms_days: 30,
+            scale_barcodes: Vec::new(),
         }
     }
 }
@@ -82,6 +153,15 @@ impl Settings {
             7 * DAY_MS,
         )?;
         range("invoice_terms_days", self.invoice_terms_days, 1, 365)?;
+        if self.scale_barcodes.len() > MAX_SCALE_RULES {
+            return Err(Error::validation(
+                "scale_barcodes",
+                format!("at most {MAX_SCALE_RULES} rules"),
+            ));
+        }
+        for (i, r) in self.scale_barcodes.iter().enumerate() {
+            r.validate(i)?;
+        }
         if self.receipt_footer.chars().count() > 500 {
             return Err(Error::validation(
                 "receipt_footer",

@@ -158,6 +158,8 @@ pub struct CountLineView {
     pub expected: i64,
     pub variance: i64,
     pub movement_id: Option<i64>,
+    /// Decimals of the quantities (3 for kg: counted 1250 is 1.250 kg).
+    pub quantity_decimals: u32,
 }
 
 /// `stock.count_record`: one scan or typed quantity for one batch. Each record
@@ -187,6 +189,9 @@ pub fn count_record(
         (None, Some(code)) => {
             let p = catalog::by_barcode(tx.conn(), code)?
                 .ok_or_else(|| Error::validation("barcode", "no product has this barcode"))?;
+            if !p.track_stock {
+                return Err(untracked(&p.name));
+            }
             let ids: Vec<i64> = {
                 let mut st = tx.conn().prepare_cached(
                     "SELECT id FROM batches WHERE product_id = ?1 AND on_hand > 0 ORDER BY id LIMIT 2",
@@ -212,6 +217,7 @@ pub fn count_record(
         }
         (None, None) => return Err(Error::validation("barcode", "give a barcode or a batch_id")),
     };
+    refuse_untracked(tx.conn(), batch_id)?;
     let counted: i64 = tx
         .execute_returning(
             "INSERT INTO stock_count_lines (count_id, batch_id, counted, recorded_by, recorded_at_ms)
@@ -257,10 +263,32 @@ pub fn count_record(
     Ok(line)
 }
 
+fn untracked(name: &str) -> Error {
+    Error::validation(
+        "barcode",
+        format!("{name} does not track stock, so it is not counted; switch on Track stock on the product first"),
+    )
+}
+
+/// A count is of stock the shop tracks; an untracked product has none to count.
+fn refuse_untracked(conn: &Connection, batch_id: i64) -> Result<()> {
+    let (name, tracked): (String, bool) = conn.cached_row(
+        "SELECT p.name, p.track_stock FROM batches b JOIN products p ON p.id = b.product_id
+          WHERE b.id = ?1",
+        [batch_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if tracked {
+        Ok(())
+    } else {
+        Err(untracked(&name))
+    }
+}
+
 fn count_lines(conn: &Connection, count_id: i64, batch: Option<i64>) -> Result<Vec<CountLineView>> {
     let mut st = conn.prepare_cached(
         "SELECT l.batch_id, b.product_id, p.sku, p.name, b.lot_code, l.counted,
-                coalesce(l.expected, b.on_hand), l.movement_id
+                coalesce(l.expected, b.on_hand), l.movement_id, p.unit
          FROM stock_count_lines l JOIN batches b ON b.id = l.batch_id
          JOIN products p ON p.id = b.product_id
          WHERE l.count_id = ?1 AND (?2 IS NULL OR l.batch_id = ?2)
@@ -279,6 +307,7 @@ fn count_lines(conn: &Connection, count_id: i64, batch: Option<i64>) -> Result<V
             expected,
             variance: counted - expected,
             movement_id: r.get(7)?,
+            quantity_decimals: catalog::Unit::parse(&r.get::<_, String>(8)?).decimals(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -27,7 +27,7 @@ pub use counts::{
     CountPostRequest, CountRecordRequest, CountReview, CountReviewRequest, CountView,
 };
 pub use movements::{
-    consume_reservation, move_picked, move_stock, pick_batches, receive_batch, release,
+    consume_reservation, cost_of_picks, free_quantity, move_picked, move_stock, pick_batches, receive_batch, release,
     release_expired, reserve, reserve_product, Move, MovementKind, Pick, Receipt, ReleaseReason,
     Source,
 };

@@ -225,7 +225,16 @@ pub fn receive_batch(tx: &Tx<'_>, r: &Receipt<'_>) -> Result<i64> {
     catalog::check_amount("unit_cost_minor", r.unit_cost_minor)?;
     check_quantity("quantity", r.quantity)?;
     check_source(&r.source)?;
-    catalog::require_active(tx.conn(), r.product_id)?;
+    let product = catalog::require_active(tx.conn(), r.product_id)?;
+    if !product.track_stock {
+        return Err(Error::validation(
+            "product_id",
+            format!(
+                "{} does not track stock, so stock is not received for it; switch on Track stock on the product first",
+                product.name
+            ),
+        ));
+    }
     let batch_id: i64 = tx.execute_returning(
         "INSERT INTO batches (product_id, lot_code, expires_on, unit_cost_minor, received_quantity,
                               received_at_ms, received_by, source_type, source_id)
@@ -256,6 +265,39 @@ pub fn receive_batch(tx: &Tx<'_>, r: &Receipt<'_>) -> Result<i64> {
         },
     )?;
     Ok(batch_id)
+}
+
+/// How much of `product_id` is free to sell at `now_ms`: on hand less live
+/// reservations (ones that expired count as free, as [`pick_batches`] counts
+/// them), in the unit's smallest part. What the till's "Only 2 left" says.
+pub fn free_quantity(conn: &Connection, product_id: i64, now_ms: i64) -> Result<i64> {
+    Ok(conn.cached_row(
+        "SELECT coalesce(sum(b.on_hand - b.reserved
+                    + coalesce((SELECT sum(r.quantity) FROM stock_reservations r
+                                 WHERE r.batch_id = b.id AND r.released_at_ms IS NULL
+                                   AND r.expires_at_ms <= ?2), 0)), 0)
+           FROM batches b WHERE b.product_id = ?1 AND b.on_hand > 0",
+        rusqlite::params![product_id, now_ms],
+        |r| r.get(0),
+    )?)
+}
+
+/// The cost of the units picked, each batch's unit cost (per kg) × its
+/// quantity (in g), summed exactly and then divided by `10^decimals` and
+/// rounded once (shared/money.rs): COGS, refunds and verify use this one sum.
+pub fn cost_of_picks(picks: &[(i64, i64)], decimals: u32) -> Result<i64> {
+    let exact = picks
+        .iter()
+        .try_fold(0i64, |sum, (unit_cost, quantity)| {
+            unit_cost
+                .checked_mul(*quantity)
+                .and_then(|c| c.checked_add(sum))
+        })
+        .ok_or_else(|| Error::internal("the cost of a line overflows"))?;
+    crate::shared::money::Money::from_minor(exact)
+        .times_quantity(1, decimals)
+        .map(crate::shared::money::Money::minor)
+        .map_err(|e| Error::internal(e.to_string()))
 }
 
 /// One batch [`pick_batches`] takes units from.

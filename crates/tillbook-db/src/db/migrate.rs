@@ -73,7 +73,17 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_idempotency_rowid.sql",
         sql: include_str!("../../../../migrations/0014_idempotency_rowid.sql"),
     },
+    Migration {
+        name: "0015_untracked_and_weighed_items.sql",
+        sql: include_str!("../../../../migrations/0015_untracked_and_weighed_items.sql"),
+    },
 ];
+
+/// A migration whose first line is this runs with foreign keys off (SQLite's
+/// documented way to rebuild a table that others reference: the pragma is a
+/// no-op inside a transaction, so it is set before `BEGIN`), and is refused
+/// unless `PRAGMA foreign_key_check` finds nothing before it commits.
+const FOREIGN_KEYS_OFF: &str = "-- tillbook: foreign_keys off";
 
 pub fn checksum(sql: &str) -> String {
     hex(&Sha256::digest(sql.as_bytes()))
@@ -123,6 +133,11 @@ pub(super) fn apply(
         }
         // `Connection::transaction_with_behavior` needs `&mut`; the writer is not
         // shared yet, so plain statements give the same IMMEDIATE transaction.
+        let keys_off = m.sql.starts_with(FOREIGN_KEYS_OFF);
+        if keys_off {
+            conn.pragma_update(None, "foreign_keys", "OFF")
+                .map_err(|e| failed(m.name, e))?;
+        }
         conn.execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| failed(m.name, e))?;
         let step = || -> rusqlite::Result<bool> {
@@ -132,6 +147,9 @@ pub(super) fn apply(
             }
             conn.execute_batch(LEDGER_DDL)?;
             conn.execute_batch(m.sql)?;
+            if keys_off {
+                foreign_keys_hold(conn)?;
+            }
             conn.prepare_cached(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at_ms)
                  VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
@@ -140,19 +158,35 @@ pub(super) fn apply(
             conn.pragma_update(None, "user_version", target)?;
             Ok(true)
         };
-        match step() {
-            Ok(applied) => {
-                conn.execute_batch("COMMIT")
-                    .map_err(|e| failed(m.name, e))?;
-                if applied {
-                    tracing::info!(migration = m.name, "applied migration");
-                }
-            }
+        let outcome = match step() {
+            Ok(applied) => conn.execute_batch("COMMIT").map(|()| applied),
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
-                return Err(failed(m.name, e));
+                Err(e)
             }
+        };
+        if keys_off {
+            // Outside the transaction again, so the pragma takes effect.
+            conn.pragma_update(None, "foreign_keys", "ON")
+                .map_err(|e| failed(m.name, e))?;
         }
+        if outcome.map_err(|e| failed(m.name, e))? {
+            tracing::info!(migration = m.name, "applied migration");
+        }
+    }
+    Ok(())
+}
+
+/// Refuses the migration when any row points at a row that is not there.
+fn foreign_keys_hold(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("PRAGMA foreign_key_check")?;
+    let mut rows = stmt.query([])?;
+    if let Some(r) = rows.next()? {
+        let table: String = r.get(0)?;
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            Some(format!("a row of {table} points at a missing row")),
+        ));
     }
     Ok(())
 }
