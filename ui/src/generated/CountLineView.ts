@@ -4,4 +4,8 @@ export type CountLineView = { batch_id: number, product_id: number, sku: string,
 /**
  * The books: current on-hand while open, the on-hand at posting once posted.
  */
-expected: number, variance: number, movement_id: number | null, };
+expected: number, variance: number, movement_id: number | null, 
+/**
+ * Decimals of the quantities (3 for kg: counted 1250 is 1.250 kg).
+ */
+quantity_decimals: number, };

@@ -2,4 +2,8 @@
 import type { TaxClass } from "./TaxClass";
 import type { Unit } from "./Unit";
 
-export type CreateProductRequest = { sku: string, barcode?: string | null, name: string, category?: string, unit?: Unit, tax_class?: TaxClass, price_minor: number, };
+export type CreateProductRequest = { sku: string, barcode?: string | null, name: string, category?: string, unit?: Unit, tax_class?: TaxClass, price_minor: number, 
+/**
+ * Off for items nobody counts (made-to-order coffee, services). On when omitted.
+ */
+track_stock?: boolean, standard_cost_minor?: number | null, plu?: string | null, };

@@ -7,6 +7,23 @@ import type { Unit } from "./Unit";
  */
 export type ProductView = { id: number, sku: string, barcode: string | null, name: string, category: string, unit: Unit, tax_class: TaxClass, tax_rate_bp: number, price_minor: number, archived: boolean, 
 /**
- * Sum of the product's batches' on-hand and reserved quantities.
+ * Whether sales take batches and move stock (off: made to order, services).
+ */
+track_stock: boolean, 
+/**
+ * What one unit costs when stock is not tracked (COGS per unit); none when unset.
+ */
+standard_cost_minor: number | null, 
+/**
+ * The number a shop scale prints into a weight or price barcode.
+ */
+plu: string | null, 
+/**
+ * Decimals of a quantity of this unit (see [`Unit::decimals`]).
+ */
+quantity_decimals: number, 
+/**
+ * Sum of the product's batches' on-hand and reserved quantities, in the
+ * unit's smallest part (g for kg).
  */
 on_hand: number, available: number, version: number, created_at_ms: number, updated_at_ms: number, };

@@ -6,6 +6,7 @@ import type { RuleApplied } from "./RuleApplied";
  */
 export type Quote = { product_id: number, quantity: number, list_price_minor: number, unit_price_minor: number, 
 /**
- * `unit_price_minor × quantity`.
+ * `unit_price_minor × quantity / 10^decimals` (a price per kg times a
+ * quantity in g), rounded once by the one rule of `shared::money`.
  */
 line_total_minor: number, rule_applied: RuleApplied | null, };

@@ -5,4 +5,8 @@ export type SalesOrderLineView = { id: number, line_no: number, product_id: numb
 /**
  * The part of `discount_minor` a loyalty reward gave.
  */
-reward_discount_minor: number, discount_net_minor: number, tax_rate_bp: number, net_minor: number, tax_minor: number, total_minor: number, rule_applied: { id: number, kind: string } | null, cost_minor: number, batches: Array<SalesLineBatchView>, };
+reward_discount_minor: number, discount_net_minor: number, tax_rate_bp: number, net_minor: number, tax_minor: number, total_minor: number, rule_applied: { id: number, kind: string } | null, cost_minor: number, batches: Array<SalesLineBatchView>, 
+/**
+ * Decimals of `quantity` (3 for kg: 350 is 0.350 kg; 0 for whole units).
+ */
+quantity_decimals: number, };

@@ -4,8 +4,12 @@ export type StockValuationRow = { product_id: number, sku: string, name: string,
 /**
  * Batches of the product with stock.
  */
-batches: number, on_hand: number, 
+batches: number, 
 /**
- * Σ on_hand × unit_cost_minor over those batches.
+ * In the unit's smallest part (g for kg).
  */
-value_minor: number, };
+on_hand: number, 
+/**
+ * Σ on_hand × unit_cost_minor over those batches / 10^quantity_decimals.
+ */
+value_minor: number, quantity_decimals: number, };

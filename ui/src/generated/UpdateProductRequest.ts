@@ -6,4 +6,16 @@ export type UpdateProductRequest = { id: number, version: number, sku?: string |
 /**
  * `null` keeps the barcode; `""` removes it.
  */
-barcode?: string | null, name?: string | null, category?: string | null, unit?: Unit | null, tax_class?: TaxClass | null, price_minor?: number | null, };
+barcode?: string | null, name?: string | null, category?: string | null, unit?: Unit | null, tax_class?: TaxClass | null, price_minor?: number | null, track_stock?: boolean | null, 
+/**
+ * `null` keeps it; `clear_standard_cost` removes it.
+ */
+standard_cost_minor?: number | null, 
+/**
+ * Removes the standard cost (COGS none for untracked sales).
+ */
+clear_standard_cost?: boolean | null, 
+/**
+ * `null` keeps the PLU; `""` removes it.
+ */
+plu?: string | null, };

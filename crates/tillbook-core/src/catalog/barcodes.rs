@@ -31,7 +31,7 @@
 //! search's barcode tier answers first), so pre-printed codes in the 2x range
 //! keep working.
 
-use crate::catalog::products::{view_of, ProductView, VIEW_COLUMNS};
+use crate::catalog::products::{view_of, ProductView, Unit, VIEW_COLUMNS};
 use crate::error::{Error, Result};
 use crate::shared::money::Money;
 use crate::shared::settings::{ScaleBarcodeRule, ScaleEmbeds};
@@ -203,6 +203,17 @@ pub fn lookup(
         return Err(Error::validation(
             "query",
             format!("{} (PLU {}) is archived", product.name, read.plu),
+        ));
+    }
+    if matches!(product.unit, Unit::Each | Unit::Pack) {
+        return Err(Error::validation(
+            "query",
+            format!(
+                "{} is sold by the {}, not weighed; PLU {} should belong to a product sold by weight",
+                product.name,
+                if product.unit == Unit::Pack { "pack" } else { "piece" },
+                read.plu
+            ),
         ));
     }
     let (quantity, printed) = match read.value {
