@@ -110,8 +110,12 @@ describe("product edit sends only what changed, against the version read", () =>
   const p: ProductView = {
     id: 4, sku: "MILK", barcode: "123", name: "Milk", category: "Dairy", unit: "each", tax_class: "standard",
     tax_rate_bp: 2000, price_minor: 129, archived: false, on_hand: 0, available: 0, version: 3, created_at_ms: 0, updated_at_ms: 0,
+    track_stock: true, standard_cost_minor: null, plu: null, quantity_decimals: 0,
   };
-  const same = { sku: "MILK", barcode: "123", name: "Milk", category: "Dairy", unit: "each", tax_class: "standard", price: "1.29" };
+  const same = {
+    sku: "MILK", barcode: "123", name: "Milk", category: "Dairy", unit: "each", tax_class: "standard", price: "1.29",
+    track_stock: true, standard_cost: "", plu: "",
+  };
   it("unchanged -> only id and version", () => {
     expect(productChanges(p, same)).toEqual({ id: 4, version: 3 });
   });

@@ -79,6 +79,8 @@ export type { ShiftZReport } from "../generated/ShiftZReport";
 export type { StockValuation } from "../generated/StockValuation";
 export type { TaxClass } from "../generated/TaxClass";
 export type { Unit } from "../generated/Unit";
+export type { ScaleRead } from "../generated/ScaleRead";
+export type { ScaleBarcodeRule } from "../generated/ScaleBarcodeRule";
 export type { UpdateProductRequest } from "../generated/UpdateProductRequest";
 export type { UserView } from "../generated/UserView";
 export type { VendorPaymentView } from "../generated/VendorPaymentView";

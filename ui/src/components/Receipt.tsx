@@ -3,6 +3,7 @@ import type { SalesOrderView, SalesTender } from "../api";
 import { formatTime } from "../errors";
 import { TENDER_LABELS } from "../logic/till";
 import { formatMoney } from "../money";
+import { lineSummary } from "../logic/quantity";
 
 /**
  * A sale as its receipt: every amount is the order's own (computed and stored by
@@ -41,7 +42,7 @@ export function Receipt(props: {
                 <tr data-testid={`receipt-line-${l.line_no}`} data-product-id={l.product_id}>
                   <td class="receipt-name">{props.nameOf(l.product_id)}</td>
                   <td class="num">
-                    {l.quantity} × {formatMoney(l.unit_price_minor)}
+                    {lineSummary(l.quantity, l, formatMoney(l.unit_price_minor))}
                   </td>
                   <td class="num">{formatMoney(l.total_minor)}</td>
                 </tr>

@@ -18,9 +18,14 @@ export function unitSuffix(unit: Unit): string {
   return unit === "each" ? "" : unit === "pack" ? "pack" : unit;
 }
 
+/** A view from before units had decimals (or a test fixture) counts whole units. */
+function wholeIfUnknown(decimals: number | undefined): number {
+  return typeof decimals === "number" && Number.isInteger(decimals) && decimals > 0 ? decimals : 0;
+}
+
 /** Whether the product is weighed or measured (its quantities have decimals). */
 export function isMeasured(u: QuantityUnit): boolean {
-  return u.quantity_decimals > 0;
+  return wholeIfUnknown(u.quantity_decimals) > 0;
 }
 
 /** One whole unit (1 kg = 1000 g) in the smallest part. */
@@ -34,6 +39,7 @@ export function oneUnit(decimals: number): number {
  * ("0.3505" kg is a tenth of a gram).
  */
 export function parseQuantity(text: string, decimals: number): number | null {
+  decimals = wholeIfUnknown(decimals);
   const t = text.trim().replace(",", ".");
   const m = /^(\d*)(?:\.(\d*))?$/.exec(t);
   if (!m || (m[1] === "" && (m[2] ?? "") === "")) return null;
@@ -45,6 +51,7 @@ export function parseQuantity(text: string, decimals: number): number | null {
 
 /** 350 at 3 decimals -> "0.350"; 3 at 0 -> "3". */
 export function formatQuantity(q: number, decimals: number): string {
+  decimals = wholeIfUnknown(decimals);
   if (decimals === 0) return String(q);
   const neg = q < 0;
   const s = String(Math.abs(q)).padStart(decimals + 1, "0");
@@ -53,7 +60,7 @@ export function formatQuantity(q: number, decimals: number): string {
 
 /** A quantity with its unit: "0.350 kg", "3", "2 pack". */
 export function formatWithUnit(q: number, u: QuantityUnit): string {
-  const suffix = unitSuffix(u.unit);
+  const suffix = u.unit === undefined ? "" : unitSuffix(u.unit);
   const n = formatQuantity(q, u.quantity_decimals);
   return suffix === "" ? n : `${n} ${suffix}`;
 }

@@ -5,6 +5,7 @@ import { CheckField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
 import { createForm, focusField } from "../forms";
 import { fieldError, requireInteger, signed } from "../money";
+import { formatQuantity, parseQuantity } from "../logic/quantity";
 import { can, onSignOut } from "../session";
 
 interface CountState {
@@ -29,12 +30,21 @@ onSignOut(() => {
   openKey = newIdempotencyKey();
 });
 
+/** "+0.250" / "-2": a variance at the unit's precision. */
+function signedAt(n: number, decimals: number): string {
+  return !decimals ? signed(n) : (n > 0 ? "+" : "") + formatQuantity(n, decimals);
+}
+
 /** The scan form as `stock.count_record` arguments. */
-export function recordArgs(countId: number, v: typeof countScanForm.values): CountRecordRequest {
+export function recordArgs(countId: number, v: typeof countScanForm.values, decimals = 0): CountRecordRequest {
   const barcode = v.barcode.trim();
   const batch = v.batch_id.trim();
   if (barcode === "" && batch === "") throw fieldError("barcode", "scan a barcode or give a batch number");
-  const args: CountRecordRequest = { count_id: countId, counted: requireInteger("counted", v.add && v.counted.trim() === "" ? "1" : v.counted) };
+  const text = v.add && v.counted.trim() === "" ? (decimals === 0 ? "1" : "") : v.counted;
+  // A weighed product is counted in its unit ("1.250" kg is 1250 g).
+  const counted = decimals === 0 ? requireInteger("counted", text) : parseQuantity(text, decimals);
+  if (counted === null) throw fieldError("counted", `enter the quantity with at most ${decimals} decimals, like ${formatQuantity(1250, decimals)}`);
+  const args: CountRecordRequest = { count_id: countId, counted };
   if (barcode !== "") args.barcode = barcode;
   if (batch !== "") args.batch_id = requireInteger("batch_id", batch.replace(/^#/, ""));
   if (v.add) args.add = true;
@@ -64,12 +74,31 @@ export async function resumeCount(): Promise<boolean> {
   });
 }
 
+/**
+ * The decimals the counted quantity is typed with: the scanned product's
+ * unit (kg: 3), or a batch already on this count. Unknown: whole numbers (the
+ * core says if the barcode or batch is wrong).
+ */
+async function decimalsOf(v: typeof countScanForm.values): Promise<number> {
+  const barcode = v.barcode.trim();
+  if (barcode !== "") {
+    try {
+      return (await call("catalog.get_product", { barcode })).quantity_decimals;
+    } catch {
+      return 0;
+    }
+  }
+  const batch = Number(v.batch_id.trim().replace(/^#/, ""));
+  const known = [...(counting.lines ?? []), ...(counting.last ? [counting.last] : [])].find((l) => l.batch_id === batch);
+  return known?.quantity_decimals ?? 0;
+}
+
 export async function recordCounted(): Promise<boolean> {
   const c = counting.count;
   if (!c) return false;
   const ok = await countScanForm.submit(
     async () => {
-      const line = await call("stock.count_record", recordArgs(c.id, countScanForm.values));
+      const line = await call("stock.count_record", recordArgs(c.id, countScanForm.values, await decimalsOf(countScanForm.values)));
       // Recording bumps the count's version: the earlier review is out of date.
       setCounting({ last: line, reviewedVersion: null });
     },
@@ -199,8 +228,8 @@ export function Count() {
               <Show when={counting.last}>
                 {(l) => (
                   <p class="notice" data-testid="count-last">
-                    Recorded {l().sku} {l().name}, lot {l().lot_code} (batch #{l().batch_id}): counted {l().counted}, expected {l().expected},
-                    variance {signed(l().variance)}
+                    Recorded {l().sku} {l().name}, lot {l().lot_code} (batch #{l().batch_id}): counted {formatQuantity(l().counted, l().quantity_decimals)}, expected{" "}
+                    {formatQuantity(l().expected, l().quantity_decimals)}, variance {signedAt(l().variance, l().quantity_decimals)}
                   </p>
                 )}
               </Show>
@@ -245,10 +274,10 @@ export function Count() {
                           <td>{l.sku}</td>
                           <td>{l.name}</td>
                           <td>{l.lot_code}</td>
-                          <td class="num">{l.expected}</td>
-                          <td class="num">{l.counted}</td>
+                          <td class="num">{formatQuantity(l.expected, l.quantity_decimals)}</td>
+                          <td class="num">{formatQuantity(l.counted, l.quantity_decimals)}</td>
                           <td class="num" data-testid={`count-variance-${l.batch_id}`}>
-                            {signed(l.variance)}
+                            {signedAt(l.variance, l.quantity_decimals)}
                           </td>
                         </tr>
                       )}

@@ -21,6 +21,7 @@ import { formatTime, reportError } from "../errors";
 import { autofocus, createForm } from "../forms";
 import { lineField } from "../logic/till";
 import { fieldError, formatMoney, parseInteger } from "../money";
+import { formatWithUnit, parseQuantity } from "../logic/quantity";
 import { app, onSignOut } from "../session";
 import { abilities } from "./till/state";
 
@@ -169,8 +170,9 @@ export function refundLines(order: SalesOrderView, values: Record<string, string
   for (const l of order.lines) {
     const text = (values[`qty-${l.id}`] ?? "").trim();
     if (text === "" || text === "0") continue;
-    const q = parseInteger(text);
-    if (q === null) throw fieldError(`qty-${l.id}`, "enter a whole number");
+    // At the line's precision: "0.100" kg of a weighed line is 100 g.
+    const q = parseQuantity(text, l.quantity_decimals);
+    if (q === null) throw fieldError(`qty-${l.id}`, !l.quantity_decimals ? "enter a whole number" : `enter a quantity in ${l.unit} like 0.100 (at most ${l.quantity_decimals} decimals)`);
     out.push({ order_line_id: l.id, quantity: q, stock: (values[`stock-${l.id}`] as RefundStockDisposition) ?? "restock" });
   }
   if (out.length === 0) {
@@ -269,7 +271,7 @@ function OrderDetail(props: { order: SalesOrderView }) {
                         const ol = props.order.lines.find((x) => x.id === l.order_line_id);
                         return (
                           <div>
-                            {l.quantity} × {ol ? (orders.names[ol.product_id] ?? `#${ol.product_id}`) : `line ${l.order_line_id}`} ({l.stock === "damage" ? "damaged" : "back to stock"})
+                            {ol ? formatWithUnit(l.quantity, ol) : l.quantity} × {ol ? (orders.names[ol.product_id] ?? `#${ol.product_id}`) : `line ${l.order_line_id}`} ({l.stock === "damage" ? "damaged" : "back to stock"})
                           </div>
                         );
                       }}
@@ -321,12 +323,12 @@ function RefundDialog(props: { order: SalesOrderView }) {
                       {orders.names[l.product_id] ?? `Product #${l.product_id}`}
                       <div class="muted">{formatMoney(l.total_minor)}</div>
                     </td>
-                    <td class="num">{l.quantity}</td>
+                    <td class="num">{formatWithUnit(l.quantity, l)}</td>
                     <td class="num" data-testid={`refund-left-${l.id}`}>
-                      {left()}
+                      {formatWithUnit(left(), l)}
                     </td>
                     <td>
-                      <TextField form={refundForm} name={`qty-${l.id}`} label="Units" inputmode="numeric" disabled={left() === 0} autofocus={i() === 0} />
+                      <TextField form={refundForm} name={`qty-${l.id}`} label={l.quantity_decimals ? l.unit : "Units"} inputmode={l.quantity_decimals ? "text" : "numeric"} disabled={left() === 0} autofocus={i() === 0} />
                     </td>
                     <td>
                       <SelectField

@@ -14,12 +14,13 @@ import {
   type UpdateProductRequest,
 } from "../api";
 import { Dialog } from "../components/Dialog";
-import { SelectField, TextField } from "../components/Field";
+import { CheckField, SelectField, TextField } from "../components/Field";
 import { reportError } from "../errors";
 import { autofocus, createForm } from "../forms";
 import { latestOnly } from "../logic/seq";
 import { describeRule, emptyRuleForm, RULE_KINDS, ruleFieldFromCore, ruleFields, ruleFromForm } from "../logic/priceRules";
 import { formatMoney, parseMoney, requireMoney } from "../money";
+import { formatWithUnit } from "../logic/quantity";
 import { can, onSignOut } from "../session";
 import { showStockFor } from "./Stock";
 
@@ -65,6 +66,10 @@ const productFields = () => ({
   unit: "each",
   tax_class: "standard",
   price: "",
+  // Off for what nobody counts (coffee made to order, a service): sold without stock.
+  track_stock: true as boolean,
+  standard_cost: "",
+  plu: "",
 });
 export const productForm = createForm("product", productFields);
 export const productEditForm = createForm("product-edit", productFields);
@@ -173,6 +178,9 @@ function open(d: DialogState) {
       unit: p.unit,
       tax_class: p.tax_class,
       price: formatMoney(p.price_minor),
+      track_stock: p.track_stock,
+      standard_cost: p.standard_cost_minor === null ? "" : formatMoney(p.standard_cost_minor),
+      plu: p.plu ?? "",
     });
   }
   setProducts("dialog", d);
@@ -182,7 +190,12 @@ function close() {
   setProducts("dialog", { kind: "none" });
 }
 
-const mapProductField = (f: string) => (f === "price_minor" ? "price" : f);
+const mapProductField = (f: string) => (f === "price_minor" ? "price" : f === "standard_cost_minor" ? "standard_cost" : f);
+
+/** The standard cost field: empty is none (an untracked sale then posts no cost). */
+function standardCost(text: string): number | null {
+  return text.trim() === "" ? null : requireMoney("standard_cost", text);
+}
 
 export async function submitCreateProduct(): Promise<boolean> {
   const v = productForm.values;
@@ -198,6 +211,9 @@ export async function submitCreateProduct(): Promise<boolean> {
         unit: v.unit as Unit,
         tax_class: v.tax_class as TaxClass,
         price_minor: requireMoney("price", v.price),
+        track_stock: v.track_stock,
+        standard_cost_minor: standardCost(v.standard_cost),
+        plu: v.plu.trim() === "" ? null : v.plu.trim(),
       });
     },
     { mapField: mapProductField },
@@ -224,6 +240,11 @@ export function productChanges(p: ProductView, v: typeof productEditForm.values)
   if (v.tax_class !== p.tax_class) req.tax_class = v.tax_class as TaxClass;
   const price = parseMoney(v.price);
   if (price === null || price !== p.price_minor) req.price_minor = requireMoney("price", v.price);
+  if (v.track_stock !== p.track_stock) req.track_stock = v.track_stock;
+  const cost = standardCost(v.standard_cost);
+  if (cost === null && p.standard_cost_minor !== null) req.clear_standard_cost = true;
+  else if (cost !== null && cost !== p.standard_cost_minor) req.standard_cost_minor = cost;
+  if (v.plu.trim() !== (p.plu ?? "")) req.plu = v.plu.trim();
   return req;
 }
 
@@ -291,7 +312,17 @@ async function archiveRule(r: PriceRuleView) {
   await loadRules();
 }
 
-const UNIT_OPTIONS = UNITS.map((u) => ({ value: u, label: u }));
+/** Units in plain words; kg, l and m take decimals (0.350 kg), the rest whole numbers. */
+const UNIT_LABELS: Record<Unit, string> = {
+  each: "each (whole items)",
+  pack: "pack (whole packs)",
+  kg: "kg (sold by weight, 0.001 kg)",
+  g: "g (whole grams)",
+  l: "litre (by volume, 0.001 l)",
+  ml: "ml (whole millilitres)",
+  m: "metre (by length, 0.01 m)",
+};
+const UNIT_OPTIONS = UNITS.map((u) => ({ value: u, label: UNIT_LABELS[u] ?? u }));
 const TAX_OPTIONS = TAX_CLASSES.map((t) => ({ value: t, label: t }));
 
 function ProductFields(props: { form: typeof productForm; first?: boolean }) {
@@ -309,6 +340,17 @@ function ProductFields(props: { form: typeof productForm; first?: boolean }) {
       <div class="row">
         <SelectField form={props.form} name="unit" label="Unit" options={UNIT_OPTIONS} />
         <SelectField form={props.form} name="tax_class" label="Tax class" options={TAX_OPTIONS} />
+      </div>
+      <CheckField form={props.form} name="track_stock" label="Track stock (off for coffee made to order, services, anything nobody counts)" />
+      <div class="row">
+        <TextField
+          form={props.form}
+          name="standard_cost"
+          label="Standard cost (optional)"
+          inputmode="numeric"
+          hint={props.form.values.track_stock ? "used only when stock is not tracked" : "what one unit costs to make; empty: no cost"}
+        />
+        <TextField form={props.form} name="plu" label="Scale PLU (optional)" inputmode="numeric" hint="the number a shop scale prints in its labels" />
       </div>
     </>
   );
@@ -442,7 +484,9 @@ export function Products() {
                 <dd data-testid="product-detail-price">{formatMoney(p().price_minor)}</dd>
                 <dt>On hand / available</dt>
                 <dd data-testid="product-detail-stock">
-                  {p().on_hand} / {p().available}
+                  <Show when={p().track_stock} fallback={<>not tracked{p().standard_cost_minor !== null ? ` · standard cost ${formatMoney(p().standard_cost_minor!)}` : ""}</>}>
+                    {formatWithUnit(p().on_hand, p())} / {formatWithUnit(p().available, p())}
+                  </Show>
                 </dd>
                 <dt>Status</dt>
                 <dd data-testid="product-detail-status">

@@ -7,7 +7,8 @@ import { createForm, focusField } from "../forms";
 import type { Settings } from "../generated/Settings";
 import { can, onSignOut } from "../session";
 
-type Kind = "number" | "boolean" | "string";
+// "list": a setting whose value is a list or record (scale barcodes), edited as JSON text.
+type Kind = "number" | "boolean" | "string" | "list";
 
 /**
  * Labels for the known settings, in screen order. A setting the core adds later
@@ -23,6 +24,13 @@ export const LABELS: Record<string, string> = {
   reservation_ttl_ms: "Stock reservation lifetime (ms)",
   prices_include_tax: "Prices include tax",
   receipt_footer: "Receipt footer",
+  scale_barcodes: "Scale barcodes",
+};
+
+/** Help under a list setting: what its JSON holds. */
+const LIST_HINTS: Record<string, string> = {
+  scale_barcodes:
+    'Price or weight labels from a shop scale, e.g. [{"prefix_from":"20","prefix_to":"29","embeds":"weight","plu_digits":5}] — embeds is "weight" or "price"; [] for none.',
 };
 
 export function labelFor(key: string): string {
@@ -61,9 +69,10 @@ function fill(s: Settings, v: number) {
   const list: { key: string; kind: Kind }[] = [];
   for (const k of keys) {
     const val = (s as Record<string, unknown>)[k];
-    const kind: Kind = typeof val === "number" ? "number" : typeof val === "boolean" ? "boolean" : "string";
+    const kind: Kind =
+      typeof val === "number" ? "number" : typeof val === "boolean" ? "boolean" : typeof val === "object" && val !== null ? "list" : "string";
     list.push({ key: k, kind });
-    values[k] = kind === "boolean" ? val === true : String(val ?? "");
+    values[k] = kind === "boolean" ? val === true : kind === "list" ? JSON.stringify(val) : String(val ?? "");
   }
   settingsForm.setValues(reconcile(values));
   settingsForm.clearErrors();
@@ -95,7 +104,7 @@ export async function saveSettings(): Promise<boolean> {
   // The one check made here: a number field must hold a whole number to be sent
   // at all. Ranges and relations are the core's (its `validation` error names the key).
   settingsForm.clearErrors();
-  const doc: Record<string, number | boolean | string> = {};
+  const doc: Record<string, unknown> = {};
   for (const f of fields()) {
     const raw = v[f.key];
     if (f.kind === "number") {
@@ -108,6 +117,14 @@ export async function saveSettings(): Promise<boolean> {
       doc[f.key] = n;
     } else if (f.kind === "boolean") {
       doc[f.key] = raw === true;
+    } else if (f.kind === "list") {
+      try {
+        doc[f.key] = JSON.parse(String(raw ?? ""));
+      } catch {
+        settingsForm.setError(f.key, "Enter a list in JSON, like the example below the field, or [] for none.");
+        focusField(settingsForm.id, f.key);
+        return false;
+      }
     } else {
       doc[f.key] = String(raw ?? "");
     }
@@ -120,7 +137,7 @@ export async function saveSettings(): Promise<boolean> {
   setSaved(false);
   const ok = await settingsForm.submit(
     async () => {
-      const r = await call("settings.update", { version: current, settings: doc as Settings });
+      const r = await call("settings.update", { version: current, settings: doc as unknown as Settings });
       fill(r.settings, r.version);
     },
     // Errors from parsing name the path (`settings.idle_lock_ms`), from validation the key.
@@ -182,6 +199,17 @@ export function SettingsScreen() {
             <Switch>
               <Match when={f.kind === "boolean"}>
                 <CheckField form={settingsForm} name={f.key} label={labelFor(f.key)} testid={`settings-${f.key}`} disabled={readOnly()} />
+              </Match>
+              <Match when={f.kind === "list"}>
+                <TextField
+                  form={settingsForm}
+                  name={f.key}
+                  label={labelFor(f.key)}
+                  multiline
+                  hint={LIST_HINTS[f.key]}
+                  testid={`settings-${f.key}`}
+                  disabled={readOnly()}
+                />
               </Match>
               <Match when={f.kind === "string"}>
                 <TextField

@@ -14,7 +14,8 @@ import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
 import { autofocus, createForm } from "../forms";
-import { fieldError, formatMoney, requireInteger, requireMoney, signed } from "../money";
+import { fieldError, formatMoney, requireInteger, requireMoney } from "../money";
+import { formatQuantity, quantityHint, requireQuantity, type QuantityUnit } from "../logic/quantity";
 import { can, onSignOut, setApp } from "../session";
 
 type DialogState = { kind: "none" } | { kind: "receive" } | { kind: "adjust"; batch: BatchView };
@@ -159,25 +160,43 @@ export async function loadMovements(older: boolean): Promise<void> {
 }
 
 /** The receive form as `stock.receive` arguments (without the key). */
-export function receiveArgs(productId: number, v: typeof receiveForm.values): ReceiveRequest {
+export function receiveArgs(productId: number, v: typeof receiveForm.values, u: QuantityUnit = WHOLE): ReceiveRequest {
   const args: ReceiveRequest = {
     product_id: productId,
     lot_code: v.lot_code.trim(),
     expires_on: v.expires_on === "" ? null : v.expires_on,
     unit_cost_minor: requireMoney("unit_cost", v.unit_cost === "" ? "0" : v.unit_cost),
-    quantity: requireInteger("quantity", v.quantity),
+    // At the product's precision: "2.5" kg is received as 2500 g.
+    quantity: u.quantity_decimals === 0 ? requireInteger("quantity", v.quantity) : requireQuantity("quantity", v.quantity, u),
   };
   if (v.reason.trim() !== "") args.reason = v.reason.trim();
   return args;
 }
 
 /** The adjust form as `stock.adjust` arguments: out-kinds take a positive quantity out. */
-export function adjustArgs(batchId: number, v: typeof adjustForm.values): AdjustRequest {
+export function adjustArgs(batchId: number, v: typeof adjustForm.values, u: QuantityUnit = WHOLE): AdjustRequest {
   const kind = v.kind as AdjustKind;
-  const quantity = requireInteger("quantity", v.quantity, kind === "adjustment");
+  const quantity = u.quantity_decimals === 0 ? requireInteger("quantity", v.quantity, kind === "adjustment") : signedQuantity(v.quantity, u, kind === "adjustment");
   if (quantity === 0) throw fieldError("quantity", "a movement of 0 changes nothing");
   if (v.reason.trim() === "") throw fieldError("reason", "say why (required)");
   return { batch_id: batchId, kind, quantity, reason: v.reason.trim() };
+}
+
+/** Whole units: the default for a product read before units had decimals. */
+const WHOLE: QuantityUnit = { unit: "each", quantity_decimals: 0 };
+
+/** "-0.250" kg -> -250 (a sign only where the kind allows one). */
+function signedQuantity(text: string, u: QuantityUnit, allowNegative: boolean): number {
+  const t = text.trim();
+  const negative = allowNegative && t.startsWith("-");
+  const q = requireQuantity("quantity", negative || t.startsWith("+") ? t.slice(1) : t, u);
+  return negative ? -q : q;
+}
+
+/** A stock quantity of the shown product at its precision ("1.250" kg). */
+function qty(n: number): string {
+  const p = stock.product;
+  return p ? formatQuantity(n, p.quantity_decimals) : String(n);
 }
 
 const mapStockField = (f: string) => (f === "unit_cost_minor" ? "unit_cost" : f);
@@ -187,7 +206,7 @@ export async function submitReceive(): Promise<boolean> {
   if (!p) return false;
   const ok = await receiveForm.submit(
     async () => {
-      await call("stock.receive", { idempotency_key: receiveKey, ...receiveArgs(p.id, receiveForm.values) });
+      await call("stock.receive", { idempotency_key: receiveKey, ...receiveArgs(p.id, receiveForm.values, p) });
     },
     { mapField: mapStockField },
   );
@@ -202,7 +221,7 @@ export async function submitReceive(): Promise<boolean> {
 
 async function submitAdjust(b: BatchView) {
   const ok = await adjustForm.submit(async () => {
-    await call("stock.adjust", { idempotency_key: adjustKey, ...adjustArgs(b.id, adjustForm.values) });
+    await call("stock.adjust", { idempotency_key: adjustKey, ...adjustArgs(b.id, adjustForm.values, stock.product ?? WHOLE) });
   });
   if (ok) {
     adjustKey = newIdempotencyKey();
@@ -290,8 +309,9 @@ export function Stock() {
           <>
             <p class="lead" data-testid="stock-product">
               <strong>{p().name}</strong> <span class="muted">({p().sku})</span> — on hand{" "}
-              <strong data-testid="stock-on-hand">{p().on_hand}</strong>, available{" "}
-              <strong data-testid="stock-available">{p().available}</strong> {p().unit}
+              <strong data-testid="stock-on-hand">{qty(p().on_hand)}</strong>, available{" "}
+              <strong data-testid="stock-available">{qty(p().available)}</strong> {p().unit}
+              <Show when={!p().track_stock}> — stock is not tracked for this product</Show>
             </p>
 
             <h2>Batches</h2>
@@ -317,12 +337,12 @@ export function Stock() {
                       <td>{b.lot_code}</td>
                       <td>{b.expires_on ?? "—"}</td>
                       <td class="num">{formatMoney(b.unit_cost_minor)}</td>
-                      <td class="num">{b.received_quantity}</td>
+                      <td class="num">{qty(b.received_quantity)}</td>
                       <td class="num" data-testid={`batch-on-hand-${b.id}`}>
-                        {b.on_hand}
+                        {qty(b.on_hand)}
                       </td>
-                      <td class="num">{b.reserved}</td>
-                      <td class="num">{b.available}</td>
+                      <td class="num">{qty(b.reserved)}</td>
+                      <td class="num">{qty(b.available)}</td>
                       <td>
                         <div class="row-actions">
                           <button
@@ -377,7 +397,7 @@ export function Stock() {
                       <td class="nowrap">{formatTime(m.at_ms)}</td>
                       <td>#{m.batch_id}</td>
                       <td>{MOVEMENT_LABELS[m.kind] ?? m.kind}</td>
-                      <td class="num">{signed(m.quantity)}</td>
+                      <td class="num">{m.quantity > 0 ? `+${qty(m.quantity)}` : qty(m.quantity)}</td>
                       <td>{m.reason}</td>
                       <td class="muted">{m.source_type ? `${m.source_type} ${m.source_id ?? ""}` : "—"}</td>
                     </tr>
@@ -409,7 +429,13 @@ export function Stock() {
                 <TextField form={receiveForm} name="expires_on" label="Expires (optional)" type="date" />
               </div>
               <div class="row">
-                <TextField form={receiveForm} name="quantity" label="Quantity" inputmode="numeric" />
+                <TextField
+                  form={receiveForm}
+                  name="quantity"
+                  label={stock.product && stock.product.quantity_decimals > 0 ? `Quantity (${stock.product.unit})` : "Quantity"}
+                  inputmode="numeric"
+                  hint={stock.product ? quantityHint(stock.product) : undefined}
+                />
                 <TextField form={receiveForm} name="unit_cost" label="Unit cost" inputmode="numeric" hint="for cost of goods; e.g. 0.85" />
               </div>
               <TextField form={receiveForm} name="reason" label="Reason (optional)" placeholder="opening stock" />
@@ -432,7 +458,7 @@ export function Stock() {
                 }}
               >
                 <p class="muted">
-                  On hand {d().batch.on_hand}, reserved {d().batch.reserved}.
+                  On hand {qty(d().batch.on_hand)}, reserved {qty(d().batch.reserved)}.
                 </p>
                 <SelectField form={adjustForm} name="kind" label="Kind" options={ADJUST_KINDS} autofocus />
                 <TextField

@@ -1,6 +1,6 @@
 import { For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call, newIdempotencyKey, type ProductView, type PurchaseReceiptView, type VendorPaymentView, type VendorTender, type VendorView } from "../api";
+import { call, newIdempotencyKey, type ProductView, type PurchaseReceiptView, type VendorPaymentView, type VendorTender, type Unit, type VendorView } from "../api";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
@@ -8,6 +8,7 @@ import { createForm, focusField } from "../forms";
 import type { PurchaseReceiptLineRequest } from "../generated/PurchaseReceiptLineRequest";
 import type { VendorPayRequest } from "../generated/VendorPayRequest";
 import { fieldError, formatMoney, requireInteger, requireMoney } from "../money";
+import { formatWithUnit, requireQuantity } from "../logic/quantity";
 import { can, onSignOut } from "../session";
 import { createParty, PartyScreen } from "./parties";
 
@@ -23,7 +24,7 @@ interface VendorExtra {
     | { kind: "reverse"; payment: VendorPaymentView }
     | { kind: "receive"; vendor: VendorView };
   /** Lines of the purchase receipt being entered. */
-  lines: (PurchaseReceiptLineRequest & { sku: string; name: string })[];
+  lines: (PurchaseReceiptLineRequest & { sku: string; name: string; quantity_decimals: number; unit: Unit })[];
   lastReceipt: PurchaseReceiptView | null;
 }
 const initialExtra = (): VendorExtra => ({ paymentsOf: null, payments: [], dialog: { kind: "none" }, lines: [], lastReceipt: null });
@@ -54,14 +55,16 @@ onSignOut(() => {
 });
 
 /** One receipt line from the form, for an already-found product. */
-export function receiptLine(product: { id: number }, v: typeof receiptForm.values): PurchaseReceiptLineRequest {
+export function receiptLine(product: { id: number; quantity_decimals?: number; unit?: Unit }, v: typeof receiptForm.values): PurchaseReceiptLineRequest {
+  // Received in the product's unit: "2.5" kg is 2500 g; the cost is per kg.
+  const u = { unit: product.unit ?? "each", quantity_decimals: product.quantity_decimals ?? 0 };
   if (v.lot_code.trim() === "") throw fieldError("lot_code", "give the lot code");
   return {
     product_id: product.id,
     lot_code: v.lot_code.trim(),
     expires_on: v.expires_on === "" ? null : v.expires_on,
     unit_cost_minor: requireMoney("unit_cost", v.unit_cost),
-    quantity: requireInteger("quantity", v.quantity),
+    quantity: u.quantity_decimals === 0 ? requireInteger("quantity", v.quantity) : requireQuantity("quantity", v.quantity, u),
   };
 }
 
@@ -79,7 +82,7 @@ async function addReceiptLine() {
   await receiptForm.submit(async () => {
     const p = await findProduct(receiptForm.values.product);
     const line = receiptLine(p, receiptForm.values);
-    setVendorExtra("lines", (l) => [...l, { ...line, sku: p.sku, name: p.name }]);
+    setVendorExtra("lines", (l) => [...l, { ...line, sku: p.sku, name: p.name, quantity_decimals: p.quantity_decimals, unit: p.unit }]);
     receiptForm.setValues({ product: "", lot_code: "", expires_on: "", unit_cost: "", quantity: "" });
     focusField("purchase", "product");
   });
@@ -321,7 +324,7 @@ export function Vendors() {
                           <td>{l.lot_code}</td>
                           <td>{l.expires_on ?? "—"}</td>
                           <td class="num">{formatMoney(l.unit_cost_minor)}</td>
-                          <td class="num">{l.quantity}</td>
+                          <td class="num">{formatWithUnit(l.quantity, l)}</td>
                           <td>
                             <button
                               type="button"

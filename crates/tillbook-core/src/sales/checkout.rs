@@ -591,6 +591,7 @@ fn write_lines(tx: &Tx<'_>, plan: &Plan, user_id: i64, now: i64) -> Result<Vec<O
             cost_minor: cost,
             batches,
             quantity_decimals: line.quantity_decimals,
+            unit: line.unit,
         });
     }
     Ok(views)
@@ -645,6 +646,7 @@ fn write_untracked_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine) -> Result<
         cost_minor: cost,
         batches: Vec::new(),
         quantity_decimals: line.quantity_decimals,
+        unit: line.unit,
     })
 }
 

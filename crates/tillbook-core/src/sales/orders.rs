@@ -83,6 +83,8 @@ pub struct OrderLineView {
     pub batches: Vec<LineBatchView>,
     /// Decimals of `quantity` (3 for kg: 350 is 0.350 kg; 0 for whole units).
     pub quantity_decimals: u32,
+    /// The product's unit (what `unit_price_minor` is per).
+    pub unit: crate::catalog::Unit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -218,7 +220,8 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let mut st = conn.prepare_cached(
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,
-                cost_minor, discount_net_minor, reward_discount_minor, quantity_decimals
+                cost_minor, discount_net_minor, reward_discount_minor, quantity_decimals,
+                (SELECT p.unit FROM products p WHERE p.id = order_lines.product_id)
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = st.query_map([id], |r| {
@@ -245,6 +248,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
             reward_discount_minor: r.get(16)?,
             batches: Vec::new(),
             quantity_decimals: r.get(17)?,
+            unit: crate::catalog::Unit::parse(&r.get::<_, String>(18)?),
         })
     })?;
     order.lines = lines.collect::<rusqlite::Result<_>>()?;

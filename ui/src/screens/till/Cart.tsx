@@ -6,6 +6,7 @@ import { grantText, LoyaltyPanel } from "../../components/LoyaltyPanel";
 import { formatTime } from "../../errors";
 import { autofocus } from "../../forms";
 import { formatMoney } from "../../money";
+import { formatQuantity, formatWithUnit, isMeasured, lineSummary, onlyLeft } from "../../logic/quantity";
 import {
   till,
   setTill,
@@ -31,6 +32,8 @@ import {
   skuOf,
   quoteLine,
   abilities,
+  setQuantity,
+  unitOf,
 } from "./state";
 
 
@@ -66,7 +69,9 @@ export function CartView() {
                 <li>
                   <button type="button" onClick={() => pickHit(h.product)} data-testid={`till-hit-${h.product.sku}`} disabled={h.product.archived}>
                     {h.product.name} <span class="muted">{h.product.sku}</span> {formatMoney(h.product.price_minor)}
-                    <span class="muted"> · {h.product.available} available</span>
+                    <Show when={h.product.track_stock} fallback={<span class="muted"> · not counted</span>}>
+                      <span class="muted"> · {formatWithUnit(h.product.available, h.product)} available</span>
+                    </Show>
                   </button>
                 </li>
               )}
@@ -96,6 +101,25 @@ export function CartView() {
                     <Show when={quoteLine(i())?.rule_applied}>
                       {(r) => <small class="muted"> ({r().kind.replace(/_/g, " ")})</small>}
                     </Show>
+                    <Show when={isMeasured(unitOf(l.product_id)) && quoteLine(i())}>
+                      {(q) => (
+                        <div class="muted" data-testid={`cart-summary-${skuOf(l.product_id)}`}>
+                          {lineSummary(l.quantity, unitOf(l.product_id), formatMoney(q().unit_price_minor))}
+                        </div>
+                      )}
+                    </Show>
+                    <Show
+                      when={
+                        !till.lineErrors[l.product_id] &&
+                        unitOf(l.product_id).track_stock &&
+                        unitOf(l.product_id).available !== null &&
+                        l.quantity >= (unitOf(l.product_id).available ?? 0)
+                      }
+                    >
+                      <div class="muted" data-testid={`cart-left-${skuOf(l.product_id)}`}>
+                        {onlyLeft(unitOf(l.product_id).available ?? 0, unitOf(l.product_id))}
+                      </div>
+                    </Show>
                     <Show when={till.lineErrors[l.product_id]}>
                       {(msg) => (
                         <div class="field-error" role="alert" data-testid={`cart-error-${skuOf(l.product_id)}`}>
@@ -104,9 +128,34 @@ export function CartView() {
                       )}
                     </Show>
                   </td>
-                  <td class="num">{quoteLine(i()) ? formatMoney(quoteLine(i())!.unit_price_minor) : "…"}</td>
                   <td class="num">
-                    <div class="qty">
+                    {quoteLine(i()) ? formatMoney(quoteLine(i())!.unit_price_minor) : "…"}
+                    <Show when={isMeasured(unitOf(l.product_id))}>/{unitOf(l.product_id).unit}</Show>
+                  </td>
+                  <td class="num">
+                    <Show when={isMeasured(unitOf(l.product_id))}>
+                      <div class="qty">
+                        <input
+                          id={`till-qty-${skuOf(l.product_id)}`}
+                          class="qty-input"
+                          inputmode="decimal"
+                          autocomplete="off"
+                          value={formatQuantity(l.quantity, unitOf(l.product_id).quantity_decimals)}
+                          onFocus={(e) => e.currentTarget.select()}
+                          onChange={(e) => setQuantity(i(), e.currentTarget.value)}
+                          onKeyDown={(e) => {
+                            if (e.key === "Enter") {
+                              e.preventDefault();
+                              setQuantity(i(), e.currentTarget.value);
+                            }
+                          }}
+                          aria-label={`Weight of ${nameOf(l.product_id)} in ${unitOf(l.product_id).unit}`}
+                          data-testid={`cart-weight-${skuOf(l.product_id)}`}
+                        />
+                        <span>{unitOf(l.product_id).unit}</span>
+                      </div>
+                    </Show>
+                    <div class="qty" hidden={isMeasured(unitOf(l.product_id))}>
                       <button type="button" onClick={() => step(i(), -1)} disabled={l.quantity <= 1} data-testid={`cart-dec-${skuOf(l.product_id)}`} aria-label="One less">
                         −
                       </button>

@@ -16,6 +16,7 @@ import {
   type SalesCartQuote,
   type SalesCheckoutView,
   type SalesTender,
+  type ScaleRead,
 } from "../../api";
 import { dismissError, reportError } from "../../errors";
 import { focusField } from "../../forms";
@@ -36,6 +37,7 @@ import {
   type TillLine,
 } from "../../logic/till";
 import { formatMoney, parseMoney } from "../../money";
+import { isMeasured, oneUnit, onlyLeft, parseQuantity, type QuantityUnit } from "../../logic/quantity";
 import { app, onSignOut, permissionsOf } from "../../session";
 
 export interface TenderRowText {
@@ -47,10 +49,12 @@ export interface TenderRowText {
 interface TillState {
   view: "cart" | "tender" | "receipt";
   query: string;
-  hits: { match: MatchKind; product: ProductView }[];
+  hits: { match: MatchKind; product: ProductView; scale?: ScaleRead }[];
   lines: TillLine[];
   /** sku and name per product id, from search hits and quotes. */
   names: Record<number, { sku: string; name: string }>;
+  /** Unit, precision, tracking and free stock per product id (from hits, then quotes). */
+  units: Record<number, LineUnit>;
   /** The discount as typed, per product id. */
   discountText: Record<number, string>;
   /** A problem with a line (from the UI or the core), per product id. */
@@ -91,6 +95,7 @@ const initialState = (): TillState => ({
   hits: [],
   lines: [],
   names: {},
+  units: {},
   discountText: {},
   lineErrors: {},
   customer: null,
@@ -158,7 +163,16 @@ export async function requote(): Promise<void> {
         s.quote = q;
         s.lineErrors = {};
         s.claimError = null;
-        for (const l of q.lines) s.names[l.product_id] = { sku: l.sku, name: l.name };
+        for (const l of q.lines) {
+          s.names[l.product_id] = { sku: l.sku, name: l.name };
+          s.units[l.product_id] = { unit: l.unit, quantity_decimals: l.quantity_decimals, track_stock: l.track_stock, available: l.available_quantity };
+        }
+        // Another till sold some meanwhile: the line says how many are left (Pay would be refused).
+        for (const l of q.lines) {
+          if (l.track_stock && l.available_quantity !== null && l.quantity > l.available_quantity) {
+            s.lineErrors[l.product_id] = onlyLeft(l.available_quantity, s.units[l.product_id]!);
+          }
+        }
       }),
     );
   } catch (e) {
@@ -203,15 +217,73 @@ function setLines(lines: TillLine[]): void {
   void requote();
 }
 
-export function addToCart(p: ProductView): void {
+/** What the till knows of a product's quantities: its unit, and free stock when tracked. */
+export interface LineUnit extends QuantityUnit {
+  track_stock: boolean;
+  /** Free stock in the smallest part; null when the product is not tracked. */
+  available: number | null;
+}
+
+export function unitOf(productId: number): LineUnit {
+  return till.units[productId] ?? { unit: "each", quantity_decimals: 0, track_stock: false, available: null };
+}
+
+/**
+ * Whether `quantity` of the product may be in the cart: a tracked product
+ * never more than is free ("Only 2 left", said at once beside the line, not
+ * first at Pay). The core checks again at Pay.
+ */
+function withinStock(productId: number, quantity: number): boolean {
+  const u = unitOf(productId);
+  if (!u.track_stock || u.available === null || quantity <= u.available) return true;
+  const name = nameOf(productId);
+  const message = u.available <= 0 ? `${name} is out of stock` : `${onlyLeft(u.available, u)} (${name})`;
+  if (till.lines.some((l) => l.product_id === productId)) setTill("lineErrors", productId, message);
+  else setTill("notice", message);
+  return false;
+}
+
+/**
+ * A product into the cart: `quantity` in its smallest part (a scale label's
+ * weight), else one unit — for a weighed product that is 1 kg (or what is
+ * left, if less), and the weight field is focused so typing `0.350` sets it.
+ */
+export function addToCart(p: ProductView, quantity?: number): void {
   if (till.view !== "cart") return;
   if (!till.lines.some((l) => l.product_id === p.id) && till.lines.length >= MAX_CART_LINES) {
     reportError(new TillbookError("validation", `lines: a sale has at most ${MAX_CART_LINES} lines`, { field: "lines", source: "ui" }));
     return;
   }
   setTill("names", p.id, { sku: p.sku, name: p.name });
+  setTill("units", p.id, { unit: p.unit, quantity_decimals: p.quantity_decimals, track_stock: p.track_stock, available: p.track_stock ? p.available : null });
   setTill({ hits: [], notice: null });
-  setLines(addProduct(till.lines, p.id));
+  const measured = isMeasured(p);
+  let add = quantity ?? (measured ? oneUnit(p.quantity_decimals) : 1);
+  if (quantity === undefined && measured && p.track_stock && p.available > 0) add = Math.min(add, p.available);
+  const had = till.lines.find((l) => l.product_id === p.id)?.quantity ?? 0;
+  if (!withinStock(p.id, had + add)) return;
+  setTill("lineErrors", p.id, undefined);
+  setLines(addProduct(till.lines, p.id, add));
+  if (quantity === undefined && measured) focusField("till", `qty-${p.sku}`);
+}
+
+/** A quantity typed in a line at the product's precision ("0.350" kg). */
+export function setQuantity(index: number, text: string): void {
+  const line = till.lines[index];
+  if (!line) return;
+  const u = unitOf(line.product_id);
+  const q = parseQuantity(text, u.quantity_decimals);
+  if (q === null || q < 1) {
+    setTill(
+      "lineErrors",
+      line.product_id,
+      u.quantity_decimals === 0 ? "enter a whole number above zero" : `enter the weight in ${u.unit}, like 0.350 (at most ${u.quantity_decimals} decimals)`,
+    );
+    return;
+  }
+  if (!withinStock(line.product_id, q)) return;
+  setTill("lineErrors", line.product_id, undefined);
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, quantity: q } : l)));
 }
 
 /** A search hit chosen by hand: into the cart, and back to the scan field. */
@@ -223,6 +295,9 @@ export function pickHit(p: ProductView): void {
 }
 
 export function step(index: number, delta: number): void {
+  const line = till.lines[index];
+  if (line && delta > 0 && !withinStock(line.product_id, line.quantity + delta)) return;
+  if (line) setTill("lineErrors", line.product_id, undefined);
   setLines(stepQuantity(till.lines, index, delta));
 }
 
@@ -308,10 +383,11 @@ export function scan(): Promise<void> {
 async function scanOne(q: string): Promise<void> {
   try {
     const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
-    const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku");
+    const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku" || h.match === "scale_code");
     const pick = exact ?? (page.items.length === 1 ? page.items[0] : undefined);
     if (pick) {
-      addToCart(pick.product);
+      // A scale label carries the weight (the core read it and checked the check digit).
+      addToCart(pick.product, pick.scale?.quantity);
       focusField("till", "search");
     } else {
       // Not a scan: show the choices for what was typed.
