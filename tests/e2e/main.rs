@@ -26,6 +26,8 @@ mod process;
 mod shift;
 // Scanning, split payment, receipts, refunds, holds, a double-clicked Pay.
 mod till;
+// Untracked coffee, cheese by weight and by scale label, "Only 2 left".
+mod till_items;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

@@ -155,7 +155,8 @@ export function CartView() {
                         <span>{unitOf(l.product_id).unit}</span>
                       </div>
                     </Show>
-                    <div class="qty" hidden={isMeasured(unitOf(l.product_id))}>
+                    <Show when={!isMeasured(unitOf(l.product_id))}>
+                    <div class="qty">
                       <button type="button" onClick={() => step(i(), -1)} disabled={l.quantity <= 1} data-testid={`cart-dec-${skuOf(l.product_id)}`} aria-label="One less">
                         −
                       </button>
@@ -164,6 +165,7 @@ export function CartView() {
                         +
                       </button>
                     </div>
+                    </Show>
                   </td>
                   <Show when={discount()}>
                     <td class="num">

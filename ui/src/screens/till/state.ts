@@ -237,8 +237,10 @@ function withinStock(productId: number, quantity: number): boolean {
   const u = unitOf(productId);
   if (!u.track_stock || u.available === null || quantity <= u.available) return true;
   const name = nameOf(productId);
-  const message = u.available <= 0 ? `${name} is out of stock` : `${onlyLeft(u.available, u)} (${name})`;
-  if (till.lines.some((l) => l.product_id === productId)) setTill("lineErrors", productId, message);
+  const inCart = till.lines.some((l) => l.product_id === productId);
+  const left = isMeasured(u) ? `${onlyLeft(u.available, u)}` : `Only ${Math.max(0, u.available)} × ${name} left`;
+  const message = u.available <= 0 ? `${name} is out of stock` : inCart ? `${onlyLeft(u.available, u)}: no more can be added` : left;
+  if (inCart) setTill("lineErrors", productId, message);
   else setTill("notice", message);
   return false;
 }
@@ -284,6 +286,8 @@ export function setQuantity(index: number, text: string): void {
   if (!withinStock(line.product_id, q)) return;
   setTill("lineErrors", line.product_id, undefined);
   setLines(till.lines.map((l, j) => (j === index ? { ...l, quantity: q } : l)));
+  // The weight is in: back to the scan field for the next item.
+  focusField("till", "search");
 }
 
 /** A search hit chosen by hand: into the cart, and back to the scan field. */
@@ -291,7 +295,8 @@ export function pickHit(p: ProductView): void {
   searchSeq.next();
   setTill("query", "");
   addToCart(p);
-  focusField("till", "search");
+  // A weighed product waits for its weight (addToCart focused that field).
+  if (!isMeasured(p)) focusField("till", "search");
 }
 
 export function step(index: number, delta: number): void {
@@ -388,7 +393,7 @@ async function scanOne(q: string): Promise<void> {
     if (pick) {
       // A scale label carries the weight (the core read it and checked the check digit).
       addToCart(pick.product, pick.scale?.quantity);
-      focusField("till", "search");
+      if (!isMeasured(pick.product) || pick.scale) focusField("till", "search");
     } else {
       // Not a scan: show the choices for what was typed.
       setTill({ query: q, hits: page.items, notice: page.items.length === 0 ? `Nothing found for “${q}”.` : null });
