@@ -8,7 +8,7 @@ use crate::support::checks::{
     balance, every_entry_balanced, expect_validation, ledger_balances, on_hand, scalar,
     verify_is_clean,
 };
-use crate::support::fixtures::{cash, checkout, hold, id, receive, sale, vendor, Product, Refund};
+use crate::support::fixtures::{cash, checkout, hold, receive, sale, vendor, Product, Refund};
 use crate::support::{key, Shop};
 use serde_json::{json, Value};
 use tillbook_core::db::{Db, OpenOptions, MIGRATIONS};
@@ -76,10 +76,17 @@ fn search(shop: &Shop, s: &mut Option<Session>, q: &str) -> Result<Value, tillbo
 fn untracked_coffee_sells_with_no_stock_and_posts_its_standard_cost() {
     let (shop, mut owner) = Shop::with_owner();
     let coffee = flat_white(&shop, &mut owner, Some(60));
-    let q = quote(&shop, &mut owner, json!([{ "product_id": coffee, "quantity": 2 }]));
+    let q = quote(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": coffee, "quantity": 2 }]),
+    );
     assert_eq!(q["lines"][0]["track_stock"], json!(false));
     assert_eq!(q["lines"][0]["available_quantity"], Value::Null);
-    assert!(q["lines"][0].get("standard_cost_minor").is_none(), "cost leaked to the till");
+    assert!(
+        q["lines"][0].get("standard_cost_minor").is_none(),
+        "cost leaked to the till"
+    );
 
     let total = q["total_minor"].as_i64().unwrap();
     let order = sale(
@@ -117,7 +124,11 @@ fn untracked_item_without_standard_cost_posts_no_cogs() {
 fn untracked_lines_are_parked_without_reservations_and_refunded_without_stock() {
     let (shop, mut owner) = Shop::with_owner();
     let coffee = flat_white(&shop, &mut owner, Some(60));
-    let (hold_id, _) = hold(&shop, &mut owner, json!([{ "product_id": coffee, "quantity": 3 }]));
+    let (hold_id, _) = hold(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": coffee, "quantity": 3 }]),
+    );
     assert_eq!(shop.count("stock_reservations"), 0);
     let recalled = shop
         .call(&mut owner, "sales.recall", json!({ "id": hold_id }))
@@ -175,7 +186,11 @@ fn untracked_products_are_neither_received_nor_counted() {
     )
     .unwrap();
     let count = shop
-        .call(&mut owner, "stock.count_open", json!({ "idempotency_key": key() }))
+        .call(
+            &mut owner,
+            "stock.count_open",
+            json!({ "idempotency_key": key() }),
+        )
         .unwrap();
     let r = shop.call(
         &mut owner,
@@ -215,7 +230,11 @@ fn t30_cheese_by_weight_0_350_kg_at_14_per_kg_is_4_90_and_costs_scaled() {
     let cheese = cheddar(&shop, &mut owner);
     // 2.000 kg at 9.00 per kg.
     let batch = receive(&shop, &mut owner, cheese, 2000, 900);
-    let q = quote(&shop, &mut owner, json!([{ "product_id": cheese, "quantity": 350 }]));
+    let q = quote(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 350 }]),
+    );
     let line = &q["lines"][0];
     assert_eq!(line["quantity_decimals"], json!(3));
     assert_eq!(line["unit"], json!("kg"));
@@ -255,7 +274,10 @@ fn t30_cheese_by_weight_0_350_kg_at_14_per_kg_is_4_90_and_costs_scaled() {
     );
     let e = r.unwrap_err();
     assert_eq!(e.code().as_str(), "insufficient_stock");
-    assert!(e.to_string().contains("Only 1.317 kg of Cheddar left"), "{e}");
+    assert!(
+        e.to_string().contains("Only 1.317 kg of Cheddar left"),
+        "{e}"
+    );
     assert_eq!(on_hand(&shop.db, batch), 1317);
 
     // A refund of 0.100 kg goes back in grams at the scaled cost (0.90).
@@ -279,10 +301,16 @@ fn t30_cheese_by_weight_0_350_kg_at_14_per_kg_is_4_90_and_costs_scaled() {
 #[test]
 fn shortfall_at_pay_names_the_product_and_how_many_are_left() {
     let (shop, mut owner) = Shop::with_owner();
-    let soap = Product::new("SOAP", 250).name("Soap").create(&shop, &mut owner);
+    let soap = Product::new("SOAP", 250)
+        .name("Soap")
+        .create(&shop, &mut owner);
     receive(&shop, &mut owner, soap, 2, 100);
     // The till is told how many are free when the line is added.
-    let q = quote(&shop, &mut owner, json!([{ "product_id": soap, "quantity": 1 }]));
+    let q = quote(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": soap, "quantity": 1 }]),
+    );
     assert_eq!(q["lines"][0]["available_quantity"], json!(2));
     // Another till sells one meanwhile.
     sale(
@@ -333,9 +361,17 @@ fn a_quantity_break_on_a_weighed_product_counts_grams() {
                 "min_quantity": 1000, "unit_price_minor": 1200 } }),
     )
     .unwrap();
-    let q = quote(&shop, &mut owner, json!([{ "product_id": cheese, "quantity": 999 }]));
+    let q = quote(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 999 }]),
+    );
     assert_eq!(q["lines"][0]["unit_price_minor"], json!(1400));
-    let q = quote(&shop, &mut owner, json!([{ "product_id": cheese, "quantity": 1250 }]));
+    let q = quote(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 1250 }]),
+    );
     assert_eq!(q["lines"][0]["unit_price_minor"], json!(1200));
     assert_eq!(q["lines"][0]["gross_minor"], json!(1500));
 }
@@ -536,15 +572,24 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
 
     let db = Db::open(&path, OpenOptions::default()).unwrap();
     let q = |sql: &str| scalar(&db, sql);
-    assert_eq!(q("SELECT received_quantity FROM batches WHERE id = 1"), 3000);
+    assert_eq!(
+        q("SELECT received_quantity FROM batches WHERE id = 1"),
+        3000
+    );
     assert_eq!(q("SELECT on_hand FROM batches WHERE id = 1"), 2000);
     assert_eq!(q("SELECT reserved FROM batches WHERE id = 1"), 1000);
-    assert_eq!(q("SELECT sum(quantity) FROM stock_movements WHERE batch_id = 1"), 2000);
+    assert_eq!(
+        q("SELECT sum(quantity) FROM stock_movements WHERE batch_id = 1"),
+        2000
+    );
     assert_eq!(q("SELECT quantity FROM stock_reservations"), 1000);
     assert_eq!(q("SELECT min_quantity FROM price_rules"), 2000);
     assert_eq!(q("SELECT version FROM price_rules"), 2);
     assert_eq!(q("SELECT quantity FROM order_lines WHERE id = 1"), 1000);
-    assert_eq!(q("SELECT quantity_decimals FROM order_lines WHERE id = 1"), 3);
+    assert_eq!(
+        q("SELECT quantity_decimals FROM order_lines WHERE id = 1"),
+        3
+    );
     assert_eq!(q("SELECT quantity FROM order_line_batches"), 1000);
     // The each product is as it was.
     assert_eq!(q("SELECT on_hand FROM batches WHERE id = 2"), 5);

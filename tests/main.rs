@@ -18,8 +18,8 @@ mod crash; // kill -9 in a stream of checkouts; refunds racing for the last unit
 mod desktop_config; // the desktop app's CSP, capabilities and no server (D09, T37)
 mod identity; // sessions, logins, lockouts, roles and where secrets live
 mod inventory; // catalog, batches, reservations, counts and price rules
-mod items; // untracked items, units with precision, scale barcodes, migration 0015
 mod invoices; // invoices, payments on account, aging and statements
+mod items; // untracked items, units with precision, scale barcodes, migration 0015
 mod loyalty; // points, rewards and claims, expiry, and the liability they carry
 mod parties; // the ledger, customers and their credit, vendors and purchases
 mod refunds; // refunds by line as new rows and a reversing entry (T31)

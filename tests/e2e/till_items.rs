@@ -88,12 +88,7 @@ async fn e2e_untracked_coffee_sold() {
     assert_eq!(order["cost_minor"], json!(60), "{order}");
     assert_eq!(order["lines"][0]["batches"], json!([]), "{order}");
     let product_id = order["lines"][0]["product_id"].clone();
-    let moves = ok(
-        &app,
-        "stock.movements",
-        json!({ "product_id": product_id }),
-    )
-    .await;
+    let moves = ok(&app, "stock.movements", json!({ "product_id": product_id })).await;
     assert_eq!(moves, json!([]), "an untracked sale moved stock");
     app.close().await;
 }
@@ -110,7 +105,11 @@ async fn e2e_cheese_by_typed_weight() {
     // A weighed product comes in at 1.000 kg with its weight field ready for typing.
     scan(&app, "CHEDDAR", "CHEDDAR", 1000).await;
     type_and_enter(&app, "cart-weight-CHEDDAR", "0.350").await;
-    wait_css(&app, "[data-testid='cart-line-CHEDDAR'][data-quantity='350']").await;
+    wait_css(
+        &app,
+        "[data-testid='cart-line-CHEDDAR'][data-quantity='350']",
+    )
+    .await;
     app.wait_text("cart-summary-CHEDDAR", "0.350 kg × 14.00/kg")
         .await;
     app.wait_text("cart-total-CHEDDAR", "4.90").await;
@@ -119,8 +118,13 @@ async fn e2e_cheese_by_typed_weight() {
 
     // Too many decimals is said beside the line, and the weight stays as it was.
     type_and_enter(&app, "cart-weight-CHEDDAR", "0.3505").await;
-    app.wait_text("cart-error-CHEDDAR", "at most 3 decimals").await;
-    wait_css(&app, "[data-testid='cart-line-CHEDDAR'][data-quantity='350']").await;
+    app.wait_text("cart-error-CHEDDAR", "at most 3 decimals")
+        .await;
+    wait_css(
+        &app,
+        "[data-testid='cart-line-CHEDDAR'][data-quantity='350']",
+    )
+    .await;
     type_and_enter(&app, "cart-weight-CHEDDAR", "0.350").await;
 
     pay_cash(&app).await;
@@ -164,7 +168,11 @@ async fn e2e_cheese_by_scale_barcode() {
     type_and_enter(&app, "till-search", &misread).await;
     app.wait_text("error-banner", "check digit is wrong").await;
     shot(&app, "till-items-5").await;
-    wait_css(&app, "[data-testid='cart-line-CHEDDAR'][data-quantity='350']").await;
+    wait_css(
+        &app,
+        "[data-testid='cart-line-CHEDDAR'][data-quantity='350']",
+    )
+    .await;
     assert_eq!(quoted_total(&app).await, 490);
     app.close().await;
 }

@@ -154,7 +154,11 @@ fn quantity_for_price(p: &ProductView, printed_minor: i64) -> Result<i64> {
     if p.price_minor <= 0 {
         return Err(Error::validation(
             "query",
-            format!("{} has no price per {}, so a price label cannot be read", p.name, p.unit.as_str()),
+            format!(
+                "{} has no price per {}, so a price label cannot be read",
+                p.name,
+                p.unit.as_str()
+            ),
         ));
     }
     let scale = 10i64.pow(p.quantity_decimals);
@@ -196,7 +200,10 @@ pub fn lookup(
     let product = by_plu(conn, &read.plu)?.ok_or_else(|| {
         Error::validation(
             "query",
-            format!("no product has PLU {} (from the scale barcode {code})", read.plu),
+            format!(
+                "no product has PLU {} (from the scale barcode {code})",
+                read.plu
+            ),
         )
     })?;
     if product.archived {
@@ -298,7 +305,7 @@ mod tests {
         assert_eq!(read_scale_code("4006381333931", &rules).unwrap(), None);
         assert_eq!(read_scale_code("200012000350", &rules).unwrap(), None); // 12 digits
         assert_eq!(read_scale_code("2000120003507", &[]).unwrap(), None); // no rules
-        // Outside the range, even a wrong check digit is not this module's business.
+                                                                          // Outside the range, even a wrong check digit is not this module's business.
         assert_eq!(read_scale_code("4006381333930", &rules).unwrap(), None);
     }
 }

@@ -7,9 +7,9 @@ mod products;
 mod search;
 
 pub use products::{
-    archive_product, by_barcode, format_quantity, create_product, get, get_product, insert_product, update_product,
-    CreateProductRequest, GetProductRequest, ProductView, TaxClass, Unit, UpdateProductRequest,
-    MAX_AMOUNT_MINOR,
+    archive_product, by_barcode, create_product, format_quantity, get, get_product, insert_product,
+    update_product, CreateProductRequest, GetProductRequest, ProductView, TaxClass, Unit,
+    UpdateProductRequest, MAX_AMOUNT_MINOR,
 };
 pub(crate) use products::{check_amount, for_sale, require_active, SaleProduct};
 pub use search::{

@@ -404,13 +404,7 @@ pub fn insert_product(
     user_id: Option<i64>,
     now_ms: i64,
 ) -> Result<i64> {
-    check_unique(
-        tx,
-        0,
-        &req.sku,
-        req.barcode.as_deref(),
-        req.plu.as_deref(),
-    )?;
+    check_unique(tx, 0, &req.sku, req.barcode.as_deref(), req.plu.as_deref())?;
     let id = tx
         .execute_returning(
             "INSERT INTO products (sku, barcode, name, category, unit, tax_class, price_minor,

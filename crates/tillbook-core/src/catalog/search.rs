@@ -212,11 +212,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
 }
 
 /// `catalog.search`
-pub fn search_cmd(
-    ctx: &ReadCtx<'_>,
-    conn: &Connection,
-    req: &SearchRequest,
-) -> Result<SearchPage> {
+pub fn search_cmd(ctx: &ReadCtx<'_>, conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
     // A shop scale's label (catalog/barcodes.rs) that no product carries as
     // its own barcode: one hit with the weight it says, or a plain-words error.
     let q = req.query.trim();

@@ -150,7 +150,10 @@ pub struct ReceiptView {
 /// Each line's cost — the unit cost (per kg) × the quantity (in g) / 10^decimals
 /// of the product's unit, rounded once (shared/money.rs) — with its decimals,
 /// and the receipt's total (the exact sum of the lines).
-fn scaled_totals(conn: &rusqlite::Connection, req: &ReceiveRequest) -> Result<(i64, Vec<(i64, u32)>)> {
+fn scaled_totals(
+    conn: &rusqlite::Connection,
+    req: &ReceiveRequest,
+) -> Result<(i64, Vec<(i64, u32)>)> {
     let mut total = 0i64;
     let mut lines = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.iter().enumerate() {
@@ -224,7 +227,14 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
             "INSERT INTO purchase_receipt_lines (receipt_id, batch_id, quantity, unit_cost_minor,
                                                  line_total_minor, quantity_decimals)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            rusqlite::params![receipt_id, batch_id, l.quantity, l.unit_cost_minor, line_total, decimals],
+            rusqlite::params![
+                receipt_id,
+                batch_id,
+                l.quantity,
+                l.unit_cost_minor,
+                line_total,
+                decimals
+            ],
         )?;
         batch_ids.push(batch_id);
     }

@@ -82,7 +82,8 @@ impl ScaleBarcodeRule {
 
     fn validate(&self, i: usize) -> Result<()> {
         let field = |f: &str| format!("scale_barcodes[{i}].{f}");
-        let digits = |v: &str| !v.is_empty() && v.len() <= 2 && v.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |v: &str| !v.is_empty() && v.len() <= 2 && v.bytes().all(|b| b.is_ascii_digit());
         if !digits(&self.prefix_from) || !digits(&self.prefix_to) {
             return Err(Error::validation(
                 field("prefix_from"),

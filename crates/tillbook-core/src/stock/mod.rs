@@ -27,9 +27,9 @@ pub use counts::{
     CountPostRequest, CountRecordRequest, CountReview, CountReviewRequest, CountView,
 };
 pub use movements::{
-    consume_reservation, cost_of_picks, free_quantity, move_picked, move_stock, pick_batches, receive_batch, release,
-    release_expired, reserve, reserve_product, Move, MovementKind, Pick, Receipt, ReleaseReason,
-    Source,
+    consume_reservation, cost_of_picks, free_quantity, move_picked, move_stock, pick_batches,
+    receive_batch, release, release_expired, reserve, reserve_product, Move, MovementKind, Pick,
+    Receipt, ReleaseReason, Source,
 };
 pub use verify::reconcile;
 pub use views::{get_batch, get_reservation, BatchView, MovementView, ReservationView};
