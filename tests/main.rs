@@ -21,6 +21,7 @@ mod inventory; // catalog, batches, reservations, counts and price rules
 mod invoices; // invoices, payments on account, aging and statements
 mod loyalty; // points, rewards and claims, expiry, and the liability they carry
 mod parties; // the ledger, customers and their credit, vendors and purchases
+mod quick_keys; // quick key pages and tiles, word-prefix search, the catalogue list (issue 12)
 mod refunds; // refunds by line as new rows and a reversing entry (T31)
 mod reports; // sales reports, stock valuation and the CSV export (T33)
 mod sales; // quote and checkout: totals, tenders, the entry, gapless numbers

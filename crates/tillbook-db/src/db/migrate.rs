@@ -73,6 +73,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_idempotency_rowid.sql",
         sql: include_str!("../../../../migrations/0014_idempotency_rowid.sql"),
     },
+    Migration {
+        name: "0016_quick_keys.sql",
+        sql: include_str!("../../../../migrations/0016_quick_keys.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -19,6 +19,7 @@ import {
 } from "../../api";
 import { dismissError, reportError } from "../../errors";
 import { focusField } from "../../forms";
+import { parseMultiplier } from "../../logic/scanner";
 import { latestOnly } from "../../logic/seq";
 import {
   addProduct,
@@ -37,6 +38,7 @@ import {
 } from "../../logic/till";
 import { formatMoney, parseMoney } from "../../money";
 import { app, onSignOut, permissionsOf } from "../../session";
+import { clearScanProblem, showUnknownCode } from "./scanProblem";
 
 export interface TenderRowText {
   tender: SalesTender;
@@ -203,7 +205,8 @@ function setLines(lines: TillLine[]): void {
   void requote();
 }
 
-export function addToCart(p: ProductView): void {
+/** Adds `quantity` (a typed `3*`, else 1) of a product: to its line, or as a new line. */
+export function addToCart(p: Pick<ProductView, "id" | "sku" | "name">, quantity = 1): void {
   if (till.view !== "cart") return;
   if (!till.lines.some((l) => l.product_id === p.id) && till.lines.length >= MAX_CART_LINES) {
     reportError(new TillbookError("validation", `lines: a sale has at most ${MAX_CART_LINES} lines`, { field: "lines", source: "ui" }));
@@ -211,15 +214,29 @@ export function addToCart(p: ProductView): void {
   }
   setTill("names", p.id, { sku: p.sku, name: p.name });
   setTill({ hits: [], notice: null });
-  setLines(addProduct(till.lines, p.id));
+  clearScanProblem();
+  setLines(addProduct(till.lines, p.id, quantity));
 }
 
-/** A search hit chosen by hand: into the cart, and back to the scan field. */
+/** A search hit chosen by hand: into the cart (with a typed `3*`), and back to the scan field. */
 export function pickHit(p: ProductView): void {
+  const quantity = parseMultiplier(till.query)?.quantity ?? 1;
   searchSeq.next();
   setTill("query", "");
-  addToCart(p);
+  addToCart(p, quantity);
   focusField("till", "search");
+}
+
+/**
+ * A quick key tapped: one of its product, or the quantity typed before it
+ * (`3*` in the scan field). Focus goes back to the scan field for the next scan.
+ */
+export function addTile(p: { product_id: number; sku: string; name: string }): void {
+  if (till.view !== "cart") return;
+  const m = parseMultiplier(till.query);
+  const quantity = m && m.rest === "" ? m.quantity : 1;
+  if (m && m.rest === "") setTill("query", "");
+  addToCart({ id: p.product_id, sku: p.sku, name: p.name }, quantity);
 }
 
 export function step(index: number, delta: number): void {
@@ -274,7 +291,9 @@ export function clearCart(): void {
 /** As you type: the catalog's tiers (barcode, SKU, name, words). */
 export async function searchProducts(text: string): Promise<void> {
   setTill("query", text);
-  const q = text.trim();
+  clearScanProblem();
+  // `3*` is a quantity waiting for its product; what follows it is the search.
+  const q = (parseMultiplier(text)?.rest ?? text).trim();
   const token = searchSeq.next();
   if (q === "") {
     setTill("hits", []);
@@ -296,29 +315,54 @@ let scans: Promise<void> = Promise.resolve();
  * each one is handled, in order: none is dropped as a stale search.
  */
 export function scan(): Promise<void> {
-  const q = till.query.trim();
+  const m = parseMultiplier(till.query);
+  const q = (m?.rest ?? till.query).trim();
   if (q === "") return scans;
+  return scanCode(q, m?.quantity ?? 1);
+}
+
+/**
+ * A code from the scanner (or Enter in the scan field), wherever the till is:
+ * on the receipt it starts the next sale with the item; on the tender screen
+ * it goes back to the cart (the item was forgotten). The scan field is
+ * emptied at once, so the next scan never lands after this one's text.
+ */
+export function scanCode(code: string, quantity = 1): Promise<void> {
+  const q = code.trim();
+  if (q === "") return scans;
+  if (till.view === "receipt") newSale();
+  else if (till.view === "tender") {
+    if (tender.inFlight()) {
+      reportError(new TillbookError("conflict", `A payment is in progress; scan ${q} again once it is done.`, { source: "ui" }));
+      return scans;
+    }
+    closeTender();
+  }
   // The as-you-type answers still on their way are out of date now.
   searchSeq.next();
   setTill({ query: "", hits: [] });
-  scans = scans.then(() => scanOne(q));
+  clearScanProblem();
+  scans = scans.then(() => scanOne(q, quantity));
   return scans;
 }
 
-async function scanOne(q: string): Promise<void> {
+async function scanOne(q: string, quantity: number): Promise<void> {
   try {
     const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
     const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku");
     const pick = exact ?? (page.items.length === 1 ? page.items[0] : undefined);
     if (pick) {
-      addToCart(pick.product);
+      addToCart(pick.product, quantity);
       focusField("till", "search");
+    } else if (page.items.length > 0) {
+      // Typed words, not a code: the choices, with the typed quantity kept for the pick.
+      setTill({ query: quantity > 1 ? `${quantity}*${q}` : q, hits: page.items, notice: null });
     } else {
-      // Not a scan: show the choices for what was typed.
-      setTill({ query: q, hits: page.items, notice: page.items.length === 0 ? `Nothing found for “${q}”.` : null });
+      // Nothing has this code: an error (not a notice), the field empty for the next scan.
+      showUnknownCode(q, quantity);
+      focusField("till", "search");
     }
   } catch (e) {
-    setTill("query", q);
     reportError(e);
   }
 }
