@@ -21,6 +21,7 @@ import { latestOnly } from "../logic/seq";
 import { describeRule, emptyRuleForm, RULE_KINDS, ruleFieldFromCore, ruleFields, ruleFromForm } from "../logic/priceRules";
 import { formatMoney, parseMoney, requireMoney } from "../money";
 import { can, onSignOut } from "../session";
+import { loadList, ProductList } from "./ProductList";
 import { showStockFor } from "./Stock";
 
 type DialogState =
@@ -294,7 +295,7 @@ async function archiveRule(r: PriceRuleView) {
 const UNIT_OPTIONS = UNITS.map((u) => ({ value: u, label: u }));
 const TAX_OPTIONS = TAX_CLASSES.map((t) => ({ value: t, label: t }));
 
-function ProductFields(props: { form: typeof productForm; first?: boolean }) {
+export function ProductFields(props: { form: typeof productForm; first?: boolean }) {
   return (
     <>
       <div class="row">
@@ -332,6 +333,7 @@ export function Products() {
             onChange={(e) => {
               setProducts("includeArchived", e.currentTarget.checked);
               void searchProducts();
+              if (products.query.trim() === "") void loadList(e.currentTarget.checked);
             }}
             data-testid="products-include-archived"
           />
@@ -374,6 +376,8 @@ export function Products() {
 
       <div class="columns">
         <div>
+          {/* An empty search box lists the catalogue, by category, a page at a time. */}
+          <Show when={products.query.trim() !== ""} fallback={<ProductList includeArchived={products.includeArchived} selectedId={products.selected?.id ?? null} onOpen={(p) => void openProduct(p)} />}>
           <table class="grid" data-testid="products-table">
             <thead>
               <tr>
@@ -420,6 +424,7 @@ export function Products() {
             <button type="button" onClick={() => void searchProducts(true)} data-testid="products-more">
               More results
             </button>
+          </Show>
           </Show>
         </div>
 

@@ -27,6 +27,7 @@ import {
   createTenderAttempt,
   lineField,
   MAX_CART_LINES,
+  MAX_LINE_QUANTITY,
   paymentField,
   paymentInputs,
   removeLine,
@@ -237,6 +238,13 @@ export function addTile(p: { product_id: number; sku: string; name: string }): v
   const quantity = m && m.rest === "" ? m.quantity : 1;
   if (m && m.rest === "") setTill("query", "");
   addToCart({ id: p.product_id, sku: p.sku, name: p.name }, quantity);
+}
+
+/** A quantity typed into the line (whole units of the smallest unit; as the core's limit). */
+export function setLineQuantity(index: number, quantity: number): void {
+  if (!Number.isInteger(quantity) || quantity < 1) return;
+  const q = Math.min(MAX_LINE_QUANTITY, quantity);
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, quantity: q } : l)));
 }
 
 export function step(index: number, delta: number): void {
