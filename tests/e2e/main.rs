@@ -26,6 +26,8 @@ mod process;
 mod shift;
 // Scanning, split payment, receipts, refunds, holds, a double-clicked Pay.
 mod till;
+// Adding items fast: quick key tiles, `3*`, scans from any till view, unknown codes, the Products list.
+mod till_adding;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.
