@@ -157,9 +157,12 @@ async fn e2e_quantity_multiplier_then_scan() {
     assert_eq!(value_of(&app, "till-search").await, "");
     // A typed quantity in the line replaces it; + and − step it.
     app.click("cart-qty-MILK-1L").await;
-    let input = app.el("cart-qty-input-MILK-1L").await;
-    input.clear().await.unwrap();
-    input.send_keys(&format!("5{ENTER}")).await.unwrap();
+    // Its "3" is selected on focus; Backspace, 5, Enter (WebDriver's clear would blur it).
+    app.el("cart-qty-input-MILK-1L")
+        .await
+        .send_keys(&format!("\u{e003}5{ENTER}"))
+        .await
+        .unwrap();
     cart_has(&app, "MILK-1L", 5).await;
     app.click("cart-dec-MILK-1L").await;
     cart_has(&app, "MILK-1L", 4).await;

@@ -136,7 +136,8 @@ export function CartView() {
           </ul>
         </Show>
 
-        <div class="till-adding">
+        {/* The quick keys above the cart, so each tile stays where the hand knows it however long the sale. */}
+        <Grid />
         <table class="grid till-cart" data-testid="till-cart">
           <thead>
             <tr>
@@ -209,8 +210,6 @@ export function CartView() {
             </For>
           </tbody>
         </table>
-        <Grid />
-        </div>
       </div>
 
       <aside class="till-side">
