@@ -65,7 +65,13 @@ fn quick_keys_favourites_first_tiles_in_order_and_archived_products_hidden() {
     assert_eq!(first[0]["kind"], "favourites");
     let fav = first[0]["id"].as_i64().unwrap();
 
-    let coffee = submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": "Coffee" })).unwrap();
+    let coffee = submit(
+        &shop,
+        &mut owner,
+        "catalog.create_key_page",
+        json!({ "name": "Coffee" }),
+    )
+    .unwrap();
     let coffee_id = coffee["id"].as_i64().unwrap();
     assert_eq!(coffee["position"], 2);
     let dairy = submit(
@@ -88,10 +94,16 @@ fn quick_keys_favourites_first_tiles_in_order_and_archived_products_hidden() {
     assert_eq!(flat_tile["position"], 1);
     assert_eq!(flat_tile["colour"], "teal");
     place(&shop, &mut owner, fav, milk);
-    assert_eq!(skus(&page_named(&shop, &mut owner, "Coffee")), ["FLAT", "LATTE"]);
+    assert_eq!(
+        skus(&page_named(&shop, &mut owner, "Coffee")),
+        ["FLAT", "LATTE"]
+    );
 
     // A category page is its category's active products, by name; no tiles go on it.
-    assert_eq!(skus(&page_named(&shop, &mut owner, "Dairy")), ["BRIE", "MILK"]);
+    assert_eq!(
+        skus(&page_named(&shop, &mut owner, "Dairy")),
+        ["BRIE", "MILK"]
+    );
     let r = submit(
         &shop,
         &mut owner,
@@ -119,7 +131,10 @@ fn quick_keys_favourites_first_tiles_in_order_and_archived_products_hidden() {
         .unwrap();
     assert_eq!(moved["position"], 1);
     assert_eq!(moved["colour"], "brown");
-    assert_eq!(skus(&page_named(&shop, &mut owner, "Coffee")), ["LATTE", "FLAT"]);
+    assert_eq!(
+        skus(&page_named(&shop, &mut owner, "Coffee")),
+        ["LATTE", "FLAT"]
+    );
 
     // Pages reorder behind favourites, which stays first.
     let dairy_now = page_named(&shop, &mut owner, "Dairy");
@@ -129,8 +144,14 @@ fn quick_keys_favourites_first_tiles_in_order_and_archived_products_hidden() {
         json!({ "id": dairy_now["id"], "version": dairy_now["version"], "position": 2 }),
     )
     .unwrap();
-    let names: Vec<Value> = pages(&shop, &mut owner, false).iter().map(|p| p["name"].clone()).collect();
-    assert_eq!(names, [json!("Favourites"), json!("Dairy"), json!("Coffee")]);
+    let names: Vec<Value> = pages(&shop, &mut owner, false)
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [json!("Favourites"), json!("Dairy"), json!("Coffee")]
+    );
     let fav_page = page_named(&shop, &mut owner, "Favourites");
     let r = shop.call(
         &mut owner,
@@ -197,13 +218,30 @@ fn quick_keys_hold_at_most_20_pages_and_48_tiles_a_page() {
     let (shop, mut owner) = Shop::with_owner();
     no_idle_lock(&shop, &mut owner);
     for i in 2..=20 {
-        submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": format!("Page {i}") })).unwrap();
+        submit(
+            &shop,
+            &mut owner,
+            "catalog.create_key_page",
+            json!({ "name": format!("Page {i}") }),
+        )
+        .unwrap();
     }
-    let r = submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": "One too many" }));
+    let r = submit(
+        &shop,
+        &mut owner,
+        "catalog.create_key_page",
+        json!({ "name": "One too many" }),
+    );
     expect_validation(r, "name", "a 21st page");
     let fav = pages(&shop, &mut owner, false)[0]["id"].as_i64().unwrap();
     for i in 0..48 {
-        let p = product(&shop, &mut owner, &format!("T{i}"), &format!("Tile {i}"), "");
+        let p = product(
+            &shop,
+            &mut owner,
+            &format!("T{i}"),
+            &format!("Tile {i}"),
+            "",
+        );
         place(&shop, &mut owner, fav, p);
     }
     let extra = product(&shop, &mut owner, "T48", "Tile 48", "");
@@ -229,7 +267,13 @@ fn quick_keys_hold_at_most_20_pages_and_48_tiles_a_page() {
 fn t11_quick_key_edits_need_the_version_read_and_cashiers_only_read_them() {
     let (shop, mut owner) = Shop::with_owner();
     let latte = product(&shop, &mut owner, "LATTE", "Latte", "Coffee");
-    let page = submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": "Coffee" })).unwrap();
+    let page = submit(
+        &shop,
+        &mut owner,
+        "catalog.create_key_page",
+        json!({ "name": "Coffee" }),
+    )
+    .unwrap();
     let tile = place(&shop, &mut owner, page["id"].as_i64().unwrap(), latte);
     shop.call(
         &mut owner,
@@ -249,7 +293,11 @@ fn t11_quick_key_edits_need_the_version_read_and_cashiers_only_read_them() {
         json!({ "id": tile["id"], "version": 1, "label": "Latte L" }),
     )
     .unwrap();
-    let stale = shop.call(&mut owner, "catalog.remove_tile", json!({ "id": tile["id"], "version": 1 }));
+    let stale = shop.call(
+        &mut owner,
+        "catalog.remove_tile",
+        json!({ "id": tile["id"], "version": 1 }),
+    );
     assert_eq!(code(&stale), "conflict");
     assert_eq!(scalar(&shop.db, "SELECT count(*) FROM quick_key_tiles"), 1);
 
@@ -257,7 +305,12 @@ fn t11_quick_key_edits_need_the_version_read_and_cashiers_only_read_them() {
     let seen = pages(&shop, &mut cashier, false);
     assert_eq!(seen[1]["name"], "Hot drinks");
     assert_eq!(seen[1]["tiles"][0]["label"], "Latte L");
-    let r = submit(&shop, &mut cashier, "catalog.create_key_page", json!({ "name": "Mine" }));
+    let r = submit(
+        &shop,
+        &mut cashier,
+        "catalog.create_key_page",
+        json!({ "name": "Mine" }),
+    );
     assert_eq!(code(&r), "forbidden");
 
     // Bad inputs are refused naming the field.
@@ -275,7 +328,12 @@ fn t11_quick_key_edits_need_the_version_read_and_cashiers_only_read_them() {
         json!({ "page_id": page["id"], "product_id": latte, "colour": "neon" }),
     );
     assert_eq!(code(&r), "validation");
-    let r = submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": "x".repeat(41) }));
+    let r = submit(
+        &shop,
+        &mut owner,
+        "catalog.create_key_page",
+        json!({ "name": "x".repeat(41) }),
+    );
     expect_validation(r, "name", "a long page name");
 }
 
@@ -296,16 +354,31 @@ fn t05_quick_key_writes_are_atomic_under_injected_failure() {
     let live = pages(&shop, &mut owner, false);
     assert_eq!(live.len(), 2);
     let page = live[1]["id"].as_i64().unwrap();
-    let second = submit(&shop, &mut owner, "catalog.create_key_page", json!({ "name": "Second" })).unwrap()["id"]
+    let second = submit(
+        &shop,
+        &mut owner,
+        "catalog.create_key_page",
+        json!({ "name": "Second" }),
+    )
+    .unwrap()["id"]
         .as_i64()
         .unwrap();
-    sweep_faults(&shop, &mut owner, "catalog.rename_key_page", || {
-        json!({ "id": page, "version": version_of(&shop.db, "quick_key_pages", page), "name": "Renamed" })
-    });
-    let s = sweep_faults(&shop, &mut owner, "catalog.move_key_page", || {
-        json!({ "id": second, "version": version_of(&shop.db, "quick_key_pages", second), "position": 2 })
-    });
-    assert!(s.statements >= 2, "the move renumbers in the same transaction");
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "catalog.rename_key_page",
+        || json!({ "id": page, "version": version_of(&shop.db, "quick_key_pages", page), "name": "Renamed" }),
+    );
+    let s = sweep_faults(
+        &shop,
+        &mut owner,
+        "catalog.move_key_page",
+        || json!({ "id": second, "version": version_of(&shop.db, "quick_key_pages", second), "position": 2 }),
+    );
+    assert!(
+        s.statements >= 2,
+        "the move renumbers in the same transaction"
+    );
     place(&shop, &mut owner, page, a);
     place(&shop, &mut owner, page, b);
     let s = sweep_faults(
@@ -322,16 +395,25 @@ fn t05_quick_key_writes_are_atomic_under_injected_failure() {
         )
     };
     let tb = tile_of("B");
-    sweep_faults(&shop, &mut owner, "catalog.update_tile", || {
-        json!({ "id": tb, "version": version_of(&shop.db, "quick_key_tiles", tb), "position": 1, "colour": "red" })
-    });
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "catalog.update_tile",
+        || json!({ "id": tb, "version": version_of(&shop.db, "quick_key_tiles", tb), "position": 1, "colour": "red" }),
+    );
     let tc = tile_of("C");
-    sweep_faults(&shop, &mut owner, "catalog.remove_tile", || {
-        json!({ "id": tc, "version": version_of(&shop.db, "quick_key_tiles", tc) })
-    });
-    sweep_faults(&shop, &mut owner, "catalog.archive_key_page", || {
-        json!({ "id": second, "version": version_of(&shop.db, "quick_key_pages", second) })
-    });
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "catalog.remove_tile",
+        || json!({ "id": tc, "version": version_of(&shop.db, "quick_key_tiles", tc) }),
+    );
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "catalog.archive_key_page",
+        || json!({ "id": second, "version": version_of(&shop.db, "quick_key_pages", second) }),
+    );
 }
 
 fn hit_skus(v: &Value) -> Vec<String> {
@@ -350,9 +432,12 @@ fn search_finds_by_any_word_prefix_of_name_sku_or_barcode() {
         .name("Semi-skimmed milk")
         .with("barcode", json!("5000112637922"))
         .create(&shop, &mut owner);
-    Product::new("BAK-SOUR", 350).name("Sourdough loaf").create(&shop, &mut owner);
+    Product::new("BAK-SOUR", 350)
+        .name("Sourdough loaf")
+        .create(&shop, &mut owner);
     let q = |s: &mut Option<Session>, text: &str| {
-        shop.call(s, "catalog.search", json!({ "query": text })).unwrap()
+        shop.call(s, "catalog.search", json!({ "query": text }))
+            .unwrap()
     };
     // One letter of a later word.
     assert_eq!(hit_skus(&q(&mut owner, "m")), ["DAI-MILK-1L"]);
@@ -369,7 +454,10 @@ fn search_finds_by_any_word_prefix_of_name_sku_or_barcode() {
     assert_eq!(r["items"][0]["match"], "barcode");
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
     // A changed barcode reaches the index.
-    let id = scalar(&shop.db, "SELECT id FROM products WHERE sku = 'DAI-MILK-1L'");
+    let id = scalar(
+        &shop.db,
+        "SELECT id FROM products WHERE sku = 'DAI-MILK-1L'",
+    );
     shop.call(
         &mut owner,
         "catalog.update_product",
@@ -393,7 +481,8 @@ fn products_list_pages_by_name_and_filters_by_category() {
     ] {
         product(&shop, &mut owner, sku, name, cat);
     }
-    let list = |s: &mut Option<Session>, args: Value| shop.call(s, "catalog.list_products", args).unwrap();
+    let list =
+        |s: &mut Option<Session>, args: Value| shop.call(s, "catalog.list_products", args).unwrap();
     let names = |v: &Value| -> Vec<String> {
         v["items"]
             .as_array()
@@ -404,16 +493,24 @@ fn products_list_pages_by_name_and_filters_by_category() {
     };
     let p1 = list(&mut owner, json!({ "limit": 2 }));
     assert_eq!(names(&p1), ["apple", "Bag"]);
-    let p2 = list(&mut owner, json!({ "limit": 2, "after_id": p1["next_after_id"] }));
+    let p2 = list(
+        &mut owner,
+        json!({ "limit": 2, "after_id": p1["next_after_id"] }),
+    );
     assert_eq!(names(&p2), ["Banana", "Brie"]);
-    let p3 = list(&mut owner, json!({ "limit": 2, "after_id": p2["next_after_id"] }));
+    let p3 = list(
+        &mut owner,
+        json!({ "limit": 2, "after_id": p2["next_after_id"] }),
+    );
     assert_eq!(names(&p3), ["Cheddar"]);
     assert_eq!(p3["next_after_id"], Value::Null);
     let cheese = list(&mut owner, json!({ "category": "cheese" }));
     assert_eq!(names(&cheese), ["Brie", "Cheddar"]);
     let none = list(&mut owner, json!({ "category": "" }));
     assert_eq!(names(&none), ["Bag"]);
-    let cats = shop.call(&mut owner, "catalog.categories", json!({})).unwrap();
+    let cats = shop
+        .call(&mut owner, "catalog.categories", json!({}))
+        .unwrap();
     assert_eq!(
         cats["categories"],
         json!([

@@ -28,7 +28,10 @@ async fn scanner_types(app: &App, code: &str) {
             .then(KeyAction::Down { value: c })
             .then(KeyAction::Up { value: c });
     }
-    app.client.perform_actions(keys).await.expect("scanner keys");
+    app.client
+        .perform_actions(keys)
+        .await
+        .expect("scanner keys");
     let _ = app.client.release_actions().await;
 }
 
@@ -66,7 +69,15 @@ async fn e2e_tile_page_adds_items() {
     let app = App::start().await;
     set_up_and_log_in(&app).await;
     product_in_stock(&app, "CROISSANT", "2000000000039", "Croissant", 180, 20).await;
-    product_in_stock(&app, "PAIN-CHOC", "2000000000046", "Pain au chocolat", 210, 20).await;
+    product_in_stock(
+        &app,
+        "PAIN-CHOC",
+        "2000000000046",
+        "Pain au chocolat",
+        210,
+        20,
+    )
+    .await;
     milk_bread_and_eggs(&app).await;
     add_cashier(&app).await;
 
@@ -86,14 +97,26 @@ async fn e2e_tile_page_adds_items() {
     app.click("qk-up-PAIN-CHOC").await;
     wait_css(&app, "[data-testid='qk-tile-PAIN-CHOC'][data-position='1']").await;
     app.click("qk-colour-CROISSANT-yellow").await;
-    wait_css(&app, "[data-testid='qk-tile-CROISSANT'][data-colour='yellow']").await;
+    wait_css(
+        &app,
+        "[data-testid='qk-tile-CROISSANT'][data-colour='yellow']",
+    )
+    .await;
     app.click("qk-colour-PAIN-CHOC-brown").await;
-    wait_css(&app, "[data-testid='qk-tile-PAIN-CHOC'][data-colour='brown']").await;
+    wait_css(
+        &app,
+        "[data-testid='qk-tile-PAIN-CHOC'][data-colour='brown']",
+    )
+    .await;
     // Favourites, first: the milk.
     let pages = ok(&app, "catalog.key_pages", json!({})).await;
     let fav = pages["pages"][0]["id"].as_i64().unwrap();
     app.click(&format!("qk-page-{fav}")).await;
-    wait_css(&app, &format!("[data-testid='qk-page-detail'][data-page-id='{fav}']")).await;
+    wait_css(
+        &app,
+        &format!("[data-testid='qk-page-detail'][data-page-id='{fav}']"),
+    )
+    .await;
     app.fill("qk-product-search", "milk").await;
     app.click("qk-pick-MILK-1L").await;
     app.el("qk-tile-MILK-1L").await;
@@ -212,7 +235,12 @@ async fn e2e_scan_after_not_found_is_not_appended() {
     // The error style (role=alert, the error class), not the green notice; the field is empty.
     let err = app.el("till-scan-error").await;
     assert_eq!(err.attr("role").await.unwrap().as_deref(), Some("alert"));
-    assert!(err.attr("class").await.unwrap().unwrap().contains("scan-error"));
+    assert!(err
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("scan-error"));
     assert!(!app.exists("till-notice").await);
     assert_eq!(value_of(&app, "till-search").await, "");
     shot(&app, "till-adding-3").await;
@@ -226,7 +254,10 @@ async fn e2e_scan_after_not_found_is_not_appended() {
     app.el("till-scan-error").await;
     app.click("till-scan-add-product").await;
     app.el("till-add-product").await;
-    assert_eq!(value_of(&app, "till-product-barcode").await, "5012345678900");
+    assert_eq!(
+        value_of(&app, "till-product-barcode").await,
+        "5012345678900"
+    );
     app.fill("till-product-sku", "JAM-340").await;
     app.fill("till-product-name", "Strawberry jam").await;
     app.fill("till-product-price", "3.20").await;

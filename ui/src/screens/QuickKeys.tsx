@@ -158,7 +158,7 @@ export function QuickKeys() {
         </Show>
       </div>
       <p class="lead">The pages of tiles on the till, in tab order. Favourites is always first; a category page shows that category's products by itself.</p>
-      <div class="columns">
+      <div class="columns qk-columns">
         <div class="card">
           <h2>Pages</h2>
           <ul class="qk-tiles" data-testid="qk-pages">

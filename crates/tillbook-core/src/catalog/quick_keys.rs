@@ -488,16 +488,23 @@ fn check_image(v: &str) -> Result<()> {
     if v.len() > MAX_TILE_IMAGE_CHARS {
         return Err(Error::validation(
             "image",
-            format!("must be at most {MAX_TILE_IMAGE_CHARS} characters (a small picture, about 36 KB)"),
+            format!(
+                "must be at most {MAX_TILE_IMAGE_CHARS} characters (a small picture, about 36 KB)"
+            ),
         ));
     }
-    let body = ["data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"]
-        .iter()
-        .find_map(|p| v.strip_prefix(p));
+    let body = [
+        "data:image/png;base64,",
+        "data:image/jpeg;base64,",
+        "data:image/webp;base64,",
+    ]
+    .iter()
+    .find_map(|p| v.strip_prefix(p));
     match body {
         Some(b)
             if !b.is_empty()
-                && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=') =>
+                && b.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=') =>
         {
             Ok(())
         }
@@ -574,17 +581,16 @@ fn tile_view(conn: &Connection, id: i64) -> Result<(i64, TileView)> {
 }
 
 /// `catalog.place_tile`: a product onto a tiles page (or favourites).
-pub fn place_tile(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &PlaceTileRequest,
-) -> Result<TileView> {
+pub fn place_tile(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &PlaceTileRequest) -> Result<TileView> {
     let actor = ctx.actor()?;
     let p = live_page(tx.conn(), req.page_id)?;
     if p.kind == PageKind::Category {
         return Err(Error::validation(
             "page_id",
-            format!("“{}” shows its category's products by itself; place tiles on another page", p.name),
+            format!(
+                "“{}” shows its category's products by itself; place tiles on another page",
+                p.name
+            ),
         ));
     }
     let product = require_active(tx.conn(), req.product_id)?;
@@ -592,7 +598,10 @@ pub fn place_tile(
     if tiles.len() as i64 >= MAX_TILES_PER_PAGE {
         return Err(Error::validation(
             "page_id",
-            format!("“{}” holds {MAX_TILES_PER_PAGE} tiles, the most a page holds", p.name),
+            format!(
+                "“{}” holds {MAX_TILES_PER_PAGE} tiles, the most a page holds",
+                p.name
+            ),
         ));
     }
     if p.tiles.iter().any(|t| t.product_id == req.product_id) {
@@ -671,7 +680,11 @@ impl Request for UpdateTileRequest {
         if let Some(i) = self.image.as_deref().filter(|i| !i.is_empty()) {
             check_image(i)?;
         }
-        if self.position.is_none() && self.label.is_none() && self.colour.is_none() && self.image.is_none() {
+        if self.position.is_none()
+            && self.label.is_none()
+            && self.colour.is_none()
+            && self.image.is_none()
+        {
             return Err(Error::validation("position", "nothing to change"));
         }
         Ok(())

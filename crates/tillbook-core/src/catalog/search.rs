@@ -344,9 +344,15 @@ mod tests {
     #[test]
     fn every_typed_word_is_a_prefix_term_even_one_letter() {
         assert_eq!(fts_query("m").as_deref(), Some("\"m\"*"));
-        assert_eq!(fts_query("milk semi").as_deref(), Some("\"milk\"* \"semi\"*"));
+        assert_eq!(
+            fts_query("milk semi").as_deref(),
+            Some("\"milk\"* \"semi\"*")
+        );
         // FTS syntax typed by hand is only words.
-        assert_eq!(fts_query("a\" OR b*").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
+        assert_eq!(
+            fts_query("a\" OR b*").as_deref(),
+            Some("\"a\"* \"OR\"* \"b\"*")
+        );
         assert_eq!(fts_query("--").as_deref(), None);
     }
 }
