@@ -9,8 +9,6 @@
 //!    one-letter word reads one prefix-index entry, not every term; in id
 //!    order, not already listed.
 //!
-//! Scale barcodes (price/weight embedded) are answered before tier 1.
-//!
 //! Paging is `offset` + `limit` (≤ 100) over that combined order; `offset` is
 //! bounded so a page never costs more than a few index walks.
 

@@ -18,6 +18,16 @@ function editable(el: EventTarget | null): el is HTMLInputElement | HTMLTextArea
   return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement;
 }
 
+/**
+ * A field whose Enter is its own even after fast typing: secrets, another
+ * search box (a customer's phone), an email, or one marked `data-scan="off"`.
+ */
+function keepsItsTyping(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  if (el.closest("[data-scan='off']")) return true;
+  return el instanceof HTMLInputElement && ["password", "search", "tel", "email"].includes(el.type);
+}
+
 /** Opens the sale of a scanned receipt code on the Orders screen (for a refund). */
 async function openReceipt(receiptNumber: number): Promise<void> {
   setApp("screen", "orders");
@@ -62,8 +72,8 @@ export function installScanner(target: Window = window): () => void {
       return;
     }
     const target = e.target;
-    if (target instanceof HTMLInputElement && target.type === "password") return;
     const inScanField = target instanceof HTMLElement && target.id === SCAN_FIELD_ID;
+    if (!inScanField && keepsItsTyping(target)) return;
     let code = v.code;
     let quantity = 1;
     if (inScanField) {
