@@ -56,11 +56,10 @@ export function ProductList(props: { includeArchived: boolean; selectedId: numbe
   onMount(() => void loadList(props.includeArchived));
   return (
     <div data-testid="products-list">
-      <div class="field field-inline">
+      <div class="field products-category">
         <label for="products-category">Category</label>
         <select
           id="products-category"
-          value={list.category === null ? "*" : list.category === "" ? "-" : list.category}
           onChange={(e) => {
             const v = e.currentTarget.value;
             setList("category", v === "*" ? null : v === "-" ? "" : v);
@@ -68,9 +67,16 @@ export function ProductList(props: { includeArchived: boolean; selectedId: numbe
           }}
           data-testid="products-category"
         >
-          <option value="*">All categories</option>
+          {/* `selected` per option: the list arrives after the select is drawn. */}
+          <option value="*" selected={list.category === null}>
+            All categories
+          </option>
           <For each={list.categories}>
-            {(c) => <option value={c.category === "" ? "-" : c.category}>{c.category === "" ? "(no category)" : c.category} ({c.products})</option>}
+            {(c) => (
+              <option value={c.category === "" ? "-" : c.category} selected={list.category !== null && list.category.toLowerCase() === c.category.toLowerCase()}>
+                {c.category === "" ? "(no category)" : c.category} ({c.products})
+              </option>
+            )}
           </For>
         </select>
       </div>
