@@ -28,6 +28,8 @@ mod shift;
 mod till;
 // Untracked coffee, cheese by weight and by scale label, "Only 2 left".
 mod till_items;
+// Adding items fast: quick key tiles, `3*`, scans from any till view, unknown codes, the Products list.
+mod till_adding;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

@@ -10,6 +10,7 @@ import { Audit } from "./screens/Audit";
 import { Count } from "./screens/Count";
 import { Customers } from "./screens/Customers";
 import { Products } from "./screens/Products";
+import { QuickKeys } from "./screens/QuickKeys";
 import { Stock } from "./screens/Stock";
 import { Vendors } from "./screens/Vendors";
 import { Home } from "./screens/Home";
@@ -56,6 +57,8 @@ export const NAV: readonly NavItem[] = [
   { id: "settings", label: "Settings", testid: "nav-settings", permission: "settings.manage", screen: SettingsScreen },
   { id: "audit", label: "Audit log", testid: "nav-audit", permission: "audit.read", screen: Audit },
   { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
+  // The till's pages of product tiles, arranged by whoever manages the catalog.
+  { id: "quick-keys", label: "Quick keys", testid: "nav-quick-keys", permission: "catalog.manage", screen: QuickKeys },
 ];
 
 /** The items a role may see, in order. */

@@ -12,11 +12,22 @@ export class CoreError {
   ) {}
 }
 
+/**
+ * Reads a screen makes on the side (the till's quick keys, the Products list):
+ * answered empty unless a test gives its own handler, so tests about something
+ * else need not know about them.
+ */
+const QUIET_READS: Partial<Record<CommandName, Handler>> = {
+  "catalog.key_pages": () => ({ pages: [] }),
+  "catalog.list_products": () => ({ items: [], next_after_id: null }),
+  "catalog.categories": () => ({ categories: [] }),
+};
+
 export function fakeCore(handlers: Partial<Record<CommandName, Handler>>) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   setTransport(async (cmd, args) => {
     calls.push({ cmd, args: args as Record<string, unknown> });
-    const h = handlers[cmd as CommandName];
+    const h = handlers[cmd as CommandName] ?? QUIET_READS[cmd as CommandName];
     if (!h) throw { code: "internal", message: `fake core has no handler for ${cmd}`, details: {} };
     try {
       return await h(args as Record<string, unknown>);

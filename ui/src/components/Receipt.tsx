@@ -1,6 +1,7 @@
 import { For, Show } from "solid-js";
 import type { SalesOrderView, SalesTender } from "../api";
 import { formatTime } from "../errors";
+import { receiptCode } from "../logic/scanner";
 import { TENDER_LABELS } from "../logic/till";
 import { formatMoney } from "../money";
 import { lineSummary } from "../logic/quantity";
@@ -29,6 +30,10 @@ export function Receipt(props: {
         <h2 data-testid="receipt-shop">{props.shopName}</h2>
         <div>
           Receipt <strong data-testid="receipt-number">#{o().receipt_number}</strong> · order #{o().number}
+        </div>
+        {/* The code a scanner reads back to open this sale (issue 15 prints it as a barcode). */}
+        <div class="receipt-code" data-testid="receipt-code">
+          {receiptCode(o().receipt_number)}
         </div>
         <div class="muted" data-testid="receipt-time">
           {formatTime(o().created_at_ms)}

@@ -7,6 +7,7 @@ import type { AuditFilter } from "./AuditFilter";
 import type { AuditRow } from "./AuditRow";
 import type { BatchView } from "./BatchView";
 import type { BatchesRequest } from "./BatchesRequest";
+import type { CategoryList } from "./CategoryList";
 import type { ChangePasswordRequest } from "./ChangePasswordRequest";
 import type { CountLineView } from "./CountLineView";
 import type { CountOpenRequest } from "./CountOpenRequest";
@@ -15,6 +16,7 @@ import type { CountRecordRequest } from "./CountRecordRequest";
 import type { CountReview } from "./CountReview";
 import type { CountReviewRequest } from "./CountReviewRequest";
 import type { CountView } from "./CountView";
+import type { CreateKeyPageRequest } from "./CreateKeyPageRequest";
 import type { CreateOwnerRequest } from "./CreateOwnerRequest";
 import type { CreatePriceRuleRequest } from "./CreatePriceRuleRequest";
 import type { CreateProductRequest } from "./CreateProductRequest";
@@ -45,6 +47,7 @@ import type { InvoiceableRequest } from "./InvoiceableRequest";
 import type { JournalEntryView } from "./JournalEntryView";
 import type { LedgerAccountsRequest } from "./LedgerAccountsRequest";
 import type { LedgerEntriesRequest } from "./LedgerEntriesRequest";
+import type { ListProductsRequest } from "./ListProductsRequest";
 import type { ListRulesRequest } from "./ListRulesRequest";
 import type { ListUsersRequest } from "./ListUsersRequest";
 import type { LoginRequest } from "./LoginRequest";
@@ -69,18 +72,25 @@ import type { LoyaltyRewardList } from "./LoyaltyRewardList";
 import type { LoyaltyRewardsRequest } from "./LoyaltyRewardsRequest";
 import type { LoyaltyStats } from "./LoyaltyStats";
 import type { LoyaltyStatsRequest } from "./LoyaltyStatsRequest";
+import type { MoveKeyPageRequest } from "./MoveKeyPageRequest";
 import type { MovementView } from "./MovementView";
 import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
+import type { PlaceTileRequest } from "./PlaceTileRequest";
 import type { PriceRuleView } from "./PriceRuleView";
+import type { ProductListPage } from "./ProductListPage";
 import type { ProductSearchPage } from "./ProductSearchPage";
 import type { ProductSearchRequest } from "./ProductSearchRequest";
 import type { ProductView } from "./ProductView";
 import type { PurchaseReceiptView } from "./PurchaseReceiptView";
 import type { PurchaseReceiveRequest } from "./PurchaseReceiveRequest";
+import type { QuickKeyPage } from "./QuickKeyPage";
+import type { QuickKeyPages } from "./QuickKeyPages";
+import type { QuickKeyPagesRequest } from "./QuickKeyPagesRequest";
+import type { QuickKeyTile } from "./QuickKeyTile";
 import type { Quote } from "./Quote";
 import type { QuoteRequest } from "./QuoteRequest";
 import type { ReceivePaymentRequest } from "./ReceivePaymentRequest";
@@ -90,6 +100,8 @@ import type { RefundRequest } from "./RefundRequest";
 import type { RefundView } from "./RefundView";
 import type { RefundsRequest } from "./RefundsRequest";
 import type { ReleaseRequest } from "./ReleaseRequest";
+import type { RemovedTile } from "./RemovedTile";
+import type { RenameKeyPageRequest } from "./RenameKeyPageRequest";
 import type { ReservationView } from "./ReservationView";
 import type { ReserveRequest } from "./ReserveRequest";
 import type { ResetPasswordRequest } from "./ResetPasswordRequest";
@@ -126,6 +138,7 @@ import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
+import type { UpdateTileRequest } from "./UpdateTileRequest";
 import type { UpdateUserRequest } from "./UpdateUserRequest";
 import type { UserView } from "./UserView";
 import type { VendorPayRequest } from "./VendorPayRequest";
@@ -167,6 +180,16 @@ export interface Commands {
   "catalog.archive_price_rule": { args: IdVersionRequest; result: PriceRuleView };
   "catalog.price_rules": { args: ListRulesRequest; result: Array<PriceRuleView> };
   "catalog.quote": { args: QuoteRequest; result: Quote };
+  "catalog.list_products": { args: ListProductsRequest; result: ProductListPage };
+  "catalog.categories": { args: NoArgs; result: CategoryList };
+  "catalog.key_pages": { args: QuickKeyPagesRequest; result: QuickKeyPages };
+  "catalog.create_key_page": { args: CreateKeyPageRequest & Idempotent; result: QuickKeyPage };
+  "catalog.rename_key_page": { args: RenameKeyPageRequest; result: QuickKeyPage };
+  "catalog.move_key_page": { args: MoveKeyPageRequest; result: QuickKeyPage };
+  "catalog.archive_key_page": { args: IdVersionRequest; result: QuickKeyPage };
+  "catalog.place_tile": { args: PlaceTileRequest & Idempotent; result: QuickKeyTile };
+  "catalog.update_tile": { args: UpdateTileRequest; result: QuickKeyTile };
+  "catalog.remove_tile": { args: IdVersionRequest; result: RemovedTile };
   "stock.receive": { args: ReceiveRequest & Idempotent; result: BatchView };
   "stock.adjust": { args: AdjustRequest & Idempotent; result: MovementView };
   "stock.batches": { args: BatchesRequest; result: Array<BatchView> };
@@ -267,6 +290,16 @@ export const COMMAND_NAMES = [
   "catalog.archive_price_rule",
   "catalog.price_rules",
   "catalog.quote",
+  "catalog.list_products",
+  "catalog.categories",
+  "catalog.key_pages",
+  "catalog.create_key_page",
+  "catalog.rename_key_page",
+  "catalog.move_key_page",
+  "catalog.archive_key_page",
+  "catalog.place_tile",
+  "catalog.update_tile",
+  "catalog.remove_tile",
   "stock.receive",
   "stock.adjust",
   "stock.batches",

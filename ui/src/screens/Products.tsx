@@ -22,6 +22,7 @@ import { describeRule, emptyRuleForm, RULE_KINDS, ruleFieldFromCore, ruleFields,
 import { formatMoney, parseMoney, requireMoney } from "../money";
 import { formatWithUnit } from "../logic/quantity";
 import { can, onSignOut } from "../session";
+import { loadList, ProductList } from "./ProductList";
 import { showStockFor } from "./Stock";
 
 type DialogState =
@@ -190,10 +191,10 @@ function close() {
   setProducts("dialog", { kind: "none" });
 }
 
-const mapProductField = (f: string) => (f === "price_minor" ? "price" : f === "standard_cost_minor" ? "standard_cost" : f);
+export const mapProductField = (f: string) => (f === "price_minor" ? "price" : f === "standard_cost_minor" ? "standard_cost" : f);
 
 /** The standard cost field: empty is none (an untracked sale then posts no cost). */
-function standardCost(text: string): number | null {
+export function standardCost(text: string): number | null {
   return text.trim() === "" ? null : requireMoney("standard_cost", text);
 }
 
@@ -325,7 +326,7 @@ const UNIT_LABELS: Record<Unit, string> = {
 const UNIT_OPTIONS = UNITS.map((u) => ({ value: u, label: UNIT_LABELS[u] ?? u }));
 const TAX_OPTIONS = TAX_CLASSES.map((t) => ({ value: t, label: t }));
 
-function ProductFields(props: { form: typeof productForm; first?: boolean }) {
+export function ProductFields(props: { form: typeof productForm; first?: boolean }) {
   return (
     <>
       <div class="row">
@@ -374,6 +375,7 @@ export function Products() {
             onChange={(e) => {
               setProducts("includeArchived", e.currentTarget.checked);
               void searchProducts();
+              if (products.query.trim() === "") void loadList(e.currentTarget.checked);
             }}
             data-testid="products-include-archived"
           />
@@ -416,6 +418,8 @@ export function Products() {
 
       <div class="columns">
         <div>
+          {/* An empty search box lists the catalogue, by category, a page at a time. */}
+          <Show when={products.query.trim() !== ""} fallback={<ProductList includeArchived={products.includeArchived} selectedId={products.selected?.id ?? null} onOpen={(p) => void openProduct(p)} />}>
           <table class="grid" data-testid="products-table">
             <thead>
               <tr>
@@ -462,6 +466,7 @@ export function Products() {
             <button type="button" onClick={() => void searchProducts(true)} data-testid="products-more">
               More results
             </button>
+          </Show>
           </Show>
         </div>
 

@@ -10,6 +10,7 @@ import { till, tender, openTender, parsedRows, pay } from "./till/state";
 import { CartView } from "./till/Cart";
 import { TenderView } from "./till/Tender";
 import { ReceiptView } from "./till/ReceiptView";
+import { installScanner } from "./till/scanner";
 
 /** F9 — the till's one shortcut: from the cart to payment, and on the payment screen, Pay. */
 export function onTillKey(e: KeyboardEvent): void {
@@ -22,6 +23,8 @@ export function onTillKey(e: KeyboardEvent): void {
 export function Till() {
   onMount(() => window.addEventListener("keydown", onTillKey));
   onCleanup(() => window.removeEventListener("keydown", onTillKey));
+  // The scanner is heard on every view of the till, wherever the focus is.
+  onMount(() => onCleanup(installScanner()));
   return (
     <section class="panel till" data-testid="till" data-view={till.view}>
       <div class="toolbar no-print">

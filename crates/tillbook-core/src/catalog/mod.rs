@@ -1,9 +1,11 @@
-//! The catalog: products (archived, never deleted: T22), their tiered search,
-//! and price rules with the one precedence that prices a line (`pricing`).
+//! The catalog: products (archived, never deleted: T22), their tiered search
+//! and paged list, the till's quick keys, and price rules with the one
+//! precedence that prices a line (`pricing`).
 
 pub mod barcodes;
 pub mod pricing;
 mod products;
+pub mod quick_keys;
 mod search;
 
 pub use products::{
@@ -13,5 +15,7 @@ pub use products::{
 };
 pub(crate) use products::{check_amount, for_sale, require_active, SaleProduct};
 pub use search::{
-    search, search_cmd, MatchKind, SearchHit, SearchPage, SearchRequest, SEARCH_OFFSET_MAX,
+    categories, list_products, search, search_cmd, CategoryCount, CategoryList,
+    ListProductsRequest, MatchKind, ProductListPage, SearchHit, SearchPage, SearchRequest,
+    SEARCH_OFFSET_MAX,
 };

@@ -3,9 +3,11 @@
 //! Search (`catalog.search`) answers in tiers, each in a stable order:
 //! 1. exact barcode or SKU match;
 //! 2. name prefix (case-insensitive), in (name, id) order, via the `products_name` index;
-//! 3. word-prefix matches of every typed word (of 2+ characters) in name, SKU
-//!    or category (FTS5, external content, `prefix='2 3'`), in id order, not
-//!    already listed.
+//! 3. word-prefix matches of every typed word in name, SKU, barcode or
+//!    category, in any order ("m" and "milk semi" both find "Semi-skimmed
+//!    milk"): FTS5, external content, `prefix='1 2 3'` (migration 0016), so a
+//!    one-letter word reads one prefix-index entry, not every term; in id
+//!    order, not already listed.
 //!
 //! Paging is `offset` + `limit` (≤ 100) over that combined order; `offset` is
 //! bounded so a page never costs more than a few index walks.
@@ -92,15 +94,12 @@ pub struct SearchPage {
     pub next_offset: Option<u32>,
 }
 
-/// The FTS5 query for typed text: every word of two or more characters as a
-/// quoted prefix term, all required. Only letters and digits survive, so
-/// nothing typed is FTS syntax.
+/// The FTS5 query for typed text: every word as a quoted prefix term, all
+/// required. Only letters and digits survive, so nothing typed is FTS syntax.
 fn fts_query(q: &str) -> Option<String> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
-        // A one-letter word would walk every term starting with it; the name
-        // prefix tier already answers a single typed letter.
-        .filter(|w| w.chars().count() >= 2)
+        .filter(|w| !w.is_empty())
         .take(SEARCH_WORDS_MAX)
         .map(|w| format!("\"{w}\"*"))
         .collect();
@@ -173,7 +172,7 @@ pub fn search(conn: &Connection, req: &SearchRequest) -> Result<SearchPage> {
         }
     }
 
-    // 3. Every word as a prefix anywhere in name, SKU or category, in id order.
+    // 3. Every word as a prefix of a word in name, SKU, barcode or category, in id order.
     if hits.len() < want {
         if let Some(m) = fts_query(q) {
             let mut st = conn.prepare_cached(&format!(
@@ -229,4 +228,152 @@ pub fn search_cmd(ctx: &ReadCtx<'_>, conn: &Connection, req: &SearchRequest) -> 
         }
     }
     search(conn, req)
+}
+
+// ---------------------------------------------------------------------------
+// The catalogue as a list (the Products screen without a search)
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct ListProductsRequest {
+    /// Only this category (`""` = products without one).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub category: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub include_archived: bool,
+    /// The page after this product (the previous page's `next_after_id`), in name order.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub after_id: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub limit: Option<u32>,
+}
+
+impl Request for ListProductsRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(c) = self.category.as_deref().filter(|c| !c.is_empty()) {
+            validate::text("category", c, 1, 100)?;
+        }
+        validate::page(self.after_id, self.limit)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProductListPage {
+    pub items: Vec<ProductView>,
+    /// Pass as `after_id` for the next page; null at the end.
+    pub next_after_id: Option<i64>,
+}
+
+const LIST_DEFAULT: u32 = 50;
+
+/// `catalog.list_products`: by name, keyset-paged on (name, id) so a page
+/// deep in the catalogue costs what the first one does (the `products_name`
+/// and `products_category` indexes).
+pub fn list_products(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    req: &ListProductsRequest,
+) -> Result<ProductListPage> {
+    let limit = req.limit.unwrap_or(LIST_DEFAULT);
+    // The cursor's name, read here so the page starts exactly after it.
+    let after: Option<(String, i64)> = match req.after_id {
+        None => None,
+        Some(id) => Some((
+            conn.prepare_cached("SELECT name FROM products WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| Error::not_found("product", id))?,
+            id,
+        )),
+    };
+    let (after_name, after_id) = after.unwrap_or_default();
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {VIEW_COLUMNS} FROM products p
+          WHERE (?1 IS NULL OR p.category = ?1)
+            AND (?2 OR p.archived_at_ms IS NULL)
+            AND (?3 = 0 OR p.name > ?4 OR (p.name = ?4 AND p.id > ?3))
+          ORDER BY p.name, p.id LIMIT ?5"
+    ))?;
+    let rows = st
+        .query_map(
+            rusqlite::params![
+                req.category,
+                req.include_archived,
+                after_id,
+                after_name,
+                i64::from(limit) + 1
+            ],
+            view_of,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (items, next_after_id) = crate::shared::handler::keyset_page(rows, limit, |p| p.id);
+    Ok(ProductListPage {
+        items,
+        next_after_id,
+    })
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CategoryCount {
+    /// `""` = products without a category.
+    pub category: String,
+    pub products: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CategoryList {
+    pub categories: Vec<CategoryCount>,
+}
+
+/// The most categories `catalog.categories` lists (a shop's filter list, not a report).
+const CATEGORIES_MAX: i64 = 500;
+
+/// `catalog.categories`: the categories of active products with how many each has.
+pub fn categories(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    _req: &crate::shared::handler::NoArgs,
+) -> Result<CategoryList> {
+    let mut st = conn.prepare_cached(
+        "SELECT category, count(*) FROM products
+          WHERE archived_at_ms IS NULL GROUP BY category ORDER BY category LIMIT ?1",
+    )?;
+    let categories = st
+        .query_map([CATEGORIES_MAX], |r| {
+            Ok(CategoryCount {
+                category: r.get(0)?,
+                products: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(CategoryList { categories })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn every_typed_word_is_a_prefix_term_even_one_letter() {
+        assert_eq!(fts_query("m").as_deref(), Some("\"m\"*"));
+        assert_eq!(
+            fts_query("milk semi").as_deref(),
+            Some("\"milk\"* \"semi\"*")
+        );
+        // FTS syntax typed by hand is only words.
+        assert_eq!(
+            fts_query("a\" OR b*").as_deref(),
+            Some("\"a\"* \"OR\"* \"b\"*")
+        );
+        assert_eq!(fts_query("--").as_deref(), None);
+    }
 }

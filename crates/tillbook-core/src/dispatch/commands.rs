@@ -77,6 +77,16 @@ macro_rules! with_commands {
         "catalog.archive_price_rule"=> Perm(CatalogManage), Write,  false, crate::catalog::pricing::archive_rule;
         "catalog.price_rules"       => Signed,              Read,   false, crate::catalog::pricing::list_rules;
         "catalog.quote"             => Signed,              Read,   false, crate::catalog::pricing::quote;
+        "catalog.list_products"     => Signed,              Read,   false, crate::catalog::list_products;
+        "catalog.categories"        => Signed,              Read,   false, crate::catalog::categories;
+        "catalog.key_pages"         => Perm(SalesSell),     Read,   false, crate::catalog::quick_keys::key_pages;
+        "catalog.create_key_page"   => Perm(CatalogManage), Create, false, crate::catalog::quick_keys::create_page;
+        "catalog.rename_key_page"   => Perm(CatalogManage), Write,  false, crate::catalog::quick_keys::rename_page;
+        "catalog.move_key_page"     => Perm(CatalogManage), Write,  false, crate::catalog::quick_keys::move_page;
+        "catalog.archive_key_page"  => Perm(CatalogManage), Write,  false, crate::catalog::quick_keys::archive_page;
+        "catalog.place_tile"        => Perm(CatalogManage), Create, false, crate::catalog::quick_keys::place_tile;
+        "catalog.update_tile"       => Perm(CatalogManage), Write,  false, crate::catalog::quick_keys::update_tile;
+        "catalog.remove_tile"       => Perm(CatalogManage), Write,  false, crate::catalog::quick_keys::remove_tile;
         "stock.receive"             => Perm(StockAdjust),   Create, false, crate::stock::receive_cmd;
         "stock.adjust"              => Perm(StockAdjust),   Create, false, crate::stock::adjust_cmd;
         "stock.batches"             => Signed,              Read,   false, crate::stock::batches_cmd;

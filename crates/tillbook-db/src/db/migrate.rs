@@ -77,6 +77,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_untracked_and_weighed_items.sql",
         sql: include_str!("../../../../migrations/0015_untracked_and_weighed_items.sql"),
     },
+    Migration {
+        name: "0016_quick_keys.sql",
+        sql: include_str!("../../../../migrations/0016_quick_keys.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's

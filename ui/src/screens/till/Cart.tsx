@@ -1,10 +1,15 @@
 // The cart: scan or search products in, a customer, lines and the core's totals.
 
-import { For, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { Dialog } from "../../components/Dialog";
 import { grantText, LoyaltyPanel } from "../../components/LoyaltyPanel";
 import { formatTime } from "../../errors";
-import { autofocus } from "../../forms";
+import { autofocus, focusField } from "../../forms";
+import { can } from "../../session";
+import { AddProductDialog } from "./AddProduct";
+import { Grid } from "./Grid";
+import { scanProblem, setScanProblem } from "./scanProblem";
+import { submitScanField } from "./scanner";
 import { formatMoney } from "../../money";
 import { formatQuantity, formatWithUnit, isMeasured, lineSummary, onlyLeft } from "../../logic/quantity";
 import {
@@ -16,7 +21,6 @@ import {
   setDiscount,
   clearCart,
   searchProducts,
-  scan,
   searchCustomers,
   attachCustomer,
   applyClaim,
@@ -34,8 +38,50 @@ import {
   abilities,
   setQuantity,
   unitOf,
+  setLineQuantity,
 } from "./state";
 
+
+/** The line's quantity, typed: click the number, type, Enter (Esc keeps the old one). */
+function QuantityCell(props: { index: number; quantity: number; sku: string; name: string }) {
+  const [editing, setEditing] = createSignal(false);
+  const commit = (text: string) => {
+    setEditing(false);
+    const n = Number(text.trim());
+    if (text.trim() !== "" && Number.isInteger(n) && n >= 1) setLineQuantity(props.index, n);
+    focusField("till", "search");
+  };
+  return (
+    <Show
+      when={editing()}
+      fallback={
+        <button type="button" class="link qty-value" onClick={() => setEditing(true)} title="Type a quantity" data-testid={`cart-qty-${props.sku}`}>
+          {props.quantity}
+        </button>
+      }
+    >
+      <input
+        class="cart-qty-input"
+        inputmode="numeric"
+        autocomplete="off"
+        value={String(props.quantity)}
+        aria-label={`Quantity of ${props.name}`}
+        data-testid={`cart-qty-input-${props.sku}`}
+        ref={(el) => queueMicrotask(() => (el.focus(), el.select()))}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            commit(e.currentTarget.value);
+          } else if (e.key === "Escape") {
+            e.preventDefault();
+            setEditing(false);
+          }
+        }}
+        onBlur={(e) => editing() && commit(e.currentTarget.value)}
+      />
+    </Show>
+  );
+}
 
 export function CartView() {
   const discount = () => abilities().discount;
@@ -47,7 +93,7 @@ export function CartView() {
           data-testid="till-search-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void scan();
+            void submitScanField(till.query);
           }}
         >
           <label for="till-search">Scan or search (barcode, SKU or name)</label>
@@ -60,8 +106,24 @@ export function CartView() {
             onChange={(e) => setTill("query", e.currentTarget.value)}
             data-testid="till-search"
             ref={autofocus}
+            placeholder="Scan, search, or 3* for three"
           />
         </form>
+        <Show when={scanProblem.unknownCode}>
+          {(code) => (
+            <div class="scan-error" role="alert" data-testid="till-scan-error" data-code={code()}>
+              <span>
+                No product has the code “{code()}”. Nothing was added.
+              </span>
+              <span class="spacer" />
+              <Show when={can("catalog.manage")}>
+                <button type="button" onClick={() => setScanProblem("adding", true)} data-testid="till-scan-add-product">
+                  Add this product
+                </button>
+              </Show>
+            </div>
+          )}
+        </Show>
         <Show when={till.hits.length > 0}>
           <ul class="choices till-hits" data-testid="till-hits">
             <For each={till.hits}>
@@ -79,6 +141,8 @@ export function CartView() {
           </ul>
         </Show>
 
+        {/* The quick keys above the cart, so each tile stays where the hand knows it however long the sale. */}
+        <Grid />
         <table class="grid till-cart" data-testid="till-cart">
           <thead>
             <tr>
@@ -160,7 +224,7 @@ export function CartView() {
                       <button type="button" onClick={() => step(i(), -1)} disabled={l.quantity <= 1} data-testid={`cart-dec-${skuOf(l.product_id)}`} aria-label="One less">
                         −
                       </button>
-                      <span data-testid={`cart-qty-${skuOf(l.product_id)}`}>{l.quantity}</span>
+                      <QuantityCell index={i()} quantity={l.quantity} sku={skuOf(l.product_id)} name={nameOf(l.product_id)} />
                       <button type="button" onClick={() => step(i(), 1)} data-testid={`cart-inc-${skuOf(l.product_id)}`} aria-label="One more">
                         +
                       </button>
@@ -307,7 +371,7 @@ export function CartView() {
             <button type="button" onClick={openPark} disabled={till.lines.length === 0} data-testid="till-park">
               Park
             </button>
-            <button type="button" class="danger" onClick={clearCart} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
+            <button type="button" class="danger" onClick={() => (clearCart(), focusField("till", "search"))} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
               Clear
             </button>
           </div>
@@ -372,6 +436,10 @@ export function CartView() {
           </Show>
         </div>
       </aside>
+
+      <Show when={scanProblem.adding && scanProblem.unknownCode}>
+        {(code) => <AddProductDialog barcode={code()} quantity={scanProblem.quantity} />}
+      </Show>
 
       <Show when={till.parkOpen}>
         <Dialog title="Park this sale" testid="park-dialog" onClose={() => setTill("parkOpen", false)}>

@@ -20,6 +20,7 @@ import {
 } from "../../api";
 import { dismissError, reportError } from "../../errors";
 import { focusField } from "../../forms";
+import { parseMultiplier } from "../../logic/scanner";
 import { latestOnly } from "../../logic/seq";
 import {
   addProduct,
@@ -27,6 +28,7 @@ import {
   createTenderAttempt,
   lineField,
   MAX_CART_LINES,
+  MAX_LINE_QUANTITY,
   paymentField,
   paymentInputs,
   removeLine,
@@ -39,6 +41,7 @@ import {
 import { formatMoney, parseMoney } from "../../money";
 import { isMeasured, oneUnit, onlyLeft, parseQuantity, type QuantityUnit } from "../../logic/quantity";
 import { app, onSignOut, permissionsOf } from "../../session";
+import { clearScanProblem, showUnknownCode } from "./scanProblem";
 
 export interface TenderRowText {
   tender: SalesTender;
@@ -259,6 +262,7 @@ export function addToCart(p: ProductView, quantity?: number): void {
   setTill("names", p.id, { sku: p.sku, name: p.name });
   setTill("units", p.id, { unit: p.unit, quantity_decimals: p.quantity_decimals, track_stock: p.track_stock, available: p.track_stock ? p.available : null });
   setTill({ hits: [], notice: null });
+  clearScanProblem();
   const measured = isMeasured(p);
   let add = quantity ?? (measured ? oneUnit(p.quantity_decimals) : 1);
   if (quantity === undefined && measured && p.track_stock && p.available > 0) add = Math.min(add, p.available);
@@ -290,13 +294,52 @@ export function setQuantity(index: number, text: string): void {
   focusField("till", "search");
 }
 
-/** A search hit chosen by hand: into the cart, and back to the scan field. */
+/** A search hit chosen by hand: into the cart (with a typed `3*`), and back to the scan field. */
 export function pickHit(p: ProductView): void {
+  const quantity = parseMultiplier(till.query)?.quantity;
   searchSeq.next();
   setTill("query", "");
-  addToCart(p);
+  addToCart(p, typedQuantity(p, quantity));
   // A weighed product waits for its weight (addToCart focused that field).
-  if (!isMeasured(p)) focusField("till", "search");
+  if (!isMeasured(p) || quantity !== undefined) focusField("till", "search");
+}
+
+/**
+ * A quick key tapped: one of its product, or the quantity typed before it
+ * (`3*` in the scan field). Focus goes back to the scan field for the next scan.
+ */
+export async function addTile(p: { product_id: number; sku: string; name: string }): Promise<void> {
+  if (till.view !== "cart") return;
+  const m = parseMultiplier(till.query);
+  const typed = m && m.rest === "" ? m.quantity : undefined;
+  if (typed !== undefined) setTill("query", "");
+  try {
+    // The tile names the product; its unit and free stock are read fresh for the line.
+    const product = await call("catalog.get_product", { id: p.product_id });
+    addToCart(product, typedQuantity(product, typed));
+    if (!isMeasured(product) || typed !== undefined) focusField("till", "search");
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/**
+ * A typed `3*` as the line's quantity in the product's smallest part: 3 of an
+ * item, 3 kg of a weighed one; none typed leaves addToCart's default.
+ */
+function typedQuantity(p: ProductView, typed: number | undefined): number | undefined {
+  if (typed === undefined) return undefined;
+  return Math.min(MAX_LINE_QUANTITY, typed * oneUnit(p.quantity_decimals));
+}
+
+/** A quantity typed into the line (whole units of the smallest unit; as the core's limit). */
+export function setLineQuantity(index: number, quantity: number): void {
+  if (!Number.isInteger(quantity) || quantity < 1) return;
+  const q = Math.min(MAX_LINE_QUANTITY, quantity);
+  const line = till.lines[index];
+  if (!line || !withinStock(line.product_id, q)) return;
+  setTill("lineErrors", line.product_id, undefined);
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, quantity: q } : l)));
 }
 
 export function step(index: number, delta: number): void {
@@ -354,7 +397,9 @@ export function clearCart(): void {
 /** As you type: the catalog's tiers (barcode, SKU, name, words). */
 export async function searchProducts(text: string): Promise<void> {
   setTill("query", text);
-  const q = text.trim();
+  clearScanProblem();
+  // `3*` is a quantity waiting for its product; what follows it is the search.
+  const q = (parseMultiplier(text)?.rest ?? text).trim();
   const token = searchSeq.next();
   if (q === "") {
     setTill("hits", []);
@@ -376,30 +421,55 @@ let scans: Promise<void> = Promise.resolve();
  * each one is handled, in order: none is dropped as a stale search.
  */
 export function scan(): Promise<void> {
-  const q = till.query.trim();
+  const m = parseMultiplier(till.query);
+  const q = (m?.rest ?? till.query).trim();
   if (q === "") return scans;
+  return scanCode(q, m?.quantity ?? 1);
+}
+
+/**
+ * A code from the scanner (or Enter in the scan field), wherever the till is:
+ * on the receipt it starts the next sale with the item; on the tender screen
+ * it goes back to the cart (the item was forgotten). The scan field is
+ * emptied at once, so the next scan never lands after this one's text.
+ */
+export function scanCode(code: string, quantity = 1): Promise<void> {
+  const q = code.trim();
+  if (q === "") return scans;
+  if (till.view === "receipt") newSale();
+  else if (till.view === "tender") {
+    if (tender.inFlight()) {
+      reportError(new TillbookError("conflict", `A payment is in progress; scan ${q} again once it is done.`, { source: "ui" }));
+      return scans;
+    }
+    closeTender();
+  }
   // The as-you-type answers still on their way are out of date now.
   searchSeq.next();
   setTill({ query: "", hits: [] });
-  scans = scans.then(() => scanOne(q));
+  clearScanProblem();
+  scans = scans.then(() => scanOne(q, quantity));
   return scans;
 }
 
-async function scanOne(q: string): Promise<void> {
+async function scanOne(q: string, quantity: number): Promise<void> {
   try {
     const page = await call("catalog.search", { query: q, limit: SEARCH_LIMIT });
     const exact = page.items.find((h) => h.match === "barcode" || h.match === "sku" || h.match === "scale_code");
     const pick = exact ?? (page.items.length === 1 ? page.items[0] : undefined);
     if (pick) {
       // A scale label carries the weight (the core read it and checked the check digit).
-      addToCart(pick.product, pick.scale?.quantity);
-      if (!isMeasured(pick.product) || pick.scale) focusField("till", "search");
+      addToCart(pick.product, pick.scale?.quantity ?? typedQuantity(pick.product, quantity > 1 ? quantity : undefined));
+      if (!isMeasured(pick.product) || pick.scale || quantity > 1) focusField("till", "search");
+    } else if (page.items.length > 0) {
+      // Typed words, not a code: the choices, with the typed quantity kept for the pick.
+      setTill({ query: quantity > 1 ? `${quantity}*${q}` : q, hits: page.items, notice: null });
     } else {
-      // Not a scan: show the choices for what was typed.
-      setTill({ query: q, hits: page.items, notice: page.items.length === 0 ? `Nothing found for “${q}”.` : null });
+      // Nothing has this code: an error (not a notice), the field empty for the next scan.
+      showUnknownCode(q, quantity);
+      focusField("till", "search");
     }
   } catch (e) {
-    setTill("query", q);
     reportError(e);
   }
 }
