@@ -39,6 +39,22 @@ pub struct Settings {
     pub reservation_ttl_ms: i64,
     /// Days from an invoice's issue to its due date when none is given.
     pub invoice_terms_days: i64,
+    /// Whether a card payment needs the terminal's reference at the till:
+    /// `required` (the core refuses a card payment without one), `optional`
+    /// (the till offers the field; one-tap Card pays without it) or `off`
+    /// (the till does not ask).
+    pub card_reference: CardReference,
+}
+
+/// See [`Settings::card_reference`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum CardReference {
+    #[default]
+    Required,
+    Optional,
+    Off,
 }
 
 impl Default for Settings {
@@ -53,6 +69,7 @@ impl Default for Settings {
             receipt_footer: String::new(),
             reservation_ttl_ms: 30 * 60 * 1000,
             invoice_terms_days: 30,
+            card_reference: CardReference::Required,
         }
     }
 }
