@@ -32,10 +32,12 @@ import {
   quoteLine,
   abilities,
 } from "./state";
+import { BasketDiscountButton, LineDiscountButton } from "./Discounts";
 
 
 export function CartView() {
-  const discount = () => abilities().discount;
+  // Every seller may ask for a discount: without `sales.discount` a manager approves it at Pay (T39).
+  const discount = () => abilities().discount || abilities().sell;
   return (
     <div class="till-grid">
       <div class="till-main">
@@ -123,7 +125,7 @@ export function CartView() {
                         inputmode="decimal"
                         autocomplete="off"
                         value={till.discountText[l.product_id] ?? ""}
-                        placeholder="0.00"
+                        placeholder="0.50 or 10%"
                         onChange={(e) => setDiscount(i(), e.currentTarget.value)}
                         onKeyDown={(e) => {
                           if (e.key === "Enter") setDiscount(i(), e.currentTarget.value);
@@ -136,7 +138,8 @@ export function CartView() {
                   <td class="num" data-testid={`cart-total-${skuOf(l.product_id)}`}>
                     {quoteLine(i()) ? formatMoney(quoteLine(i())!.total_minor) : "…"}
                   </td>
-                  <td>
+                  <td class="row-actions">
+                    <LineDiscountButton index={i()} />
                     <button type="button" class="danger" onClick={() => remove(i())} data-testid={`cart-remove-${skuOf(l.product_id)}`}>
                       Remove
                     </button>
@@ -256,6 +259,7 @@ export function CartView() {
             <button type="button" onClick={openPark} disabled={till.lines.length === 0} data-testid="till-park">
               Park
             </button>
+            <BasketDiscountButton />
             <button type="button" class="danger" onClick={clearCart} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
               Clear
             </button>
