@@ -26,6 +26,8 @@ mod process;
 mod shift;
 // Scanning, split payment, receipts, refunds, holds, a double-clicked Pay.
 mod till;
+// Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
+mod till_paying;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.
