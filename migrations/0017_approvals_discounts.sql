@@ -59,3 +59,47 @@ ALTER TABLE held_carts ADD COLUMN basket_amount_minor INTEGER
 ALTER TABLE held_carts ADD COLUMN basket_preset_id INTEGER REFERENCES discount_presets(id)
     CHECK ((basket_percent_bp IS NOT NULL) + (basket_amount_minor IS NOT NULL)
            + (basket_preset_id IS NOT NULL) <= 1);
+
+-- Whether a card payment carries the terminal's reference is now the shop's
+-- setting (`card_reference`: required, optional or off; the core enforces
+-- "required"), so a card payment may have none. A reference still belongs to
+-- card payments only. SQLite cannot change a CHECK in place: the table is
+-- rebuilt with the same columns, rows, index and triggers (nothing references it).
+CREATE TABLE payments_0017 (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders(id) DEFERRABLE INITIALLY DEFERRED,
+    tender TEXT NOT NULL CHECK (tender IN ('cash', 'card', 'on_account', 'store_credit')),
+    -- What this payment settles of the order's total.
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    -- Cash handed over; the difference is the change given back.
+    tendered_minor INTEGER NOT NULL CHECK (tendered_minor >= amount_minor),
+    change_minor INTEGER NOT NULL CHECK (change_minor = tendered_minor - amount_minor),
+    -- The external card terminal's reference, when the till took one.
+    reference TEXT CHECK (reference IS NULL OR length(reference) BETWEEN 1 AND 64),
+    customer_id INTEGER REFERENCES customers(id),
+    created_at_ms INTEGER NOT NULL,
+    CHECK (tender = 'cash' OR change_minor = 0),
+    CHECK (reference IS NULL OR tender = 'card'),
+    CHECK (tender NOT IN ('on_account', 'store_credit') OR customer_id IS NOT NULL)
+) STRICT;
+
+INSERT INTO payments_0017 (id, order_id, tender, amount_minor, tendered_minor, change_minor,
+                           reference, customer_id, created_at_ms)
+SELECT id, order_id, tender, amount_minor, tendered_minor, change_minor,
+       reference, customer_id, created_at_ms
+  FROM payments;
+
+DROP TABLE payments;
+ALTER TABLE payments_0017 RENAME TO payments;
+
+CREATE INDEX payments_order ON payments (order_id);
+
+CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+BEGIN
+    SELECT RAISE(ABORT, 'payments are never changed; a mistake is reversed by a new entry');
+END;
+
+CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments
+BEGIN
+    SELECT RAISE(ABORT, 'payments are never deleted');
+END;

@@ -459,3 +459,38 @@ fn t05_discount_preset_commands_leave_nothing_partial() {
         json!({ "id": pid, "version": version })
     });
 }
+
+/// The terminal reference is the shop's choice (`card_reference`): required by
+/// default (the core refuses a card payment without it), optional or off.
+#[test]
+fn a_card_payment_needs_its_reference_only_when_the_shop_requires_it() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, "CRD", 500, "zero");
+    receive(&shop, &mut owner, p, 10, 100);
+    let sale = || {
+        json!({ "lines": [{ "product_id": p, "quantity": 1 }],
+                "payments": [{ "tender": "card", "amount_minor": 500 }] })
+    };
+    let e = expect_err(checkout(&shop, &mut owner, sale()), "no reference").to_json();
+    assert_eq!(e["details"]["field"], "payments[0].reference", "{e}");
+    for mode in ["optional", "off"] {
+        let s = shop.call(&mut owner, "settings.get", json!({})).unwrap();
+        shop.call(
+            &mut owner,
+            "settings.update",
+            json!({ "version": s["version"], "settings": { "card_reference": mode } }),
+        )
+        .unwrap();
+        let order = checkout(&shop, &mut owner, sale()).unwrap();
+        assert_eq!(order["payments"][0]["reference"], Value::Null, "{mode}");
+    }
+    // A reference is still for card payments only.
+    let r = checkout(
+        &shop,
+        &mut owner,
+        json!({ "lines": [{ "product_id": p, "quantity": 1 }],
+                "payments": [{ "tender": "cash", "amount_minor": 500, "reference": "X" }] }),
+    );
+    assert_eq!(code(&r), "validation", "{r:?}");
+    verify_is_clean(&shop.db);
+}

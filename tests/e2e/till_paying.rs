@@ -9,6 +9,7 @@ use crate::flows::{
 };
 use crate::harness::App;
 use crate::ONE_AT_A_TIME;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 
 /// The WebDriver key for F9: the till's Pay.
@@ -36,8 +37,26 @@ async fn orders(app: &App) -> Vec<Value> {
         .clone()
 }
 
-/// A coffee at 6.99 by barcode, the deli's best seller.
+/// The deli's settings: prices include tax (so the totals are the shelf
+/// prices), plus `extra` keys. An update names the whole document.
+async fn shop_settings(app: &App, extra: Value) {
+    let s = ok(app, "settings.get", json!({})).await;
+    let mut doc = s["settings"].clone();
+    doc["prices_include_tax"] = json!(true);
+    for (k, v) in extra.as_object().unwrap() {
+        doc[k] = v.clone();
+    }
+    ok(
+        app,
+        "settings.update",
+        json!({ "version": s["version"], "settings": doc }),
+    )
+    .await;
+}
+
+/// A coffee at 6.99 by barcode, the deli's best seller; prices include tax.
 async fn coffee(app: &App) -> i64 {
+    shop_settings(app, json!({})).await;
     product_in_stock(app, "FLAT-W", "4006381333948", "Flat white", 699, 50).await
 }
 
@@ -97,16 +116,28 @@ async fn e2e_paid_with_a_note() {
     quoted_total(&app).await;
     app.el("till-search").await.send_keys(F9).await.unwrap();
     app.click("tender-add-cash").await;
-    let field = app.el("tender-amount-0").await;
-    field.click().await.unwrap();
-    // Selected on focus: typing replaces "6.99" rather than appending to it.
-    field.send_keys("20").await.unwrap();
+    // The new row's amount has focus with "6.99" selected: typing replaces it.
+    wait_css(&app, "[data-testid='tender-amount-0']:focus").await;
+    type_keys(&app, "20").await;
     app.wait_text("tender-change", "13.01").await;
     type_and_enter_keep(&app, "tender-amount-0").await;
     app.el("till-receipt").await;
     app.wait_text("till-change", "13.01").await;
     assert_eq!(orders(&app).await.len(), 2);
     app.close().await;
+}
+
+/// Types into whatever has focus, as a keyboard does (no element is clicked,
+/// so the selection the field made on focus stays).
+async fn type_keys(app: &App, text: &str) {
+    let mut keys = KeyActions::new("keyboard".into());
+    for c in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+    }
+    app.client.perform_actions(keys).await.expect("typing");
+    let _ = app.client.release_actions().await;
 }
 
 /// Presses Enter in a field without changing what it holds.
@@ -124,13 +155,7 @@ async fn e2e_one_tap_card() {
     coffee(&app).await;
     product_in_stock(&app, "CROIS", "2000000000039", "Croissant", 180, 20).await;
     product_in_stock(&app, "JAM", "2000000000046", "Jam", 350, 20).await;
-    let s = ok(&app, "settings.get", json!({})).await;
-    ok(
-        &app,
-        "settings.update",
-        json!({ "version": s["version"], "settings": { "card_reference": "optional" } }),
-    )
-    .await;
+    shop_settings(&app, json!({ "card_reference": "optional" })).await;
     app.el("till").await;
 
     let mut n = Actions(0);
@@ -162,6 +187,7 @@ async fn e2e_percentage_basket_discount() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
     set_up_and_log_in(&app).await;
+    shop_settings(&app, json!({})).await;
     let a = product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129, 10).await;
     let b = product_in_stock(&app, "BREAD", "2000000000015", "Bread", 250, 10).await;
     let c = product_in_stock(&app, "EGGS-6", "2000000000022", "Eggs 6", 199, 10).await;
