@@ -171,7 +171,11 @@ fn t39_approver_without_the_permission_is_refused() {
     // Another cashier cannot approve a discount.
     let other = "cash-ben";
     t.shop.create_user(&mut t.owner, other, "cashier");
-    let r = checkout(&t.shop, &mut t.cashier, with_approval(args.clone(), other, PIN));
+    let r = checkout(
+        &t.shop,
+        &mut t.cashier,
+        with_approval(args.clone(), other, PIN),
+    );
     let e = expect_err(r, "a cashier approving").to_string();
     assert!(e.contains("may not approve"), "{e}");
     // A manager cannot approve what a manager may not do (settings.manage).
@@ -357,7 +361,11 @@ fn presets_are_for_cashiers_and_capped_and_overrides_need_their_permission() {
     });
     let r = checkout(&t.shop, &mut t.cashier, override_args.clone());
     let e = expect_err(r, "an override by a cashier").to_json();
-    assert_eq!(e["details"]["needs"], json!(["sales.price_override"]), "{e}");
+    assert_eq!(
+        e["details"]["needs"],
+        json!(["sales.price_override"]),
+        "{e}"
+    );
     let sold = checkout(
         &t.shop,
         &mut t.cashier,
@@ -373,7 +381,10 @@ fn presets_are_for_cashiers_and_capped_and_overrides_need_their_permission() {
         json!({ "lines": [{ "product_id": t.product, "quantity": 1, "price_override_minor": 1 }] }),
     );
     let e = expect_err(r, "no reason").to_json();
-    assert_eq!(e["details"]["field"], "lines[0].price_override_reason", "{e}");
+    assert_eq!(
+        e["details"]["field"], "lines[0].price_override_reason",
+        "{e}"
+    );
     // Archived, a preset is no longer offered.
     t.shop
         .call(
@@ -455,9 +466,12 @@ fn t05_discount_preset_commands_leave_nothing_partial() {
         )
         .unwrap();
     let (pid, version) = (id(&made), made["version"].clone());
-    sweep_faults(&shop, &mut owner, "discounts.archive_preset", || {
-        json!({ "id": pid, "version": version })
-    });
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "discounts.archive_preset",
+        || json!({ "id": pid, "version": version }),
+    );
 }
 
 /// The terminal reference is the shop's choice (`card_reference`): required by

@@ -5,7 +5,7 @@
 
 use crate::flows::{
     log_in, log_out, money, ok, product_in_stock, quoted_total, scan, set_up_and_log_in, shot,
-    type_and_enter, wait_css, CASHIER_PW, MANAGER_PW,
+    wait_css, CASHIER_PW, MANAGER_PW,
 };
 use crate::harness::App;
 use crate::ONE_AT_A_TIME;
@@ -77,7 +77,10 @@ async fn e2e_exact_cash_in_three_actions() {
     // Exact and the next notes above the total, from the currency's denominations.
     app.wait_text("tender-exact", "6.99").await;
     for note in [1000, 2000, 5000] {
-        assert!(app.exists(&format!("tender-quick-{note}")).await, "no {note} button");
+        assert!(
+            app.exists(&format!("tender-quick-{note}")).await,
+            "no {note} button"
+        );
     }
     shot(&app, "till-paying-1").await;
     n.click(&app, "tender-exact").await;

@@ -73,7 +73,10 @@ pub(super) fn refusal(
     let message = if of_command {
         format!("a {role} may not use {} (needs {first})", spec.name)
     } else {
-        format!("a {role} may not do this with {} (needs {first})", spec.name)
+        format!(
+            "a {role} may not do this with {} (needs {first})",
+            spec.name
+        )
     };
     Error::NeedsApproval {
         message,

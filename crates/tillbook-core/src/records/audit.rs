@@ -173,7 +173,10 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
             &r.get::<_, String>(7)?,
             &r.get::<_, String>(8)?,
             r.get::<_, Option<String>>(9)?.as_deref(),
-            match (r.get::<_, Option<i64>>(12)?, r.get::<_, Option<String>>(13)?) {
+            match (
+                r.get::<_, Option<i64>>(12)?,
+                r.get::<_, Option<String>>(13)?,
+            ) {
                 (Some(id), Some(name)) => Some((id, name)),
                 _ => None,
             }

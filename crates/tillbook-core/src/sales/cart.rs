@@ -89,8 +89,9 @@ pub fn check_basket(b: Option<&BasketDiscount>) -> Result<()> {
     let Some(b) = b else {
         return Ok(());
     };
-    let kinds =
-        usize::from(b.percent_bp.is_some()) + usize::from(b.amount_minor.is_some()) + usize::from(b.preset_id.is_some());
+    let kinds = usize::from(b.percent_bp.is_some())
+        + usize::from(b.amount_minor.is_some())
+        + usize::from(b.preset_id.is_some());
     if kinds != 1 {
         return Err(Error::validation(
             "basket_discount",

@@ -288,7 +288,11 @@ pub fn archive_preset(
 }
 
 /// `discounts.presets`: the live presets, by name (the till's buttons).
-pub fn presets(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<Vec<DiscountPreset>> {
+pub fn presets(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    _req: &NoArgs,
+) -> Result<Vec<DiscountPreset>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM discount_presets WHERE archived_at_ms IS NULL ORDER BY name, id LIMIT ?1"
     ))?;
@@ -301,7 +305,11 @@ pub fn presets(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<V
 mod tests {
     use super::*;
 
-    fn preset(percent_bp: Option<i64>, amount_minor: Option<i64>, max: Option<i64>) -> DiscountPreset {
+    fn preset(
+        percent_bp: Option<i64>,
+        amount_minor: Option<i64>,
+        max: Option<i64>,
+    ) -> DiscountPreset {
         DiscountPreset {
             id: 1,
             name: "p".into(),
@@ -318,11 +326,23 @@ mod tests {
     fn a_preset_is_rounded_once_capped_by_its_maximum_and_the_base() {
         let gbp = Currency::new("GBP", 2).unwrap();
         // 10 % of 699 = 69.9 → 70.
-        assert_eq!(preset_amount(&preset(Some(1000), None, None), 699, &gbp).unwrap(), 70);
+        assert_eq!(
+            preset_amount(&preset(Some(1000), None, None), 699, &gbp).unwrap(),
+            70
+        );
         // Capped at 50.
-        assert_eq!(preset_amount(&preset(Some(1000), None, Some(50)), 699, &gbp).unwrap(), 50);
+        assert_eq!(
+            preset_amount(&preset(Some(1000), None, Some(50)), 699, &gbp).unwrap(),
+            50
+        );
         // An amount never exceeds the line.
-        assert_eq!(preset_amount(&preset(None, Some(500), None), 300, &gbp).unwrap(), 300);
-        assert_eq!(preset_amount(&preset(None, Some(100), None), 300, &gbp).unwrap(), 100);
+        assert_eq!(
+            preset_amount(&preset(None, Some(500), None), 300, &gbp).unwrap(),
+            300
+        );
+        assert_eq!(
+            preset_amount(&preset(None, Some(100), None), 300, &gbp).unwrap(),
+            100
+        );
     }
 }

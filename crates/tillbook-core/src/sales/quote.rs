@@ -29,7 +29,9 @@
 //!
 //! The order's net, tax, discount and total are exact sums of its lines.
 
-use super::cart::{check_basket, check_cart, check_claim, BasketDiscount, CartLine, MAX_ORDER_MINOR};
+use super::cart::{
+    check_basket, check_cart, check_claim, BasketDiscount, CartLine, MAX_ORDER_MINOR,
+};
 use super::discounts::{self, DiscountScope};
 use crate::catalog::pricing::{self, RuleApplied};
 use crate::catalog::{self, SaleProduct};
