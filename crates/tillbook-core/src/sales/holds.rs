@@ -336,6 +336,17 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         })?;
         skus.push(p.sku);
     }
+    // Priced once as checkout will price it, so a discount, preset or override
+    // the cart cannot have is refused now, naming its field, not at recall.
+    super::quote::compute(
+        tx.conn(),
+        req.customer_id,
+        &req.lines,
+        req.basket_discount.as_ref(),
+        ctx.settings.prices_include_tax,
+        now,
+        None,
+    )?;
     let expires = now.saturating_add(ctx.settings.reservation_ttl_ms);
     let number = next_number(tx, HOLD_COUNTER)?;
     let label = req
