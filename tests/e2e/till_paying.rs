@@ -245,6 +245,24 @@ async fn e2e_percentage_basket_discount() {
         .sum();
     assert_eq!(line_discounts, 58);
     assert_eq!(order["total_minor"], 520);
+
+    // The owner defines a preset from the same dialog; the till offers it as a button.
+    app.click("receipt-new-sale").await;
+    scan(&app, "4006381333931", "MILK-1L", 1).await;
+    scan(&app, "2000000000015", "BREAD", 1).await;
+    quoted_total(&app).await;
+    app.click("till-discount-sale").await;
+    app.click("preset-manager-open").await;
+    app.fill("preset-name", "Regulars").await;
+    app.fill("preset-value", "10%").await;
+    app.fill("preset-max", "0.30").await;
+    app.click("preset-create").await;
+    let button = wait_css(&app, "[data-testid^='discount-preset-']").await;
+    button.click().await.unwrap();
+    app.gone("discount-dialog").await;
+    // 10 % of 3.79 = 0.38, capped at 0.30 by the preset.
+    app.wait_text("till-basket-amount", "-0.30").await;
+    app.wait_text("till-total", "3.49").await;
     app.close().await;
 }
 

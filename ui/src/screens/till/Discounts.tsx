@@ -5,13 +5,14 @@
 // it gets the manager's approval dialog at Pay).
 
 import { createSignal, For, Show } from "solid-js";
-import { call } from "../../api";
+import { call, newIdempotencyKey } from "../../api";
 import { Dialog } from "../../components/Dialog";
 import { reportError } from "../../errors";
 import { autofocus } from "../../forms";
 import type { DiscountPreset } from "../../generated/DiscountPreset";
 import { basketText, formatPercent, parseBasketDiscount } from "../../logic/paying";
 import { formatMoney, parseMoney } from "../../money";
+import { can } from "../../session";
 import { nameOf, requote, setTill, skuOf, till } from "./state";
 
 const [presets, setPresets] = createSignal<DiscountPreset[]>([]);
@@ -27,6 +28,106 @@ async function loadPresets(): Promise<void> {
 function presetText(p: DiscountPreset): string {
   const off = p.percent_bp != null ? formatPercent(p.percent_bp) : formatMoney(p.amount_minor ?? 0);
   return p.max_minor != null ? `${p.name} (${off}, at most ${formatMoney(p.max_minor)})` : `${p.name} (${off})`;
+}
+
+// ---------------------------------------------------------------------------
+// The owner's presets (shown in the dialog to a role holding catalog.manage)
+// ---------------------------------------------------------------------------
+
+const [newName, setNewName] = createSignal("");
+const [newScope, setNewScope] = createSignal<"line" | "basket">("basket");
+const [newValue, setNewValue] = createSignal("");
+const [newMax, setNewMax] = createSignal("");
+const [presetProblem, setPresetProblem] = createSignal<string | null>(null);
+
+async function createPreset(e: Event): Promise<void> {
+  e.preventDefault();
+  const value = parseBasketDiscount(newValue());
+  if (typeof value === "string") return void setPresetProblem(value);
+  const max = newMax().trim() === "" ? null : parseMoney(newMax());
+  if (max === null && newMax().trim() !== "") return void setPresetProblem("Enter the most it takes off, like 5.00, or leave it empty.");
+  try {
+    await call("discounts.create_preset", {
+      idempotency_key: newIdempotencyKey(),
+      name: newName().trim(),
+      scope: newScope(),
+      percent_bp: value.percent_bp ?? null,
+      amount_minor: value.amount_minor ?? null,
+      max_minor: max,
+    });
+    setNewName("");
+    setNewValue("");
+    setNewMax("");
+    setPresetProblem(null);
+    await loadPresets();
+  } catch (err) {
+    setPresetProblem(reportError(err).message);
+  }
+}
+
+async function archivePreset(p: DiscountPreset): Promise<void> {
+  try {
+    await call("discounts.archive_preset", { id: p.id, version: p.version });
+    await loadPresets();
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+/** Define and archive presets, for the owner or a manager, from the till's dialog. */
+function PresetManager() {
+  return (
+    <details class="preset-manager" data-testid="preset-manager">
+      <summary data-testid="preset-manager-open">Preset discounts the till offers</summary>
+      <ul class="choices">
+        <For each={presets()} fallback={<li class="muted">None yet.</li>}>
+          {(p) => (
+            <li data-testid={`preset-row-${p.id}`}>
+              {presetText(p)} <span class="muted">· {p.scope === "basket" ? "whole sale" : "one line"}</span>{" "}
+              <button type="button" class="danger" onClick={() => void archivePreset(p)} data-testid={`preset-archive-${p.id}`}>
+                Archive
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+      <form onSubmit={(e) => void createPreset(e)} data-testid="preset-form">
+        <div class="row">
+          <div class="field">
+            <label for="preset-name">Name</label>
+            <input id="preset-name" autocomplete="off" maxLength={60} value={newName()} onInput={(e) => setNewName(e.currentTarget.value)} data-testid="preset-name" />
+          </div>
+          <div class="field">
+            <label for="preset-scope">For</label>
+            <select id="preset-scope" onChange={(e) => setNewScope(e.currentTarget.value === "line" ? "line" : "basket")} data-testid="preset-scope">
+              <option value="basket" selected={newScope() === "basket"}>the whole sale</option>
+              <option value="line" selected={newScope() === "line"}>one line</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="preset-value">Off: 10% or 2.00</label>
+            <input id="preset-value" inputmode="decimal" autocomplete="off" value={newValue()} onInput={(e) => setNewValue(e.currentTarget.value)} data-testid="preset-value" />
+          </div>
+          <div class="field">
+            <label for="preset-max">At most (optional)</label>
+            <input id="preset-max" inputmode="decimal" autocomplete="off" value={newMax()} onInput={(e) => setNewMax(e.currentTarget.value)} data-testid="preset-max" />
+          </div>
+        </div>
+        <Show when={presetProblem()}>
+          {(m) => (
+            <p class="field-error" role="alert" data-testid="preset-problem">
+              {m()}
+            </p>
+          )}
+        </Show>
+        <div class="actions">
+          <button type="submit" data-testid="preset-create">
+            Add the preset
+          </button>
+        </div>
+      </form>
+    </details>
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -126,6 +227,9 @@ export function BasketDiscountButton() {
               </button>
             </div>
           </form>
+          <Show when={can("catalog.manage")}>
+            <PresetManager />
+          </Show>
         </Dialog>
       </Show>
     </>
