@@ -467,6 +467,7 @@ fn variant_name(e: &Error) -> &'static str {
     match e {
         Error::Unauthenticated(_) => "Unauthenticated",
         Error::Forbidden(_) => "Forbidden",
+        Error::NeedsApproval { .. } => "NeedsApproval",
         Error::Validation { .. } => "Validation",
         Error::NotFound { .. } => "NotFound",
         Error::Conflict { .. } => "Conflict",
@@ -494,6 +495,18 @@ fn error_json_form_is_pinned() {
                 "code": "forbidden",
                 "message": "a cashier may not use users.create",
                 "details": {},
+            }),
+        ),
+        (
+            Error::NeedsApproval {
+                message: "a cashier may not do this with sales.checkout (needs sales.discount)"
+                    .into(),
+                needs: vec!["sales.discount"],
+            },
+            json!({
+                "code": "forbidden",
+                "message": "a cashier may not do this with sales.checkout (needs sales.discount)",
+                "details": { "needs": ["sales.discount"], "approvable": true },
             }),
         ),
         (
@@ -618,7 +631,7 @@ fn error_json_form_is_pinned() {
         variants.insert(variant_name(err));
         codes.insert(err.code().as_str());
     }
-    assert_eq!(variants.len(), 13, "every Error variant is pinned");
+    assert_eq!(variants.len(), 14, "every Error variant is pinned");
 
     let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(

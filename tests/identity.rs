@@ -363,7 +363,13 @@ fn d13_every_role_against_every_command_matches_the_table() {
     for p in Permission::ALL {
         let used = COMMANDS.iter().any(|c| c.access == Access::Perm(p));
         assert!(
-            used || matches!(p, Permission::CreditApprove | Permission::SalesDiscount),
+            used || matches!(
+                p,
+                Permission::CreditApprove
+                    | Permission::SalesDiscount
+                    | Permission::SalesDiscountPreset
+                    | Permission::SalesPriceOverride
+            ),
             "permission {} is granted but no command needs it",
             p.as_str()
         );

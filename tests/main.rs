@@ -11,6 +11,7 @@
 
 mod support; // a fresh shop per test; fixtures through the dispatcher, checks and fault sweeps
 
+mod approvals; // a manager's approval on the spot (T39), discounts, presets and overrides
 mod backup; // online backups, integrity-checked, and restore (T42)
 mod carts; // held carts that reserve their stock (T17)
 mod commands; // the command surface: idempotency, bad inputs, error form, config, settings, audit

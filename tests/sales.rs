@@ -1192,8 +1192,10 @@ fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
     );
     assert_eq!(code(&r), "forbidden", "{r:?}");
     assert!(r.unwrap_err().to_string().contains("sales.discount"));
+    // A quote is a preview that writes nothing: it prices the discount, and
+    // the permission (or a manager's approval, T39) is asked for at checkout or hold.
     let r = shop.call(&mut cashier, "sales.quote", json!({ "lines": discounted }));
-    assert_eq!(code(&r), "forbidden", "{r:?}");
+    assert_eq!(code(&r), "ok", "{r:?}");
     let r = shop.call(
         &mut cashier,
         "sales.hold",
@@ -1205,7 +1207,7 @@ fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
         .flat_map(|c| shop.audit_rows(c))
         .filter(|r| r["result"] == "refused" && r["error_code"] == "forbidden")
         .collect();
-    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_eq!(refused.len(), 2, "{refused:?}");
     // Nothing but the audit rows of the refusals changed.
     let d = diff(&before, &snapshot(&shop.db));
     assert!(d.is_empty(), "{d}");

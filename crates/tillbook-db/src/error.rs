@@ -34,6 +34,14 @@ pub enum Error {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Refused for permissions the session lacks that a manager's approval on
+    /// the spot could grant (T39): `forbidden` on the wire, with `needs` and
+    /// `approvable: true` in the details so the till can offer the approval.
+    #[error("{message}")]
+    NeedsApproval {
+        message: String,
+        needs: Vec<&'static str>,
+    },
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
     #[error("{entity} {id} was not found")]
@@ -93,7 +101,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::Forbidden(_) | Error::NeedsApproval { .. } => ErrorCode::Forbidden,
             Error::Validation { .. } => ErrorCode::Validation,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Conflict { .. } | Error::StateConflict { .. } => ErrorCode::Conflict,
@@ -121,6 +129,7 @@ impl Error {
             Error::IdempotencyMismatch { key } => json!({ "idempotency_key": key }),
             Error::Locked { until_ms, .. } => json!({ "until_ms": until_ms }),
             Error::Busy { attempts } => json!({ "attempts": attempts }),
+            Error::NeedsApproval { needs, .. } => json!({ "needs": needs, "approvable": true }),
             _ => json!({}),
         }
     }

@@ -4,4 +4,9 @@ import type { Outcome } from "./Outcome";
 /**
  * A row as `audit.list` returns it.
  */
-export type AuditRow = { id: number, at_ms: number, user_id: number | null, username: string | null, command: string, entity: string | null, entity_id: string | null, summary: unknown, result: Outcome, error_code: string | null, };
+export type AuditRow = { id: number, at_ms: number, user_id: number | null, username: string | null, command: string, entity: string | null, entity_id: string | null, summary: unknown, result: Outcome, error_code: string | null, 
+/**
+ * The manager who approved this one action on the spot (T39); `user_id`
+ * is still the cashier who did it.
+ */
+approved_by: number | null, approved_by_username: string | null, };

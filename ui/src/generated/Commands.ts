@@ -2,12 +2,12 @@
 import type { AccountView } from "./AccountView";
 import type { AdjustRequest } from "./AdjustRequest";
 import type { AgingReport } from "./AgingReport";
+import type { Approval } from "./Approval";
 import type { ArchiveUserRequest } from "./ArchiveUserRequest";
 import type { AuditFilter } from "./AuditFilter";
 import type { AuditRow } from "./AuditRow";
 import type { BatchView } from "./BatchView";
 import type { BatchesRequest } from "./BatchesRequest";
-import type { CategoryList } from "./CategoryList";
 import type { ChangePasswordRequest } from "./ChangePasswordRequest";
 import type { CountLineView } from "./CountLineView";
 import type { CountOpenRequest } from "./CountOpenRequest";
@@ -16,8 +16,8 @@ import type { CountRecordRequest } from "./CountRecordRequest";
 import type { CountReview } from "./CountReview";
 import type { CountReviewRequest } from "./CountReviewRequest";
 import type { CountView } from "./CountView";
-import type { CreateKeyPageRequest } from "./CreateKeyPageRequest";
 import type { CreateOwnerRequest } from "./CreateOwnerRequest";
+import type { CreatePresetRequest } from "./CreatePresetRequest";
 import type { CreatePriceRuleRequest } from "./CreatePriceRuleRequest";
 import type { CreateProductRequest } from "./CreateProductRequest";
 import type { CreateUserRequest } from "./CreateUserRequest";
@@ -27,6 +27,7 @@ import type { CustomerPaymentsRequest } from "./CustomerPaymentsRequest";
 import type { CustomerStatement } from "./CustomerStatement";
 import type { CustomerStatementRequest } from "./CustomerStatementRequest";
 import type { CustomerView } from "./CustomerView";
+import type { DiscountPreset } from "./DiscountPreset";
 import type { ExpiredReservations } from "./ExpiredReservations";
 import type { GetProductRequest } from "./GetProductRequest";
 import type { HeldCartView } from "./HeldCartView";
@@ -47,7 +48,6 @@ import type { InvoiceableRequest } from "./InvoiceableRequest";
 import type { JournalEntryView } from "./JournalEntryView";
 import type { LedgerAccountsRequest } from "./LedgerAccountsRequest";
 import type { LedgerEntriesRequest } from "./LedgerEntriesRequest";
-import type { ListProductsRequest } from "./ListProductsRequest";
 import type { ListRulesRequest } from "./ListRulesRequest";
 import type { ListUsersRequest } from "./ListUsersRequest";
 import type { LoginRequest } from "./LoginRequest";
@@ -72,25 +72,18 @@ import type { LoyaltyRewardList } from "./LoyaltyRewardList";
 import type { LoyaltyRewardsRequest } from "./LoyaltyRewardsRequest";
 import type { LoyaltyStats } from "./LoyaltyStats";
 import type { LoyaltyStatsRequest } from "./LoyaltyStatsRequest";
-import type { MoveKeyPageRequest } from "./MoveKeyPageRequest";
 import type { MovementView } from "./MovementView";
 import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
-import type { PlaceTileRequest } from "./PlaceTileRequest";
 import type { PriceRuleView } from "./PriceRuleView";
-import type { ProductListPage } from "./ProductListPage";
 import type { ProductSearchPage } from "./ProductSearchPage";
 import type { ProductSearchRequest } from "./ProductSearchRequest";
 import type { ProductView } from "./ProductView";
 import type { PurchaseReceiptView } from "./PurchaseReceiptView";
 import type { PurchaseReceiveRequest } from "./PurchaseReceiveRequest";
-import type { QuickKeyPage } from "./QuickKeyPage";
-import type { QuickKeyPages } from "./QuickKeyPages";
-import type { QuickKeyPagesRequest } from "./QuickKeyPagesRequest";
-import type { QuickKeyTile } from "./QuickKeyTile";
 import type { Quote } from "./Quote";
 import type { QuoteRequest } from "./QuoteRequest";
 import type { ReceivePaymentRequest } from "./ReceivePaymentRequest";
@@ -100,8 +93,6 @@ import type { RefundRequest } from "./RefundRequest";
 import type { RefundView } from "./RefundView";
 import type { RefundsRequest } from "./RefundsRequest";
 import type { ReleaseRequest } from "./ReleaseRequest";
-import type { RemovedTile } from "./RemovedTile";
-import type { RenameKeyPageRequest } from "./RenameKeyPageRequest";
 import type { ReservationView } from "./ReservationView";
 import type { ReserveRequest } from "./ReserveRequest";
 import type { ResetPasswordRequest } from "./ResetPasswordRequest";
@@ -138,7 +129,6 @@ import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
-import type { UpdateTileRequest } from "./UpdateTileRequest";
 import type { UpdateUserRequest } from "./UpdateUserRequest";
 import type { UserView } from "./UserView";
 import type { VendorPayRequest } from "./VendorPayRequest";
@@ -150,114 +140,110 @@ import type { VersionedSettings } from "./VersionedSettings";
 /** What every command that creates a record also sends, so that a retry creates it once. */
 export type Idempotent = { idempotency_key: string };
 
+/** What any change may also send: a manager's approval for this one call (T39). */
+export type Approvable = { approval?: Approval | null };
+
 /** Every command: the arguments it takes and the result it answers with. */
 export interface Commands {
   "setup.status": { args: NoArgs; result: SetupStatus };
-  "setup.create_owner": { args: CreateOwnerRequest & Idempotent; result: UserView };
-  "auth.login": { args: LoginRequest; result: SessionView | null };
+  "setup.create_owner": { args: CreateOwnerRequest & Idempotent & Approvable; result: UserView };
+  "auth.login": { args: LoginRequest & Approvable; result: SessionView | null };
   "auth.whoami": { args: NoArgs; result: SessionView };
-  "auth.lock": { args: NoArgs; result: null };
-  "auth.unlock": { args: UnlockRequest; result: SessionView };
-  "auth.logout": { args: NoArgs; result: null };
-  "auth.change_password": { args: ChangePasswordRequest; result: null };
-  "auth.set_pin": { args: SetPinRequest; result: null };
+  "auth.lock": { args: NoArgs & Approvable; result: null };
+  "auth.unlock": { args: UnlockRequest & Approvable; result: SessionView };
+  "auth.logout": { args: NoArgs & Approvable; result: null };
+  "auth.change_password": { args: ChangePasswordRequest & Approvable; result: null };
+  "auth.set_pin": { args: SetPinRequest & Approvable; result: null };
   "shop.info": { args: NoArgs; result: ShopInfo };
   "users.list": { args: ListUsersRequest; result: Array<UserView> };
   "users.roles": { args: NoArgs; result: Array<RolePermissions> };
-  "users.create": { args: CreateUserRequest & Idempotent; result: UserView };
-  "users.update": { args: UpdateUserRequest; result: UserView };
-  "users.archive": { args: ArchiveUserRequest; result: UserView };
-  "users.reset_password": { args: ResetPasswordRequest; result: UserView };
+  "users.create": { args: CreateUserRequest & Idempotent & Approvable; result: UserView };
+  "users.update": { args: UpdateUserRequest & Approvable; result: UserView };
+  "users.archive": { args: ArchiveUserRequest & Approvable; result: UserView };
+  "users.reset_password": { args: ResetPasswordRequest & Approvable; result: UserView };
   "settings.get": { args: NoArgs; result: VersionedSettings };
-  "settings.update": { args: UpdateSettingsRequest; result: VersionedSettings };
+  "settings.update": { args: UpdateSettingsRequest & Approvable; result: VersionedSettings };
   "audit.list": { args: AuditFilter; result: Array<AuditRow> };
-  "catalog.create_product": { args: CreateProductRequest & Idempotent; result: ProductView };
-  "catalog.update_product": { args: UpdateProductRequest; result: ProductView };
-  "catalog.archive_product": { args: IdVersionRequest; result: ProductView };
+  "catalog.create_product": { args: CreateProductRequest & Idempotent & Approvable; result: ProductView };
+  "catalog.update_product": { args: UpdateProductRequest & Approvable; result: ProductView };
+  "catalog.archive_product": { args: IdVersionRequest & Approvable; result: ProductView };
   "catalog.get_product": { args: GetProductRequest; result: ProductView };
   "catalog.search": { args: ProductSearchRequest; result: ProductSearchPage };
-  "catalog.create_price_rule": { args: CreatePriceRuleRequest & Idempotent; result: PriceRuleView };
-  "catalog.archive_price_rule": { args: IdVersionRequest; result: PriceRuleView };
+  "catalog.create_price_rule": { args: CreatePriceRuleRequest & Idempotent & Approvable; result: PriceRuleView };
+  "catalog.archive_price_rule": { args: IdVersionRequest & Approvable; result: PriceRuleView };
   "catalog.price_rules": { args: ListRulesRequest; result: Array<PriceRuleView> };
   "catalog.quote": { args: QuoteRequest; result: Quote };
-  "catalog.list_products": { args: ListProductsRequest; result: ProductListPage };
-  "catalog.categories": { args: NoArgs; result: CategoryList };
-  "catalog.key_pages": { args: QuickKeyPagesRequest; result: QuickKeyPages };
-  "catalog.create_key_page": { args: CreateKeyPageRequest & Idempotent; result: QuickKeyPage };
-  "catalog.rename_key_page": { args: RenameKeyPageRequest; result: QuickKeyPage };
-  "catalog.move_key_page": { args: MoveKeyPageRequest; result: QuickKeyPage };
-  "catalog.archive_key_page": { args: IdVersionRequest; result: QuickKeyPage };
-  "catalog.place_tile": { args: PlaceTileRequest & Idempotent; result: QuickKeyTile };
-  "catalog.update_tile": { args: UpdateTileRequest; result: QuickKeyTile };
-  "catalog.remove_tile": { args: IdVersionRequest; result: RemovedTile };
-  "stock.receive": { args: ReceiveRequest & Idempotent; result: BatchView };
-  "stock.adjust": { args: AdjustRequest & Idempotent; result: MovementView };
+  "stock.receive": { args: ReceiveRequest & Idempotent & Approvable; result: BatchView };
+  "stock.adjust": { args: AdjustRequest & Idempotent & Approvable; result: MovementView };
   "stock.batches": { args: BatchesRequest; result: Array<BatchView> };
   "stock.movements": { args: MovementsRequest; result: Array<MovementView> };
-  "stock.reserve": { args: ReserveRequest & Idempotent; result: ReservationView };
-  "stock.release": { args: ReleaseRequest; result: ReservationView };
-  "stock.expire_reservations": { args: NoArgs; result: ExpiredReservations };
-  "stock.count_open": { args: CountOpenRequest & Idempotent; result: CountView };
-  "stock.count_record": { args: CountRecordRequest; result: CountLineView };
+  "stock.reserve": { args: ReserveRequest & Idempotent & Approvable; result: ReservationView };
+  "stock.release": { args: ReleaseRequest & Approvable; result: ReservationView };
+  "stock.expire_reservations": { args: NoArgs & Approvable; result: ExpiredReservations };
+  "stock.count_open": { args: CountOpenRequest & Idempotent & Approvable; result: CountView };
+  "stock.count_record": { args: CountRecordRequest & Approvable; result: CountLineView };
   "stock.count_review": { args: CountReviewRequest; result: CountReview };
-  "stock.count_post": { args: CountPostRequest; result: CountReview };
-  "customers.create": { args: PartyContactsRequest & Idempotent; result: CustomerView };
-  "customers.update": { args: PartyUpdateRequest; result: CustomerView };
-  "customers.archive": { args: IdVersionRequest; result: CustomerView };
+  "stock.count_post": { args: CountPostRequest & Approvable; result: CountReview };
+  "customers.create": { args: PartyContactsRequest & Idempotent & Approvable; result: CustomerView };
+  "customers.update": { args: PartyUpdateRequest & Approvable; result: CustomerView };
+  "customers.archive": { args: IdVersionRequest & Approvable; result: CustomerView };
   "customers.get": { args: IdRequest; result: CustomerView };
   "customers.search": { args: PartySearchRequest; result: Array<CustomerView> };
-  "customers.set_credit": { args: SetCreditRequest; result: CustomerView };
-  "vendors.create": { args: PartyContactsRequest & Idempotent; result: VendorView };
-  "vendors.update": { args: PartyUpdateRequest; result: VendorView };
-  "vendors.archive": { args: IdVersionRequest; result: VendorView };
+  "customers.set_credit": { args: SetCreditRequest & Approvable; result: CustomerView };
+  "vendors.create": { args: PartyContactsRequest & Idempotent & Approvable; result: VendorView };
+  "vendors.update": { args: PartyUpdateRequest & Approvable; result: VendorView };
+  "vendors.archive": { args: IdVersionRequest & Approvable; result: VendorView };
   "vendors.get": { args: IdRequest; result: VendorView };
   "vendors.search": { args: PartySearchRequest; result: Array<VendorView> };
   "vendors.payments": { args: VendorPaymentsRequest; result: Array<VendorPaymentView> };
-  "vendors.pay": { args: VendorPayRequest & Idempotent; result: VendorPaymentView };
-  "vendors.reverse_payment": { args: ReverseVendorPaymentRequest & Idempotent; result: VendorPaymentView };
-  "purchasing.receive": { args: PurchaseReceiveRequest & Idempotent; result: PurchaseReceiptView };
+  "vendors.pay": { args: VendorPayRequest & Idempotent & Approvable; result: VendorPaymentView };
+  "vendors.reverse_payment": { args: ReverseVendorPaymentRequest & Idempotent & Approvable; result: VendorPaymentView };
+  "purchasing.receive": { args: PurchaseReceiveRequest & Idempotent & Approvable; result: PurchaseReceiptView };
   "ledger.accounts": { args: LedgerAccountsRequest; result: Array<AccountView> };
   "ledger.entries": { args: LedgerEntriesRequest; result: Array<JournalEntryView> };
   "sales.quote": { args: SalesQuoteRequest; result: SalesCartQuote };
-  "sales.checkout": { args: SalesCheckoutRequest & Idempotent; result: SalesCheckoutView | null };
+  "sales.checkout": { args: SalesCheckoutRequest & Idempotent & Approvable; result: SalesCheckoutView | null };
   "sales.get": { args: IdRequest; result: SalesOrderView };
   "sales.list": { args: SalesListRequest; result: SalesOrderPage };
-  "sales.refund": { args: RefundRequest & Idempotent; result: RefundView };
+  "sales.refund": { args: RefundRequest & Idempotent & Approvable; result: RefundView };
   "sales.refunds": { args: RefundsRequest; result: RefundList };
-  "sales.hold": { args: HoldRequest & Idempotent; result: HeldCartView };
+  "sales.hold": { args: HoldRequest & Idempotent & Approvable; result: HeldCartView };
   "sales.held": { args: HeldRequest; result: HeldPage };
   "sales.recall": { args: IdRequest; result: HeldCartView };
-  "sales.cancel_hold": { args: IdVersionRequest; result: HeldCartView };
-  "shifts.open": { args: ShiftOpenRequest & Idempotent; result: ShiftView };
+  "sales.cancel_hold": { args: IdVersionRequest & Approvable; result: HeldCartView };
+  "shifts.open": { args: ShiftOpenRequest & Idempotent & Approvable; result: ShiftView };
   "shifts.current": { args: ShiftCurrentRequest; result: ShiftView | null };
-  "shifts.cash_move": { args: ShiftCashMoveRequest & Idempotent; result: ShiftCashMoveView };
-  "shifts.close": { args: ShiftCloseRequest; result: ShiftZReport };
+  "shifts.cash_move": { args: ShiftCashMoveRequest & Idempotent & Approvable; result: ShiftCashMoveView };
+  "shifts.close": { args: ShiftCloseRequest & Approvable; result: ShiftZReport };
   "shifts.z_report": { args: ShiftZReportRequest; result: ShiftZReport };
   "shifts.list": { args: ShiftListRequest; result: ShiftPage };
-  "sales.void": { args: SalesVoidRequest & Idempotent; result: SalesVoidView };
-  "invoices.create": { args: InvoiceCreateRequest & Idempotent; result: InvoiceView };
+  "sales.void": { args: SalesVoidRequest & Idempotent & Approvable; result: SalesVoidView };
+  "invoices.create": { args: InvoiceCreateRequest & Idempotent & Approvable; result: InvoiceView };
   "invoices.get": { args: IdRequest; result: InvoiceView };
   "invoices.list": { args: InvoiceListRequest; result: InvoicePage };
   "invoices.invoiceable": { args: InvoiceableRequest; result: InvoiceableOrderPage };
-  "invoices.allocate": { args: InvoiceAllocateRequest & Idempotent; result: InvoiceAllocateView };
+  "invoices.allocate": { args: InvoiceAllocateRequest & Idempotent & Approvable; result: InvoiceAllocateView };
   "invoices.aging": { args: InvoiceAgingRequest; result: AgingReport };
-  "customers.receive_payment": { args: ReceivePaymentRequest & Idempotent; result: CustomerPaymentView };
+  "customers.receive_payment": { args: ReceivePaymentRequest & Idempotent & Approvable; result: CustomerPaymentView };
   "customers.payments": { args: CustomerPaymentsRequest; result: CustomerPaymentPage };
   "customers.statement": { args: CustomerStatementRequest; result: CustomerStatement };
   "reports.sales": { args: SalesReportRequest; result: SalesReport };
   "reports.stock_valuation": { args: StockValuationRequest; result: StockValuation };
   "loyalty.config": { args: LoyaltyConfigRequest; result: LoyaltyConfig };
-  "loyalty.configure": { args: LoyaltyConfigureRequest; result: LoyaltyConfig };
-  "loyalty.create_reward": { args: LoyaltyCreateRewardRequest & Idempotent; result: LoyaltyReward };
-  "loyalty.archive_reward": { args: IdVersionRequest; result: LoyaltyReward };
+  "loyalty.configure": { args: LoyaltyConfigureRequest & Approvable; result: LoyaltyConfig };
+  "loyalty.create_reward": { args: LoyaltyCreateRewardRequest & Idempotent & Approvable; result: LoyaltyReward };
+  "loyalty.archive_reward": { args: IdVersionRequest & Approvable; result: LoyaltyReward };
   "loyalty.rewards": { args: LoyaltyRewardsRequest; result: LoyaltyRewardList };
-  "loyalty.claim": { args: LoyaltyClaimRequest & Idempotent; result: LoyaltyClaim };
+  "loyalty.claim": { args: LoyaltyClaimRequest & Idempotent & Approvable; result: LoyaltyClaim };
   "loyalty.balance": { args: LoyaltyBalanceRequest; result: LoyaltyBalance };
-  "loyalty.adjust": { args: LoyaltyAdjustRequest & Idempotent; result: LoyaltyMovement };
+  "loyalty.adjust": { args: LoyaltyAdjustRequest & Idempotent & Approvable; result: LoyaltyMovement };
   "loyalty.bulk_preview": { args: LoyaltyBulkPreviewRequest; result: LoyaltyBulkPreview };
-  "loyalty.bulk_add": { args: LoyaltyBulkAddRequest & Idempotent; result: LoyaltyBulkAdd };
-  "loyalty.expire": { args: LoyaltyExpireRequest; result: LoyaltyExpiryRun };
+  "loyalty.bulk_add": { args: LoyaltyBulkAddRequest & Idempotent & Approvable; result: LoyaltyBulkAdd };
+  "loyalty.expire": { args: LoyaltyExpireRequest & Approvable; result: LoyaltyExpiryRun };
   "loyalty.stats": { args: LoyaltyStatsRequest; result: LoyaltyStats };
+  "discounts.presets": { args: NoArgs; result: Array<DiscountPreset> };
+  "discounts.create_preset": { args: CreatePresetRequest & Idempotent & Approvable; result: DiscountPreset };
+  "discounts.archive_preset": { args: IdVersionRequest & Approvable; result: DiscountPreset };
 }
 
 /** Every command's name, in the command list's order. */
@@ -290,16 +276,6 @@ export const COMMAND_NAMES = [
   "catalog.archive_price_rule",
   "catalog.price_rules",
   "catalog.quote",
-  "catalog.list_products",
-  "catalog.categories",
-  "catalog.key_pages",
-  "catalog.create_key_page",
-  "catalog.rename_key_page",
-  "catalog.move_key_page",
-  "catalog.archive_key_page",
-  "catalog.place_tile",
-  "catalog.update_tile",
-  "catalog.remove_tile",
   "stock.receive",
   "stock.adjust",
   "stock.batches",
@@ -368,4 +344,7 @@ export const COMMAND_NAMES = [
   "loyalty.bulk_add",
   "loyalty.expire",
   "loyalty.stats",
+  "discounts.presets",
+  "discounts.create_preset",
+  "discounts.archive_preset",
 ] as const satisfies readonly (keyof Commands)[];

@@ -2,6 +2,10 @@
 
 export type HeldLineView = { line_no: number, product_id: number, quantity: number, discount_minor: number, 
 /**
+ * The discount and override as the cashier asked for them (see `SalesCartLine`).
+ */
+discount_percent_bp: number | null, discount_preset_id: number | null, price_override_minor: number | null, price_override_reason: string | null, 
+/**
  * Units still held by live (unreleased, unexpired) reservations.
  */
 reserved_quantity: number, 

@@ -8,4 +8,20 @@ export type SalesCartLine = { product_id: number, quantity: number,
  * An amount off this line (in the shop's price terms: tax-inclusive when
  * prices include tax). At most the line's gross. 0 when omitted.
  */
-discount_minor?: number, };
+discount_minor?: number, 
+/**
+ * A percentage off this line, in basis points (1000 = 10 %), instead of an amount.
+ */
+discount_percent_bp?: number | null, 
+/**
+ * A line preset the owner defined (`discounts.presets`), instead of an amount.
+ */
+discount_preset_id?: number | null, 
+/**
+ * A new unit price for this line, replacing the catalogue's and its rules.
+ */
+price_override_minor?: number | null, 
+/**
+ * Why the price was overridden (needed with `price_override_minor`).
+ */
+price_override_reason?: string | null, };

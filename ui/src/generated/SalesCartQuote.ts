@@ -8,4 +8,9 @@ export type SalesCartQuote = { customer_id: number | null, prices_include_tax: b
 /**
  * The loyalty claim applied, and what it took off (included in the discounts).
  */
-loyalty_claim_id: number | null, reward_discount_minor: number, lines: Array<SalesQuoteLine>, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, };
+loyalty_claim_id: number | null, reward_discount_minor: number, 
+/**
+ * What the basket discount took off (the sum of the lines' shares;
+ * included in `discount_minor`).
+ */
+basket_discount_minor: number, lines: Array<SalesQuoteLine>, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, };

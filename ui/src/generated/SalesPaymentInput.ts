@@ -7,6 +7,7 @@ import type { SalesTender } from "./SalesTender";
  */
 export type SalesPaymentInput = { tender: SalesTender, amount_minor: number, 
 /**
- * The card terminal's reference: required for card, refused otherwise.
+ * The card terminal's reference: for card only; required when the
+ * `card_reference` setting says so (the default), optional otherwise.
  */
 reference?: string | null, };

@@ -10,6 +10,14 @@ export type SalesQuoteLine = { line_no: number, product_id: number, sku: string,
  */
 reward_discount_minor: number, 
 /**
+ * The part of `discount_minor` that is this line's share of the basket discount.
+ */
+basket_discount_minor: number, 
+/**
+ * Why the unit price was overridden, when it was.
+ */
+price_override_reason: string | null, 
+/**
  * The discount without its tax: what is debited to Discounts (4100).
  */
 discount_net_minor: number, tax_rate_bp: number, net_minor: number, tax_minor: number, total_minor: number, rule_applied: { id: number, kind: string } | null, 

@@ -13,6 +13,13 @@ export interface TillLine {
   quantity: number;
   /** 0 when none; only sent when the session may discount. */
   discount_minor: number;
+  /** A percentage off the line instead ("10%"); the core works out the amount. */
+  discount_percent_bp?: number | null;
+  /** A line preset the owner defined instead. */
+  discount_preset_id?: number | null;
+  /** A new unit price, with its reason (the core replaces the price with it). */
+  price_override_minor?: number | null;
+  price_override_reason?: string | null;
 }
 
 /** The most units one line may hold (as the core's limit). */
@@ -38,11 +45,24 @@ export function removeLine(lines: readonly TillLine[], index: number): TillLine[
 
 /** The cart as `sales.quote`/`sales.checkout`/`sales.hold` lines: a zero discount is left out. */
 export function cartLines(lines: readonly TillLine[]): SalesCartLine[] {
-  return lines.map((l) =>
-    l.discount_minor > 0
+  return lines.map((l) => ({
+    ...(l.discount_minor > 0
       ? { product_id: l.product_id, quantity: l.quantity, discount_minor: l.discount_minor }
-      : { product_id: l.product_id, quantity: l.quantity },
-  );
+      : { product_id: l.product_id, quantity: l.quantity }),
+    ...discountExtras(l),
+  }));
+}
+
+/** A line's percentage, preset and price override, as the core takes them (left out when unset). */
+function discountExtras(l: TillLine): Partial<SalesCartLine> {
+  const out: Partial<SalesCartLine> = {};
+  if (l.discount_percent_bp != null) out.discount_percent_bp = l.discount_percent_bp;
+  if (l.discount_preset_id != null) out.discount_preset_id = l.discount_preset_id;
+  if (l.price_override_minor != null && l.price_override_reason != null) {
+    out.price_override_minor = l.price_override_minor;
+    out.price_override_reason = l.price_override_reason;
+  }
+  return out;
 }
 
 /** `lines[2].discount_minor` -> {index: 2, field: "discount_minor"}. */
@@ -87,7 +107,7 @@ export interface TenderSummary {
  * What the tender screen shows while payments are typed. The core checks the
  * same rules again and computes the change it records; this is only the preview.
  */
-export function tenderSummary(total_minor: number, rows: readonly TenderRow[]): TenderSummary {
+export function tenderSummary(total_minor: number, rows: readonly TenderRow[], referenceRequired = true): TenderSummary {
   let cash = 0;
   let nonCash = 0;
   let cashRows = 0;
@@ -106,7 +126,7 @@ export function tenderSummary(total_minor: number, rows: readonly TenderRow[]): 
   if (cashRows > 1) problem = "Take cash as one amount (one cash payment).";
   else if (nonCash > total_minor) problem = "Card, account and store credit together are more than the total.";
   if (problem === null && rows.some((r) => r.amount_minor <= 0)) problem = "Every payment needs an amount above zero.";
-  if (problem === null && rows.some((r) => r.tender === "card" && r.reference.trim() === "")) {
+  if (problem === null && referenceRequired && rows.some((r) => r.tender === "card" && r.reference.trim() === "")) {
     problem = "A card payment needs the terminal's reference.";
   }
   return {
@@ -123,7 +143,8 @@ export function tenderSummary(total_minor: number, rows: readonly TenderRow[]): 
 /** The rows as `sales.checkout` payments (a reference only on card). */
 export function paymentInputs(rows: readonly TenderRow[]): SalesPaymentInput[] {
   return rows.map((r) =>
-    r.tender === "card"
+    // An empty reference is left out: the shop's `card_reference` setting says whether the core needs one.
+    r.tender === "card" && r.reference.trim() !== ""
       ? { tender: r.tender, amount_minor: r.amount_minor, reference: r.reference.trim() }
       : { tender: r.tender, amount_minor: r.amount_minor },
   );

@@ -1,7 +1,7 @@
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { reconcile } from "solid-js/store";
 import { call } from "../api";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, SelectField, TextField } from "../components/Field";
 import { reportError } from "../errors";
 import { createForm, focusField } from "../forms";
 import type { Settings } from "../generated/Settings";
@@ -25,12 +25,22 @@ export const LABELS: Record<string, string> = {
   prices_include_tax: "Prices include tax",
   receipt_footer: "Receipt footer",
   scale_barcodes: "Scale barcodes",
+  card_reference: "Card terminal reference at the till",
 };
 
 /** Help under a list setting: what its JSON holds. */
 const LIST_HINTS: Record<string, string> = {
   scale_barcodes:
     'Price or weight labels from a shop scale, e.g. [{"prefix_from":"20","prefix_to":"29","embeds":"weight","plu_digits":5}] — embeds is "weight" or "price"; [] for none.',
+};
+
+/** Settings that are one of a few words, each said plainly (a select instead of a text field). */
+export const CHOICES: Record<string, readonly { value: string; label: string }[]> = {
+  card_reference: [
+    { value: "required", label: "Required: a card payment needs the terminal's reference" },
+    { value: "optional", label: "Optional: the till offers the field, one-tap Card pays without it" },
+    { value: "off", label: "Off: the till does not ask for it" },
+  ],
 };
 
 export function labelFor(key: string): string {
@@ -210,6 +220,11 @@ export function SettingsScreen() {
                   testid={`settings-${f.key}`}
                   disabled={readOnly()}
                 />
+              </Match>
+              <Match when={f.kind === "string" && CHOICES[f.key]}>
+                {(options) => (
+                  <SelectField form={settingsForm} name={f.key} label={labelFor(f.key)} options={options()} testid={`settings-${f.key}`} disabled={readOnly()} />
+                )}
               </Match>
               <Match when={f.kind === "string"}>
                 <TextField

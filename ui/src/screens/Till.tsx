@@ -4,11 +4,11 @@
 // so a lock screen, an error or a trip to another screen never loses a sale (T23).
 
 import { Match, onCleanup, onMount, Show, Switch } from "solid-js";
-import { tenderSummary } from "../logic/till";
 import { app } from "../session";
-import { till, tender, openTender, parsedRows, pay } from "./till/state";
+import { till, openTender } from "./till/state";
 import { CartView } from "./till/Cart";
-import { TenderView } from "./till/Tender";
+import { payIfCovered, TenderView } from "./till/Tender";
+import { ApprovalDialog } from "../components/Approval";
 import { ReceiptView } from "./till/ReceiptView";
 import { installScanner } from "./till/scanner";
 
@@ -17,7 +17,7 @@ export function onTillKey(e: KeyboardEvent): void {
   if (e.key !== "F9" || e.altKey || e.ctrlKey || e.metaKey || app.session?.locked) return;
   e.preventDefault();
   if (till.view === "cart") openTender();
-  else if (till.view === "tender" && !tender.inFlight() && tenderSummary(till.quote?.total_minor ?? 0, parsedRows().rows).covers) void pay();
+  else if (till.view === "tender") payIfCovered();
 }
 
 export function Till() {
@@ -47,6 +47,7 @@ export function Till() {
           <ReceiptView />
         </Match>
       </Switch>
+      <ApprovalDialog />
     </section>
   );
 }

@@ -161,6 +161,10 @@ macro_rules! with_commands {
         "loyalty.bulk_add"       => Perm(LoyaltyManage), Create, false, crate::loyalty::bulk_add;
         "loyalty.expire"         => Signed,              Write,  false, crate::loyalty::expire;
         "loyalty.stats"          => Perm(LoyaltyManage), Read,   false, crate::loyalty::stats;
+        // discounts the owner defines for the till
+        "discounts.presets"        => Signed,              Read,   false, crate::sales::discounts::presets;
+        "discounts.create_preset"  => Perm(CatalogManage), Create, false, crate::sales::discounts::create_preset;
+        "discounts.archive_preset" => Perm(CatalogManage), Write,  false, crate::sales::discounts::archive_preset;
         }
     };
 }

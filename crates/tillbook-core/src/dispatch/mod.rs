@@ -13,6 +13,15 @@
 //! is decided on the very state the change commits against. A write's arguments
 //! are parsed before its transaction (hashing secrets is slow), but an error in
 //! them is reported only after (2) has let the caller in.
+//!
+//! Any write may carry an `approval` envelope (a manager's username and PIN or
+//! password, T39), taken off the arguments like `idempotency_key` before the
+//! request is parsed. It is looked at only when the session lacks a permission
+//! the command or the request needs; then the approver is verified in the same
+//! transaction (`identity::approval`) and, if they hold every lacking
+//! permission, this one call runs and its audit row names them. Nothing is kept
+//! in the session. A refused approval commits only its refused audit row (and
+//! the approver's failure count).
 
 pub mod authorize;
 pub mod commands;
@@ -22,10 +31,11 @@ mod ts_map;
 
 use crate::clock::Clock;
 use crate::db::{Db, Tx};
-use crate::dispatch::authorize::{authorize, check_needs};
+use crate::dispatch::authorize::{admit, authorize, check_needs, lacking_needs, refusal};
 use crate::dispatch::commands::{with_commands, CommandSpec, Effect};
 use crate::dispatch::idempotency::{hash_request, idempotent_replay, take_idempotency_key};
 use crate::error::{Error, Result};
+use crate::identity::approval::{self, Approval, Approved, APPROVAL_FIELD};
 use crate::records::audit::{self, Outcome};
 use crate::shared::handler::{ReadCtx, Request, Session, SessionEffect, WriteCtx};
 use rusqlite::Connection;
@@ -92,7 +102,16 @@ impl Dispatcher {
         let mut decided = slot.clone();
         let result = self.db.read(|conn| {
             let settings = authorize(conn, &mut decided, spec, now_ms)?;
-            let req: R = parse(normalise_args(args)?)?;
+            let mut args = normalise_args(args)?;
+            if take_approval(&mut args)?.is_some() {
+                // A read changes nothing a manager needs to approve, and its
+                // connection could not count a wrong PIN towards a lockout.
+                return Err(Error::validation(
+                    APPROVAL_FIELD,
+                    format!("{} only reads; an approval is for changes", spec.name),
+                ));
+            }
+            let req: R = parse(args)?;
             req.validate()?;
             check_needs(decided.as_ref(), spec, &req.needs())?;
             let ctx = ReadCtx {
@@ -129,34 +148,62 @@ impl Dispatcher {
         let prepared = (|| {
             let mut args = normalise_args(args)?;
             let key = take_idempotency_key(spec, &mut args)?;
+            let approval = take_approval(&mut args)?;
             let req: R = parse(args)?;
             req.validate()?;
             let request_hash = match &key {
                 Some(k) => hash_request(spec.name, k, &req)?,
                 None => String::new(),
             };
-            Ok::<_, Error>((key, req, request_hash))
+            Ok::<_, Error>((key, req, request_hash, approval))
         })();
         let before = slot.clone();
         let mut decided = slot.clone();
         let result = self.db.write(|tx| {
             let mut session = before.clone();
-            let authorized = authorize(tx.conn(), &mut session, spec, now_ms);
+            let admitted = admit(tx.conn(), &mut session, spec, now_ms);
             decided = session.clone();
-            let settings = authorized?;
-            let Ok((key, req, request_hash)) = &prepared else {
+            let (settings, mut lacking) = admitted?;
+            let of_command = !lacking.is_empty();
+            let Ok((key, req, request_hash, approval)) = &prepared else {
+                if of_command {
+                    return Err(refusal(session.as_ref(), spec, &lacking, true));
+                }
                 return Ok(WriteOutcome::Invalid);
             };
-            check_needs(session.as_ref(), spec, &req.needs())?;
+            for p in lacking_needs(session.as_ref(), spec, &req.needs())? {
+                if !lacking.contains(&p) {
+                    lacking.push(p);
+                }
+            }
+            let mut ctx = WriteCtx::new(session.as_ref(), now_ms, &settings);
+            let approved = if lacking.is_empty() {
+                None
+            } else {
+                let (Some(approval), Some(actor)) = (approval, session.as_ref()) else {
+                    return Err(refusal(session.as_ref(), spec, &lacking, of_command));
+                };
+                match approval::verify(&mut ctx, tx, actor, approval, &lacking)? {
+                    Some(a) => Some(a),
+                    None => {
+                        // Only the refused row and the approver's failure count commit.
+                        record(tx, spec, &ctx, None)?;
+                        return Ok(WriteOutcome::Done {
+                            value: Value::Null,
+                            effect: None,
+                            refusal: ctx.refusal.take(),
+                        });
+                    }
+                }
+            };
             if let Some(key) = key {
                 if let Some(stored) = idempotent_replay(tx, spec.name, key, request_hash)? {
                     return Ok(WriteOutcome::Replayed(stored));
                 }
             }
-            let mut ctx = WriteCtx::new(session.as_ref(), now_ms, &settings);
             let out = handler(&mut ctx, tx, req)?;
             let value = serde_json::to_value(out)?;
-            record(tx, spec, &ctx)?;
+            record(tx, spec, &ctx, approved.as_ref())?;
             if let (Some(key), None) = (key, &ctx.refusal) {
                 tx.execute(
                     "INSERT INTO idempotency (command, key, request_hash, encoding, response, user_id,
@@ -220,7 +267,10 @@ impl Dispatcher {
     ) {
         let access_refusal = matches!(
             err,
-            Error::Unauthenticated(_) | Error::Forbidden(_) | Error::Locked { .. }
+            Error::Unauthenticated(_)
+                | Error::Forbidden(_)
+                | Error::NeedsApproval { .. }
+                | Error::Locked { .. }
         );
         if spec.effect == Effect::Read && !access_refusal {
             return;
@@ -272,8 +322,14 @@ fn apply_effect(slot: &mut Option<Session>, effect: SessionEffect, now_ms: i64) 
     }
 }
 
-/// Writes the audit row and outbox rows for a handler's change, in its transaction.
-fn record(tx: &Tx<'_>, spec: &CommandSpec, ctx: &WriteCtx<'_>) -> Result<()> {
+/// Writes the audit row (naming the approver of an approved call) and outbox
+/// rows for a handler's change, in its transaction.
+fn record(
+    tx: &Tx<'_>,
+    spec: &CommandSpec,
+    ctx: &WriteCtx<'_>,
+    approved: Option<&Approved>,
+) -> Result<()> {
     let (user_id, username) = match (&ctx.audit_user, ctx.session) {
         (Some((id, name)), _) => (Some(*id), Some(name.as_str())),
         (None, Some(s)) => (Some(s.user_id), Some(s.username.as_str())),
@@ -283,7 +339,7 @@ fn record(tx: &Tx<'_>, spec: &CommandSpec, ctx: &WriteCtx<'_>) -> Result<()> {
         Some(e) => (Outcome::Refused, Some(e.code().as_str())),
         None => (Outcome::Ok, None),
     };
-    audit::append(
+    audit::append_approved(
         tx,
         &audit::Entry {
             at_ms: ctx.now_ms,
@@ -296,6 +352,7 @@ fn record(tx: &Tx<'_>, spec: &CommandSpec, ctx: &WriteCtx<'_>) -> Result<()> {
             outcome,
             error_code: code,
         },
+        approved.map(|a| (a.user_id, a.username.as_str())),
     )?;
     for ev in &ctx.events {
         crate::records::outbox::emit(
@@ -338,6 +395,14 @@ macro_rules! router {
 }
 
 with_commands!(router);
+
+/// Takes the `approval` envelope off a write's arguments (absent or `null`: none).
+fn take_approval(args: &mut Value) -> Result<Option<Approval>> {
+    match args.as_object_mut().and_then(|m| m.remove(APPROVAL_FIELD)) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Approval::from_value(v).map(Some),
+    }
+}
 
 /// A missing `args` is an empty object; anything but an object is refused.
 fn normalise_args(args: Value) -> Result<Value> {

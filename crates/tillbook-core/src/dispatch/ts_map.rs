@@ -79,10 +79,12 @@ fn write_sig<R: TS + 'static, S: TS + 'static>(
     |cfg| Ok((ts_type::<R>(cfg)?, ts_type::<S>(cfg)?))
 }
 
-/// One command: name, whether it needs an idempotency key, its types.
+/// One command: name, whether it needs an idempotency key, whether it writes
+/// (and so may carry a manager's approval), its types.
 struct Row {
     name: &'static str,
     create: bool,
+    write: bool,
     sig: Sig,
 }
 
@@ -93,13 +95,13 @@ macro_rules! ts_map {
         }
     };
     (@row Read, $name:literal, $h:path) => {
-        Row { name: $name, create: false, sig: read_sig($h) }
+        Row { name: $name, create: false, write: false, sig: read_sig($h) }
     };
     (@row Write, $name:literal, $h:path) => {
-        Row { name: $name, create: false, sig: write_sig($h) }
+        Row { name: $name, create: false, write: true, sig: write_sig($h) }
     };
     (@row Create, $name:literal, $h:path) => {
-        Row { name: $name, create: true, sig: write_sig($h) }
+        Row { name: $name, create: true, write: true, sig: write_sig($h) }
     };
 }
 
@@ -114,6 +116,8 @@ fn import_path(path: &std::path::Path) -> String {
 /// The text of `Commands.ts`, exporting every type it names on the way.
 fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
     let mut imports = BTreeMap::new();
+    // Every write may carry a manager's approval for that one call (T39).
+    imports.extend(ts_type::<crate::identity::approval::Approval>(cfg)?.refs);
     let mut entries = String::new();
     let mut names = String::new();
     for row in rows() {
@@ -121,9 +125,10 @@ fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
         imports.extend(args.refs);
         imports.extend(result.refs);
         let idempotent = if row.create { " & Idempotent" } else { "" };
+        let approvable = if row.write { " & Approvable" } else { "" };
         let _ = writeln!(
             entries,
-            "  {:?}: {{ args: {}{idempotent}; result: {} }};",
+            "  {:?}: {{ args: {}{idempotent}{approvable}; result: {} }};",
             row.name, args.name, result.name
         );
         let _ = writeln!(names, "  {:?},", row.name);
@@ -142,6 +147,8 @@ fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
     out.push_str(
         "\n/** What every command that creates a record also sends, so that a retry creates it once. */\n\
          export type Idempotent = { idempotency_key: string };\n\
+         \n/** What any change may also send: a manager's approval for this one call (T39). */\n\
+         export type Approvable = { approval?: Approval | null };\n\
          \n/** Every command: the arguments it takes and the result it answers with. */\n\
          export interface Commands {\n",
     );

@@ -488,3 +488,66 @@ pub(crate) fn verify_second_user(
     }
     Ok(Some((row.user_id, row.username, row.role)))
 }
+
+/// Checks an approver's PIN (`by_pin`) or password inside the caller's
+/// transaction for a manager's approval on the spot (T39): the same lookup,
+/// locked-account refusal and failure count as a login (T18), so a wrong
+/// secret counts towards the approver's lockout. `Ok(Some((id, username,
+/// role)))` when the secret is right; otherwise a refusal is registered with
+/// the failure count and `Ok(None)` returned, and the caller changes nothing.
+pub(crate) fn verify_approver_secret(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    not_user_id: i64,
+    username: &str,
+    secret: &Secret,
+    by_pin: bool,
+) -> Result<Option<(i64, String, Role)>> {
+    let what = if by_pin { "PIN" } else { "password" };
+    let wrong = || Error::forbidden(format!("the approver's username or {what} is wrong"));
+    let Some(row) = load_login_row(tx.conn(), "username", &username)? else {
+        verify_against_dummy(secret);
+        ctx.refuse_after_commit(wrong());
+        return Ok(None);
+    };
+    if row.user_id == not_user_id {
+        ctx.refuse_after_commit(Error::forbidden(
+            "this needs another person: you cannot approve your own action",
+        ));
+        return Ok(None);
+    }
+    if let Some(until) = row.locked_until_ms.filter(|u| *u > ctx.now_ms) {
+        ctx.refuse_after_commit(Error::forbidden(format!(
+            "the approver's account is locked after too many wrong attempts, for {} more seconds",
+            (until - ctx.now_ms + 999) / 1000
+        )));
+        return Ok(None);
+    }
+    let ok = if by_pin {
+        row.pin_hash
+            .as_deref()
+            .is_some_and(|h| verify_secret(secret, h))
+    } else {
+        verify_secret(secret, &row.password_hash)
+    };
+    if !ok {
+        if by_pin && row.pin_hash.is_none() {
+            ctx.refuse_after_commit(Error::forbidden(
+                "the approver has no PIN: use their password",
+            ));
+            return Ok(None);
+        }
+        record_failure(ctx, tx, &row)?;
+        // Not `unauthenticated`: the caller's own session is fine.
+        let now_locked = matches!(ctx.refusal, Some(Error::Locked { .. }));
+        ctx.refuse_after_commit(if now_locked {
+            Error::forbidden(format!(
+                "the approver's {what} is wrong, and their account is now locked"
+            ))
+        } else {
+            wrong()
+        });
+        return Ok(None);
+    }
+    Ok(Some((row.user_id, row.username, row.role)))
+}

@@ -51,6 +51,16 @@ pub struct Entry<'a> {
 /// Appends `entry` in the caller's transaction, so it commits or rolls back with
 /// the change it describes.
 pub fn append(tx: &Tx<'_>, entry: &Entry<'_>) -> Result<i64> {
+    append_approved(tx, entry, None)
+}
+
+/// Appends `entry`, naming the manager who approved it on the spot (T39):
+/// `entry.user_id` stays the cashier who acted, `approved_by` is `(id, username)`.
+pub fn append_approved(
+    tx: &Tx<'_>,
+    entry: &Entry<'_>,
+    approved_by: Option<(i64, &str)>,
+) -> Result<i64> {
     let prev: String = tx
         .conn()
         .cached_row(
@@ -72,11 +82,13 @@ pub fn append(tx: &Tx<'_>, entry: &Entry<'_>) -> Result<i64> {
         &summary,
         entry.outcome.as_str(),
         entry.error_code,
+        approved_by,
     );
     Ok(tx.execute_returning(
         "INSERT INTO audit_log (at_ms, user_id, username, command, entity, entity_id,
-                                summary, result, error_code, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                                summary, result, error_code, prev_hash, hash,
+                                approved_by, approved_by_username)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
         rusqlite::params![
             entry.at_ms,
             entry.user_id,
@@ -88,7 +100,9 @@ pub fn append(tx: &Tx<'_>, entry: &Entry<'_>) -> Result<i64> {
             entry.outcome.as_str(),
             entry.error_code,
             prev,
-            hash
+            hash,
+            approved_by.map(|a| a.0),
+            approved_by.map(|a| a.1)
         ],
         |r| r.get(0),
     )?)
@@ -106,11 +120,18 @@ fn chain_hash(
     summary: &str,
     result: &str,
     error_code: Option<&str>,
+    approved_by: Option<(i64, &str)>,
 ) -> String {
     // A JSON array is an unambiguous encoding: no field can bleed into the next.
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         prev, at_ms, user_id, username, command, entity, entity_id, summary, result, error_code
     ]);
+    // The approver joins the hashed content only when there is one, so the
+    // hashes of rows written before approvals existed stay as they were.
+    if let (Some((id, name)), Some(items)) = (approved_by, canonical.as_array_mut()) {
+        items.push(id.into());
+        items.push(name.into());
+    }
     hex(&Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -126,7 +147,7 @@ pub struct ChainBreak {
 pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, at_ms, user_id, username, command, entity, entity_id, summary,
-                result, error_code, prev_hash, hash
+                result, error_code, prev_hash, hash, approved_by, approved_by_username
          FROM audit_log ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
@@ -152,6 +173,15 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
             &r.get::<_, String>(7)?,
             &r.get::<_, String>(8)?,
             r.get::<_, Option<String>>(9)?.as_deref(),
+            match (
+                r.get::<_, Option<i64>>(12)?,
+                r.get::<_, Option<String>>(13)?,
+            ) {
+                (Some(id), Some(name)) => Some((id, name)),
+                _ => None,
+            }
+            .as_ref()
+            .map(|(id, name)| (*id, name.as_str())),
         );
         if recomputed != hash {
             return Ok(Some(ChainBreak {
@@ -179,6 +209,10 @@ pub struct AuditRow {
     pub summary: Value,
     pub result: Outcome,
     pub error_code: Option<String>,
+    /// The manager who approved this one action on the spot (T39); `user_id`
+    /// is still the cashier who did it.
+    pub approved_by: Option<i64>,
+    pub approved_by_username: Option<String>,
 }
 
 /// Filters for `audit.list`; all are applied in SQL (T27).
@@ -243,7 +277,8 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     // Each filter is `?n IS NULL OR column = ?n`, so one prepared statement serves
     // every combination and nothing is filtered after loading.
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at_ms, user_id, username, command, entity, entity_id, summary, result, error_code
+        "SELECT id, at_ms, user_id, username, command, entity, entity_id, summary, result, error_code,
+                approved_by, approved_by_username
          FROM audit_log
          WHERE (?1 IS NULL OR user_id = ?1)
            AND (?2 IS NULL OR command = ?2)
@@ -286,6 +321,8 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
                     _ => Outcome::Failed,
                 },
                 error_code: r.get(9)?,
+                approved_by: r.get(10)?,
+                approved_by_username: r.get(11)?,
             })
         },
     )?;

@@ -26,7 +26,10 @@
 //! `journal_lines` (pure), and `record` (the order row, the shift and
 //! loyalty hooks, the audit row and the event).
 
-use super::cart::{check_cart, check_claim, discount_needs, CartLine, MAX_ORDER_MINOR};
+use super::cart::{
+    check_basket, check_cart, check_claim, discount_needs, BasketDiscount, CartLine,
+    MAX_ORDER_MINOR,
+};
 use super::holds;
 use super::orders::{LineBatchView, OrderLineView, OrderView, PaymentView};
 use super::quote::{claimed_reward, compute, CartQuote, QuoteLine};
@@ -39,6 +42,7 @@ use crate::loyalty::{self, ClaimGrant};
 use crate::parties::customers::{self, Approver, CreditDecision};
 use crate::shared::access::Permission;
 use crate::shared::handler::{Request, Session, WriteCtx};
+use crate::shared::settings::CardReference;
 use crate::shared::validate;
 use crate::stock::{self, Move, MovementKind, Source};
 use crate::till;
@@ -112,7 +116,8 @@ impl Tender {
 pub struct PaymentInput {
     pub tender: Tender,
     pub amount_minor: i64,
-    /// The card terminal's reference: required for card, refused otherwise.
+    /// The card terminal's reference: for card only; required when the
+    /// `card_reference` setting says so (the default), optional otherwise.
     #[serde(default)]
     #[ts(optional = nullable)]
     pub reference: Option<String>,
@@ -152,11 +157,15 @@ pub struct CheckoutRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub approver: Option<Approver>,
+    /// A discount on the whole basket, spread over the lines (see `sales.quote`).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub basket_discount: Option<BasketDiscount>,
 }
 
 impl Request for CheckoutRequest {
     fn needs(&self) -> Vec<Permission> {
-        discount_needs(&self.lines)
+        discount_needs(&self.lines, self.basket_discount.as_ref())
     }
 
     fn secrets(&self) -> Vec<&crate::shared::validate::Secret> {
@@ -165,6 +174,7 @@ impl Request for CheckoutRequest {
 
     fn validate(&self) -> Result<()> {
         check_cart(self.customer_id, &self.lines)?;
+        check_basket(self.basket_discount.as_ref())?;
         check_claim(self.loyalty_claim_id, self.customer_id)?;
         if let Some(t) = self.expected_total_minor {
             if !(0..=MAX_ORDER_MINOR).contains(&t) {
@@ -214,13 +224,10 @@ impl Request for CheckoutRequest {
                     ),
                 ));
             }
+            // Whether a card payment must have its reference is the shop's
+            // setting (`card_reference`), checked in `plan`.
             match (p.tender, &p.reference) {
-                (Tender::Card, None) => {
-                    return Err(Error::validation(
-                        format!("payments[{i}].reference"),
-                        "a card payment needs the terminal's reference",
-                    ))
-                }
+                (Tender::Card, None) => {}
                 (Tender::Card, Some(r)) => validate::text(
                     &format!("payments[{i}].reference"),
                     r,
@@ -444,10 +451,23 @@ fn plan(
     let now = ctx.now_ms;
     let conn = tx.conn();
     let reward = claimed_reward(conn, req.loyalty_claim_id, req.customer_id, now)?;
+    if ctx.settings.card_reference == CardReference::Required {
+        if let Some(i) = req
+            .payments
+            .iter()
+            .position(|p| p.tender == Tender::Card && p.reference.is_none())
+        {
+            return Err(Error::validation(
+                format!("payments[{i}].reference"),
+                "a card payment needs the terminal's reference (the shop's settings require it)",
+            ));
+        }
+    }
     let quote = compute(
         conn,
         req.customer_id,
         &req.lines,
+        req.basket_discount.as_ref(),
         ctx.settings.prices_include_tax,
         now,
         reward.as_ref(),
@@ -819,6 +839,17 @@ fn record(
             "held_cart_id": req.held_cart_id,
             "loyalty_claim_id": req.loyalty_claim_id,
             "reward_discount_minor": plan.quote.reward_discount_minor,
+            "discount_minor": plan.quote.discount_minor,
+            "basket_discount": req.basket_discount,
+            "basket_discount_minor": plan.quote.basket_discount_minor,
+            "price_overrides": plan.quote.lines.iter()
+                .filter_map(|l| l.price_override_reason.as_ref().map(|r| json!({
+                    "line_no": l.line_no,
+                    "list_price_minor": l.list_price_minor,
+                    "unit_price_minor": l.unit_price_minor,
+                    "reason": r,
+                })))
+                .collect::<Vec<_>>(),
             // T29: a sale over a `warn` limit goes through and says so here.
             "credit": plan.credit,
         }),
@@ -897,6 +928,8 @@ mod tests {
             gross_minor: gross,
             discount_minor: discount,
             reward_discount_minor: 0,
+            basket_discount_minor: 0,
+            price_override_reason: None,
             discount_net_minor: discount_net,
             tax_rate_bp: 2000,
             net_minor: net,
@@ -917,6 +950,7 @@ mod tests {
             prices_include_tax: false,
             loyalty_claim_id: None,
             reward_discount_minor: 0,
+            basket_discount_minor: 0,
             discount_minor: lines.iter().map(|l| l.discount_minor).sum(),
             net_minor: lines.iter().map(|l| l.net_minor).sum(),
             tax_minor: lines.iter().map(|l| l.tax_minor).sum(),

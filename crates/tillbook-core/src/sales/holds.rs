@@ -12,7 +12,7 @@
 //! and the hold is marked `completed`, so the units it kept are the ones
 //! checkout then picks.
 
-use super::cart::{check_cart, discount_needs, CartLine};
+use super::cart::{check_basket, check_cart, discount_needs, BasketDiscount, CartLine};
 use crate::catalog;
 use crate::db::rows::{next_number, Versioned};
 use crate::db::CachedRow;
@@ -51,18 +51,23 @@ pub struct HoldRequest {
     #[serde(default)]
     pub customer_id: Option<i64>,
     pub lines: Vec<CartLine>,
+    /// A discount on the whole basket; kept with the hold and priced again on recall.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub basket_discount: Option<BasketDiscount>,
 }
 
 impl Request for HoldRequest {
     fn needs(&self) -> Vec<crate::shared::access::Permission> {
-        discount_needs(&self.lines)
+        discount_needs(&self.lines, self.basket_discount.as_ref())
     }
 
     fn validate(&self) -> Result<()> {
         if let Some(l) = &self.label {
             validate::text("label", l, 1, MAX_LABEL_CHARS)?;
         }
-        check_cart(self.customer_id, &self.lines)
+        check_cart(self.customer_id, &self.lines)?;
+        check_basket(self.basket_discount.as_ref())
     }
 }
 
@@ -97,6 +102,11 @@ pub struct HeldLineView {
     pub product_id: i64,
     pub quantity: i64,
     pub discount_minor: i64,
+    /// The discount and override as the cashier asked for them (see `SalesCartLine`).
+    pub discount_percent_bp: Option<i64>,
+    pub discount_preset_id: Option<i64>,
+    pub price_override_minor: Option<i64>,
+    pub price_override_reason: Option<String>,
     /// Units still held by live (unreleased, unexpired) reservations.
     pub reserved_quantity: i64,
     /// Whether all of the line's units are still reserved.
@@ -120,6 +130,8 @@ pub struct HeldCartView {
     pub closed_at_ms: Option<i64>,
     pub version: i64,
     pub lines: Vec<HeldLineView>,
+    /// The basket discount parked with the cart.
+    pub basket_discount: Option<BasketDiscount>,
     /// True when the hold is open and every line is still fully reserved.
     pub reservations_live: bool,
     /// Line numbers whose reservation lapsed (or was released).
@@ -149,7 +161,8 @@ pub struct HeldPage {
 }
 
 const CART_COLUMNS: &str = "id, number, label, status, customer_id, cashier_id, line_count,
-    expires_at_ms, created_at_ms, updated_at_ms, closed_at_ms, version";
+    expires_at_ms, created_at_ms, updated_at_ms, closed_at_ms, version,
+    basket_percent_bp, basket_amount_minor, basket_preset_id";
 
 fn cart_of(r: &Row<'_>) -> rusqlite::Result<HeldCartView> {
     Ok(HeldCartView {
@@ -166,6 +179,15 @@ fn cart_of(r: &Row<'_>) -> rusqlite::Result<HeldCartView> {
         closed_at_ms: r.get(10)?,
         version: r.get(11)?,
         lines: Vec::new(),
+        basket_discount: {
+            let (percent_bp, amount_minor, preset_id) = (r.get(12)?, r.get(13)?, r.get(14)?);
+            let b = BasketDiscount {
+                percent_bp,
+                amount_minor,
+                preset_id,
+            };
+            (b != BasketDiscount::default()).then_some(b)
+        },
         reservations_live: false,
         lost_lines: Vec::new(),
     })
@@ -186,6 +208,8 @@ pub fn get_cart(conn: &Connection, id: i64, now_ms: i64) -> Result<HeldCartView>
                            JOIN stock_reservations r ON r.id = h.reservation_id
                           WHERE h.line_id = l.id AND r.released_at_ms IS NULL
                             AND r.expires_at_ms > ?2), 0),
+                l.discount_percent_bp, l.discount_preset_id, l.price_override_minor,
+                l.price_override_reason,
                 (SELECT p.track_stock FROM products p WHERE p.id = l.product_id)
            FROM held_cart_lines l WHERE l.cart_id = ?1 ORDER BY l.line_no",
     )?;
@@ -193,12 +217,16 @@ pub fn get_cart(conn: &Connection, id: i64, now_ms: i64) -> Result<HeldCartView>
         let quantity: i64 = r.get(2)?;
         let reserved: i64 = r.get(4)?;
         // An untracked line never had units to keep, so it is never lost.
-        let tracked: bool = r.get(5)?;
+        let tracked: bool = r.get(9)?;
         Ok(HeldLineView {
             line_no: r.get(0)?,
             product_id: r.get(1)?,
             quantity,
             discount_minor: r.get(3)?,
+            discount_percent_bp: r.get(5)?,
+            discount_preset_id: r.get(6)?,
+            price_override_minor: r.get(7)?,
+            price_override_reason: r.get(8)?,
             reserved_quantity: reserved,
             reservation_live: !tracked || reserved >= quantity,
         })
@@ -313,6 +341,17 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         skus.push(p.sku);
         tracked.push(p.track_stock);
     }
+    // Priced once as checkout will price it, so a discount, preset or override
+    // the cart cannot have is refused now, naming its field, not at recall.
+    super::quote::compute(
+        tx.conn(),
+        req.customer_id,
+        &req.lines,
+        req.basket_discount.as_ref(),
+        ctx.settings.prices_include_tax,
+        now,
+        None,
+    )?;
     let expires = now.saturating_add(ctx.settings.reservation_ttl_ms);
     let number = next_number(tx, HOLD_COUNTER)?;
     let label = req
@@ -321,8 +360,9 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         .unwrap_or_else(|| format!("Hold {number}"));
     let id: i64 = tx.execute_returning(
         "INSERT INTO held_carts (number, label, status, customer_id, cashier_id, line_count,
-                                 expires_at_ms, created_at_ms, updated_at_ms)
-         VALUES (?1, ?2, 'held', ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                                 expires_at_ms, created_at_ms, updated_at_ms,
+                                 basket_percent_bp, basket_amount_minor, basket_preset_id)
+         VALUES (?1, ?2, 'held', ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10) RETURNING id",
         rusqlite::params![
             number,
             label,
@@ -330,16 +370,31 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             actor.user_id,
             req.lines.len() as i64,
             expires,
-            now
+            now,
+            req.basket_discount.as_ref().and_then(|b| b.percent_bp),
+            req.basket_discount.as_ref().and_then(|b| b.amount_minor),
+            req.basket_discount.as_ref().and_then(|b| b.preset_id)
         ],
         |r| r.get(0),
     )?;
     let holder = format!("hold {number}");
     for (i, l) in req.lines.iter().enumerate() {
         let line_id: i64 = tx.execute_returning(
-            "INSERT INTO held_cart_lines (cart_id, line_no, product_id, quantity, discount_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            rusqlite::params![id, i as i64 + 1, l.product_id, l.quantity, l.discount_minor],
+            "INSERT INTO held_cart_lines (cart_id, line_no, product_id, quantity, discount_minor,
+                                          discount_percent_bp, discount_preset_id,
+                                          price_override_minor, price_override_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+            rusqlite::params![
+                id,
+                i as i64 + 1,
+                l.product_id,
+                l.quantity,
+                l.discount_minor,
+                l.discount_percent_bp,
+                l.discount_preset_id,
+                l.price_override_minor,
+                l.price_override_reason
+            ],
             |r| r.get(0),
         )?;
         // An untracked line (a coffee made to order) has nothing to keep back.

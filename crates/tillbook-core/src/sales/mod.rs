@@ -16,6 +16,7 @@
 
 mod cart;
 mod checkout;
+pub mod discounts;
 pub mod holds;
 mod orders;
 mod quote;
@@ -23,7 +24,7 @@ pub mod refunds;
 mod verify;
 mod void;
 
-pub use cart::CartLine;
+pub use cart::{BasketDiscount, CartLine};
 pub use checkout::{
     checkout, CheckoutRequest, CheckoutView, PaymentInput, Tender, ORDER_COUNTER, RECEIPT_COUNTER,
 };

@@ -9,8 +9,17 @@
 //!
 //! - `unit_price_minor` comes from [`pricing::price_for`] (customer price,
 //!   promotion, quantity break, category percent, list price);
-//! - `gross_minor = unit_price_minor × quantity`, and the line's
-//!   `discount_minor` (an amount, at most the gross) is taken off it;
+//! - a price override (`price_override_minor`, with a reason) replaces that
+//!   unit price and every rule;
+//! - `gross_minor = unit_price_minor × quantity`, and the line's own discount
+//!   is taken off it: `discount_minor` (an amount, at most the gross), or
+//!   `discount_percent_bp` of the gross, or a line preset
+//!   (`discounts::preset_amount`), each rounded once;
+//! - a basket discount (a percentage of, or an amount off, what the lines come
+//!   to after their own discounts, or a basket preset) is worked out once on
+//!   that sum and spread over the lines in proportion to it by the one
+//!   allocation rule ([`Money::allocate`], largest remainder), so the lines'
+//!   shares (`basket_discount_minor`) sum exactly to the basket's;
 //! - tax is computed **per line** at the product's tax class rate, rounded once
 //!   to the minor unit **half away from zero** (the one rule of [`crate::shared::money`]):
 //!   - prices exclude tax (`settings.prices_include_tax = false`):
@@ -20,7 +29,10 @@
 //!
 //! The order's net, tax, discount and total are exact sums of its lines.
 
-use super::cart::{check_cart, check_claim, discount_needs, CartLine, MAX_ORDER_MINOR};
+use super::cart::{
+    check_basket, check_cart, check_claim, BasketDiscount, CartLine, MAX_ORDER_MINOR,
+};
+use super::discounts::{self, DiscountScope};
 use crate::catalog::pricing::{self, RuleApplied};
 use crate::catalog::{self, SaleProduct, Unit};
 use crate::error::{Error, Result};
@@ -46,16 +58,25 @@ pub struct QuoteRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub loyalty_claim_id: Option<i64>,
+    /// A discount on the whole basket, spread over the lines.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub basket_discount: Option<BasketDiscount>,
 }
 
 impl Request for QuoteRequest {
     fn validate(&self) -> Result<()> {
         check_cart(self.customer_id, &self.lines)?;
+        check_basket(self.basket_discount.as_ref())?;
         check_claim(self.loyalty_claim_id, self.customer_id)
     }
 
+    /// A quote is a preview that writes nothing: a discount or override the
+    /// cashier's role lacks is shown priced, and the permission (or a
+    /// manager's approval, T39) is asked for where it takes effect — when the
+    /// sale is confirmed (`sales.checkout`) or parked (`sales.hold`).
     fn needs(&self) -> Vec<Permission> {
-        discount_needs(&self.lines)
+        Vec::new()
     }
 }
 
@@ -74,6 +95,10 @@ pub struct QuoteLine {
     pub discount_minor: i64,
     /// The part of `discount_minor` that a loyalty reward gave.
     pub reward_discount_minor: i64,
+    /// The part of `discount_minor` that is this line's share of the basket discount.
+    pub basket_discount_minor: i64,
+    /// Why the unit price was overridden, when it was.
+    pub price_override_reason: Option<String>,
     /// The discount without its tax: what is debited to Discounts (4100).
     pub discount_net_minor: i64,
     pub tax_rate_bp: i64,
@@ -108,6 +133,9 @@ pub struct CartQuote {
     /// The loyalty claim applied, and what it took off (included in the discounts).
     pub loyalty_claim_id: Option<i64>,
     pub reward_discount_minor: i64,
+    /// What the basket discount took off (the sum of the lines' shares;
+    /// included in `discount_minor`).
+    pub basket_discount_minor: i64,
     pub lines: Vec<QuoteLine>,
     pub discount_minor: i64,
     pub net_minor: i64,
@@ -131,6 +159,7 @@ impl CartQuote {
         };
         self.discount_minor = sum(self.discount_minor, line.discount_minor)?;
         self.reward_discount_minor = sum(self.reward_discount_minor, line.reward_discount_minor)?;
+        self.basket_discount_minor = sum(self.basket_discount_minor, line.basket_discount_minor)?;
         self.net_minor = sum(self.net_minor, line.net_minor)?;
         self.tax_minor = sum(self.tax_minor, line.tax_minor)?;
         self.total_minor = sum(self.total_minor, line.total_minor)?;
@@ -190,6 +219,10 @@ struct Priced {
     gross: i64,
     /// Free stock of a tracked product.
     available: Option<i64>,
+    /// The line's own discount (amount, percentage or preset), at most `gross`.
+    own: i64,
+    /// The line's share of the basket discount, at most `gross − own`.
+    basket: i64,
 }
 
 /// Computes a cart: prices, discounts, tax per line and the totals.
@@ -197,26 +230,30 @@ pub fn compute(
     conn: &Connection,
     customer_id: Option<i64>,
     lines: &[CartLine],
+    basket: Option<&BasketDiscount>,
     prices_include_tax: bool,
     now_ms: i64,
     reward: Option<&ClaimGrant>,
 ) -> Result<CartQuote> {
     check_cart(customer_id, lines)?;
+    check_basket(basket)?;
     if let Some(c) = customer_id {
         require_customer(conn, c)?;
     }
     let currency = shop_currency(conn)?;
-    let priced = lines
+    let mut priced = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| price_line(conn, i, l, customer_id, now_ms))
+        .map(|(i, l)| price_line(conn, i, l, customer_id, now_ms, &currency))
         .collect::<Result<Vec<_>>>()?;
-    let rewards = reward_discounts(&priced, lines, reward, &currency)?;
+    spread_basket(conn, &mut priced, basket, &currency)?;
+    let rewards = reward_discounts(&priced, reward, &currency)?;
     let mut quote = CartQuote {
         customer_id,
         prices_include_tax,
         loyalty_claim_id: reward.map(|r| r.claim_id),
         reward_discount_minor: 0,
+        basket_discount_minor: 0,
         lines: Vec::with_capacity(lines.len()),
         discount_minor: 0,
         net_minor: 0,
@@ -237,14 +274,85 @@ pub fn compute(
     Ok(quote)
 }
 
+/// The basket discount worked out once on what the lines come to after their
+/// own discounts, and spread over them in proportion by [`Money::allocate`]
+/// (the one allocation rule), so the shares sum exactly to it.
+fn spread_basket(
+    conn: &Connection,
+    priced: &mut [Priced],
+    basket: Option<&BasketDiscount>,
+    currency: &Currency,
+) -> Result<()> {
+    let Some(b) = basket else {
+        return Ok(());
+    };
+    let bases: Vec<i64> = priced.iter().map(|p| p.gross - p.own).collect();
+    let base_total: i64 = bases.iter().sum(); // ≤ 200 × 10^12
+    let amount = match (b.percent_bp, b.amount_minor, b.preset_id) {
+        (Some(bp), _, _) => discounts::percent_amount(base_total, bp, currency)?,
+        (None, Some(a), _) => a.min(base_total),
+        (None, None, Some(id)) => {
+            let preset = discounts::preset_for_cart(
+                conn,
+                id,
+                DiscountScope::Basket,
+                "basket_discount.preset_id",
+            )?;
+            discounts::preset_amount(&preset, base_total, currency)?
+        }
+        (None, None, None) => 0,
+    };
+    if amount <= 0 {
+        return Ok(());
+    }
+    let weights: Vec<u64> = bases.iter().map(|b| (*b).max(0).unsigned_abs()).collect();
+    let shares = Money::from_minor(amount)
+        .allocate(&weights)
+        .map_err(|e| Error::validation("basket_discount", e.to_string()))?;
+    for (p, share) in priced.iter_mut().zip(shares) {
+        p.basket = share.minor();
+    }
+    Ok(())
+}
+
+/// Line `i`'s own discount: an amount, a percentage of its gross, or a line
+/// preset, each at most the gross.
+fn own_discount(
+    conn: &Connection,
+    i: usize,
+    l: &CartLine,
+    gross: i64,
+    currency: &Currency,
+) -> Result<i64> {
+    if let Some(bp) = l.discount_percent_bp {
+        return discounts::percent_amount(gross, bp, currency);
+    }
+    if let Some(id) = l.discount_preset_id {
+        let field = format!("lines[{i}].discount_preset_id");
+        let preset = discounts::preset_for_cart(conn, id, DiscountScope::Line, &field)?;
+        return discounts::preset_amount(&preset, gross, currency);
+    }
+    if l.discount_minor > gross {
+        return Err(Error::validation(
+            format!("lines[{i}].discount_minor"),
+            format!(
+                "a discount of {} is more than the line's {gross}",
+                l.discount_minor
+            ),
+        ));
+    }
+    Ok(l.discount_minor)
+}
+
 /// Line `i`'s product (on sale, not archived), its price for this customer
-/// and quantity, and its gross, with the line's own discount at most that.
+/// and quantity (or the override), its gross, and its own discount.
 fn price_line(
     conn: &Connection,
     i: usize,
     l: &CartLine,
     customer_id: Option<i64>,
     now_ms: i64,
+    currency: &Currency,
 ) -> Result<Priced> {
     let field = |f: &str| format!("lines[{i}].{f}");
     let product = match catalog::for_sale(conn, l.product_id) {
@@ -277,6 +385,15 @@ fn price_line(
         Error::Validation { message, .. } => Error::validation(field("quantity"), message),
         other => other,
     })?;
+    let mut price = price;
+    if let Some(unit) = l.price_override_minor {
+        // The override replaces the price and every rule that made it.
+        price.unit_price_minor = unit;
+        price.rule_applied = None;
+        price.line_total_minor = unit.checked_mul(l.quantity).ok_or_else(|| {
+            Error::validation(field("price_override_minor"), "the line total is too large")
+        })?;
+    }
     let gross = price.line_total_minor;
     if gross > MAX_ORDER_MINOR {
         return Err(Error::validation(
@@ -284,15 +401,7 @@ fn price_line(
             format!("the line comes to {gross}, over {MAX_ORDER_MINOR} minor units"),
         ));
     }
-    if l.discount_minor > gross {
-        return Err(Error::validation(
-            field("discount_minor"),
-            format!(
-                "a discount of {} is more than the line's {gross}",
-                l.discount_minor
-            ),
-        ));
-    }
+    let own = own_discount(conn, i, l, gross, currency)?;
     let available = if product.track_stock {
         Some(crate::stock::free_quantity(conn, product.id, now_ms)?)
     } else {
@@ -303,6 +412,8 @@ fn price_line(
         price,
         gross,
         available,
+        own,
+        basket: 0,
     })
 }
 
@@ -321,8 +432,10 @@ fn quote_line(
         price: q,
         gross,
         available,
+        own,
+        basket,
     } = priced;
-    let line_discount = l.discount_minor + reward_discount; // ≤ gross by construction
+    let line_discount = own + basket + reward_discount; // ≤ gross by construction
     let (net, tax) = line_tax(
         gross - line_discount,
         p.tax_rate_bp,
@@ -356,6 +469,8 @@ fn quote_line(
         gross_minor: gross,
         discount_minor: line_discount,
         reward_discount_minor: reward_discount,
+        basket_discount_minor: basket,
+        price_override_reason: l.price_override_reason.clone(),
         discount_net_minor: discount_net,
         tax_rate_bp: p.tax_rate_bp,
         net_minor: net,
@@ -373,23 +488,19 @@ fn quote_line(
 /// How much of a claimed reward each line takes, in the shop's price terms
 /// (added to the line's own discount; at most what is left of the line):
 /// an amount is split over the lines in proportion to what they come to after
-/// their own discounts (largest remainder, so it sums exactly, capped at the
-/// cart), a percentage is taken off each line, rounded once per line, and a
-/// free product is one unit's price off the first line of that product.
+/// their own and the basket's discounts (largest remainder, so it sums
+/// exactly, capped at the cart), a percentage is taken off each line, rounded
+/// once per line, and a free product is one unit's price off the first line
+/// of that product.
 fn reward_discounts(
     priced: &[Priced],
-    lines: &[CartLine],
     reward: Option<&ClaimGrant>,
     currency: &Currency,
 ) -> Result<Vec<i64>> {
     let Some(reward) = reward else {
         return Ok(vec![0; priced.len()]);
     };
-    let bases: Vec<i64> = priced
-        .iter()
-        .zip(lines)
-        .map(|(p, l)| p.gross - l.discount_minor)
-        .collect();
+    let bases: Vec<i64> = priced.iter().map(|p| p.gross - p.own - p.basket).collect();
     let field = "loyalty_claim_id";
     let too_big = |e: MoneyError| Error::validation(field, e.to_string());
     match &reward.grant {
@@ -472,6 +583,7 @@ pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result
         conn,
         req.customer_id,
         &req.lines,
+        req.basket_discount.as_ref(),
         ctx.settings.prices_include_tax,
         ctx.now_ms,
         reward.as_ref(),

@@ -72,6 +72,10 @@ tillbook_db::named_enum! {
         InvoicesManage = "invoices.manage",
         /// Loyalty earning rules, rewards, manual adjustments and bulk additions.
         LoyaltyManage = "loyalty.manage",
+        /// Applying a discount preset the owner defined (checked from the request).
+        SalesDiscountPreset = "sales.discount_preset",
+        /// Overriding a line's unit price, with a reason (checked from the request).
+        SalesPriceOverride = "sales.price_override",
     }
 }
 
@@ -99,6 +103,8 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesDiscount,
             Permission::InvoicesManage,
             Permission::LoyaltyManage,
+            Permission::SalesDiscountPreset,
+            Permission::SalesPriceOverride,
         ],
     ),
     (
@@ -107,6 +113,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::StockCount,
             Permission::SalesSell,
             Permission::CustomersManage,
+            Permission::SalesDiscountPreset,
         ],
     ),
 ];

@@ -42,6 +42,11 @@ pub struct Settings {
     /// Which EAN-13 prefixes shop scales print weights or prices into
     /// (catalog/barcodes.rs). Empty: no scale barcodes.
     pub scale_barcodes: Vec<ScaleBarcodeRule>,
+    /// Whether a card payment needs the terminal's reference at the till:
+    /// `required` (the core refuses a card payment without one), `optional`
+    /// (the till offers the field; one-tap Card pays without it) or `off`
+    /// (the till does not ask).
+    pub card_reference: CardReference,
 }
 
 /// What the value digits of a scale barcode are.
@@ -112,6 +117,17 @@ impl ScaleBarcodeRule {
     }
 }
 
+/// See [`Settings::card_reference`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum CardReference {
+    #[default]
+    Required,
+    Optional,
+    Off,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -125,6 +141,7 @@ impl Default for Settings {
             reservation_ttl_ms: 30 * 60 * 1000,
             invoice_terms_days: 30,
             scale_barcodes: Vec::new(),
+            card_reference: CardReference::Required,
         }
     }
 }

@@ -81,6 +81,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_quick_keys.sql",
         sql: include_str!("../../../../migrations/0016_quick_keys.sql"),
     },
+    Migration {
+        name: "0017_approvals_discounts.sql",
+        sql: include_str!("../../../../migrations/0017_approvals_discounts.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's

@@ -40,6 +40,7 @@ import {
   unitOf,
   setLineQuantity,
 } from "./state";
+import { BasketDiscountButton, LineDiscountButton } from "./Discounts";
 
 
 /** The line's quantity, typed: click the number, type, Enter (Esc keeps the old one). */
@@ -84,7 +85,8 @@ function QuantityCell(props: { index: number; quantity: number; sku: string; nam
 }
 
 export function CartView() {
-  const discount = () => abilities().discount;
+  // Every seller may ask for a discount: without `sales.discount` a manager approves it at Pay (T39).
+  const discount = () => abilities().discount || abilities().sell;
   return (
     <div class="till-grid">
       <div class="till-main">
@@ -238,7 +240,7 @@ export function CartView() {
                         inputmode="decimal"
                         autocomplete="off"
                         value={till.discountText[l.product_id] ?? ""}
-                        placeholder="0.00"
+                        placeholder="0.50 or 10%"
                         onChange={(e) => setDiscount(i(), e.currentTarget.value)}
                         onKeyDown={(e) => {
                           if (e.key === "Enter") setDiscount(i(), e.currentTarget.value);
@@ -251,7 +253,8 @@ export function CartView() {
                   <td class="num" data-testid={`cart-total-${skuOf(l.product_id)}`}>
                     {quoteLine(i()) ? formatMoney(quoteLine(i())!.total_minor) : "…"}
                   </td>
-                  <td>
+                  <td class="row-actions">
+                    <LineDiscountButton index={i()} />
                     <button type="button" class="danger" onClick={() => remove(i())} data-testid={`cart-remove-${skuOf(l.product_id)}`}>
                       Remove
                     </button>
@@ -371,6 +374,7 @@ export function CartView() {
             <button type="button" onClick={openPark} disabled={till.lines.length === 0} data-testid="till-park">
               Park
             </button>
+            <BasketDiscountButton />
             <button type="button" class="danger" onClick={() => (clearCart(), focusField("till", "search"))} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
               Clear
             </button>

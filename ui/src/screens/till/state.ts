@@ -19,6 +19,9 @@ import {
   type ScaleRead,
 } from "../../api";
 import { dismissError, reportError } from "../../errors";
+import { withApproval } from "../../components/Approval";
+import type { BasketDiscount } from "../../generated/BasketDiscount";
+import { parseLineDiscount } from "../../logic/paying";
 import { focusField } from "../../forms";
 import { parseMultiplier } from "../../logic/scanner";
 import { latestOnly } from "../../logic/seq";
@@ -90,6 +93,8 @@ interface TillState {
   receiptReward: { name: string; amount_minor: number } | null;
   /** On the receipt: the customer's points after the sale (null when unknown or no customer). */
   receiptPoints: number | null;
+  /** A discount on the whole sale ("Discount sale"), as asked for: the core spreads it over the lines. */
+  basket: BasketDiscount | null;
 }
 
 const initialState = (): TillState => ({
@@ -122,6 +127,7 @@ const initialState = (): TillState => ({
   claimError: null,
   receiptReward: null,
   receiptPoints: null,
+  basket: null,
 });
 
 export const [till, setTill] = createStore<TillState>(initialState());
@@ -159,7 +165,7 @@ export async function requote(): Promise<void> {
   }
   setTill("quoting", true);
   try {
-    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines), ...claimArg() });
+    const q = await call("sales.quote", { customer_id: till.customer?.id ?? null, lines: cartLines(till.lines), ...claimArg(), basket_discount: till.basket });
     if (!quoteSeq.isLatest(token)) return;
     setTill(
       produce((s) => {
@@ -193,7 +199,7 @@ function claimArg(): { loyalty_claim_id?: number } {
 }
 
 function unreadableDiscount(text: string | undefined): boolean {
-  return text !== undefined && text.trim() !== "" && parseMoney(text) === null;
+  return text !== undefined && parseLineDiscount(text).kind === "invalid";
 }
 
 /** A core error naming a line goes beside that line; anything else to the banner. */
@@ -366,13 +372,16 @@ export function setDiscount(index: number, text: string): void {
   const line = till.lines[index];
   if (!line) return;
   setTill("discountText", line.product_id, text);
-  const minor = text.trim() === "" ? 0 : parseMoney(text);
-  if (minor === null) {
-    setTill("lineErrors", line.product_id, "enter an amount like 0.50");
+  // "10%" asks for a percentage, "0.50" for an amount; the core works out what it takes off.
+  const d = parseLineDiscount(text);
+  if (d.kind === "invalid") {
+    setTill("lineErrors", line.product_id, d.message);
     return;
   }
   setTill("lineErrors", line.product_id, undefined);
-  setLines(till.lines.map((l, j) => (j === index ? { ...l, discount_minor: minor } : l)));
+  const minor = d.kind === "amount" ? d.discount_minor : 0;
+  const percent = d.kind === "percent" ? d.discount_percent_bp : null;
+  setLines(till.lines.map((l, j) => (j === index ? { ...l, discount_minor: minor, discount_percent_bp: percent, discount_preset_id: null } : l)));
 }
 
 /** Empties the cart. A recalled hold stays parked (it is only no longer in the cart). */
@@ -390,6 +399,7 @@ export function clearCart(): void {
     recalled: null,
     claim: null,
     claimError: null,
+    basket: null,
   });
   quoteSeq.next();
 }
@@ -532,12 +542,16 @@ export async function park(): Promise<boolean> {
   if (till.lines.length === 0) return false;
   try {
     const label = till.parkLabel.trim();
-    const held = await call("sales.hold", {
-      idempotency_key: parkKey,
-      label: label === "" ? null : label,
-      customer_id: till.customer?.id ?? null,
-      lines: cartLines(till.lines),
-    });
+    const held = await withApproval((approval) =>
+      call("sales.hold", {
+        idempotency_key: parkKey,
+        label: label === "" ? null : label,
+        customer_id: till.customer?.id ?? null,
+        lines: cartLines(till.lines),
+        basket_discount: till.basket,
+        approval,
+      }),
+    );
     parkKey = newIdempotencyKey();
     const previous = till.recalled;
     clearCart();
@@ -587,8 +601,18 @@ export async function recall(h: HeldSummary): Promise<void> {
     if (cart.customer_id !== null) customer = await call("customers.get", { id: cart.customer_id });
     const discountText: Record<number, string> = {};
     for (const l of cart.lines) if (l.discount_minor > 0) discountText[l.product_id] = formatMoney(l.discount_minor);
+    for (const l of cart.lines) if (l.discount_percent_bp != null) discountText[l.product_id] = `${l.discount_percent_bp / 100}%`;
     setTill({
-      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount_minor: l.discount_minor })),
+      basket: cart.basket_discount,
+      lines: cart.lines.map((l) => ({
+        product_id: l.product_id,
+        quantity: l.quantity,
+        discount_minor: l.discount_minor,
+        discount_percent_bp: l.discount_percent_bp,
+        discount_preset_id: l.discount_preset_id,
+        price_override_minor: l.price_override_minor,
+        price_override_reason: l.price_override_reason,
+      })),
       discountText,
       lineErrors: {},
       customer,
@@ -684,8 +708,9 @@ export async function pay(): Promise<void> {
   dismissError();
   try {
     const a = till.approval;
+    // A discount or override the cashier's role lacks: a manager approves this one sale (T39).
     const order = await tender.pay((key) =>
-      call("sales.checkout", {
+      withApproval((approval) => call("sales.checkout", {
         idempotency_key: key,
         customer_id: till.customer?.id ?? null,
         lines: cartLines(till.lines),
@@ -696,7 +721,9 @@ export async function pay(): Promise<void> {
         held_cart_id: till.recalled?.id ?? null,
         held_cart_version: till.recalled?.version ?? null,
         approver: a.needed && a.username.trim() !== "" ? { username: a.username.trim(), password: a.password } : null,
-      }),
+        basket_discount: till.basket,
+        approval,
+      })),
     );
     if (!order) return;
     tender.close();
