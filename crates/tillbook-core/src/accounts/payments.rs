@@ -8,6 +8,7 @@ use crate::db::rows::next_number;
 use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::till;
 use crate::ledger::{self, codes, JournalEntry, Line, Party};
 use crate::shared::calendar::{date_of_day, day_of_ms};
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
@@ -464,6 +465,17 @@ pub fn receive_payment(
             actor.user_id
         ],
     )?;
+    // Cash goes into a drawer, so it needs one open; its shift counts it.
+    if req.tender == PaymentTender::Cash {
+        let shift = till::require_drawer(
+            tx,
+            actor.user_id,
+            till::CashUse::Cash,
+            false,
+            ctx.settings,
+        )?;
+        till::record_customer_payment(tx, shift, payment_id)?;
+    }
     let made = allocate_payment(
         tx,
         payment_id,

@@ -39,6 +39,9 @@ pub struct Settings {
     pub reservation_ttl_ms: i64,
     /// Days from an invoice's issue to its due date when none is given.
     pub invoice_terms_days: i64,
+    /// Card (and other non-cash) sales may be rung up with no shift open;
+    /// cash always needs an open drawer.
+    pub sell_card_without_shift: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             receipt_footer: String::new(),
             reservation_ttl_ms: 30 * 60 * 1000,
             invoice_terms_days: 30,
+            sell_card_without_shift: false,
         }
     }
 }

@@ -73,6 +73,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_idempotency_rowid.sql",
         sql: include_str!("../../../../migrations/0014_idempotency_rowid.sql"),
     },
+    Migration {
+        name: "0018_cash_control.sql",
+        sql: include_str!("../../../../migrations/0018_cash_control.sql"),
+    },
 ];
 
 pub fn checksum(sql: &str) -> String {
