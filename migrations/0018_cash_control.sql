@@ -61,3 +61,12 @@ CREATE TRIGGER shift_customer_payments_no_delete BEFORE DELETE ON shift_customer
 BEGIN
     SELECT RAISE(ABORT, 'shift payments are never deleted');
 END;
+
+-- Customers found at the till by phone (the digits, however they were typed or
+-- stored: "07700 900123", "07700-900 123") or by email, as you type: prefix
+-- ranges over these expression indexes (parties/customers.rs uses exactly the
+-- same expressions, or SQLite would not use them).
+CREATE INDEX customers_phone_digits ON customers (
+    replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '')
+) WHERE phone IS NOT NULL;
+CREATE INDEX customers_email_lower ON customers (lower(email)) WHERE email IS NOT NULL;

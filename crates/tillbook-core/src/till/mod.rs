@@ -19,8 +19,8 @@ mod z_report;
 
 pub use drawer::{require_drawer, CashUse};
 pub use shifts::{
-    cash_move, close, current, list, open, record_customer_payment, record_refund,
-    record_sale, MAX_REASON_CHARS,
+    cash_move, close, current, list, open, record_customer_payment, record_refund, record_sale,
+    MAX_REASON_CHARS,
 };
 pub use verify::drift;
 pub use z_report::z_report;

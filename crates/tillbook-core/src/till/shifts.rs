@@ -29,10 +29,7 @@
 //! shift never changes, and nothing more can be attached to it.
 
 use super::drawer::drawer_shift_id;
-use super::z_report::{
-    expected_cash, z_report_of, DenominationCount, ZReport, EXPECTED_CASH_SQL,
-};
-use crate::shared::denominations::DENOMINATIONS_MAX;
+use super::z_report::{expected_cash, z_report_of, DenominationCount, ZReport, EXPECTED_CASH_SQL};
 use crate::catalog::MAX_AMOUNT_MINOR;
 use crate::db::rows::{next_number, Versioned};
 use crate::db::CachedRow;
@@ -40,6 +37,7 @@ use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::ledger::{self, codes, JournalEntry, Line};
 use crate::shared::access::{role_has, Permission};
+use crate::shared::denominations::DENOMINATIONS_MAX;
 use crate::shared::handler::{keyset_page, ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -155,7 +153,10 @@ impl Request for CloseRequest {
         if counts.len() > DENOMINATIONS_MAX {
             return Err(Error::validation(
                 "counts",
-                format!("at most {DENOMINATIONS_MAX} notes and coins, got {}", counts.len()),
+                format!(
+                    "at most {DENOMINATIONS_MAX} notes and coins, got {}",
+                    counts.len()
+                ),
             ));
         }
         let mut sum: i128 = 0;
@@ -636,7 +637,12 @@ pub fn close(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CloseRequest) -> Result<
             expected: req.version,
         });
     }
-    write_counts(tx, conn, shift.id, req.counts.as_deref().unwrap_or_default())?;
+    write_counts(
+        tx,
+        conn,
+        shift.id,
+        req.counts.as_deref().unwrap_or_default(),
+    )?;
     let expected = expected_cash(conn, shift.id)?;
     let counted = req.counted_cash_minor;
     let over_short = counted - expected;
