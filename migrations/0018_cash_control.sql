@@ -62,11 +62,39 @@ BEGIN
     SELECT RAISE(ABORT, 'shift payments are never deleted');
 END;
 
--- Customers found at the till by phone (the digits, however they were typed or
--- stored: "07700 900123", "07700-900 123") or by email, as you type: prefix
--- ranges over these expression indexes (parties/customers.rs uses exactly the
--- same expressions, or SQLite would not use them).
-CREATE INDEX customers_phone_digits ON customers (
-    replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '')
-) WHERE phone IS NOT NULL;
-CREATE INDEX customers_email_lower ON customers (lower(email)) WHERE email IS NOT NULL;
+
+-- Customers found at the till by any run of their phone number's digits,
+-- however it was typed or stored ("07700 900123", "+44 (0)20-7946 0000"), or
+-- by the start of their email, as you type. The digits and the folded email
+-- are a cache kept by these triggers in the same statement as the customer
+-- row, so the search (parties/customers.rs) compares short strings instead of
+-- normalising every row on every keystroke.
+CREATE TABLE customer_search (
+    customer_id INTEGER PRIMARY KEY REFERENCES customers(id),
+    phone_digits TEXT CHECK (phone_digits IS NULL OR length(phone_digits) <= 40),
+    email_lower TEXT CHECK (email_lower IS NULL OR length(email_lower) <= 254)
+) STRICT;
+
+CREATE INDEX customer_search_email ON customer_search (email_lower) WHERE email_lower IS NOT NULL;
+
+CREATE TRIGGER customer_search_insert AFTER INSERT ON customers
+BEGIN
+    INSERT INTO customer_search (customer_id, phone_digits, email_lower) VALUES (
+        NEW.id,
+        replace(replace(replace(replace(replace(replace(NEW.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''),
+        lower(NEW.email));
+END;
+
+CREATE TRIGGER customer_search_update AFTER UPDATE OF phone, email ON customers
+BEGIN
+    UPDATE customer_search SET
+        phone_digits = replace(replace(replace(replace(replace(replace(NEW.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''),
+        email_lower = lower(NEW.email)
+    WHERE customer_id = NEW.id;
+END;
+
+INSERT INTO customer_search (customer_id, phone_digits, email_lower)
+SELECT id,
+       replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''),
+       lower(email)
+FROM customers;
