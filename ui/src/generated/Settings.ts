@@ -36,4 +36,9 @@ reservation_ttl_ms: number,
 /**
  * Days from an invoice's issue to its due date when none is given.
  */
-invoice_terms_days: number, };
+invoice_terms_days: number, 
+/**
+ * Card (and other non-cash) sales may be rung up with no shift open;
+ * cash always needs an open drawer.
+ */
+sell_card_without_shift: boolean, };
