@@ -10,6 +10,7 @@ import { till, tender, openTender, parsedRows, pay } from "./till/state";
 import { CartView } from "./till/Cart";
 import { TenderView } from "./till/Tender";
 import { ReceiptView } from "./till/ReceiptView";
+import { DrawerGate } from "./till/DrawerGate";
 
 /** F9 — the till's one shortcut: from the cart to payment, and on the payment screen, Pay. */
 export function onTillKey(e: KeyboardEvent): void {
@@ -33,6 +34,7 @@ export function Till() {
           </span>
         </Show>
       </div>
+      <DrawerGate />
       <Switch>
         <Match when={till.view === "cart"}>
           <CartView />
