@@ -26,6 +26,7 @@ mod process;
 mod shift;
 // Scanning, split payment, receipts, refunds, holds, a double-clicked Pay.
 mod till;
+mod till_cash;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.
