@@ -87,7 +87,7 @@ pub fn require_drawer(
     if refused {
         let message = match cash {
             CashUse::Cash => NO_DRAWER_MESSAGE.to_owned(),
-            CashUse::NoCash => "Open a shift (count the float) before selling; the shop's settings allow card sales without a shift only when `sell_card_without_shift` is on".to_owned(),
+            CashUse::NoCash => "Open a shift (count the float) before selling".to_owned(),
         };
         return Err(Error::StateConflict { message });
     }
