@@ -287,3 +287,92 @@ fn customers_are_found_by_phone_email_or_any_part_of_the_name() {
         "wildcards are literal"
     );
 }
+
+fn staff_pin_sign_in(shop: &Shop, s: &mut Option<Session>, on: bool) {
+    let v = shop.call(s, "settings.get", json!({})).unwrap();
+    let mut settings = v["settings"].clone();
+    settings["staff_pin_sign_in"] = json!(on);
+    shop.call(
+        s,
+        "settings.update",
+        json!({ "version": v["version"], "settings": settings }),
+    )
+    .unwrap();
+}
+
+fn cashier_with_pin(shop: &Shop, owner: &mut Option<Session>, name: &str, pin: &str) -> i64 {
+    let mut args = crate::support::fixtures::user_args(name, "cashier");
+    args["pin"] = json!(pin);
+    id(&crate::support::fixtures::submit(shop, owner, "users.create", args).unwrap())
+}
+
+fn pin_login(
+    shop: &Shop,
+    user_id: i64,
+    pin: &str,
+) -> (Result<Value, tillbook_core::Error>, Option<Session>) {
+    let mut s = None;
+    let r = shop.call(
+        &mut s,
+        "auth.pin_login",
+        json!({ "user_id": user_id, "pin": pin }),
+    );
+    (r, s)
+}
+
+#[test]
+fn t18_staff_sign_in_by_pin_needs_the_setting_and_locks_out_like_passwords() {
+    let (shop, mut owner) = Shop::with_owner();
+    let cass = cashier_with_pin(&shop, &mut owner, "cass", "1357");
+    // Off (the default): no tiles, no PIN sign-in.
+    let mut anon = None;
+    let tiles = shop.call(&mut anon, "auth.staff", json!({})).unwrap();
+    assert_eq!(tiles, json!({ "enabled": false, "staff": [] }));
+    let (r, s) = pin_login(&shop, cass, "1357");
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    assert!(s.is_none());
+
+    staff_pin_sign_in(&shop, &mut owner, true);
+    let tiles = shop.call(&mut anon, "auth.staff", json!({})).unwrap();
+    let names: Vec<&str> = tiles["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tiles["enabled"], true);
+    assert!(names.contains(&"User cass"), "{tiles}");
+    let (r, s) = pin_login(&shop, cass, "1357");
+    assert_eq!(r.unwrap()["username"], "cass");
+    assert_eq!(s.unwrap().user_id, cass);
+    // Wrong PINs count towards the same lockout as passwords (T18).
+    for _ in 0..5 {
+        let (r, s) = pin_login(&shop, cass, "0000");
+        assert!(s.is_none());
+        assert!(matches!(code(&r), "unauthenticated" | "locked"), "{r:?}");
+    }
+    let (r, _) = pin_login(&shop, cass, "1357");
+    assert_eq!(code(&r), "locked", "{r:?}");
+    let (r, _) = shop
+        .login("cass", &crate::support::password_of("cass"))
+        .map(|s| (Ok::<_, tillbook_core::Error>(json!(null)), s))
+        .unwrap_or_else(|e| (Err(e), None));
+    assert_eq!(code(&r), "locked", "the password is locked out too: {r:?}");
+    let audit = shop.audit_rows("auth.pin_login");
+    assert!(audit.len() >= 7, "every attempt is audited: {audit:?}");
+}
+
+#[test]
+fn t05_pin_sign_in_is_atomic_under_injected_failure() {
+    let (shop, mut owner) = Shop::with_owner();
+    let cass = cashier_with_pin(&shop, &mut owner, "cass", "1357");
+    staff_pin_sign_in(&shop, &mut owner, true);
+    let mut anon = None;
+    let sweep = crate::support::faults::sweep_faults(
+        &shop,
+        &mut anon,
+        "auth.pin_login",
+        || json!({ "user_id": cass, "pin": "1357" }),
+    );
+    assert!(sweep.statements >= 1);
+}

@@ -42,6 +42,9 @@ pub struct Settings {
     /// Card (and other non-cash) sales may be rung up with no shift open;
     /// cash always needs an open drawer.
     pub sell_card_without_shift: bool,
+    /// Staff sign in on a shared till by tapping their name and typing their
+    /// PIN (same lockout as passwords); off: username and password.
+    pub staff_pin_sign_in: bool,
 }
 
 impl Default for Settings {
@@ -57,6 +60,7 @@ impl Default for Settings {
             reservation_ttl_ms: 30 * 60 * 1000,
             invoice_terms_days: 30,
             sell_card_without_shift: false,
+            staff_pin_sign_in: false,
         }
     }
 }
