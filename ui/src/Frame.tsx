@@ -4,7 +4,8 @@ import { call } from "./api";
 import { AppErrorBoundary } from "./components/AppErrorBoundary";
 import { Dialog } from "./components/Dialog";
 import { visibleNav } from "./nav";
-import { app, lockNow, logout, setApp } from "./session";
+import { app, can, lockNow, logout, setApp } from "./session";
+import { openPark, park, setTill, till } from "./screens/till/state";
 
 /** The signed-in frame: header (shop, user, Lock), left navigation, the screen. */
 /** The Alt+key of the nth navigation item (0-based): 1…9, then 0; none after the tenth. */
@@ -38,6 +39,22 @@ export async function guardLeave(kind: Leaving["kind"]): Promise<void> {
   }
   if (shiftNumber === null) return leaveNow(kind);
   setLeaving({ kind, shiftNumber });
+}
+
+/**
+ * "Switch user" on a shared till: the cart is parked as a held sale labelled
+ * with the cashier's name (the next person recalls it from Held), then back
+ * to the sign-in (the PIN tiles when the shop uses them). The drawer's shift
+ * stays open on purpose, so there is no warning: the next cashier sells into it.
+ */
+export async function switchUser(): Promise<void> {
+  if (till.lines.length > 0) {
+    openPark();
+    setTill("parkLabel", `${app.session?.display_name ?? "Cashier"}'s sale`.slice(0, 60));
+    // Not parked (the error is on screen): stay, so the cart is not lost.
+    if (!(await park())) return;
+  }
+  await logout();
 }
 
 export function Frame() {
@@ -78,6 +95,11 @@ export function Frame() {
         <span class="who" data-testid="header-user">
           {app.session?.display_name} <span class="role">{app.session?.role}</span>
         </span>
+        <Show when={can("sales.sell")}>
+          <button type="button" onClick={() => void switchUser()} data-testid="switch-user" title="Park the sale and let someone else sign in">
+            Switch user
+          </button>
+        </Show>
         <button type="button" onClick={() => void guardLeave("lock")} data-testid="lock-button" title="Lock the till (Alt+L)">
           Lock
         </button>

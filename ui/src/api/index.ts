@@ -79,6 +79,8 @@ export type { ShiftDenominationCount } from "../generated/ShiftDenominationCount
 export type { ShiftTenderTotal } from "../generated/ShiftTenderTotal";
 export type { ShiftView } from "../generated/ShiftView";
 export type { ShiftZReport } from "../generated/ShiftZReport";
+export type { StaffList } from "../generated/StaffList";
+export type { StaffTile } from "../generated/StaffTile";
 export type { StockValuation } from "../generated/StockValuation";
 export type { TaxClass } from "../generated/TaxClass";
 export type { Unit } from "../generated/Unit";

@@ -75,6 +75,7 @@ import type { NoArgs } from "./NoArgs";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
+import type { PinLoginRequest } from "./PinLoginRequest";
 import type { PriceRuleView } from "./PriceRuleView";
 import type { ProductSearchPage } from "./ProductSearchPage";
 import type { ProductSearchRequest } from "./ProductSearchRequest";
@@ -121,6 +122,7 @@ import type { ShiftView } from "./ShiftView";
 import type { ShiftZReport } from "./ShiftZReport";
 import type { ShiftZReportRequest } from "./ShiftZReportRequest";
 import type { ShopInfo } from "./ShopInfo";
+import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
@@ -148,6 +150,8 @@ export interface Commands {
   "auth.logout": { args: NoArgs; result: null };
   "auth.change_password": { args: ChangePasswordRequest; result: null };
   "auth.set_pin": { args: SetPinRequest; result: null };
+  "auth.staff": { args: NoArgs; result: StaffList };
+  "auth.pin_login": { args: PinLoginRequest; result: SessionView | null };
   "shop.info": { args: NoArgs; result: ShopInfo };
   "users.list": { args: ListUsersRequest; result: Array<UserView> };
   "users.roles": { args: NoArgs; result: Array<RolePermissions> };
@@ -248,6 +252,8 @@ export const COMMAND_NAMES = [
   "auth.logout",
   "auth.change_password",
   "auth.set_pin",
+  "auth.staff",
+  "auth.pin_login",
   "shop.info",
   "users.list",
   "users.roles",

@@ -41,4 +41,9 @@ invoice_terms_days: number,
  * Card (and other non-cash) sales may be rung up with no shift open;
  * cash always needs an open drawer.
  */
-sell_card_without_shift: boolean, };
+sell_card_without_shift: boolean, 
+/**
+ * Staff sign in on a shared till by tapping their name and typing their
+ * PIN (same lockout as passwords); off: username and password.
+ */
+staff_pin_sign_in: boolean, };
