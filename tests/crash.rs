@@ -8,7 +8,9 @@
 
 use crate::support::checks::{code, scalar, verify_is_clean};
 use crate::support::faults::chain_is_intact;
-use crate::support::fixtures::{at_once, cash, checkout, id, product, receive, sale, Refund};
+use crate::support::fixtures::{
+    at_once, cash, checkout, ensure_drawer, id, product, receive, sale, Refund,
+};
 use crate::support::{self, Shop, OWNER, OWNER_PASSWORD};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -286,6 +288,8 @@ fn crash_shop() -> (tempfile::TempDir, PathBuf, Vec<i64>) {
     let (shop, _) = Shop::with_owner();
     shop.clock.set_ms(SystemClock.now_ms());
     let mut owner = shop.login(OWNER, OWNER_PASSWORD).unwrap();
+    // Cash needs an open drawer; the binary's sessions sell into this one.
+    ensure_drawer(&shop, &mut owner);
     let mut products = Vec::new();
     for (i, (price, tax)) in [
         (150, "standard"),

@@ -237,7 +237,14 @@ fn t01_every_command_without_a_session_is_unauthenticated() {
         .collect();
     assert_eq!(
         public,
-        BTreeSet::from(["setup.status", "setup.create_owner", "auth.login"])
+        BTreeSet::from([
+            "setup.status",
+            "setup.create_owner",
+            "auth.login",
+            // Staff sign-in by PIN on a shared till: the tiles and the sign-in.
+            "auth.staff",
+            "auth.pin_login",
+        ])
     );
     let names: BTreeSet<&str> = COMMANDS.iter().map(|c| c.name).collect();
     assert_eq!(names.len(), COMMANDS.len(), "command names are unique");
@@ -292,6 +299,15 @@ fn t01_every_command_without_a_session_is_unauthenticated() {
             tillbook_core::commands::find("setup.create_owner").unwrap(),
             plausible_args("setup.create_owner"),
         ),
+    );
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    // PIN sign-in is off by default: no names shown, no sign-in by PIN.
+    let tiles = set_up.call(&mut none, "auth.staff", json!({})).unwrap();
+    assert_eq!(tiles, json!({ "enabled": false, "staff": [] }));
+    let r = set_up.call(
+        &mut none,
+        "auth.pin_login",
+        json!({ "user_id": 1, "pin": "2468" }),
     );
     assert_eq!(code(&r), "forbidden", "{r:?}");
     let (r, slot) = try_login(&set_up.d, OWNER, "not-the-owner-password");
@@ -1411,7 +1427,13 @@ fn d02_identity_comes_only_from_the_session() {
 #[test]
 fn d02_the_api_transport_takes_no_identity_from_the_request() {
     let (shop, _owner) = Shop::with_owner();
-    let public = ["setup.status", "setup.create_owner", "auth.login"];
+    let public = [
+        "setup.status",
+        "setup.create_owner",
+        "auth.login",
+        "auth.staff",
+        "auth.pin_login",
+    ];
     let mut requests = vec![
         json!({ "id": "env-user", "cmd": "shop.info", "user": "owner" }),
         json!({ "id": "env-session", "cmd": "auth.whoami", "session": { "user_id": 1, "role": "owner" } }),
@@ -1647,7 +1669,10 @@ fn t16_one_user_store_and_one_login_path_for_every_role() {
         .map(|(t, _)| t)
         .collect();
     assert_eq!(stores, BTreeSet::from(["users".to_string()]));
-    // One way in: auth.login is the only command that logs anyone in.
+    // One way in: auth.login, and on a shared till auth.pin_login (issue 12)
+    // — the same user row, the same lockout and the same session start
+    // (identity/auth.rs: load_login_row, refuse_if_locked, record_failure,
+    // start_session); nothing else logs anyone in.
     let logins: Vec<&str> = COMMANDS
         .iter()
         .map(|c| c.name)
@@ -1659,7 +1684,7 @@ fn t16_one_user_store_and_one_login_path_for_every_role() {
                 || n.contains("authenticate")
         })
         .collect();
-    assert_eq!(logins, ["auth.login"]);
+    assert_eq!(logins, ["auth.login", "auth.pin_login"]);
 }
 
 #[test]

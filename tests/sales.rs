@@ -7,8 +7,8 @@ use crate::support::checks::{
 };
 use crate::support::faults::{chain_is_intact, diff, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    checkout, customer_on_account, hold, product, receive, replayed_at_once, set_credit, Batch,
-    Refund,
+    checkout, customer_on_account, ensure_drawer, hold, product, receive, replayed_at_once,
+    set_credit, Batch, Refund,
 };
 use crate::support::{self, key, Shop};
 use proptest::prelude::*;
@@ -39,6 +39,8 @@ fn prices_include_tax(shop: &Shop, s: &mut Option<Session>, inclusive: bool) {
 #[test]
 fn t05_checkout_is_atomic_under_injected_failure() {
     let (shop, mut owner) = Shop::with_owner();
+    // Cash needs an open drawer: the owner's, the till's one open shift.
+    ensure_drawer(&shop, &mut owner);
     let milk = product(&shop, &mut owner, "MILK", 120, "reduced");
     let soap = product(&shop, &mut owner, "SOAP", 350, "standard");
     let old = Batch::of(milk, 100, 80)
@@ -111,6 +113,8 @@ fn t09_fifty_concurrent_identical_checkouts_make_one_sale() {
     const THREADS: usize = 50;
     for round in 0..3 {
         let (shop, mut owner) = Shop::with_owner();
+        // Cash needs an open drawer: the owner's, the till's one open shift.
+        ensure_drawer(&shop, &mut owner);
         let cashier = shop.session_as(&mut owner, "cashier");
         let p = product(&shop, &mut owner, &format!("T09-{round}"), 250, "standard");
         let batch = receive(&shop, &mut owner, p, 10, 100);
@@ -418,6 +422,8 @@ fn t26_order_numbers_are_gapless_under_concurrency_with_failing_checkouts() {
     const THREADS: usize = 8;
     const PER_THREAD: usize = 8;
     let (shop, mut owner) = Shop::with_owner();
+    // Cash needs an open drawer: the owner's, the till's one open shift.
+    ensure_drawer(&shop, &mut owner);
     let plenty = product(&shop, &mut owner, "T26-PLENTY", 100, "zero");
     let scarce = product(&shop, &mut owner, "T26-SCARCE", 100, "zero");
     receive(&shop, &mut owner, plenty, 10_000, 10);
@@ -575,6 +581,8 @@ fn t29_on_account_sales_are_blocked_over_the_limit_or_warned_and_audited() {
 #[test]
 fn t35_bad_checkout_inputs_are_refused_with_the_field_named() {
     let (shop, mut owner) = Shop::with_owner();
+    // Cash needs an open drawer: the owner's, the till's one open shift.
+    ensure_drawer(&shop, &mut owner);
     let p = product(&shop, &mut owner, "T35", 100, "zero");
     receive(&shop, &mut owner, p, 5, 40);
     let gone = product(&shop, &mut owner, "T35-OLD", 100, "zero");
@@ -972,6 +980,8 @@ fn t12_discounts_post_to_4100_net_of_tax_and_refunds_take_their_share_back() {
 #[test]
 fn t35_a_price_changed_after_the_quote_is_a_conflict_and_nothing_is_written() {
     let (shop, mut owner) = Shop::with_owner();
+    // Cash needs an open drawer: the owner's, the till's one open shift.
+    ensure_drawer(&shop, &mut owner);
     let p = product(&shop, &mut owner, "PCHG", 200, "zero");
     receive(&shop, &mut owner, p, 10, 50);
     let lines = json!([{ "product_id": p, "quantity": 2 }]);
@@ -1180,6 +1190,8 @@ fn t29_a_manager_lets_a_blocked_credit_sale_through_and_is_named_in_the_audit() 
 #[test]
 fn a_discount_needs_sales_discount_checked_by_the_dispatcher_and_audited() {
     let (shop, mut owner) = Shop::with_owner();
+    // Cash needs an open drawer: the owner's, the till's one open shift.
+    ensure_drawer(&shop, &mut owner);
     let mut cashier = shop.session_as(&mut owner, "cashier");
     let p = product(&shop, &mut owner, "DSC", 100, "zero");
     receive(&shop, &mut owner, p, 10, 10);

@@ -10,7 +10,8 @@ use crate::support::checks::{
 };
 use crate::support::faults::{audit_after, chain_is_intact, max_audit_id, snapshot, sweep_faults};
 use crate::support::fixtures::{
-    at_once, card, cash, id, open_shift, receive, sale, submit, void, Product, Refund,
+    at_once, card, card_sales_without_shift, cash, id, open_shift, receive, sale, submit, void,
+    Product, Refund,
 };
 use crate::support::{key, Shop};
 use rusqlite::Connection;
@@ -159,7 +160,10 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
     );
     cash_move(&shop, &mut mgr, "out", 3_000, "paid-out: cleaning supplies").unwrap();
 
-    // A sale without a shift (the owner has none) is allowed and not attached.
+    // Another user's sale with their own drawer open goes into theirs, not
+    // this shift (cash needs an open drawer: without one the owner's sale
+    // would go into the till's one open shift, the manager's).
+    let own = open_shift(&shop, &mut owner, 0).unwrap();
     let loose = sale(
         &shop,
         &mut owner,
@@ -167,14 +171,14 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
         json!([cash(600)]),
     );
     assert_eq!(
-        shop.call(&mut owner, "shifts.current", json!({})).unwrap(),
-        Value::Null
+        id(&shop.call(&mut owner, "shifts.current", json!({})).unwrap()),
+        id(&own)
     );
     assert_eq!(
         scalar(
             &shop.db,
             &format!(
-                "SELECT count(*) FROM shift_orders WHERE order_id = {}",
+                "SELECT count(*) FROM shift_orders WHERE order_id = {} AND shift_id = {shift_id}",
                 id(&loose)
             )
         ),
@@ -239,9 +243,10 @@ fn t12_the_z_report_of_a_full_shift_is_exact_to_the_minor_unit() {
         .call(&mut mgr, "shifts.z_report", json!({ "shift_id": shift_id }))
         .unwrap();
     assert_eq!(again, closed, "a closed shift's report never changes");
+    // The manager's cash now goes into the till's one open drawer, the owner's.
     assert_eq!(
-        shop.call(&mut mgr, "shifts.current", json!({})).unwrap(),
-        Value::Null
+        id(&shop.call(&mut mgr, "shifts.current", json!({})).unwrap()),
+        id(&own)
     );
 
     // The drawer account is back where it started (the loose sale's 525 aside),
@@ -412,8 +417,9 @@ fn a_void_is_refused_twice_after_a_refund_outside_a_shift_and_after_close() {
     let st = stock(&shop, &mut owner);
     let lines = json!([{ "product_id": st.b, "quantity": 1 }]);
 
-    // Sold with no shift open: refund it instead.
-    let loose = sale(&shop, &mut owner, lines.clone(), json!([cash(525)]));
+    // Sold by card with no shift open (the shop allows it): refund it instead.
+    card_sales_without_shift(&shop, &mut owner);
+    let loose = sale(&shop, &mut owner, lines.clone(), json!([card(525)]));
     let shift = open_shift(&shop, &mut owner, 0).unwrap();
     let r = void(&shop, &mut owner, id(&loose), "rang up twice");
     assert_eq!(code(&r), "conflict", "{r:?}");
@@ -442,7 +448,11 @@ fn a_void_is_refused_twice_after_a_refund_outside_a_shift_and_after_close() {
         code(&void(&shop, &mut owner, id(&late), "rang up twice")),
         "conflict"
     );
-    // ... but it can still be refunded.
+    // ... but it can still be refunded, in cash from an open drawer.
+    let no_drawer = Refund::whole(&late, "changed their mind").submit(&shop, &mut owner);
+    assert_eq!(code(&no_drawer), "conflict", "{no_drawer:?}");
+    assert!(no_drawer.unwrap_err().to_string().contains("Open a shift"));
+    open_shift(&shop, &mut owner, 0).unwrap();
     Refund::whole(&late, "changed their mind")
         .submit(&shop, &mut owner)
         .unwrap();
@@ -965,9 +975,10 @@ fn sales_list_pages_through_the_orders_of_one_shift() {
             shop,
             s,
             json!([{ "product_id": p, "quantity": 1 }]),
-            json!([cash(100)]),
+            json!([card(100)]),
         ))
     };
+    card_sales_without_shift(&shop, &mut owner);
     let outside = sell(&shop, &mut owner);
     let shift = id(&open_shift(&shop, &mut owner, 0).unwrap());
     let inside: Vec<i64> = (0..5).map(|_| sell(&shop, &mut owner)).collect();

@@ -740,6 +740,27 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
     );
     covered.insert("auth.change_password", s.statements);
 
+    // Staff sign-in by PIN (the shop turns it on); the PIN set above.
+    let v = shop.call(&mut owner, "settings.get", json!({})).unwrap();
+    let mut settings = v["settings"].clone();
+    settings["staff_pin_sign_in"] = json!(true);
+    shop.call(
+        &mut owner,
+        "settings.update",
+        json!({ "version": v["version"], "settings": settings }),
+    )
+    .unwrap();
+    let cashier_id = cashier.as_ref().unwrap().user_id;
+    let mut tile = None;
+    let s = sweep_faults(
+        &shop,
+        &mut tile,
+        "auth.pin_login",
+        || json!({ "user_id": cashier_id, "pin": "4321" }),
+    );
+    covered.insert("auth.pin_login", s.statements);
+    assert!(tile.is_some(), "the PIN sign-in started no session");
+
     for (cmd, statements) in &covered {
         let spec = COMMANDS.iter().find(|c| c.name == *cmd).unwrap();
         if spec.effect == Effect::Create {

@@ -5,7 +5,9 @@
 //! customer; then a manual points adjustment on the Loyalty screen shows on
 //! the customer's balance.
 
-use crate::flows::{money, ok, scan, set_up_and_log_in, shot, till_customer, wait_css};
+use crate::flows::{
+    ensure_shift, money, ok, scan, set_up_and_log_in, shot, till_customer, wait_css,
+};
 use crate::harness::App;
 use crate::ONE_AT_A_TIME;
 use serde_json::json;
@@ -63,6 +65,7 @@ async fn e2e_invoice_an_account_sale_receive_payment_and_adjust_points() {
     .await;
     let total = quote["total_minor"].as_i64().unwrap();
     app.wait_text("till-total", &money(total)).await;
+    ensure_shift(&app).await;
     wait_css(&app, "[data-testid='till-pay']:not([disabled])").await;
     app.click("till-pay").await;
     app.el("tender").await;

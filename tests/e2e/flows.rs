@@ -23,9 +23,41 @@ pub async fn log_in(app: &App, username: &str, password: &str) {
     app.click("login-submit").await;
 }
 
+/// Logs out; with a shift open the app asks first, and this says yes.
 pub async fn log_out(app: &App) {
     app.click("logout-button").await;
-    app.el("login-form").await;
+    let deadline = tokio::time::Instant::now() + QUOTE_WAIT;
+    loop {
+        if app.exists("login-form").await {
+            return;
+        }
+        if app.exists("leave-confirm").await {
+            app.click("leave-confirm").await;
+            app.el("login-form").await;
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "log out did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Cash needs an open drawer: opens a shift with no float over IPC unless one
+/// is open already (the shift tests open theirs on the Shift screen first).
+pub async fn ensure_shift(app: &App) {
+    let current = app.invoke("shifts.current", json!({})).await;
+    assert_eq!(current["ok"], true, "{current}");
+    if current["data"].is_null() {
+        let opened = app
+            .invoke(
+                "shifts.open",
+                json!({"idempotency_key": format!("e2e-shift-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()), "opening_float_minor": 0}),
+            )
+            .await;
+        assert_eq!(opened["ok"], true, "{opened}");
+    }
 }
 
 /// Fills and sends the first-run form: the shop and its owner, olive.
@@ -179,6 +211,7 @@ pub async fn till_customer(app: &App, search: &str, customer_id: i64) {
 /// Waits until the till's totals show a quote (the Pay button is enabled) and
 /// returns its total.
 pub async fn quoted_total(app: &App) -> i64 {
+    ensure_shift(app).await;
     let deadline = tokio::time::Instant::now() + QUOTE_WAIT;
     loop {
         let pay = app.el("till-pay").await;
@@ -195,6 +228,7 @@ pub async fn quoted_total(app: &App) -> i64 {
 /// Opens the tender screen for the quoted cart and tenders its total in cash
 /// (the amount the tender screen prefills).
 pub async fn tender_cash(app: &App) {
+    ensure_shift(app).await;
     wait_css(app, "[data-testid='till-pay']:not([disabled])").await;
     app.click("till-pay").await;
     app.el("tender").await;

@@ -32,6 +32,7 @@ mod till_items;
 mod till_adding;
 // Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
 mod till_paying;
+mod till_cash;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

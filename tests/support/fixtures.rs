@@ -9,15 +9,68 @@ use serde_json::{json, Value};
 use std::sync::Barrier;
 use tillbook_core::{Dispatcher, Error, Session};
 
-/// `cmd` with `args` and a fresh idempotency key.
+/// `cmd` with `args` and a fresh idempotency key. A command that may take or
+/// give cash first makes sure the till has an open drawer, as the till does
+/// before Pay (cash needs an open shift): see [`ensure_drawer`].
 pub fn submit(
     shop: &Shop,
     s: &mut Option<Session>,
     cmd: &str,
     mut args: Value,
 ) -> Result<Value, Error> {
+    if matches!(
+        cmd,
+        "sales.checkout" | "sales.refund" | "customers.receive_payment"
+    ) && needs_drawer(shop, s, &args)
+    {
+        ensure_drawer(shop, s);
+    }
     args["idempotency_key"] = json!(key());
     shop.call(s, cmd, args)
+}
+
+/// Whether a command may take or give cash: any cash payment, or any at all
+/// unless the shop allows card sales without a shift (see
+/// [`card_sales_without_shift`]; tests of sales outside a shift turn it on).
+fn needs_drawer(shop: &Shop, s: &mut Option<Session>, args: &Value) -> bool {
+    let cash = args["payments"]
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["tender"] == "cash"))
+        || args["tender"] == "cash";
+    let card_ok = shop
+        .call(s, "settings.get", json!({}))
+        .is_ok_and(|v| v["settings"]["sell_card_without_shift"] == true);
+    cash || !card_ok
+}
+
+/// Lets card (non-cash) sales be rung up with no shift open, keeping the
+/// other settings: for tests about sales outside a shift.
+pub fn card_sales_without_shift(shop: &Shop, s: &mut Option<Session>) {
+    let v = shop.call(s, "settings.get", json!({})).unwrap();
+    let mut settings = v["settings"].clone();
+    settings["sell_card_without_shift"] = json!(true);
+    shop.call(
+        s,
+        "settings.update",
+        json!({ "version": v["version"], "settings": settings }),
+    )
+    .unwrap();
+}
+
+/// Opens a shift with no float for the session's user when no drawer would
+/// take their cash (neither their own shift nor the shop's one open shift),
+/// so tests about sales need not each count a float. Tests of the drawer rule
+/// itself call the dispatcher directly (`shop.call`).
+pub fn ensure_drawer(shop: &Shop, s: &mut Option<Session>) {
+    if s.is_none() {
+        return;
+    }
+    let current = shop.call(s, "shifts.current", json!({}));
+    if matches!(current, Ok(Value::Null)) {
+        let args = json!({ "idempotency_key": key(), "opening_float_minor": 0 });
+        // A refusal (the role may not open shifts) leaves the command to say so.
+        let _ = shop.call(s, "shifts.open", args);
+    }
 }
 
 /// The `id` of a reply.
@@ -299,6 +352,9 @@ impl Refund {
     }
 
     pub fn submit(self, shop: &Shop, s: &mut Option<Session>) -> Result<Value, Error> {
+        if needs_drawer(shop, s, &json!({})) {
+            ensure_drawer(shop, s);
+        }
         shop.call(s, "sales.refund", self.args())
     }
 }

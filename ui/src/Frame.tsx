@@ -1,13 +1,60 @@
-import { createMemo, For, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { Dynamic } from "solid-js/web";
+import { call } from "./api";
 import { AppErrorBoundary } from "./components/AppErrorBoundary";
+import { Dialog } from "./components/Dialog";
 import { visibleNav } from "./nav";
-import { app, lockNow, logout, setApp } from "./session";
+import { app, can, lockNow, logout, setApp } from "./session";
+import { openPark, park, setTill, till } from "./screens/till/state";
 
 /** The signed-in frame: header (shop, user, Lock), left navigation, the screen. */
 /** The Alt+key of the nth navigation item (0-based): 1…9, then 0; none after the tenth. */
 export function shortcut(i: number): string {
   return i < 9 ? String(i + 1) : i === 9 ? "0" : "";
+}
+
+/** Logging out or locking with a shift open: what is about to happen, and the shift. */
+interface Leaving {
+  kind: "lock" | "logout";
+  shiftNumber: number;
+}
+
+const [leaving, setLeaving] = createSignal<Leaving | null>(null);
+
+function leaveNow(kind: Leaving["kind"]): Promise<void> {
+  setLeaving(null);
+  return kind === "lock" ? lockNow() : logout();
+}
+
+/**
+ * Lock or log out; with a shift open it asks first (the drawer stays open with
+ * its cash, and the next person at the till sells into it).
+ */
+export async function guardLeave(kind: Leaving["kind"]): Promise<void> {
+  let shiftNumber: number | null = null;
+  try {
+    shiftNumber = (await call("shifts.current", {}))?.number ?? null;
+  } catch {
+    // Can't tell: never keep anyone from locking or leaving the till.
+  }
+  if (shiftNumber === null) return leaveNow(kind);
+  setLeaving({ kind, shiftNumber });
+}
+
+/**
+ * "Switch user" on a shared till: the cart is parked as a held sale labelled
+ * with the cashier's name (the next person recalls it from Held), then back
+ * to the sign-in (the PIN tiles when the shop uses them). The drawer's shift
+ * stays open on purpose, so there is no warning: the next cashier sells into it.
+ */
+export async function switchUser(): Promise<void> {
+  if (till.lines.length > 0) {
+    openPark();
+    setTill("parkLabel", `${app.session?.display_name ?? "Cashier"}'s sale`.slice(0, 60));
+    // Not parked (the error is on screen): stay, so the cart is not lost.
+    if (!(await park())) return;
+  }
+  await logout();
 }
 
 export function Frame() {
@@ -19,7 +66,7 @@ export function Frame() {
     if (!e.altKey || e.ctrlKey || e.metaKey || app.session?.locked) return;
     if (e.key === "l" || e.key === "L") {
       e.preventDefault();
-      void lockNow();
+      void guardLeave("lock");
       return;
     }
     const n = e.key === "0" ? 10 : Number(e.key);
@@ -48,10 +95,15 @@ export function Frame() {
         <span class="who" data-testid="header-user">
           {app.session?.display_name} <span class="role">{app.session?.role}</span>
         </span>
-        <button type="button" onClick={() => void lockNow()} data-testid="lock-button" title="Lock the till (Alt+L)">
+        <Show when={can("sales.sell")}>
+          <button type="button" onClick={() => void switchUser()} data-testid="switch-user" title="Park the sale and let someone else sign in">
+            Switch user
+          </button>
+        </Show>
+        <button type="button" onClick={() => void guardLeave("lock")} data-testid="lock-button" title="Lock the till (Alt+L)">
           Lock
         </button>
-        <button type="button" onClick={() => void logout()} data-testid="logout-button">
+        <button type="button" onClick={() => void guardLeave("logout")} data-testid="logout-button">
           Log out
         </button>
       </header>
@@ -88,6 +140,24 @@ export function Frame() {
           )}
         </Show>
       </main>
+      <Show when={leaving()}>
+        {(l) => (
+          <Dialog title={`Shift #${l().shiftNumber} is still open`} testid="leave-dialog" onClose={() => setLeaving(null)}>
+            <p data-testid="leave-text">
+              {l().kind === "lock" ? "Lock the till" : "Log out"} with shift #{l().shiftNumber} still open? The drawer keeps its cash and
+              the next person at this till sells into it. To count the cash and close it, go to Shift.
+            </p>
+            <div class="actions">
+              <button type="button" onClick={() => setLeaving(null)} data-testid="leave-cancel">
+                Stay
+              </button>
+              <button type="button" class="primary" onClick={() => void leaveNow(l().kind)} data-testid="leave-confirm" ref={(el) => queueMicrotask(() => el.focus())}>
+                {l().kind === "lock" ? "Lock anyway" : "Log out anyway"}
+              </button>
+            </div>
+          </Dialog>
+        )}
+      </Show>
     </div>
   );
 }

@@ -97,6 +97,15 @@ export async function login(username: string, password: string): Promise<void> {
   if (!s.locked) void dailyChores();
 }
 
+/** Staff sign-in by PIN on a shared till: the tapped tile's user and their PIN (`auth.pin_login`). */
+export async function pinLogin(userId: number, pin: string): Promise<void> {
+  const s = await call("auth.pin_login", { user_id: userId, pin });
+  if (s === null) throw new TillbookError("internal", "auth.pin_login answered without a session", { source: "ui" }, "auth.pin_login");
+  setApp({ notice: null, lastUsername: s.username });
+  await enterApp(s);
+  if (!s.locked) void dailyChores();
+}
+
 /**
  * Housekeeping the core does once a day, started by the first login of the day
  * (the command is idempotent per day and cheap when nothing is due). It runs

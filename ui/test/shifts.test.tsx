@@ -37,8 +37,8 @@ const Z: ShiftZReport = {
   voids_by_tender: [{ tender: "cash", count: 1, amount_minor: 862 }],
   net_sales_minor: 1633, net_tax_minor: 272,
   cash_in_count: 1, cash_in_minor: 1000, cash_out_count: 1, cash_out_minor: 1000,
-  cash_sales_minor: 2534, cash_refunds_minor: 239, cash_voids_minor: 862,
-  expected_cash_minor: 16433, counted_cash_minor: 16333, over_short_minor: -100,
+  cash_sales_minor: 2534, cash_refunds_minor: 239, cash_voids_minor: 862, cash_on_account_minor: 0,
+  expected_cash_minor: 16433, counted_cash_minor: 16333, over_short_minor: -100, counted_by_denomination: [],
 };
 
 const text = (id: string) => screen.getByTestId(id).textContent?.trim();
@@ -93,7 +93,10 @@ describe("Z-report", () => {
     unmount();
     render(() => <ZReport report={{ ...Z, shift: OPEN, counted_cash_minor: null, over_short_minor: null }} testid="xr" />);
     expect(text("xr-title")).toContain("X-report");
-    expect(text("xr-counted")).toBe("—");
+    // Blind: an open shift's report says nothing of what the drawer should hold.
+    expect(screen.queryByTestId("xr-expected")).toBeNull();
+    expect(screen.queryByTestId("xr-cash-sales")).toBeNull();
+    expect(screen.getByTestId("xr-drawer-hidden")).toBeTruthy();
     expect(screen.queryByTestId("xr-over-short")).toBeNull();
   });
 });
@@ -161,8 +164,7 @@ describe("Shift screen", () => {
     fireEvent.submit(screen.getByTestId("shift-open-form"));
     await screen.findByTestId("xr");
     expect(calls.find((c) => c.cmd === "shifts.open")?.args).toMatchObject({ opening_float_minor: 15000 });
-    expect(text("xr-expected")).toBe("164.33");
-    expect(text("xr-counted")).toBe("—");
+    expect(screen.queryByTestId("xr-expected")).toBeNull();
     // The shift's orders, asked of the core by shift id, every page; a voided one can't be voided again.
     await screen.findByTestId("shift-order-9");
     await screen.findByTestId("shift-order-6");
@@ -178,14 +180,19 @@ describe("Shift screen", () => {
     fireEvent.input(screen.getByTestId("cash-move-amount"), { target: { value: "10" } });
     fireEvent.input(screen.getByTestId("cash-move-reason"), { target: { value: "to the safe" } });
     fireEvent.submit(screen.getByTestId("cash-move-form"));
-    await waitFor(() => expect(text("shift-notice")).toContain("should now hold 160.00"));
+    await waitFor(() => expect(text("shift-notice")).toContain("Cash out 10.00 recorded"));
+    expect(text("shift-notice")).not.toContain("160.00");
     expect(calls.find((c) => c.cmd === "shifts.cash_move")?.args).toMatchObject({ direction: "out", amount_minor: 1000, reason: "to the safe" });
 
-    // Close with the counted cash.
+    // Close with the counted cash as one amount, confirmed.
+    fireEvent.click(screen.getByTestId("shift-close-by-amount"));
     fireEvent.input(screen.getByTestId("shift-close-counted"), { target: { value: "163.33" } });
     fireEvent.submit(screen.getByTestId("shift-close-form"));
+    expect(text("shift-close-confirm-text")).toContain("163.33");
+    expect(calls.filter((c) => c.cmd === "shifts.close")).toHaveLength(0);
+    fireEvent.click(screen.getByTestId("shift-close-confirm"));
     await screen.findByTestId("zr");
-    expect(calls.find((c) => c.cmd === "shifts.close")?.args).toEqual({ shift_id: 3, version: 1, counted_cash_minor: 16333 });
+    expect(calls.find((c) => c.cmd === "shifts.close")?.args).toEqual({ shift_id: 3, version: 1, counted_cash_minor: 16333, counts: null });
     expect(text("zr-title")).toContain("Z-report");
     expect(text("zr-sales-tender-cash-amount")).toBe("25.34");
     expect(text("zr-expected")).toBe("164.33");
@@ -197,6 +204,32 @@ describe("Shift screen", () => {
     fireEvent.click(screen.getByTestId("zr-print"));
     expect(print).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+
+  it("counts the close by note and coin with a running total, confirms, and sends the count", async () => {
+    signIn();
+    const { calls } = drawer();
+    render(() => <Shifts />);
+    fireEvent.input(await screen.findByTestId("shift-open-float"), { target: { value: "150" } });
+    fireEvent.submit(screen.getByTestId("shift-open-form"));
+    await screen.findByTestId("shift-close-denominations");
+    fireEvent.input(screen.getByTestId("count-denom-5000"), { target: { value: "3" } });
+    fireEvent.input(screen.getByTestId("count-denom-200"), { target: { value: "6" } });
+    fireEvent.input(screen.getByTestId("count-denom-1"), { target: { value: "3" } });
+    expect(text("count-denom-5000-total")).toBe("150.00");
+    expect(text("shift-close-total")).toBe("162.03");
+    fireEvent.input(screen.getByTestId("count-denom-10"), { target: { value: "x" } });
+    fireEvent.submit(screen.getByTestId("shift-close-form"));
+    expect(text("field-error-counted")).toContain("0.10");
+    fireEvent.input(screen.getByTestId("count-denom-10"), { target: { value: "" } });
+    fireEvent.submit(screen.getByTestId("shift-close-form"));
+    expect(text("shift-close-confirm-text")).toContain("162.03");
+    fireEvent.click(screen.getByTestId("shift-close-confirm"));
+    await screen.findByTestId("zr");
+    expect(calls.find((c) => c.cmd === "shifts.close")?.args).toEqual({
+      shift_id: 3, version: 1, counted_cash_minor: 16203,
+      counts: [{ denomination_minor: 5000, quantity: 3 }, { denomination_minor: 200, quantity: 6 }, { denomination_minor: 1, quantity: 3 }],
+    });
   });
 
   it("reuses the open's idempotency key on a retry and sends one open for a double click", async () => {
@@ -231,11 +264,12 @@ describe("Shift screen", () => {
     fireEvent.input(await screen.findByTestId("shift-open-float"), { target: { value: "150" } });
     fireEvent.submit(screen.getByTestId("shift-open-form"));
     await screen.findByTestId("shift-close-form");
+    fireEvent.click(screen.getByTestId("shift-close-by-amount"));
     fireEvent.input(screen.getByTestId("shift-close-counted"), { target: { value: "164.33" } });
     fireEvent.click(screen.getByTestId("shift-close"));
-    await waitFor(() => expect((screen.getByTestId("shift-close") as HTMLButtonElement).disabled).toBe(true));
-    fireEvent.click(screen.getByTestId("shift-close"));
-    fireEvent.submit(screen.getByTestId("shift-close-form"));
+    fireEvent.click(screen.getByTestId("shift-close-confirm"));
+    await waitFor(() => expect((screen.getByTestId("shift-close-confirm") as HTMLButtonElement).disabled).toBe(true));
+    fireEvent.click(screen.getByTestId("shift-close-confirm"));
     await screen.findByTestId("zr");
     expect(calls.filter((c) => c.cmd === "shifts.close")).toHaveLength(1);
 
@@ -259,8 +293,10 @@ describe("Shift screen", () => {
       },
     });
     render(() => <Shifts />);
+    fireEvent.click(await screen.findByTestId("shift-close-by-amount"));
     fireEvent.input(await screen.findByTestId("shift-close-counted"), { target: { value: "163.33" } });
     fireEvent.submit(screen.getByTestId("shift-close-form"));
+    fireEvent.click(screen.getByTestId("shift-close-confirm"));
     await waitFor(() => expect(screen.getByTestId("zr").getAttribute("data-status")).toBe("closed"));
     expect(text("shift-notice")).toContain("already closed");
   });

@@ -731,7 +731,11 @@ describe("Orders screen", () => {
     const { calls } = ordersCore((a) => {
       n++;
       if (n === 1) throw new CoreError("validation", "lines[0].quantity: only 1 left to refund", { field: "lines[0].quantity" });
-      return { id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 1, created_at_ms: 0, lines: [], payments: [] };
+      return {
+        id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 1, created_at_ms: 0, lines: [],
+        payments: [{ tender: "card", amount_minor: 180, customer_id: null }, { tender: "cash", amount_minor: 120, customer_id: null }],
+        hand_back: [{ action: "give_cash", amount_minor: 120 }, { action: "refund_to_card", amount_minor: 180 }],
+      };
     });
     render(() => (
       <>
@@ -756,6 +760,11 @@ describe("Orders screen", () => {
     expect(refunds).toHaveLength(2);
     expect(refunds[1].args).toMatchObject({ order_id: 7, lines: [{ order_line_id: 12, quantity: 1, stock: "restock" }], refund_to: "original", reason: "stale" });
     expect(refunds[0].args.idempotency_key).toBe(refunds[1].args.idempotency_key);
+    // The screen says what to hand back per tender, and shows the refund slip.
+    expect(screen.getByTestId("orders-notice").textContent).toBe("Refund #1: Give 1.20 cash, refund 1.80 to the card.");
+    expect(screen.getByTestId("refund-hand-back").textContent).toBe("Give 1.20 cash, refund 1.80 to the card.");
+    expect(screen.getByTestId("refund-slip-total").textContent).toBe("3.00");
+    expect(screen.getByTestId("refund-slip-give_cash").textContent).toContain("1.20");
     expect(screen.queryByTestId("error-banner")).toBeNull();
   });
 
@@ -769,7 +778,7 @@ describe("Orders screen", () => {
       "catalog.get_product": (a) => (a.id === 1 ? MILK : BREAD),
       "sales.refund": (a) => {
         status = "partly_refunded";
-        return { id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 1, created_at_ms: 0, lines: [], payments: [] };
+        return { id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 1, created_at_ms: 0, lines: [], payments: [], hand_back: [] };
       },
     });
     render(() => <Orders />);

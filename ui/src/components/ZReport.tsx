@@ -104,8 +104,10 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
             </td>
           </tr>
           <Tenders rows={r().sales_by_tender} testid={`${p()}-sales-tender`} />
-          <Line label="Cash handed over" testid={`${p()}-cash-tendered`} value={m(r().cash_tendered_minor)} />
-          <Line label="Change given" testid={`${p()}-change-given`} value={m(r().change_given_minor)} />
+          <Show when={closed()}>
+            <Line label="Cash handed over" testid={`${p()}-cash-tendered`} value={m(r().cash_tendered_minor)} />
+            <Line label="Change given" testid={`${p()}-change-given`} value={m(r().change_given_minor)} />
+          </Show>
 
           <Line label="Refunds" testid={`${p()}-refunds-total`} value={m(r().refunds_total_minor)} strong />
           <tr class="receipt-sub">
@@ -133,6 +135,14 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
       </table>
 
       <h3>Drawer</h3>
+      {/* A blind close: while the shift is open nothing on screen says what the
+          drawer should hold, so the count at close is a real count. */}
+      <Show when={!closed()}>
+        <p class="muted" data-testid={`${p()}-drawer-hidden`}>
+          What the drawer should hold is shown after the count, when the shift is closed.
+        </p>
+      </Show>
+      <Show when={closed()}>
       <table>
         <tbody>
           <Line label="Opening float" testid={`${p()}-float`} value={m(r().shift.opening_float_minor)} />
@@ -141,6 +151,9 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
           <Line label="− Cash of voided sales" testid={`${p()}-cash-voids`} value={m(r().cash_voids_minor)} />
           <Line label={`+ Cash in (${r().cash_in_count})`} testid={`${p()}-cash-in`} value={m(r().cash_in_minor)} />
           <Line label={`− Cash out (${r().cash_out_count})`} testid={`${p()}-cash-out`} value={m(r().cash_out_minor)} />
+          <Show when={r().cash_on_account_minor !== 0}>
+            <Line label="+ Cash paid on account" testid={`${p()}-cash-on-account`} value={m(r().cash_on_account_minor)} />
+          </Show>
           <Line label="Expected in drawer" testid={`${p()}-expected`} value={m(r().expected_cash_minor)} strong />
           <Line
             label="Counted"
@@ -158,6 +171,24 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
           </Show>
         </tbody>
       </table>
+      <Show when={r().counted_by_denomination.length > 0}>
+        <h3>Counted by note and coin</h3>
+        <table data-testid={`${p()}-count`}>
+          <tbody>
+            <For each={r().counted_by_denomination}>
+              {(c) => (
+                <tr class="receipt-sub" data-testid={`${p()}-count-${c.denomination_minor}`}>
+                  <td>
+                    {m(c.denomination_minor)} × {c.quantity}
+                  </td>
+                  <td class="num">{m(c.denomination_minor * c.quantity)}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </Show>
+      </Show>
       <Show when={props.onPrint}>
         {(print) => (
           <div class="actions no-print">

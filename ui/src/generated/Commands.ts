@@ -8,6 +8,7 @@ import type { AuditFilter } from "./AuditFilter";
 import type { AuditRow } from "./AuditRow";
 import type { BatchView } from "./BatchView";
 import type { BatchesRequest } from "./BatchesRequest";
+import type { CategoryList } from "./CategoryList";
 import type { ChangePasswordRequest } from "./ChangePasswordRequest";
 import type { CountLineView } from "./CountLineView";
 import type { CountOpenRequest } from "./CountOpenRequest";
@@ -16,6 +17,7 @@ import type { CountRecordRequest } from "./CountRecordRequest";
 import type { CountReview } from "./CountReview";
 import type { CountReviewRequest } from "./CountReviewRequest";
 import type { CountView } from "./CountView";
+import type { CreateKeyPageRequest } from "./CreateKeyPageRequest";
 import type { CreateOwnerRequest } from "./CreateOwnerRequest";
 import type { CreatePresetRequest } from "./CreatePresetRequest";
 import type { CreatePriceRuleRequest } from "./CreatePriceRuleRequest";
@@ -48,6 +50,7 @@ import type { InvoiceableRequest } from "./InvoiceableRequest";
 import type { JournalEntryView } from "./JournalEntryView";
 import type { LedgerAccountsRequest } from "./LedgerAccountsRequest";
 import type { LedgerEntriesRequest } from "./LedgerEntriesRequest";
+import type { ListProductsRequest } from "./ListProductsRequest";
 import type { ListRulesRequest } from "./ListRulesRequest";
 import type { ListUsersRequest } from "./ListUsersRequest";
 import type { LoginRequest } from "./LoginRequest";
@@ -72,18 +75,26 @@ import type { LoyaltyRewardList } from "./LoyaltyRewardList";
 import type { LoyaltyRewardsRequest } from "./LoyaltyRewardsRequest";
 import type { LoyaltyStats } from "./LoyaltyStats";
 import type { LoyaltyStatsRequest } from "./LoyaltyStatsRequest";
+import type { MoveKeyPageRequest } from "./MoveKeyPageRequest";
 import type { MovementView } from "./MovementView";
 import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
+import type { PinLoginRequest } from "./PinLoginRequest";
+import type { PlaceTileRequest } from "./PlaceTileRequest";
 import type { PriceRuleView } from "./PriceRuleView";
+import type { ProductListPage } from "./ProductListPage";
 import type { ProductSearchPage } from "./ProductSearchPage";
 import type { ProductSearchRequest } from "./ProductSearchRequest";
 import type { ProductView } from "./ProductView";
 import type { PurchaseReceiptView } from "./PurchaseReceiptView";
 import type { PurchaseReceiveRequest } from "./PurchaseReceiveRequest";
+import type { QuickKeyPage } from "./QuickKeyPage";
+import type { QuickKeyPages } from "./QuickKeyPages";
+import type { QuickKeyPagesRequest } from "./QuickKeyPagesRequest";
+import type { QuickKeyTile } from "./QuickKeyTile";
 import type { Quote } from "./Quote";
 import type { QuoteRequest } from "./QuoteRequest";
 import type { ReceivePaymentRequest } from "./ReceivePaymentRequest";
@@ -93,6 +104,8 @@ import type { RefundRequest } from "./RefundRequest";
 import type { RefundView } from "./RefundView";
 import type { RefundsRequest } from "./RefundsRequest";
 import type { ReleaseRequest } from "./ReleaseRequest";
+import type { RemovedTile } from "./RemovedTile";
+import type { RenameKeyPageRequest } from "./RenameKeyPageRequest";
 import type { ReservationView } from "./ReservationView";
 import type { ReserveRequest } from "./ReserveRequest";
 import type { ResetPasswordRequest } from "./ResetPasswordRequest";
@@ -124,11 +137,13 @@ import type { ShiftView } from "./ShiftView";
 import type { ShiftZReport } from "./ShiftZReport";
 import type { ShiftZReportRequest } from "./ShiftZReportRequest";
 import type { ShopInfo } from "./ShopInfo";
+import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
+import type { UpdateTileRequest } from "./UpdateTileRequest";
 import type { UpdateUserRequest } from "./UpdateUserRequest";
 import type { UserView } from "./UserView";
 import type { VendorPayRequest } from "./VendorPayRequest";
@@ -154,6 +169,8 @@ export interface Commands {
   "auth.logout": { args: NoArgs & Approvable; result: null };
   "auth.change_password": { args: ChangePasswordRequest & Approvable; result: null };
   "auth.set_pin": { args: SetPinRequest & Approvable; result: null };
+  "auth.staff": { args: NoArgs; result: StaffList };
+  "auth.pin_login": { args: PinLoginRequest & Approvable; result: SessionView | null };
   "shop.info": { args: NoArgs; result: ShopInfo };
   "users.list": { args: ListUsersRequest; result: Array<UserView> };
   "users.roles": { args: NoArgs; result: Array<RolePermissions> };
@@ -173,6 +190,16 @@ export interface Commands {
   "catalog.archive_price_rule": { args: IdVersionRequest & Approvable; result: PriceRuleView };
   "catalog.price_rules": { args: ListRulesRequest; result: Array<PriceRuleView> };
   "catalog.quote": { args: QuoteRequest; result: Quote };
+  "catalog.list_products": { args: ListProductsRequest; result: ProductListPage };
+  "catalog.categories": { args: NoArgs; result: CategoryList };
+  "catalog.key_pages": { args: QuickKeyPagesRequest; result: QuickKeyPages };
+  "catalog.create_key_page": { args: CreateKeyPageRequest & Idempotent & Approvable; result: QuickKeyPage };
+  "catalog.rename_key_page": { args: RenameKeyPageRequest & Approvable; result: QuickKeyPage };
+  "catalog.move_key_page": { args: MoveKeyPageRequest & Approvable; result: QuickKeyPage };
+  "catalog.archive_key_page": { args: IdVersionRequest & Approvable; result: QuickKeyPage };
+  "catalog.place_tile": { args: PlaceTileRequest & Idempotent & Approvable; result: QuickKeyTile };
+  "catalog.update_tile": { args: UpdateTileRequest & Approvable; result: QuickKeyTile };
+  "catalog.remove_tile": { args: IdVersionRequest & Approvable; result: RemovedTile };
   "stock.receive": { args: ReceiveRequest & Idempotent & Approvable; result: BatchView };
   "stock.adjust": { args: AdjustRequest & Idempotent & Approvable; result: MovementView };
   "stock.batches": { args: BatchesRequest; result: Array<BatchView> };
@@ -257,6 +284,8 @@ export const COMMAND_NAMES = [
   "auth.logout",
   "auth.change_password",
   "auth.set_pin",
+  "auth.staff",
+  "auth.pin_login",
   "shop.info",
   "users.list",
   "users.roles",
@@ -276,6 +305,16 @@ export const COMMAND_NAMES = [
   "catalog.archive_price_rule",
   "catalog.price_rules",
   "catalog.quote",
+  "catalog.list_products",
+  "catalog.categories",
+  "catalog.key_pages",
+  "catalog.create_key_page",
+  "catalog.rename_key_page",
+  "catalog.move_key_page",
+  "catalog.archive_key_page",
+  "catalog.place_tile",
+  "catalog.update_tile",
+  "catalog.remove_tile",
   "stock.receive",
   "stock.adjust",
   "stock.batches",

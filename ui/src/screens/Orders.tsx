@@ -1,12 +1,15 @@
 // Orders: the sales made, newest first; one opened as its receipt with its
 // refunds; refund by line (who may refund only). A receipt number typed or
-// scanned finds its order.
+// scanned finds its order. A refund says what to hand back per tender ("Give
+// 4.52 cash, refund 9.48 to the card", from the core's `hand_back`) and shows
+// its printable refund slip.
 
 import { For, Show, onMount } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import {
   call,
   newIdempotencyKey,
+  type RefundHandBack,
   type RefundLineInput,
   type RefundStockDisposition,
   type RefundTo,
@@ -36,6 +39,8 @@ interface OrdersState {
   names: Record<number, string>;
   refundOpen: boolean;
   notice: string | null;
+  /** The refund slip on screen (after a refund, or reopened from the list). */
+  slip: RefundView | null;
 }
 
 const initialState = (): OrdersState => ({
@@ -48,6 +53,7 @@ const initialState = (): OrdersState => ({
   names: {},
   refundOpen: false,
   notice: null,
+  slip: null,
 });
 
 export const [orders, setOrders] = createStore<OrdersState>(initialState());
@@ -100,7 +106,7 @@ export async function openOrder(id: number): Promise<void> {
   try {
     const [order, refunds] = await Promise.all([call("sales.get", { id }), call("sales.refunds", { order_id: id })]);
     await loadNames(order);
-    setOrders({ selected: order, refunds: refunds.refunds, notice: null, refundOpen: false });
+    setOrders({ selected: order, refunds: refunds.refunds, notice: null, refundOpen: false, slip: null });
   } catch (e) {
     reportError(e);
   }
@@ -125,6 +131,28 @@ export async function findByReceipt(): Promise<void> {
   } catch (e) {
     reportError(e);
   }
+}
+
+/** One instruction of a refund: "give 4.52 cash", "refund 9.48 to the card". */
+export function handBackPhrase(h: RefundHandBack): string {
+  const m = formatMoney(h.amount_minor);
+  switch (h.action) {
+    case "give_cash":
+      return `give ${m} cash`;
+    case "refund_to_card":
+      return `refund ${m} to the card`;
+    case "store_credit":
+      return `add ${m} to the customer's store credit`;
+    case "credit_account":
+      return `take ${m} off the customer's account`;
+  }
+}
+
+/** What the cashier hands back, as one sentence: "Give 4.52 cash, refund 9.48 to the card". */
+export function handBackWords(r: Pick<RefundView, "hand_back">): string {
+  if (r.hand_back.length === 0) return "Nothing to hand back";
+  const text = r.hand_back.map(handBackPhrase).join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** An order's status as the shop says it; the server derives it from voids and refunds. */
@@ -210,7 +238,7 @@ export async function submitRefund(): Promise<boolean> {
   if (ok && done) {
     const r: RefundView = done;
     refundKey = newIdempotencyKey();
-    setOrders({ refundOpen: false, notice: `Refund #${r.number}: ${formatMoney(r.total_minor)} back ${r.refund_to === "store_credit" ? "as store credit" : "to the original payments"}.` });
+    setOrders({ refundOpen: false, slip: r, notice: `Refund #${r.number}: ${handBackWords(r)}.` });
     try {
       const [order, refunds] = await Promise.all([call("sales.get", { id: o.id }), call("sales.refunds", { order_id: o.id })]);
       setOrders({ selected: order, refunds: refunds.refunds });
@@ -243,10 +271,11 @@ function OrderDetail(props: { order: SalesOrderView }) {
             Refund…
           </button>
         </Show>
-        <button type="button" onClick={() => setOrders({ selected: null, refunds: [] })} data-testid="order-close">
+        <button type="button" onClick={() => setOrders({ selected: null, refunds: [], slip: null })} data-testid="order-close">
           Close
         </button>
       </div>
+      <Show when={orders.slip}>{(r) => <RefundSlip refund={r()} order={props.order} />}</Show>
       <Show when={orders.refunds.length > 0}>
         <h2>Refunds</h2>
         <table class="grid" data-testid="refunds-table">
@@ -279,14 +308,87 @@ function OrderDetail(props: { order: SalesOrderView }) {
                     <div class="muted">
                       {r.refund_to === "store_credit" ? "to store credit" : "to the original payments"} · {r.reason}
                     </div>
+                    <div data-testid={`refund-row-${r.id}-hand-back`}>{handBackWords(r)}</div>
                   </td>
-                  <td class="num">{formatMoney(r.total_minor)}</td>
+                  <td class="num">
+                    {formatMoney(r.total_minor)}
+                    <div class="no-print">
+                      <button type="button" onClick={() => setOrders("slip", r)} data-testid={`refund-row-${r.id}-slip`}>
+                        Slip
+                      </button>
+                    </div>
+                  </td>
                 </tr>
               )}
             </For>
           </tbody>
         </table>
       </Show>
+    </div>
+  );
+}
+
+/** The refund slip: a printable receipt of the refund (the print stylesheet keeps `receipt`). */
+function RefundSlip(props: { refund: RefundView; order: SalesOrderView }) {
+  const r = () => props.refund;
+  const nameOfLine = (orderLineId: number) => {
+    const ol = props.order.lines.find((x) => x.id === orderLineId);
+    return ol ? (orders.names[ol.product_id] ?? `Product #${ol.product_id}`) : `Line ${orderLineId}`;
+  };
+  return (
+    <div class="card refund-slip-card">
+      <div class="receipt refund-slip" data-testid="refund-slip" data-refund-id={r().id}>
+        <div class="receipt-head">
+          <div>{app.shop?.name ?? app.shopName ?? "Tillbook"}</div>
+          <h2>
+            Refund #<span data-testid="refund-slip-number">{r().number}</span>
+          </h2>
+          <div class="muted">
+            Receipt #{props.order.receipt_number} · {formatTime(r().created_at_ms)}
+          </div>
+        </div>
+        <table>
+          <tbody>
+            <For each={r().lines}>
+              {(l) => (
+                <tr>
+                  <td>
+                    {l.quantity} × {nameOfLine(l.order_line_id)}
+                    {l.stock === "damage" ? " (damaged)" : ""}
+                  </td>
+                  <td class="num">{formatMoney(l.total_minor)}</td>
+                </tr>
+              )}
+            </For>
+            <tr class="zr-strong">
+              <td>Refunded</td>
+              <td class="num" data-testid="refund-slip-total">
+                {formatMoney(r().total_minor)}
+              </td>
+            </tr>
+            <For each={r().hand_back}>
+              {(h) => (
+                <tr class="receipt-sub" data-testid={`refund-slip-${h.action}`}>
+                  <td>{handBackPhrase(h).replace(/^./, (c) => c.toUpperCase())}</td>
+                  <td class="num">{formatMoney(h.amount_minor)}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+        <p class="muted">Reason: {r().reason}</p>
+      </div>
+      <p class="hand-back no-print" data-testid="refund-hand-back">
+        <strong>{handBackWords(r())}.</strong>
+      </p>
+      <div class="actions no-print">
+        <button type="button" onClick={() => window.print()} data-testid="refund-slip-print">
+          Print slip
+        </button>
+        <button type="button" onClick={() => setOrders("slip", null)} data-testid="refund-slip-done">
+          Done
+        </button>
+      </div>
     </div>
   );
 }

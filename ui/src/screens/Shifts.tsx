@@ -2,16 +2,22 @@
 // figures, move cash in or out, void a sale of the shift, close it with the
 // counted cash and print the Z-report. A manager/owner (ledger.read) also sees
 // past shifts and can open any Z-report. Every figure is the core's.
+//
+// The close is blind: nothing on this screen says what the drawer should hold
+// until the count is in (the X-report hides its drawer figures, the list hides
+// an open shift's expected cash). The count is by note and coin of the shop's
+// currency (`app.shop.denominations_minor`) with a running total, or one
+// amount; the close asks for confirmation, then the Z-report shows over/short.
 
-import { For, onMount, Show } from "solid-js";
+import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftView, type ShiftZReport, TillbookError } from "../api";
+import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftDenominationCount, type ShiftView, type ShiftZReport, TillbookError } from "../api";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { tenderLabel, ZReport } from "../components/ZReport";
 import { formatTime, reportError } from "../errors";
 import { createForm, focusField } from "../forms";
-import { fieldError, formatMoney, requireMoney } from "../money";
+import { fieldError, formatMoney, parseMoney, requireMoney } from "../money";
 import { app, can, onSignOut } from "../session";
 import "../shifts-reports.css";
 
@@ -36,6 +42,12 @@ interface ShiftsState {
   notice: string | null;
   /** Display names for the past shifts' users (users.read; ids otherwise). */
   userNames: Record<number, string>;
+  /** The blind close: counted by note and coin (true) or as one amount. */
+  countByDenomination: boolean;
+  /** Typed quantities per denomination (minor units as the key). */
+  denominationCounts: Record<string, string>;
+  /** The counted total waiting for "Close shift" in the confirmation. */
+  confirmClose: { counted_minor: number; counts: ShiftDenominationCount[] } | null;
 }
 
 const initialState = (): ShiftsState => ({
@@ -50,6 +62,9 @@ const initialState = (): ShiftsState => ({
   voiding: null,
   notice: null,
   userNames: {},
+  countByDenomination: true,
+  denominationCounts: {},
+  confirmClose: null,
 });
 
 export const [shifts, setShifts] = createStore<ShiftsState>(initialState());
@@ -164,7 +179,8 @@ export async function moveCash(): Promise<boolean> {
       if (reason === "") throw fieldError("reason", "say why the cash moves");
       const direction = v.direction === "out" ? "out" : "in";
       const moved = await call("shifts.cash_move", { idempotency_key: cashKey, direction, amount_minor, reason });
-      setShifts("notice", `Cash ${direction} ${formatMoney(moved.amount_minor)}: the drawer should now hold ${formatMoney(moved.expected_cash_minor)}.`);
+      // Not what the drawer should hold: the close is a blind count.
+      setShifts("notice", `Cash ${direction} ${formatMoney(moved.amount_minor)} recorded.`);
     },
     { mapField: (f) => (f === "amount_minor" ? "amount" : f) },
   );
@@ -207,14 +223,60 @@ export async function voidSale(): Promise<boolean> {
   return ok;
 }
 
+/** The denominations of the shop's currency, largest first. */
+export function denominations(): number[] {
+  return app.shop?.denominations_minor ?? [];
+}
+
+/** A typed quantity of one note or coin: blank is none; null when not a whole number. */
+function quantityOf(text: string): number | null {
+  const t = text.trim();
+  if (t === "") return 0;
+  if (!/^\d{1,7}$/.test(t)) return null;
+  return Number(t);
+}
+
+/** The running total of the count by note and coin (unreadable rows count as none). */
+export function denominationTotal(): number {
+  return denominations().reduce((sum, d) => sum + d * (quantityOf(shifts.denominationCounts[String(d)] ?? "") ?? 0), 0);
+}
+
+/** Reads the count (by note and coin, or one amount) and asks for confirmation. */
+export function reviewClose(): boolean {
+  shiftCloseForm.setError("counted", undefined);
+  if (shifts.countByDenomination) {
+    const counts: ShiftDenominationCount[] = [];
+    for (const d of denominations()) {
+      const q = quantityOf(shifts.denominationCounts[String(d)] ?? "");
+      if (q === null) {
+        shiftCloseForm.setError("counted", `the count of ${formatMoney(d)} must be a whole number`);
+        return false;
+      }
+      if (q > 0) counts.push({ denomination_minor: d, quantity: q });
+    }
+    setShifts("confirmClose", { counted_minor: denominationTotal(), counts });
+    return true;
+  }
+  const counted = parseMoney(shiftCloseForm.values.counted);
+  if (counted === null) {
+    shiftCloseForm.setError("counted", "enter the cash counted, like 152.40");
+    focusField("shift-close", "counted");
+    return false;
+  }
+  setShifts("confirmClose", { counted_minor: counted, counts: [] });
+  return true;
+}
+
 export async function closeShift(): Promise<boolean> {
   const shift = shifts.running?.shift ?? shifts.current;
-  if (!shift) return false;
+  const confirmed = shifts.confirmClose;
+  if (!shift || !confirmed) return false;
   const ok = await shiftCloseForm.submit(
     async () => {
-      const counted_cash_minor = requireMoney("counted", shiftCloseForm.values.counted);
+      const counted_cash_minor = confirmed.counted_minor;
+      const counts = confirmed.counts.length > 0 ? confirmed.counts : null;
       try {
-        const z = await call("shifts.close", { shift_id: shift.id, version: shift.version, counted_cash_minor });
+        const z = await call("shifts.close", { shift_id: shift.id, version: shift.version, counted_cash_minor, counts });
         setShifts({ z, current: null, running: null, orders: [], voided: {}, notice: `Shift #${z.shift.number} closed.` });
       } catch (e) {
         // A close that went through but whose answer was lost: show what the core kept.
@@ -231,8 +293,10 @@ export async function closeShift(): Promise<boolean> {
     },
     { mapField: (f) => (f === "counted_cash_minor" ? "counted" : f) },
   );
+  setShifts("confirmClose", null);
   if (ok) {
     shiftCloseForm.reset();
+    setShifts("denominationCounts", reconcile({}));
     void loadPastShifts();
   }
   return ok;
@@ -343,28 +407,7 @@ export function Shifts() {
                 </div>
               </form>
 
-              <form
-                class="card"
-                data-testid="shift-close-form"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void closeShift();
-                }}
-              >
-                <h2>Close shift #{s().number}</h2>
-                <TextField
-                  form={shiftCloseForm}
-                  name="counted"
-                  label="Cash counted in the drawer"
-                  inputmode="numeric"
-                  hint="Count before looking at the expected figure."
-                />
-                <div class="actions">
-                  <button type="submit" class="primary" data-testid="shift-close" disabled={shiftCloseForm.busy()}>
-                    Close shift
-                  </button>
-                </div>
-              </form>
+              <CloseCount number={s().number} />
             </div>
           </div>
         )}
@@ -431,7 +474,7 @@ export function Shifts() {
                   <td>{formatTime(s.opened_at_ms)}</td>
                   <td>{s.closed_at_ms !== null ? formatTime(s.closed_at_ms) : "—"}</td>
                   <td>{s.status}</td>
-                  <td class="num">{formatMoney(s.expected_cash_minor)}</td>
+                  <td class="num">{s.status === "closed" ? formatMoney(s.expected_cash_minor) : "—"}</td>
                   <td class="num">{s.counted_cash_minor !== null ? formatMoney(s.counted_cash_minor) : "—"}</td>
                   <td class="num">{s.over_short_minor !== null ? formatMoney(s.over_short_minor) : "—"}</td>
                   <td class="row-actions">
@@ -451,6 +494,25 @@ export function Shifts() {
             </button>
           </div>
         </Show>
+      </Show>
+
+      <Show when={shifts.confirmClose}>
+        {(c) => (
+          <Dialog title={`Close shift #${open()?.number ?? ""}?`} testid="shift-close-dialog" onClose={() => setShifts("confirmClose", null)}>
+            <p data-testid="shift-close-confirm-text">
+              You counted <strong>{formatMoney(c().counted_minor)}</strong> in the drawer. Closing can't be undone; the expected
+              figure and any over or short are shown next.
+            </p>
+            <div class="actions">
+              <button type="button" onClick={() => setShifts("confirmClose", null)} data-testid="shift-close-back">
+                Back to the count
+              </button>
+              <button type="button" class="primary" data-testid="shift-close-confirm" disabled={shiftCloseForm.busy()} onClick={() => void closeShift()} ref={(el) => queueMicrotask(() => el.focus())}>
+                Close shift
+              </button>
+            </div>
+          </Dialog>
+        )}
       </Show>
 
       <Show when={shifts.voiding}>
@@ -477,5 +539,84 @@ export function Shifts() {
         )}
       </Show>
     </section>
+  );
+}
+
+/** The blind count at close: notes and coins with a running total, or one amount. */
+function CloseCount(props: { number: number }) {
+  const [firstRow, setFirstRow] = createSignal<HTMLInputElement>();
+  onMount(() => firstRow()?.focus?.());
+  return (
+    <form
+      class="card"
+      data-testid="shift-close-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        reviewClose();
+      }}
+    >
+      <h2>Close shift #{props.number}</h2>
+      <p class="muted">Count the drawer first: the expected figure is shown after the close.</p>
+      <div class="segmented" role="group" aria-label="How to count">
+        <button type="button" aria-pressed={shifts.countByDenomination} data-testid="shift-close-by-denomination" onClick={() => setShifts("countByDenomination", true)}>
+          Notes and coins
+        </button>
+        <button type="button" aria-pressed={!shifts.countByDenomination} data-testid="shift-close-by-amount" onClick={() => setShifts("countByDenomination", false)}>
+          One amount
+        </button>
+      </div>
+      <Show
+        when={shifts.countByDenomination && denominations().length > 0}
+        fallback={<TextField form={shiftCloseForm} name="counted" label="Cash counted in the drawer" inputmode="numeric" />}
+      >
+        <table class="grid denominations" data-testid="shift-close-denominations">
+          <tbody>
+            <For each={denominations()}>
+              {(d, i) => (
+                <tr>
+                  <td class="num">
+                    <label for={`count-denom-${d}`}>{formatMoney(d)} ×</label>
+                  </td>
+                  <td>
+                    <input
+                      id={`count-denom-${d}`}
+                      data-testid={`count-denom-${d}`}
+                      inputmode="numeric"
+                      size={5}
+                      value={shifts.denominationCounts[String(d)] ?? ""}
+                      ref={(el) => {
+                        if (i() === 0) setFirstRow(el);
+                      }}
+                      onInput={(e) => setShifts("denominationCounts", String(d), e.currentTarget.value)}
+                    />
+                  </td>
+                  <td class="num" data-testid={`count-denom-${d}-total`}>
+                    {formatMoney(d * (quantityOf(shifts.denominationCounts[String(d)] ?? "") ?? 0))}
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+          <tfoot>
+            <tr class="zr-strong">
+              <td colspan="2">Counted</td>
+              <td class="num" data-testid="shift-close-total">
+                {formatMoney(denominationTotal())}
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+        <Show when={shiftCloseForm.errors.counted}>
+          <p class="field-error" role="alert" data-testid="field-error-counted">
+            {shiftCloseForm.errors.counted}
+          </p>
+        </Show>
+      </Show>
+      <div class="actions">
+        <button type="submit" class="primary" data-testid="shift-close" disabled={shiftCloseForm.busy()}>
+          Close shift
+        </button>
+      </div>
+    </form>
   );
 }

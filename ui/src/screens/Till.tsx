@@ -11,6 +11,7 @@ import { payIfCovered, TenderView } from "./till/Tender";
 import { ApprovalDialog } from "../components/Approval";
 import { ReceiptView } from "./till/ReceiptView";
 import { installScanner } from "./till/scanner";
+import { DrawerGate } from "./till/DrawerGate";
 
 /** F9 — the till's one shortcut: from the cart to payment, and on the payment screen, Pay. */
 export function onTillKey(e: KeyboardEvent): void {
@@ -36,6 +37,7 @@ export function Till() {
           </span>
         </Show>
       </div>
+      <DrawerGate />
       <Switch>
         <Match when={till.view === "cart"}>
           <CartView />

@@ -12,6 +12,7 @@ use crate::ledger::{self, codes, JournalEntry, Line, Party};
 use crate::shared::calendar::{date_of_day, day_of_ms};
 use crate::shared::handler::{ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
+use crate::till;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -464,6 +465,12 @@ pub fn receive_payment(
             actor.user_id
         ],
     )?;
+    // Cash goes into a drawer, so it needs one open; its shift counts it.
+    if req.tender == PaymentTender::Cash {
+        let shift =
+            till::require_drawer(tx, actor.user_id, till::CashUse::Cash, false, ctx.settings)?;
+        till::record_customer_payment(tx, shift, payment_id)?;
+    }
     let made = allocate_payment(
         tx,
         payment_id,

@@ -56,6 +56,8 @@ macro_rules! with_commands {
         "auth.logout"          => Signed,              Write,  true,  crate::identity::auth::logout;
         "auth.change_password" => Signed,              Write,  false, crate::identity::auth::change_password;
         "auth.set_pin"         => Signed,              Write,  false, crate::identity::auth::set_pin;
+        "auth.staff"           => Public,              Read,   false, crate::identity::auth::staff;
+        "auth.pin_login"       => Public,              Write,  false, crate::identity::auth::pin_login;
         "shop.info"            => Signed,              Read,   false, crate::identity::setup::info;
         "users.list"           => Perm(UsersRead),     Read,   false, crate::identity::users::list;
         "users.roles"          => Perm(UsersRead),     Read,   false, crate::identity::users::roles;

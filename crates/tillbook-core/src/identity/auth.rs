@@ -235,6 +235,132 @@ pub fn login(
         return Ok(None);
     }
     record_success(ctx, tx, row.user_id)?;
+    Ok(Some(start_session(ctx, row)))
+}
+
+// ---------------------------------------------------------------------------
+// Staff sign-in by PIN on a shared till
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct PinLoginRequest {
+    /// The tile tapped on the sign-in screen (`auth.staff`).
+    pub user_id: i64,
+    #[ts(type = "string")]
+    pub pin: Secret,
+}
+
+impl Request for PinLoginRequest {
+    fn validate(&self) -> Result<()> {
+        validate::id("user_id", self.user_id)?;
+        validate::pin("pin", &self.pin)
+    }
+}
+
+/// One tile of the PIN sign-in screen.
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StaffTile {
+    pub user_id: i64,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct StaffList {
+    /// Whether the shop signs staff in by PIN (`settings.staff_pin_sign_in`).
+    pub enabled: bool,
+    /// Active users with a PIN, by name; empty when PIN sign-in is off, so
+    /// the names are not shown to whoever opens the app.
+    pub staff: Vec<StaffTile>,
+}
+
+/// At most this many tiles (a shop's staff; the rest log in by password).
+pub const MAX_STAFF_TILES: i64 = 48;
+
+/// `auth.staff`: the tiles of the PIN sign-in screen. Public, like the
+/// sign-in itself, and only when the shop turned PIN sign-in on.
+pub fn staff(ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<StaffList> {
+    if !ctx.settings.staff_pin_sign_in {
+        return Ok(StaffList {
+            enabled: false,
+            staff: Vec::new(),
+        });
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT id, display_name, role FROM users
+         WHERE archived_at_ms IS NULL AND pin_hash IS NOT NULL
+         ORDER BY display_name, id LIMIT ?1",
+    )?;
+    let rows = st.query_map([MAX_STAFF_TILES], |r| {
+        let role: String = r.get(2)?;
+        Ok(StaffTile {
+            user_id: r.get(0)?,
+            display_name: r.get(1)?,
+            role: Role::parse(&role).unwrap_or(Role::Cashier),
+        })
+    })?;
+    Ok(StaffList {
+        enabled: true,
+        staff: rows.collect::<rusqlite::Result<_>>()?,
+    })
+}
+
+/// `auth.pin_login`: a session begins with a tapped name and the user's PIN,
+/// when the shop signs staff in by PIN. The PIN is checked against its
+/// Argon2id hash and counts towards the same lockout as passwords (T18).
+pub fn pin_login(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    req: &PinLoginRequest,
+) -> Result<Option<SessionView>> {
+    if !ctx.settings.staff_pin_sign_in {
+        return Err(Error::forbidden(
+            "signing in by PIN is off in this shop's settings (staff_pin_sign_in); log in with your username and password",
+        ));
+    }
+    let Some(row) = load_login_row(tx.conn(), "id", &req.user_id)? else {
+        verify_against_dummy(&req.pin);
+        ctx.audit(
+            "user",
+            "?",
+            json!({ "user_id": req.user_id, "method": "pin" }),
+        );
+        ctx.refuse_after_commit(Error::Unauthenticated(WRONG_PIN.into()));
+        return Ok(None);
+    };
+    ctx.audit_as(row.user_id, &row.username);
+    ctx.audit(
+        "user",
+        row.user_id,
+        json!({ "username": row.username, "method": "pin" }),
+    );
+    if refuse_if_locked(ctx, &row) {
+        return Ok(None);
+    }
+    let ok = match row.pin_hash.as_deref() {
+        Some(h) => verify_secret(&req.pin, h),
+        None => {
+            // Same time as a real check, so a tile without a PIN can't be told apart.
+            verify_against_dummy(&req.pin);
+            false
+        }
+    };
+    if !ok {
+        record_failure(ctx, tx, &row)?;
+        return Ok(None);
+    }
+    record_success(ctx, tx, row.user_id)?;
+    Ok(Some(start_session(ctx, row)))
+}
+
+const WRONG_PIN: &str = "wrong PIN";
+
+/// The session of a user who just proved who they are.
+fn start_session(ctx: &mut WriteCtx<'_>, row: LoginRow) -> SessionView {
     let session = Session {
         user_id: row.user_id,
         username: row.username,
@@ -246,7 +372,7 @@ pub fn login(
     };
     let view = SessionView::of(&session, ctx.settings.idle_lock_ms);
     ctx.set_session_effect(SessionEffect::Start(session));
-    Ok(Some(view))
+    view
 }
 
 #[derive(Debug, Serialize, Deserialize, ts_rs::TS)]

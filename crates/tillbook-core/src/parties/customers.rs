@@ -139,13 +139,79 @@ pub fn get(_ctx: &ReadCtx<'_>, conn: &Connection, req: &IdRequest) -> Result<Cus
     get_customer(conn, req.id)
 }
 
-/// `customers.search`
+/// Fewer digits than this are not looked up as a phone number (every number
+/// starts with "0").
+const PHONE_MIN_DIGITS: usize = 3;
+
+/// The digits of a query that is a phone number as typed ("07700 900",
+/// "+44 7700"): only digits and separators, at least [`PHONE_MIN_DIGITS`].
+fn phone_digits(query: &str) -> Option<String> {
+    let q = query.trim();
+    if !q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+' | '.'))
+    {
+        return None;
+    }
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= PHONE_MIN_DIGITS).then_some(digits)
+}
+
+/// `s` with LIKE's wildcards escaped (`\` is the escape).
+fn like_escaped(s: &str) -> String {
+    let mut p = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p
+}
+
+/// `customers.search`: `prefix` is what the cashier typed, matched against
+/// any part of the name ("patel" finds "Priya Patel"), any run of the phone
+/// number's digits however either was typed ("07700", "0770 0900", "020 7946"
+/// finds "+44 (0)20-7946 0000") and the start of the email; an empty query
+/// lists everyone. In name order, keyset-paged.
+///
+/// A scan of the customers in name order (the `customers_name` index) that
+/// stops at the page's limit, comparing the phone digits and folded email
+/// that migration 0018's `customer_search` keeps (triggers): a common query
+/// ends early, a rare one reads the table once (docs/BENCHMARKS.md, customer
+/// search). No index serves "any part of" a name or a number.
 pub fn search(
     _ctx: &ReadCtx<'_>,
     conn: &Connection,
     req: &SearchRequest,
 ) -> Result<Vec<CustomerView>> {
-    let mut out = parties::search(conn, &parties::CUSTOMERS, COLUMNS, req, view_of)?;
+    let query = req.prefix.trim();
+    let digits = phone_digits(query);
+    // '~' sorts after every character an email starts with in practice, so
+    // `>= q AND < q || '~'` is the prefix range, case folded.
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers
+         LEFT JOIN customer_search cs ON cs.customer_id = customers.id
+         WHERE (?1 = '' OR name LIKE '%' || ?2 || '%' ESCAPE '\\'
+                OR (?3 IS NOT NULL AND instr(cs.phone_digits, ?3) > 0)
+                OR (cs.email_lower >= lower(?1) AND cs.email_lower < lower(?1) || '~'))
+           AND (?4 OR archived_at_ms IS NULL)
+           AND (?5 IS NULL OR (name, id) > (?5, ?6))
+         ORDER BY name, id LIMIT ?7"
+    ))?;
+    let rows = st.query_map(
+        rusqlite::params![
+            query,
+            like_escaped(query),
+            digits,
+            req.include_archived,
+            req.after_name,
+            req.after_id,
+            req.limit.unwrap_or(50)
+        ],
+        view_of,
+    )?;
+    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for c in &mut out {
         with_balances(conn, c)?;
     }
@@ -412,4 +478,20 @@ fn evaluate(
         overridden_by: None,
     };
     Ok((d, c.name))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn a_query_of_digits_and_separators_is_a_phone_number() {
+        assert_eq!(phone_digits("07700"), Some("07700".into()));
+        assert_eq!(phone_digits(" 07700 900-1 "), Some("077009001".into()));
+        assert_eq!(phone_digits("+44 (0)7700"), Some("4407700".into()));
+        assert_eq!(phone_digits("07"), None);
+        assert_eq!(phone_digits("patel"), None);
+        assert_eq!(phone_digits("flat 12"), None);
+        assert_eq!(like_escaped("50%_off"), "50\\%\\_off");
+    }
 }

@@ -483,6 +483,13 @@ fn plan(
         }
     }
     let payments = plan_payments(quote.total_minor, &req.payments)?;
+    till::require_drawer(
+        tx,
+        actor.user_id,
+        till::CashUse::when(req.payments.iter().any(|p| p.tender == Tender::Cash)),
+        true,
+        ctx.settings,
+    )?;
     let on_account = paid_by(&payments, Tender::OnAccount);
     let credit = match (req.customer_id, on_account > 0) {
         (Some(c), true) => match customers::check_credit(conn, c, on_account) {

@@ -160,6 +160,48 @@ pub struct RefundPaymentView {
     pub customer_id: Option<i64>,
 }
 
+/// What the cashier does with one tender's share of a refund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "RefundHandBackAction")]
+#[serde(rename_all = "snake_case")]
+pub enum HandBackAction {
+    /// Notes and coins out of the drawer.
+    GiveCash,
+    /// Back to the card the customer paid with (on the terminal).
+    RefundToCard,
+    /// Onto the customer's store credit.
+    StoreCredit,
+    /// Off the customer's account balance.
+    CreditAccount,
+}
+
+/// One instruction of "what to hand back": "give 4.52 cash", "refund 9.48 to the card".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "RefundHandBack")]
+pub struct HandBack {
+    pub action: HandBackAction,
+    pub amount_minor: i64,
+}
+
+/// The refund's payments as instructions, cash first (it is handed over at
+/// once, while the card refund runs on the terminal).
+pub fn hand_back_of(payments: &[RefundPaymentView]) -> Vec<HandBack> {
+    let mut out: Vec<HandBack> = payments
+        .iter()
+        .map(|p| HandBack {
+            action: match Tender::parse(&p.tender) {
+                Tender::Cash => HandBackAction::GiveCash,
+                Tender::Card => HandBackAction::RefundToCard,
+                Tender::StoreCredit => HandBackAction::StoreCredit,
+                Tender::OnAccount => HandBackAction::CreditAccount,
+            },
+            amount_minor: p.amount_minor,
+        })
+        .collect();
+    out.sort_by_key(|h| h.action != HandBackAction::GiveCash);
+    out
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export, rename = "RefundView")]
 pub struct RefundView {
@@ -178,6 +220,8 @@ pub struct RefundView {
     pub created_at_ms: i64,
     pub lines: Vec<RefundLineView>,
     pub payments: Vec<RefundPaymentView>,
+    /// What to hand back, per tender, in the order the cashier does it.
+    pub hand_back: Vec<HandBack>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -216,6 +260,7 @@ pub fn get_refund(conn: &Connection, id: i64) -> Result<RefundView> {
                     created_at_ms: r.get(12)?,
                     lines: Vec::new(),
                     payments: Vec::new(),
+                    hand_back: Vec::new(),
                 })
             },
         )
@@ -252,6 +297,7 @@ pub fn get_refund(conn: &Connection, id: i64) -> Result<RefundView> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    v.hand_back = hand_back_of(&v.payments);
     Ok(v)
 }
 
@@ -331,6 +377,13 @@ pub fn refund(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &RefundRequest) -> Resul
     let plan = plan(tx, req)?;
     stock_back(tx, req, &plan, actor.user_id, now)?;
     let paid_back = money_back(tx, req, &plan, now)?;
+    till::require_drawer(
+        tx,
+        actor.user_id,
+        till::CashUse::when(paid_back.iter().any(|p| p.tender == Tender::Cash)),
+        false,
+        ctx.settings,
+    )?;
     let journal = journal_lines(&plan.totals, &paid_back);
     let entry_id = if journal.is_empty() {
         None

@@ -47,6 +47,12 @@ pub struct Settings {
     /// (the till offers the field; one-tap Card pays without it) or `off`
     /// (the till does not ask).
     pub card_reference: CardReference,
+    /// Card (and other non-cash) sales may be rung up with no shift open;
+    /// cash always needs an open drawer.
+    pub sell_card_without_shift: bool,
+    /// Staff sign in on a shared till by tapping their name and typing their
+    /// PIN (same lockout as passwords); off: username and password.
+    pub staff_pin_sign_in: bool,
 }
 
 /// What the value digits of a scale barcode are.
@@ -142,6 +148,8 @@ impl Default for Settings {
             invoice_terms_days: 30,
             scale_barcodes: Vec::new(),
             card_reference: CardReference::Required,
+            sell_card_without_shift: false,
+            staff_pin_sign_in: false,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The till: cashiers' shifts, cash in and out of the drawer, the
 //! close with the counted cash, and the Z-report.
 //!
-//! `shifts` (open, current, cash moves, close, list, and the hooks
+//! `drawer` (which open shift takes a user's cash, and the one check that
+//! cash has a drawer: [`require_drawer`]), `shifts` (open, current, cash moves, close, list, and the hooks
 //! [`record_sale`] / [`record_refund`] that checkout and refunds call in their
 //! transaction), `z_report` (the Z-report and the one expression of the cash a
 //! drawer should hold) and `verify` (the shift and void checks of
@@ -11,12 +12,15 @@
 //! SQL); it calls nothing in `sales`. Sales call the till's hooks, and
 //! `sales.void` lives with the sales.
 
+mod drawer;
 mod shifts;
 mod verify;
 mod z_report;
 
+pub use drawer::{require_drawer, CashUse};
 pub use shifts::{
-    cash_move, close, current, list, open, record_refund, record_sale, MAX_REASON_CHARS,
+    cash_move, close, current, list, open, record_customer_payment, record_refund, record_sale,
+    MAX_REASON_CHARS,
 };
 pub use verify::drift;
 pub use z_report::z_report;

@@ -3,14 +3,15 @@
 //!
 //! # Shifts
 //!
-//! A cashier opens a shift with the opening float counted into the drawer; it
-//! is theirs, and a user has at most one open shift (a unique partial index,
-//! so two tills or two processes can't open a second one). Sales and refunds
-//! the cashier rings up while it is open are attached to it by
-//! [`record_sale`] and [`record_refund`], which checkout and refund call in
-//! their own transaction. A sale without an open shift is allowed and simply
-//! not attached (the till UI always opens one; back-office and scripted sales
-//! need not) — such a sale can't be voided, only refunded.
+//! A cashier opens a shift with the opening float counted into the drawer; a
+//! user has at most one open shift (a unique partial index, so two tills or
+//! two processes can't open a second one). Sales and refunds rung up while it
+//! is open are attached to the drawer's shift by [`record_sale`] and
+//! [`record_refund`], which checkout and refund call in their own transaction:
+//! the user's own shift, or on a shared till the one open shift
+//! (`super::drawer`). Cash needs a drawer (`super::drawer::require_drawer`);
+//! a card-only sale without one is allowed when the settings say so, and
+//! stays unattached — such a sale can't be voided, only refunded.
 //!
 //! # Cash and the ledger
 //!
@@ -27,7 +28,8 @@
 //! expected, and the difference Dr 5900 (short) or Cr 5900 (over). A closed
 //! shift never changes, and nothing more can be attached to it.
 
-use super::z_report::{expected_cash, z_report_of, ZReport, EXPECTED_CASH_SQL};
+use super::drawer::drawer_shift_id;
+use super::z_report::{expected_cash, z_report_of, DenominationCount, ZReport, EXPECTED_CASH_SQL};
 use crate::catalog::MAX_AMOUNT_MINOR;
 use crate::db::rows::{next_number, Versioned};
 use crate::db::CachedRow;
@@ -35,6 +37,7 @@ use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
 use crate::ledger::{self, codes, JournalEntry, Line};
 use crate::shared::access::{role_has, Permission};
+use crate::shared::denominations::DENOMINATIONS_MAX;
 use crate::shared::handler::{keyset_page, ReadCtx, Request, WriteCtx};
 use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -132,13 +135,65 @@ pub struct CloseRequest {
     pub version: i64,
     /// The cash counted in the drawer (0 to 10^12 minor units).
     pub counted_cash_minor: i64,
+    /// The same count by note and coin (the blind close), at most 16 rows,
+    /// each a denomination of the shop's currency at most once; when given,
+    /// the rows must come to `counted_cash_minor` exactly. Absent or empty: the
+    /// drawer was counted as one amount.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub counts: Option<Vec<DenominationCount>>,
 }
 
 impl Request for CloseRequest {
     fn validate(&self) -> Result<()> {
         validate::id("shift_id", self.shift_id)?;
         validate::version(self.version)?;
-        check_amount("counted_cash_minor", self.counted_cash_minor, 0)
+        check_amount("counted_cash_minor", self.counted_cash_minor, 0)?;
+        let counts = self.counts.as_deref().unwrap_or_default();
+        if counts.len() > DENOMINATIONS_MAX {
+            return Err(Error::validation(
+                "counts",
+                format!(
+                    "at most {DENOMINATIONS_MAX} notes and coins, got {}",
+                    counts.len()
+                ),
+            ));
+        }
+        let mut sum: i128 = 0;
+        for (i, c) in counts.iter().enumerate() {
+            if !(1..=100_000_000).contains(&c.denomination_minor) {
+                return Err(Error::validation(
+                    format!("counts[{i}].denomination_minor"),
+                    format!("must be 1 to 100000000, got {}", c.denomination_minor),
+                ));
+            }
+            if !(0..=1_000_000).contains(&c.quantity) {
+                return Err(Error::validation(
+                    format!("counts[{i}].quantity"),
+                    format!("must be 0 to 1000000, got {}", c.quantity),
+                ));
+            }
+            if counts[..i]
+                .iter()
+                .any(|o| o.denomination_minor == c.denomination_minor)
+            {
+                return Err(Error::validation(
+                    format!("counts[{i}].denomination_minor"),
+                    "each note or coin at most once",
+                ));
+            }
+            sum += i128::from(c.denomination_minor) * i128::from(c.quantity);
+        }
+        if !counts.is_empty() && sum != i128::from(self.counted_cash_minor) {
+            return Err(Error::validation(
+                "counted_cash_minor",
+                format!(
+                    "the notes and coins come to {sum}, not {}",
+                    self.counted_cash_minor
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -298,10 +353,10 @@ pub fn open_shift_of(conn: &Connection, user_id: i64) -> Result<Option<ShiftView
 // ---------------------------------------------------------------------------
 
 /// Called by `sales.checkout` in its transaction, after the order row is written:
-/// ties the order to the cashier's open shift. Returns the shift's id; a sale
-/// without an open shift is allowed and stays unattached (see the module docs).
+/// ties the order to the drawer's open shift. Returns the shift's id; a
+/// card-only sale without a drawer stays unattached (see the module docs).
 pub fn record_sale(tx: &Tx<'_>, user_id: i64, order_id: i64) -> Result<Option<i64>> {
-    let Some(shift) = open_shift_id(tx.conn(), user_id)? else {
+    let Some(shift) = drawer_shift_id(tx.conn(), user_id)? else {
         return Ok(None);
     };
     tx.execute(
@@ -313,9 +368,9 @@ pub fn record_sale(tx: &Tx<'_>, user_id: i64, order_id: i64) -> Result<Option<i6
 
 /// Called by `sales.refund` in its transaction, after the refund row is written:
 /// the money leaves the drawer of whoever hands it back, so the refund is tied
-/// to the refunding user's open shift, if they have one.
+/// to the refunding user's drawer shift, if there is one.
 pub fn record_refund(tx: &Tx<'_>, user_id: i64, refund_id: i64) -> Result<Option<i64>> {
-    let Some(shift) = open_shift_id(tx.conn(), user_id)? else {
+    let Some(shift) = drawer_shift_id(tx.conn(), user_id)? else {
         return Ok(None);
     };
     tx.execute(
@@ -325,11 +380,25 @@ pub fn record_refund(tx: &Tx<'_>, user_id: i64, refund_id: i64) -> Result<Option
     Ok(Some(shift))
 }
 
-fn open_shift_id(conn: &Connection, user_id: i64) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM shifts WHERE user_id = ?1 AND status = 'open'")?
-        .query_row([user_id], |r| r.get(0))
-        .optional()?)
+/// The drawer's open shift for `user_id` (their own, or the shared till's).
+pub fn drawer_shift_of(conn: &Connection, user_id: i64) -> Result<Option<ShiftView>> {
+    match drawer_shift_id(conn, user_id)? {
+        Some(id) => Ok(Some(get_shift(conn, id)?)),
+        None => Ok(None),
+    }
+}
+
+/// Called by `customers.receive_payment` in its transaction for a cash
+/// payment: the cash went into the drawer of `shift_id` (from
+/// [`super::require_drawer`]), so that drawer's expected cash counts it.
+pub fn record_customer_payment(tx: &Tx<'_>, shift_id: Option<i64>, payment_id: i64) -> Result<()> {
+    if let Some(shift) = shift_id {
+        tx.execute(
+            "INSERT INTO shift_customer_payments (shift_id, payment_id) VALUES (?1, ?2)",
+            rusqlite::params![shift, payment_id],
+        )?;
+    }
+    Ok(())
 }
 
 /// Debits positive, credits negative; zero amounts are left out.
@@ -428,7 +497,8 @@ fn already_open(number: i64) -> Error {
     }
 }
 
-/// `shifts.current`: the caller's open shift, or null.
+/// `shifts.current`: the open shift whose drawer takes the caller's cash
+/// (their own, or the shared till's), or null.
 pub fn current(
     ctx: &ReadCtx<'_>,
     conn: &Connection,
@@ -437,7 +507,7 @@ pub fn current(
     let session = ctx
         .session
         .ok_or_else(|| Error::Unauthenticated("log in first".into()))?;
-    open_shift_of(conn, session.user_id)
+    drawer_shift_of(conn, session.user_id)
 }
 
 /// `shifts.cash_move`: cash into or out of the caller's open shift's drawer.
@@ -449,9 +519,9 @@ pub fn cash_move(
     let actor = ctx.actor()?;
     let now = ctx.now_ms;
     let conn = tx.conn();
-    let Some(shift) = open_shift_of(conn, actor.user_id)? else {
+    let Some(shift) = drawer_shift_of(conn, actor.user_id)? else {
         return Err(Error::StateConflict {
-            message: "open a shift first: cash moves in or out of your shift's drawer".into(),
+            message: "open a shift first: cash moves in or out of the shift's drawer".into(),
         });
     };
     if req.direction == CashDirection::Out && req.amount_minor > shift.expected_cash_minor {
@@ -567,6 +637,12 @@ pub fn close(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CloseRequest) -> Result<
             expected: req.version,
         });
     }
+    write_counts(
+        tx,
+        conn,
+        shift.id,
+        req.counts.as_deref().unwrap_or_default(),
+    )?;
     let expected = expected_cash(conn, shift.id)?;
     let counted = req.counted_cash_minor;
     let over_short = counted - expected;
@@ -633,6 +709,40 @@ pub fn close(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CloseRequest) -> Result<
         }),
     );
     z_report_of(conn, get_shift(conn, shift.id)?)
+}
+
+/// The blind close's count, by note and coin of the shop's currency; the
+/// notes counted as none are not stored.
+fn write_counts(
+    tx: &Tx<'_>,
+    conn: &Connection,
+    shift_id: i64,
+    counts: &[DenominationCount],
+) -> Result<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let shop = crate::identity::setup::load_shop(conn)?
+        .ok_or_else(|| Error::internal("the shop is not set up"))?;
+    for (i, c) in counts.iter().enumerate() {
+        if !shop.denominations_minor.contains(&c.denomination_minor) {
+            return Err(Error::validation(
+                format!("counts[{i}].denomination_minor"),
+                format!(
+                    "{} is not a note or coin of {}",
+                    c.denomination_minor, shop.currency_code
+                ),
+            ));
+        }
+        if c.quantity > 0 {
+            tx.execute(
+                "INSERT INTO shift_close_counts (shift_id, denomination_minor, quantity)
+                 VALUES (?1, ?2, ?3)",
+                rusqlite::params![shift_id, c.denomination_minor, c.quantity],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `shifts.list`: newest first, filtered and paged in SQL (T27).

@@ -3,8 +3,9 @@
 //!
 //! Computed in SQL from the stored rows, exact to the minor unit: sales (count,
 //! totals, tax, discounts, by tender, cash tendered and change), refunds and
-//! voids (count, totals, by tender), cash in/out, expected and counted cash and
-//! the over/short. The expected cash is [`EXPECTED_CASH_SQL`], the same
+//! voids (count, totals, by tender), cash in/out, cash received on account,
+//! expected and counted cash (by note and coin when counted so) and the
+//! over/short. The expected cash is [`EXPECTED_CASH_SQL`], the same
 //! expression the close stores and `tillbook verify` recomputes for each
 //! closed shift (`super::verify`).
 
@@ -31,7 +32,10 @@ pub(super) const EXPECTED_CASH_SQL: &str = "(s.opening_float_minor
                 WHERE m.shift_id = s.id AND m.direction = 'out'), 0)
     - coalesce((SELECT sum(p.amount_minor) FROM order_voids v
                 JOIN payments p ON p.order_id = v.order_id
-                WHERE v.shift_id = s.id AND p.tender = 'cash'), 0))";
+                WHERE v.shift_id = s.id AND p.tender = 'cash'), 0)
+    + coalesce((SELECT sum(cp.amount_minor) FROM shift_customer_payments sp
+                JOIN customer_payments cp ON cp.id = sp.payment_id
+                WHERE sp.shift_id = s.id AND cp.tender = 'cash'), 0))";
 
 /// What the rows of shift `id` say its drawer holds now.
 pub fn expected_cash(conn: &Connection, id: i64) -> Result<i64> {
@@ -99,10 +103,43 @@ pub struct ZReport {
     pub cash_sales_minor: i64,
     pub cash_refunds_minor: i64,
     pub cash_voids_minor: i64,
-    /// float + cash sales − cash refunds + cash in − cash out − cash voids.
+    /// Cash customers paid on account into this drawer.
+    pub cash_on_account_minor: i64,
+    /// float + cash sales − cash refunds + cash in − cash out − cash voids
+    /// + cash received on account.
     pub expected_cash_minor: i64,
     pub counted_cash_minor: Option<i64>,
     pub over_short_minor: Option<i64>,
+    /// The close's count by note and coin, largest first; empty when it was
+    /// counted as one amount (or the shift is open).
+    pub counted_by_denomination: Vec<DenominationCount>,
+}
+
+/// How many of one note or coin were counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ShiftDenominationCount")]
+#[serde(deny_unknown_fields)]
+pub struct DenominationCount {
+    /// The note's or coin's value in minor units (one of the currency's
+    /// `denominations_minor`).
+    pub denomination_minor: i64,
+    /// 0 to 1 000 000 of it.
+    pub quantity: i64,
+}
+
+/// The stored count of shift `id`, largest note first.
+pub fn close_counts(conn: &Connection, id: i64) -> Result<Vec<DenominationCount>> {
+    let mut st = conn.prepare_cached(
+        "SELECT denomination_minor, quantity FROM shift_close_counts
+         WHERE shift_id = ?1 ORDER BY denomination_minor DESC",
+    )?;
+    let rows = st.query_map([id], |r| {
+        Ok(DenominationCount {
+            denomination_minor: r.get(0)?,
+            quantity: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// `shifts.z_report`: a cashier reads their own shifts' reports; anyone
@@ -208,6 +245,14 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
              FROM shift_cash_moves WHERE shift_id = ?1",
         )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let cash_on_account: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(cp.amount_minor), 0) FROM shift_customer_payments sp
+             JOIN customer_payments cp ON cp.id = sp.payment_id
+             WHERE sp.shift_id = ?1 AND cp.tender = 'cash'",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    let counted_by_denomination = close_counts(conn, id)?;
     let live_expected = expected_cash(conn, id)?;
     Ok(ZReport {
         sales_count,
@@ -244,6 +289,8 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
         },
         counted_cash_minor: shift.counted_cash_minor,
         over_short_minor: shift.over_short_minor,
+        cash_on_account_minor: cash_on_account,
+        counted_by_denomination,
         shift,
     })
 }

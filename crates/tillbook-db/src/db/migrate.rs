@@ -85,6 +85,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_approvals_discounts.sql",
         sql: include_str!("../../../../migrations/0017_approvals_discounts.sql"),
     },
+    Migration {
+        name: "0018_cash_control.sql",
+        sql: include_str!("../../../../migrations/0018_cash_control.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's

@@ -2,6 +2,7 @@
 
 import { createSignal, For, Show } from "solid-js";
 import { Dialog } from "../../components/Dialog";
+import { CustomerPicker } from "./CustomerPicker";
 import { grantText, LoyaltyPanel } from "../../components/LoyaltyPanel";
 import { formatTime } from "../../errors";
 import { autofocus, focusField } from "../../forms";
@@ -21,8 +22,6 @@ import {
   setDiscount,
   clearCart,
   searchProducts,
-  searchCustomers,
-  attachCustomer,
   applyClaim,
   removeClaim,
   openPark,
@@ -268,49 +267,7 @@ export function CartView() {
 
       <aside class="till-side">
         <Show when={abilities().customers}>
-          <div class="card till-customer">
-            <h2>Customer</h2>
-            <Show
-              when={till.customer}
-              fallback={
-                <>
-                  <input
-                    type="search"
-                    autocomplete="off"
-                    placeholder="Name starts with…"
-                    value={till.customerQuery}
-                    onInput={(e) => void searchCustomers(e.currentTarget.value)}
-                    aria-label="Find a customer"
-                    data-testid="till-customer-search"
-                  />
-                  <ul class="choices">
-                    <For each={till.customerHits}>
-                      {(c) => (
-                        <li>
-                          <button type="button" onClick={() => attachCustomer(c)} data-testid={`till-customer-hit-${c.id}`}>
-                            {c.name}
-                            <Show when={c.phone}> · {c.phone}</Show>
-                          </button>
-                        </li>
-                      )}
-                    </For>
-                  </ul>
-                </>
-              }
-            >
-              {(c) => (
-                <div class="actions">
-                  <span data-testid="till-customer" data-customer-id={c().id}>
-                    {c().name}
-                  </span>
-                  <span class="spacer" />
-                  <button type="button" onClick={() => attachCustomer(null)} data-testid="till-customer-remove">
-                    Remove
-                  </button>
-                </div>
-              )}
-            </Show>
-          </div>
+          <CustomerPicker />
         </Show>
 
         <div class="card till-totals" data-testid="till-totals" aria-busy={till.quoting ? "true" : undefined}>
