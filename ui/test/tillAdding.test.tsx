@@ -11,6 +11,7 @@ import { fakeCore, OWNER_SESSION, ROLES, SHOP } from "./fake";
 const MILK = {
   id: 1, sku: "MILK-1L", barcode: "4006381333931", name: "Milk 1 l", category: "", unit: "each", tax_class: "standard",
   tax_rate_bp: 2000, price_minor: 129, archived: false, on_hand: 10, available: 10, version: 1, created_at_ms: 0, updated_at_ms: 0,
+  quantity_decimals: 0, track_stock: true, standard_cost_minor: null, plu: null,
 };
 
 function quote(args: Record<string, unknown>) {
@@ -27,6 +28,7 @@ const core = () =>
   fakeCore({
     "catalog.search": (a) => ({ items: a.query === MILK.barcode ? [{ match: "barcode", product: MILK }] : [], next_offset: null }),
     "sales.quote": quote,
+    "catalog.get_product": () => MILK,
     "catalog.key_pages": () => ({
       pages: [
         {
