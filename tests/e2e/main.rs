@@ -31,8 +31,8 @@ mod till_items;
 // Adding items fast: quick key tiles, `3*`, scans from any till view, unknown codes, the Products list.
 mod till_adding;
 // Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
-mod till_paying;
 mod till_cash;
+mod till_paying;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.
