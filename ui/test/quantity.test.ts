@@ -101,3 +101,14 @@ describe("stock, counts and receipts in the product's unit", () => {
     expect(line.quantity).toBe(1555);
   });
 });
+
+describe("quantity breaks on a weighed product", () => {
+  it("are typed and described in kg", async () => {
+    const { describeRule, emptyRuleForm, ruleFromForm } = await import("../src/logic/priceRules");
+    const form = { ...emptyRuleForm(), kind: "quantity_break", min_quantity: "1.5", unit_price: "12.00" };
+    const rule = ruleFromForm(form, { id: 3, category: "Cheese", quantity_decimals: 3, unit: "kg" }, 2);
+    expect(rule).toMatchObject({ kind: "quantity_break", min_quantity: 1500, unit_price_minor: 1200 });
+    expect(describeRule(rule, 2, kg)).toBe("from 1.500 kg: 12.00/kg");
+    expect(describeRule({ kind: "quantity_break", product_id: 1, min_quantity: 6, unit_price_minor: 99 }, 2)).toBe("from 6 units: 0.99 each");
+  });
+});
