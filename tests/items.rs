@@ -99,6 +99,11 @@ fn untracked_coffee_sells_with_no_stock_and_posts_its_standard_cost() {
     );
     assert_eq!(order["cost_minor"], json!(120));
     assert_eq!(order["lines"][0]["batches"], json!([]));
+    assert_eq!(order["lines"][0]["stock_tracked"], json!(false));
+    let read = shop
+        .call(&mut owner, "sales.get", json!({ "id": order["id"] }))
+        .unwrap();
+    assert_eq!(read["lines"][0]["stock_tracked"], json!(false));
     assert_eq!(shop.count("stock_movements"), 0);
     assert_eq!(shop.count("batches"), 0);
     assert_eq!(balance(&shop.db, ledger::codes::COST_OF_GOODS_SOLD), 120);
