@@ -476,6 +476,10 @@ fn scale_barcodes_give_the_weight_or_the_printed_price() {
         json!([{ "product_id": cheese, "quantity": hit["scale"]["quantity"] }]),
     );
     assert_eq!(q["total_minor"], json!(490));
+
+    // 0.02 at 14.00/kg: 1 g comes to 0.01, 2 g to 0.03 — no weight gives it, so it is refused.
+    let e = search(&shop, &mut owner, &ean13("220001200002")).unwrap_err();
+    assert!(e.to_string().contains("does not match"), "{e}");
 }
 
 #[test]
