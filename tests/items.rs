@@ -8,7 +8,9 @@ use crate::support::checks::{
     balance, every_entry_balanced, expect_validation, ledger_balances, on_hand, scalar,
     verify_is_clean,
 };
-use crate::support::fixtures::{cash, checkout, hold, receive, sale, vendor, Product, Refund};
+use crate::support::fixtures::{
+    cash, checkout, hold, open_shift, receive, sale, vendor, void, Product, Refund,
+};
 use crate::support::{key, Shop};
 use serde_json::{json, Value};
 use tillbook_core::db::{Db, OpenOptions, MIGRATIONS};
@@ -97,6 +99,11 @@ fn untracked_coffee_sells_with_no_stock_and_posts_its_standard_cost() {
     );
     assert_eq!(order["cost_minor"], json!(120));
     assert_eq!(order["lines"][0]["batches"], json!([]));
+    assert_eq!(order["lines"][0]["stock_tracked"], json!(false));
+    let read = shop
+        .call(&mut owner, "sales.get", json!({ "id": order["id"] }))
+        .unwrap();
+    assert_eq!(read["lines"][0]["stock_tracked"], json!(false));
     assert_eq!(shop.count("stock_movements"), 0);
     assert_eq!(shop.count("batches"), 0);
     assert_eq!(balance(&shop.db, ledger::codes::COST_OF_GOODS_SOLD), 120);
@@ -299,6 +306,29 @@ fn t30_cheese_by_weight_0_350_kg_at_14_per_kg_is_4_90_and_costs_scaled() {
 }
 
 #[test]
+fn a_void_returns_the_weighed_grams_and_nothing_for_the_untracked_line() {
+    let (shop, mut owner) = Shop::with_owner();
+    open_shift(&shop, &mut owner, 5000).unwrap();
+    let cheese = cheddar(&shop, &mut owner);
+    let coffee = flat_white(&shop, &mut owner, Some(60));
+    let batch = receive(&shop, &mut owner, cheese, 1000, 900);
+    let order = sale(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 250 }, { "product_id": coffee, "quantity": 1 }]),
+        json!([cash(10_000)]),
+    );
+    // 9.00 × 0.250 = 2.25, plus the coffee's 0.60.
+    assert_eq!(order["cost_minor"], json!(285));
+    assert_eq!(on_hand(&shop.db, batch), 750);
+    void(&shop, &mut owner, &order["id"], "rang up wrong").unwrap();
+    assert_eq!(on_hand(&shop.db, batch), 1000);
+    assert_eq!(balance(&shop.db, ledger::codes::COST_OF_GOODS_SOLD), 0);
+    every_entry_balanced(&shop.db);
+    verify_is_clean(&shop.db);
+}
+
+#[test]
 fn shortfall_at_pay_names_the_product_and_how_many_are_left() {
     let (shop, mut owner) = Shop::with_owner();
     let soap = Product::new("SOAP", 250)
@@ -446,6 +476,10 @@ fn scale_barcodes_give_the_weight_or_the_printed_price() {
         json!([{ "product_id": cheese, "quantity": hit["scale"]["quantity"] }]),
     );
     assert_eq!(q["total_minor"], json!(490));
+
+    // 0.02 at 14.00/kg: 1 g comes to 0.01, 2 g to 0.03 — no weight gives it, so it is refused.
+    let e = search(&shop, &mut owner, &ean13("220001200002")).unwrap_err();
+    assert!(e.to_string().contains("does not match"), "{e}");
 }
 
 #[test]
@@ -518,9 +552,10 @@ fn a_plu_is_unique_and_digits_only() {
 // ---------------------------------------------------------------------------
 
 /// A shop file at schema 0014 with a kg product (3 kg received at 9.00, 1 kg
-/// parked, a break from 2 kg, a zero-value sale of 1 kg) and an `each`
-/// product; opened with 0015, every kg quantity is in grams, the `each` one is
-/// unchanged, and the books still reconcile.
+/// parked, a break from 2 kg, 1 kg sold at 14.00 for cash with its COGS) and
+/// an `each` product; opened with 0015, every kg quantity is in grams, the
+/// `each` one is unchanged, the books still reconcile, and the new code sells
+/// 0.500 kg of what is left.
 #[test]
 fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
     let dir = tempfile::tempdir().unwrap();
@@ -544,31 +579,42 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
     drop(c);
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
-        "INSERT INTO products (id, sku, name, unit, tax_class, price_minor, created_at_ms, updated_at_ms)
-             VALUES (1, 'CHEDDAR', 'Cheddar', 'kg', 'zero', 0, 1, 1),
+        "BEGIN;
+         INSERT INTO products (id, sku, name, unit, tax_class, price_minor, created_at_ms, updated_at_ms)
+             VALUES (1, 'CHEDDAR', 'Cheddar', 'kg', 'zero', 1400, 1, 1),
                     (2, 'SOAP', 'Soap', 'each', 'standard', 250, 1, 1);
          INSERT INTO batches (id, product_id, lot_code, unit_cost_minor, received_quantity, received_at_ms)
-             VALUES (1, 1, 'CH-1', 0, 3, 1), (2, 2, 'SO-1', 100, 5, 1);
+             VALUES (1, 1, 'CH-1', 900, 3, 1), (2, 2, 'SO-1', 100, 5, 1);
          INSERT INTO stock_movements (batch_id, kind, quantity, reason, at_ms)
              VALUES (1, 'receive', 3, 'received', 1), (2, 'receive', 5, 'received', 1);
          INSERT INTO stock_reservations (batch_id, quantity, holder, created_at_ms, expires_at_ms)
              VALUES (1, 1, 'hold 1', 1, 9999999999999);
          INSERT INTO price_rules (kind, product_id, min_quantity, unit_price_minor, created_at_ms, updated_at_ms)
-             VALUES ('quantity_break', 1, 2, 0, 1, 1);
+             VALUES ('quantity_break', 1, 2, 1300, 1, 1);
+         INSERT INTO journal_lines (entry_id, account_id, debit_minor, credit_minor) VALUES
+             (1, (SELECT id FROM accounts WHERE code = '1000'), 1400, 0),
+             (1, (SELECT id FROM accounts WHERE code = '4000'), 0, 1400),
+             (1, (SELECT id FROM accounts WHERE code = '5000'), 900, 0),
+             (1, (SELECT id FROM accounts WHERE code = '1200'), 0, 900);
+         INSERT INTO journal_entries (id, posted_at_ms, memo, source_type, source_id, user_id, total_minor)
+             VALUES (1, 2, 'Sale, order 1', 'order', 1, 1, 2300);
          INSERT INTO orders (id, number, receipt_number, status, cashier_id, prices_include_tax,
                              line_count, discount_minor, net_minor, tax_minor, total_minor, cost_minor,
-                             change_minor, created_at_ms)
-             VALUES (1, 1, 1, 'confirmed', 1, 0, 1, 0, 0, 0, 0, 0, 0, 2);
+                             change_minor, entry_id, created_at_ms)
+             VALUES (1, 1, 1, 'confirmed', 1, 0, 1, 0, 1400, 0, 1400, 900, 0, 1, 2);
+         INSERT INTO payments (order_id, tender, amount_minor, tendered_minor, change_minor, created_at_ms)
+             VALUES (1, 'cash', 1400, 1400, 0, 2);
          INSERT INTO stock_movements (id, batch_id, kind, quantity, reason, source_type, source_id, at_ms)
              VALUES (10, 1, 'sale', -1, 'sale, order 1', 'order', '1', 2);
          INSERT INTO order_lines (id, order_id, line_no, product_id, quantity, list_price_minor,
                                   unit_price_minor, gross_minor, discount_minor, tax_rate_bp,
                                   net_minor, tax_minor, total_minor, cost_minor)
-             VALUES (1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+             VALUES (1, 1, 1, 1, 1, 1400, 1400, 1400, 0, 0, 1400, 0, 1400, 900);
          INSERT INTO order_line_batches (line_id, batch_id, movement_id, quantity, unit_cost_minor)
-             VALUES (1, 1, 10, 1, 0);
-         INSERT INTO counters (name, value) VALUES ('orders', 1), ('receipts', 1)
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value;",
+             VALUES (1, 1, 10, 1, 900);
+         INSERT INTO counters (name, value) VALUES ('orders', 1), ('receipts', 1), ('journal_entries', 1)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+         COMMIT;",
     )
     .unwrap();
     drop(c);
@@ -609,5 +655,29 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
         .execute("UPDATE order_lines SET quantity = 1 WHERE id = 1", [])
         .is_err());
     drop(c);
+    verify_is_clean(&db);
+    every_entry_balanced(&db);
+
+    // The new code on the old file: 0.500 kg of the 1.000 kg free (1 kg is still parked).
+    let clock = tillbook_core::clock::ManualClock::new(crate::support::START_MS);
+    let d = Dispatcher::new(db.clone(), std::sync::Arc::new(clock));
+    let mut owner = None;
+    d.dispatch(
+        &mut owner,
+        "auth.login",
+        json!({ "username": "owner", "password": "owner-password-1" }),
+    )
+    .unwrap();
+    let order = d
+        .dispatch(
+            &mut owner,
+            "sales.checkout",
+            json!({ "idempotency_key": key(), "lines": [{ "product_id": 1, "quantity": 500 }],
+                    "payments": [cash(700)] }),
+        )
+        .unwrap();
+    assert_eq!(order["total_minor"], json!(700));
+    assert_eq!(order["cost_minor"], json!(450));
+    assert_eq!(q("SELECT on_hand FROM batches WHERE id = 1"), 1500);
     verify_is_clean(&db);
 }

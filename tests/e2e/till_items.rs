@@ -196,5 +196,23 @@ async fn e2e_only_two_left_shown_when_the_line_is_added() {
     shot(&app, "till-items-6").await;
     wait_css(&app, "[data-testid='cart-line-SOAP'][data-quantity='2']").await;
     assert_eq!(quoted_total(&app).await, 600);
+
+    // Parked, the two are reserved; recalled, they are this cart's own: no "Only 0 left".
+    app.click("till-park").await;
+    app.fill("park-label", "soap order").await;
+    app.click("park-submit").await;
+    app.gone("park-dialog").await;
+    app.click("till-held-toggle").await;
+    let row = wait_css(&app, "[data-testid^='held-row-'][data-label='soap order']").await;
+    let hold_id = crate::flows::testid_suffix(&row, "held-row-").await;
+    app.click(&format!("held-recall-{hold_id}")).await;
+    wait_css(&app, "[data-testid='cart-line-SOAP'][data-quantity='2']").await;
+    assert_eq!(quoted_total(&app).await, 600);
+    assert!(
+        !app.exists("cart-error-SOAP").await,
+        "a recalled hold's own units were counted as taken"
+    );
+    pay_cash(&app).await;
+    app.wait_text("receipt-total", "6.00").await;
     app.close().await;
 }

@@ -110,8 +110,8 @@ function salesReport(args: Record<string, unknown>): SalesReport {
 function valuation(args: Record<string, unknown>): StockValuation {
   const after = (args.after_product_id as number | undefined) ?? 0;
   const rows = after === 0
-    ? [{ product_id: 1, sku: "MILK-1L", name: "Milk 1 l", archived: false, batches: 1, on_hand: 10, value_minor: 640, quantity_decimals: 0 }]
-    : [{ product_id: 2, sku: "BREAD", name: "Bread", archived: true, batches: 2, on_hand: 4, value_minor: 500, quantity_decimals: 0 }];
+    ? [{ product_id: 1, sku: "MILK-1L", name: "Milk 1 l", archived: false, batches: 1, on_hand: 10, value_minor: 640, quantity_decimals: 0, unit: "each" as const }]
+    : [{ product_id: 2, sku: "BREAD", name: "Bread", archived: true, batches: 2, on_hand: 4, value_minor: 500, quantity_decimals: 0, unit: "each" as const }];
   return { rows, next_after_product_id: after === 0 ? 1 : null, total_products: 2, total_on_hand: 14, total_value_minor: 1140 };
 }
 

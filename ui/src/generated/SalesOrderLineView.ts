@@ -14,4 +14,9 @@ quantity_decimals: number,
 /**
  * The product's unit (what `unit_price_minor` is per).
  */
-unit: Unit, };
+unit: Unit, 
+/**
+ * Whether the line took stock (an untracked line has no batches; a
+ * refund of it returns nothing to stock).
+ */
+stock_tracked: boolean, };

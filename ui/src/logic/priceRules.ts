@@ -3,6 +3,7 @@
 
 import type { PriceRule, PriceRuleKind, PriceRuleView } from "../api";
 import { formatMoney, requireDateTime, requireInteger, requireMoney, fieldError } from "../money";
+import { formatWithUnit, isMeasured, requireQuantity, type QuantityUnit } from "./quantity";
 
 export const RULE_KINDS: readonly { value: PriceRuleKind; label: string }[] = [
   { value: "customer_price", label: "Customer price" },
@@ -62,7 +63,11 @@ export function percentToBp(text: string): number | null {
  * The form as `catalog.create_price_rule`'s `rule`, for `product` (its id and
  * category). Throws a `validation` error naming the form field that cannot be read.
  */
-export function ruleFromForm(v: RuleFormValues, product: { id: number; category: string }, scale?: number): PriceRule {
+export function ruleFromForm(
+  v: RuleFormValues,
+  product: { id: number; category: string; quantity_decimals?: number; unit?: QuantityUnit["unit"] },
+  scale?: number,
+): PriceRule {
   switch (v.kind) {
     case "customer_price":
       return {
@@ -75,7 +80,10 @@ export function ruleFromForm(v: RuleFormValues, product: { id: number; category:
       return {
         kind: "quantity_break",
         product_id: product.id,
-        min_quantity: requireInteger("min_quantity", v.min_quantity),
+        // In the product's unit: "1.5" kg is a break from 1500 g.
+        min_quantity: product.quantity_decimals
+          ? requireQuantity("min_quantity", v.min_quantity, { unit: product.unit ?? "kg", quantity_decimals: product.quantity_decimals })
+          : requireInteger("min_quantity", v.min_quantity),
         unit_price_minor: requireMoney("unit_price", v.unit_price, scale),
       };
     case "category_percent": {
@@ -111,11 +119,12 @@ export function ruleFieldFromCore(field: string): string {
 }
 
 /** One line describing a rule, for the list. */
-export function describeRule(r: PriceRuleView | PriceRule, scale?: number): string {
+export function describeRule(r: PriceRuleView | PriceRule, scale?: number, u?: QuantityUnit): string {
   switch (r.kind) {
     case "customer_price":
       return `customer #${r.customer_id} pays ${formatMoney(r.unit_price_minor, scale)}`;
     case "quantity_break":
+      if (u && isMeasured(u)) return `from ${formatWithUnit(r.min_quantity, u)}: ${formatMoney(r.unit_price_minor, scale)}/${u.unit}`;
       return `from ${r.min_quantity} units: ${formatMoney(r.unit_price_minor, scale)} each`;
     case "category_percent":
       return `${r.percent_off_bp / 100}% off category "${r.category}"`;

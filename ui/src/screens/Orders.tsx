@@ -436,8 +436,8 @@ function RefundDialog(props: { order: SalesOrderView }) {
                       <SelectField
                         form={refundForm}
                         name={`stock-${l.id}`}
-                        label="Goes"
-                        disabled={left() === 0}
+                        label={l.stock_tracked === false ? "Not counted" : "Goes"}
+                        disabled={left() === 0 || l.stock_tracked === false}
                         options={[
                           { value: "restock", label: "Back to stock" },
                           { value: "damage", label: "Damaged" },

@@ -540,7 +540,7 @@ export function Products() {
                       <tr data-testid={`rule-row-${r.id}`} data-kind={r.kind} classList={{ archived: r.archived }}>
                         <td>#{r.id}</td>
                         <td>{RULE_KINDS.find((k) => k.value === r.kind)?.label ?? r.kind}</td>
-                        <td>{describeRule(r)}</td>
+                        <td>{describeRule(r, undefined, products.selected ?? undefined)}</td>
                         <td>
                           <Show when={manage() && !r.archived} fallback={r.archived ? "archived" : ""}>
                             <button type="button" class="danger" onClick={() => open({ kind: "archive-rule", rule: r })} data-testid={`rule-archive-${r.id}`}>
@@ -668,7 +668,7 @@ export function Products() {
                   void archiveRule(d().rule);
                 }}
               >
-                <p>{describeRule(d().rule)} — it stops applying.</p>
+                <p>{describeRule(d().rule, undefined, products.selected ?? undefined)} — it stops applying.</p>
                 <div class="actions">
                   <button type="submit" class="danger" data-testid="rule-archive-confirm" ref={autofocus}>
                     Archive rule

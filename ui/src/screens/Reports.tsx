@@ -11,6 +11,7 @@ import { tenderLabel } from "../components/ZReport";
 import { reportError } from "../errors";
 import { createForm } from "../forms";
 import { fieldError, formatMoney } from "../money";
+import { formatWithUnit } from "../logic/quantity";
 import { app, onSignOut } from "../session";
 import "../shifts-reports.css";
 
@@ -276,7 +277,7 @@ export function Reports() {
                         {r.archived ? " (archived)" : ""}
                       </td>
                       <td class="num">{r.batches}</td>
-                      <td class="num">{r.on_hand}</td>
+                      <td class="num">{formatWithUnit(r.on_hand, r)}</td>
                       <td class="num" data-testid={`valuation-value-${r.product_id}`}>
                         {formatMoney(r.value_minor)}
                       </td>

@@ -53,6 +53,7 @@ pub struct StockValuationRow {
     /// Σ on_hand × unit_cost_minor over those batches / 10^quantity_decimals.
     pub value_minor: i64,
     pub quantity_decimals: u32,
+    pub unit: crate::catalog::Unit,
 }
 
 /// 10^decimals of a product's unit, in SQL (`p` is the product row).
@@ -119,6 +120,7 @@ fn run_valuation(conn: &Connection, req: &StockValuationRequest) -> Result<Stock
                     value_minor: r.get(6)?,
                     quantity_decimals: crate::catalog::Unit::parse(&r.get::<_, String>(7)?)
                         .decimals(),
+                    unit: crate::catalog::Unit::parse(&r.get::<_, String>(7)?),
                 })
             },
         )?

@@ -619,6 +619,7 @@ fn write_lines(tx: &Tx<'_>, plan: &Plan, user_id: i64, now: i64) -> Result<Vec<O
             batches,
             quantity_decimals: line.quantity_decimals,
             unit: line.unit,
+            stock_tracked: true,
         });
     }
     Ok(views)
@@ -674,6 +675,7 @@ fn write_untracked_line(tx: &Tx<'_>, order_id: i64, line: &QuoteLine) -> Result<
         batches: Vec::new(),
         quantity_decimals: line.quantity_decimals,
         unit: line.unit,
+        stock_tracked: false,
     })
 }
 

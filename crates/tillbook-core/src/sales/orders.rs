@@ -85,6 +85,9 @@ pub struct OrderLineView {
     pub quantity_decimals: u32,
     /// The product's unit (what `unit_price_minor` is per).
     pub unit: crate::catalog::Unit,
+    /// Whether the line took stock (an untracked line has no batches; a
+    /// refund of it returns nothing to stock).
+    pub stock_tracked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -221,7 +224,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,
                 cost_minor, discount_net_minor, reward_discount_minor, quantity_decimals,
-                (SELECT p.unit FROM products p WHERE p.id = order_lines.product_id)
+                (SELECT p.unit FROM products p WHERE p.id = order_lines.product_id), stock_tracked
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = st.query_map([id], |r| {
@@ -249,6 +252,7 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
             batches: Vec::new(),
             quantity_decimals: r.get(17)?,
             unit: crate::catalog::Unit::parse(&r.get::<_, String>(18)?),
+            stock_tracked: r.get(19)?,
         })
     })?;
     order.lines = lines.collect::<rusqlite::Result<_>>()?;

@@ -61,6 +61,8 @@ interface TillState {
   names: Record<number, { sku: string; name: string }>;
   /** Unit, precision, tracking and free stock per product id (from hits, then quotes). */
   units: Record<number, LineUnit>;
+  /** A recalled hold's own live reservations per product id: free for this cart (checkout releases them first). */
+  recalledReserved: Record<number, number>;
   /** The discount as typed, per product id. */
   discountText: Record<number, string>;
   /** A problem with a line (from the UI or the core), per product id. */
@@ -104,6 +106,7 @@ const initialState = (): TillState => ({
   lines: [],
   names: {},
   units: {},
+  recalledReserved: {},
   discountText: {},
   lineErrors: {},
   customer: null,
@@ -174,12 +177,19 @@ export async function requote(): Promise<void> {
         s.claimError = null;
         for (const l of q.lines) {
           s.names[l.product_id] = { sku: l.sku, name: l.name };
-          s.units[l.product_id] = { unit: l.unit, quantity_decimals: l.quantity_decimals, track_stock: l.track_stock, available: l.available_quantity };
+          const own = s.recalled ? (s.recalledReserved[l.product_id] ?? 0) : 0;
+          s.units[l.product_id] = {
+            unit: l.unit,
+            quantity_decimals: l.quantity_decimals,
+            track_stock: l.track_stock,
+            available: l.available_quantity === null ? null : l.available_quantity + own,
+          };
         }
         // Another till sold some meanwhile: the line says how many are left (Pay would be refused).
         for (const l of q.lines) {
-          if (l.track_stock && l.available_quantity !== null && l.quantity > l.available_quantity) {
-            s.lineErrors[l.product_id] = onlyLeft(l.available_quantity, s.units[l.product_id]!);
+          const free = s.units[l.product_id]?.available ?? null;
+          if (l.track_stock && free !== null && l.quantity > free) {
+            s.lineErrors[l.product_id] = onlyLeft(free, s.units[l.product_id]!);
           }
         }
       }),
@@ -266,7 +276,7 @@ export function addToCart(p: ProductView, quantity?: number): void {
     return;
   }
   setTill("names", p.id, { sku: p.sku, name: p.name });
-  setTill("units", p.id, { unit: p.unit, quantity_decimals: p.quantity_decimals, track_stock: p.track_stock, available: p.track_stock ? p.available : null });
+  setTill("units", p.id, { unit: p.unit, quantity_decimals: p.quantity_decimals, track_stock: p.track_stock, available: p.track_stock ? p.available + (till.recalled ? (till.recalledReserved[p.id] ?? 0) : 0) : null });
   setTill({ hits: [], notice: null });
   clearScanProblem();
   const measured = isMeasured(p);
@@ -397,6 +407,7 @@ export function clearCart(): void {
     quoting: false,
     notice: null,
     recalled: null,
+    recalledReserved: {},
     claim: null,
     claimError: null,
     basket: null,
@@ -618,6 +629,7 @@ export async function recall(h: HeldSummary): Promise<void> {
       customer,
       ...(till.claim && till.claim.customer_id === customer?.id ? {} : { claim: null, claimError: null }),
       recalled: { id: cart.id, version: cart.version, label: cart.label },
+      recalledReserved: Object.fromEntries(cart.lines.map((l) => [l.product_id, l.reservation_live ? l.reserved_quantity : 0])),
       notice:
         cart.lost_lines.length > 0
           ? `Recalled “${cart.label}”; the reservation of line ${cart.lost_lines.join(", ")} had lapsed.`
