@@ -566,14 +566,41 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
         .unwrap();
     let previous = &MIGRATIONS[..at_0015];
     // The shop and its owner as 0014 held them, written directly: today's
-    // commands write columns the old schema does not have yet.
+    // commands write columns the old schema does not have yet. The owner's
+    // password hash is made by today's setup on a scratch file.
+    let password_hash: String = {
+        let scratch = dir.path().join("scratch.db");
+        let db = Db::open(&scratch, OpenOptions::default()).unwrap();
+        let clock = tillbook_core::clock::ManualClock::new(crate::support::START_MS);
+        let d = Dispatcher::new(db.clone(), std::sync::Arc::new(clock));
+        d.dispatch(
+            &mut None,
+            "setup.create_owner",
+            json!({ "idempotency_key": key(), "shop_name": "Old Shop", "currency_code": "EUR",
+                    "username": "owner", "display_name": "Olive", "password": "owner-password-1" }),
+        )
+        .unwrap();
+        db.read(|c| {
+            Ok(
+                c.query_row("SELECT password_hash FROM users WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap()
+    };
     drop(Db::open_with_migrations(&path, OpenOptions::default(), previous).unwrap());
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch(
+    c.execute(
         "INSERT INTO shop (id, name, currency_code, currency_scale, host_id, created_at_ms)
-             VALUES (1, 'Old Shop', 'EUR', 2, '0123456789abcdef0123456789abcdef', 1);
-         INSERT INTO users (id, username, display_name, role, password_hash, created_at_ms, updated_at_ms)
-             VALUES (1, 'owner', 'Olive', 'owner', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g', 1, 1);",
+             VALUES (1, 'Old Shop', 'EUR', 2, '0123456789abcdef0123456789abcdef', 1)",
+        [],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO users (id, username, display_name, role, password_hash, created_at_ms, updated_at_ms)
+             VALUES (1, 'owner', 'Olive', 'owner', ?1, 1, 1)",
+        [&password_hash],
     )
     .unwrap();
     drop(c);
@@ -666,6 +693,13 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
         &mut owner,
         "auth.login",
         json!({ "username": "owner", "password": "owner-password-1" }),
+    )
+    .unwrap();
+    // Cash needs an open drawer.
+    d.dispatch(
+        &mut owner,
+        "shifts.open",
+        json!({ "idempotency_key": key(), "opening_float_minor": 0 }),
     )
     .unwrap();
     let order = d
