@@ -23,6 +23,8 @@ export const LABELS: Record<string, string> = {
   reservation_ttl_ms: "Stock reservation lifetime (ms)",
   prices_include_tax: "Prices include tax",
   receipt_footer: "Receipt footer",
+  sell_card_without_shift: "Card sales without an open shift (cash always needs one)",
+  staff_pin_sign_in: "Staff sign in by tapping their name and typing their PIN (shared till)",
 };
 
 export function labelFor(key: string): string {
