@@ -126,6 +126,8 @@ import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
+import type { UnreceiptedRefundRequest } from "./UnreceiptedRefundRequest";
+import type { UnreceiptedRefundView } from "./UnreceiptedRefundView";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
 import type { UpdateUserRequest } from "./UpdateUserRequest";
@@ -204,6 +206,7 @@ export interface Commands {
   "sales.get": { args: IdRequest; result: SalesOrderView };
   "sales.list": { args: SalesListRequest; result: SalesOrderPage };
   "sales.refund": { args: RefundRequest & Idempotent; result: RefundView };
+  "sales.refund_unreceipted": { args: UnreceiptedRefundRequest & Idempotent; result: UnreceiptedRefundView };
   "sales.refunds": { args: RefundsRequest; result: RefundList };
   "sales.hold": { args: HoldRequest & Idempotent; result: HeldCartView };
   "sales.held": { args: HeldRequest; result: HeldPage };
@@ -306,6 +309,7 @@ export const COMMAND_NAMES = [
   "sales.get",
   "sales.list",
   "sales.refund",
+  "sales.refund_unreceipted",
   "sales.refunds",
   "sales.hold",
   "sales.held",

@@ -72,6 +72,9 @@ tillbook_db::named_enum! {
         InvoicesManage = "invoices.manage",
         /// Loyalty earning rules, rewards, manual adjustments and bulk additions.
         LoyaltyManage = "loyalty.manage",
+        /// Refunding goods without the original receipt (to store credit or
+        /// cash): owner and manager; a cashier gets a manager's approval.
+        SalesRefundUnreceipted = "sales.refund_unreceipted",
     }
 }
 
@@ -99,6 +102,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesDiscount,
             Permission::InvoicesManage,
             Permission::LoyaltyManage,
+            Permission::SalesRefundUnreceipted,
         ],
     ),
     (
