@@ -16,7 +16,7 @@
 //! shift, and its expected cash counts it (`till::z_report`).
 
 use super::cart::CartLine;
-use super::quote::compute;
+use super::quote::{compute, CartQuote};
 use super::refunds::{HandBack, HandBackAction, StockDisposition};
 use crate::db::rows::next_number;
 use crate::db::CachedRow;
@@ -169,93 +169,18 @@ pub fn refund_unreceipted(
     )?;
     let number = next_number(tx, UNRECEIPTED_REFUND_COUNTER)?;
     let reason = req.reason.trim();
-    let memo_reason = format!("refund without receipt {number}: {reason}");
-    let source = Source {
-        source_type: Some("unreceipted_refund".into()),
-        source_id: Some(refund_id.to_string()),
-    };
-    let mut restocked_cost = 0i64;
-    let mut rows = Vec::with_capacity(req.lines.len());
-    for (i, (l, q)) in req.lines.iter().zip(&quote.lines).enumerate() {
-        let batch: Option<(i64, i64)> = conn
-            .cached_row(
-                "SELECT id, unit_cost_minor FROM batches WHERE product_id = ?1
-                 ORDER BY received_at_ms DESC, id DESC LIMIT 1",
-                [l.product_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((batch_id, unit_cost)) = batch else {
-            return Err(Error::validation(
-                format!("lines[{i}].product_id"),
-                format!(
-                    "{} was never received, so it can't go back to stock",
-                    q.name
-                ),
-            ));
-        };
-        let movement = |kind, quantity| Move {
-            batch_id,
-            kind,
-            quantity,
-            reason: &memo_reason,
-            user_id: Some(actor.user_id),
-            source: source.clone(),
-            at_ms: now,
-        };
-        let return_id = stock::move_stock(tx, &movement(MovementKind::Return, l.quantity))?;
-        let damage_id = match l.stock {
-            StockDisposition::Restock => {
-                restocked_cost += unit_cost * l.quantity;
-                None
-            }
-            StockDisposition::Damage => Some(stock::move_stock(
-                tx,
-                &movement(MovementKind::Damage, -l.quantity),
-            )?),
-        };
-        rows.push((l, q, batch_id, unit_cost, return_id, damage_id));
-    }
-    let paid_to = if cash {
-        (codes::CASH, None)
-    } else {
-        (codes::STORE_CREDIT, req.customer_id.map(Party::Customer))
-    };
-    let mut lines = Vec::new();
-    if quote.net_minor > 0 {
-        lines.push(Line::debit(codes::SALES_REVENUE, quote.net_minor, None));
-    }
-    if quote.tax_minor > 0 {
-        lines.push(Line::debit(codes::TAX_PAYABLE, quote.tax_minor, None));
-    }
-    if quote.total_minor > 0 {
-        lines.push(Line::credit(paid_to.0, quote.total_minor, paid_to.1));
-    }
-    if restocked_cost > 0 {
-        lines.push(Line::debit(codes::INVENTORY, restocked_cost, None));
-        lines.push(Line::credit(
-            codes::COST_OF_GOODS_SOLD,
-            restocked_cost,
-            None,
-        ));
-    }
-    let entry_id = if lines.is_empty() {
-        None
-    } else {
-        let memo = format!("Refund without receipt {number}");
-        Some(ledger::post(
-            tx,
-            &JournalEntry {
-                posted_at_ms: now,
-                memo: &memo,
-                source_type: "unreceipted_refund",
-                source_id: refund_id,
-                user_id: actor.user_id,
-                reverses_entry_id: None,
-                lines,
-            },
-        )?)
-    };
+    let (rows, restocked_cost) =
+        stock_back(tx, req, &quote, refund_id, number, actor.user_id, now)?;
+    let entry_id = post_entry(
+        tx,
+        req,
+        &quote,
+        restocked_cost,
+        refund_id,
+        number,
+        actor.user_id,
+        now,
+    )?;
     tx.execute(
         "INSERT INTO unreceipted_refunds (id, number, refund_to, customer_id, reason, line_count,
              net_minor, tax_minor, total_minor, restocked_cost_minor, entry_id, shift_id,
@@ -278,26 +203,7 @@ pub fn refund_unreceipted(
             now
         ],
     )?;
-    for (l, q, batch_id, unit_cost, return_id, damage_id) in &rows {
-        tx.execute(
-            "INSERT INTO unreceipted_refund_lines (refund_id, product_id, quantity, stock,
-                 net_minor, tax_minor, batch_id, unit_cost_minor, return_movement_id,
-                 damage_movement_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            rusqlite::params![
-                refund_id,
-                l.product_id,
-                l.quantity,
-                l.stock.as_str(),
-                q.net_minor,
-                q.tax_minor,
-                batch_id,
-                unit_cost,
-                return_id,
-                damage_id
-            ],
-        )?;
-    }
+    write_lines(tx, refund_id, &rows)?;
     let summary = json!({
         "number": number,
         "refund_to": req.refund_to.as_str(),
@@ -342,4 +248,165 @@ pub fn refund_unreceipted(
             Vec::new()
         },
     })
+}
+
+/// One line as written: the request's line, its price, and where its units went.
+struct LineRow<'r> {
+    input: &'r UnreceiptedLineInput,
+    net_minor: i64,
+    tax_minor: i64,
+    batch_id: i64,
+    unit_cost_minor: i64,
+    return_id: i64,
+    damage_id: Option<i64>,
+}
+
+/// Each line's units back into its product's most recently received batch
+/// (`return`), then `damage` when they can't be sold again. Answers the lines
+/// and what the restocked units cost.
+fn stock_back<'r>(
+    tx: &Tx<'_>,
+    req: &'r UnreceiptedRefundRequest,
+    quote: &CartQuote,
+    refund_id: i64,
+    number: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(Vec<LineRow<'r>>, i64)> {
+    let conn = tx.conn();
+    let memo_reason = format!("refund without receipt {number}: {}", req.reason.trim());
+    let source = Source {
+        source_type: Some("unreceipted_refund".into()),
+        source_id: Some(refund_id.to_string()),
+    };
+    let mut restocked_cost = 0i64;
+    let mut rows = Vec::with_capacity(req.lines.len());
+    for (i, (l, q)) in req.lines.iter().zip(&quote.lines).enumerate() {
+        let batch: Option<(i64, i64)> = conn
+            .cached_row(
+                "SELECT id, unit_cost_minor FROM batches WHERE product_id = ?1
+                 ORDER BY received_at_ms DESC, id DESC LIMIT 1",
+                [l.product_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((batch_id, unit_cost)) = batch else {
+            return Err(Error::validation(
+                format!("lines[{i}].product_id"),
+                format!(
+                    "{} was never received, so it can't go back to stock",
+                    q.name
+                ),
+            ));
+        };
+        let movement = |kind, quantity| Move {
+            batch_id,
+            kind,
+            quantity,
+            reason: &memo_reason,
+            user_id: Some(user_id),
+            source: source.clone(),
+            at_ms: now,
+        };
+        let return_id = stock::move_stock(tx, &movement(MovementKind::Return, l.quantity))?;
+        let damage_id = match l.stock {
+            StockDisposition::Restock => {
+                restocked_cost += unit_cost * l.quantity;
+                None
+            }
+            StockDisposition::Damage => Some(stock::move_stock(
+                tx,
+                &movement(MovementKind::Damage, -l.quantity),
+            )?),
+        };
+        rows.push(LineRow {
+            input: l,
+            net_minor: q.net_minor,
+            tax_minor: q.tax_minor,
+            batch_id,
+            unit_cost_minor: unit_cost,
+            return_id,
+            damage_id,
+        });
+    }
+    Ok((rows, restocked_cost))
+}
+
+/// The refund's one entry: Dr revenue net and tax payable, Cr cash or the
+/// customer's store credit; Dr inventory / Cr COGS for restocked units.
+#[allow(clippy::too_many_arguments)]
+fn post_entry(
+    tx: &Tx<'_>,
+    req: &UnreceiptedRefundRequest,
+    quote: &CartQuote,
+    restocked_cost: i64,
+    refund_id: i64,
+    number: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<i64>> {
+    let (paid_to, party) = match req.refund_to {
+        UnreceiptedRefundTo::Cash => (codes::CASH, None),
+        UnreceiptedRefundTo::StoreCredit => {
+            (codes::STORE_CREDIT, req.customer_id.map(Party::Customer))
+        }
+    };
+    let mut lines = Vec::new();
+    if quote.net_minor > 0 {
+        lines.push(Line::debit(codes::SALES_REVENUE, quote.net_minor, None));
+    }
+    if quote.tax_minor > 0 {
+        lines.push(Line::debit(codes::TAX_PAYABLE, quote.tax_minor, None));
+    }
+    if quote.total_minor > 0 {
+        lines.push(Line::credit(paid_to, quote.total_minor, party));
+    }
+    if restocked_cost > 0 {
+        lines.push(Line::debit(codes::INVENTORY, restocked_cost, None));
+        lines.push(Line::credit(
+            codes::COST_OF_GOODS_SOLD,
+            restocked_cost,
+            None,
+        ));
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let memo = format!("Refund without receipt {number}");
+    Ok(Some(ledger::post(
+        tx,
+        &JournalEntry {
+            posted_at_ms: now,
+            memo: &memo,
+            source_type: "unreceipted_refund",
+            source_id: refund_id,
+            user_id,
+            reverses_entry_id: None,
+            lines,
+        },
+    )?))
+}
+
+fn write_lines(tx: &Tx<'_>, refund_id: i64, rows: &[LineRow<'_>]) -> Result<()> {
+    for r in rows {
+        tx.execute(
+            "INSERT INTO unreceipted_refund_lines (refund_id, product_id, quantity, stock,
+                 net_minor, tax_minor, batch_id, unit_cost_minor, return_movement_id,
+                 damage_movement_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                refund_id,
+                r.input.product_id,
+                r.input.quantity,
+                r.input.stock.as_str(),
+                r.net_minor,
+                r.tax_minor,
+                r.batch_id,
+                r.unit_cost_minor,
+                r.return_id,
+                r.damage_id
+            ],
+        )?;
+    }
+    Ok(())
 }
