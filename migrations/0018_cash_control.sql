@@ -98,3 +98,75 @@ SELECT id,
        replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''),
        lower(email)
 FROM customers;
+
+-- A refund without the original receipt (`sales.refund_unreceipted`): products,
+-- not lines of an order, at today's price, to the customer's store credit or
+-- in cash from the drawer. Needs `sales.refund_unreceipted` (owner, manager; a
+-- cashier gets a manager's approval). Stock goes back into the product's most
+-- recently received batch, or is written off as damaged, as for a refund.
+CREATE TABLE unreceipted_refunds (
+    id INTEGER PRIMARY KEY,
+    -- Gapless, from the counter 'unreceipted_refunds'.
+    number INTEGER NOT NULL UNIQUE CHECK (number >= 1),
+    refund_to TEXT NOT NULL CHECK (refund_to IN ('cash', 'store_credit')),
+    customer_id INTEGER REFERENCES customers(id),
+    reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+    line_count INTEGER NOT NULL CHECK (line_count BETWEEN 1 AND 100),
+    net_minor INTEGER NOT NULL CHECK (net_minor BETWEEN 0 AND 1000000000000),
+    tax_minor INTEGER NOT NULL CHECK (tax_minor BETWEEN 0 AND 1000000000000),
+    total_minor INTEGER NOT NULL CHECK (total_minor = net_minor + tax_minor),
+    restocked_cost_minor INTEGER NOT NULL CHECK (restocked_cost_minor >= 0),
+    entry_id INTEGER UNIQUE REFERENCES journal_entries(id),
+    -- The drawer the cash left (cash refunds only, and always then).
+    shift_id INTEGER REFERENCES shifts(id),
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at_ms INTEGER NOT NULL,
+    CHECK ((refund_to = 'store_credit') = (customer_id IS NOT NULL)),
+    CHECK ((refund_to = 'cash') = (shift_id IS NOT NULL))
+) STRICT;
+
+CREATE INDEX unreceipted_refunds_shift ON unreceipted_refunds (shift_id) WHERE shift_id IS NOT NULL;
+
+CREATE TABLE unreceipted_refund_lines (
+    id INTEGER PRIMARY KEY,
+    refund_id INTEGER NOT NULL REFERENCES unreceipted_refunds(id) DEFERRABLE INITIALLY DEFERRED,
+    product_id INTEGER NOT NULL REFERENCES products(id),
+    quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000000000),
+    stock TEXT NOT NULL CHECK (stock IN ('restock', 'damage')),
+    net_minor INTEGER NOT NULL CHECK (net_minor >= 0),
+    tax_minor INTEGER NOT NULL CHECK (tax_minor >= 0),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    unit_cost_minor INTEGER NOT NULL CHECK (unit_cost_minor >= 0),
+    return_movement_id INTEGER NOT NULL UNIQUE REFERENCES stock_movements(id),
+    damage_movement_id INTEGER UNIQUE REFERENCES stock_movements(id),
+    CHECK ((stock = 'damage') = (damage_movement_id IS NOT NULL))
+) STRICT;
+
+CREATE INDEX unreceipted_refund_lines_refund ON unreceipted_refund_lines (refund_id);
+
+CREATE TRIGGER unreceipted_refunds_open_shift BEFORE INSERT ON unreceipted_refunds
+WHEN NEW.shift_id IS NOT NULL
+ AND NOT EXISTS (SELECT 1 FROM shifts WHERE id = NEW.shift_id AND status = 'open')
+BEGIN
+    SELECT RAISE(ABORT, 'cash refunds come only out of an open shift''s drawer');
+END;
+
+CREATE TRIGGER unreceipted_refunds_no_update BEFORE UPDATE ON unreceipted_refunds
+BEGIN
+    SELECT RAISE(ABORT, 'refunds are never changed');
+END;
+
+CREATE TRIGGER unreceipted_refunds_no_delete BEFORE DELETE ON unreceipted_refunds
+BEGIN
+    SELECT RAISE(ABORT, 'refunds are never deleted');
+END;
+
+CREATE TRIGGER unreceipted_refund_lines_no_update BEFORE UPDATE ON unreceipted_refund_lines
+BEGIN
+    SELECT RAISE(ABORT, 'refund lines are never changed');
+END;
+
+CREATE TRIGGER unreceipted_refund_lines_no_delete BEFORE DELETE ON unreceipted_refund_lines
+BEGIN
+    SELECT RAISE(ABORT, 'refund lines are never deleted');
+END;

@@ -376,3 +376,117 @@ fn t05_pin_sign_in_is_atomic_under_injected_failure() {
     );
     assert!(sweep.statements >= 1);
 }
+
+#[test]
+fn t31_a_refund_without_a_receipt_needs_a_manager_and_goes_back_to_stock_and_the_drawer() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(
+        &shop,
+        &mut owner,
+        &format!("TC-{}", key()),
+        1_000,
+        "standard",
+    );
+    receive(&shop, &mut owner, p, 10, 400);
+    let c = customer_with(&shop, &mut owner, "Priya Patel", json!({}));
+    let mut cashier = shop.session_as(&mut owner, "cashier");
+    let mut manager = shop.session_as(&mut owner, "manager");
+    let args = |to: &str, customer: Option<i64>, stock: &str| {
+        json!({ "idempotency_key": key(), "lines": [{ "product_id": p, "quantity": 2, "stock": stock }],
+                "refund_to": to, "customer_id": customer, "reason": "no receipt, unopened" })
+    };
+    // A cashier may not (a manager approves it on the cashier's screen).
+    let r = shop.call(
+        &mut cashier,
+        "sales.refund_unreceipted",
+        args("cash", None, "restock"),
+    );
+    assert_eq!(code(&r), "forbidden", "{r:?}");
+    // Cash needs an open drawer.
+    let r = shop.call(
+        &mut manager,
+        "sales.refund_unreceipted",
+        args("cash", None, "restock"),
+    );
+    assert_eq!(code(&r), "conflict", "{r:?}");
+    let shift = open_shift(&shop, &mut manager, 10_000).unwrap();
+    // 2 × 10.00 + 20 % tax = 24.00 out of the drawer; the units back on the shelf.
+    let r = shop
+        .call(
+            &mut manager,
+            "sales.refund_unreceipted",
+            args("cash", None, "restock"),
+        )
+        .unwrap();
+    assert_eq!(r["total_minor"], json!(2_400));
+    assert_eq!(
+        r["hand_back"],
+        json!([{ "action": "give_cash", "amount_minor": 2_400 }])
+    );
+    assert_eq!(r["shift_id"], json!(id(&shift)));
+    let product = shop
+        .call(&mut owner, "catalog.get_product", json!({ "id": p }))
+        .unwrap();
+    assert_eq!(product["on_hand"], json!(12));
+    let z = shop
+        .call(
+            &mut manager,
+            "shifts.z_report",
+            json!({ "shift_id": id(&shift) }),
+        )
+        .unwrap();
+    assert_eq!(z["cash_unreceipted_refunds_minor"], json!(2_400));
+    assert_eq!(z["expected_cash_minor"], json!(10_000 - 2_400));
+    // To store credit, damaged: no stock back, the credit on the customer.
+    let r = shop
+        .call(
+            &mut manager,
+            "sales.refund_unreceipted",
+            args("store_credit", Some(c), "damage"),
+        )
+        .unwrap();
+    assert_eq!(r["hand_back"][0]["action"], json!("store_credit"));
+    let product = shop
+        .call(&mut owner, "catalog.get_product", json!({ "id": p }))
+        .unwrap();
+    assert_eq!(product["on_hand"], json!(12));
+    let customer = shop
+        .call(&mut owner, "customers.get", json!({ "id": c }))
+        .unwrap();
+    assert_eq!(customer["store_credit_minor"], json!(2_400));
+    assert_eq!(
+        code(&shop.call(
+            &mut manager,
+            "sales.refund_unreceipted",
+            args("store_credit", None, "restock")
+        )),
+        "validation"
+    );
+    assert_eq!(
+        shop.audit_rows("sales.refund_unreceipted")
+            .iter()
+            .filter(|r| r["result"] == "ok")
+            .count(),
+        2
+    );
+    verify_is_clean(&shop.db);
+}
+
+#[test]
+fn t05_a_refund_without_a_receipt_is_atomic_under_injected_failure() {
+    let (shop, mut owner) = Shop::with_owner();
+    let p = product(&shop, &mut owner, &format!("TC-{}", key()), 500, "zero");
+    receive(&shop, &mut owner, p, 10, 200);
+    open_shift(&shop, &mut owner, 10_000).unwrap();
+    let sweep = crate::support::faults::sweep_faults(
+        &shop,
+        &mut owner,
+        "sales.refund_unreceipted",
+        || {
+            json!({ "idempotency_key": key(), "lines": [{ "product_id": p, "quantity": 1, "stock": "damage" }],
+                "refund_to": "cash", "reason": "no receipt" })
+        },
+    );
+    assert!(sweep.statements >= 6, "{}", sweep.statements);
+    verify_is_clean(&shop.db);
+}

@@ -212,3 +212,85 @@ async fn e2e_split_tender_refund_names_each_amount() {
     shot(&app, "till-cash-8").await;
     app.close().await;
 }
+
+/// Staff sign-in by PIN on a shared till, and "Switch user" keeping the cart:
+/// the owner's cart is parked under her name, the cashier taps her tile,
+/// types her PIN and recalls the sale; the cash goes into the one open drawer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_pin_sign_in_and_switch_user_keep_the_cart() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = App::start().await;
+    set_up_and_log_in(&app).await;
+    product_in_stock(&app, "MILK-1L", "4006381333931", "Milk 1 l", 129, 10).await;
+    let created = app
+        .invoke(
+            "users.create",
+            json!({"idempotency_key": "e2e-cashier-pin", "username": "cass",
+                   "display_name": "Cass Cashier", "role": "cashier",
+                   "password": crate::flows::CASHIER_PW, "pin": "1357"}),
+        )
+        .await;
+    assert_eq!(created["ok"], true, "{created}");
+    let cass = created["data"]["id"].as_i64().unwrap();
+    let settings = app.invoke("settings.get", json!({})).await;
+    let mut doc = settings["data"]["settings"].clone();
+    doc["staff_pin_sign_in"] = json!(true);
+    let saved = app
+        .invoke(
+            "settings.update",
+            json!({"version": settings["data"]["version"], "settings": doc}),
+        )
+        .await;
+    assert_eq!(saved["ok"], true, "{saved}");
+    let opened = app
+        .invoke(
+            "shifts.open",
+            json!({"idempotency_key": "e2e-pin-shift", "opening_float_minor": 5000}),
+        )
+        .await;
+    assert_eq!(opened["ok"], true, "{opened}");
+
+    // The owner starts a sale, then switches user: the cart is parked under her name.
+    app.el("till").await;
+    scan(&app, "4006381333931", "MILK-1L", 1).await;
+    scan(&app, "4006381333931", "MILK-1L", 2).await;
+    app.click("switch-user").await;
+    app.el(&format!("login-tile-{cass}")).await;
+    shot(&app, "till-cash-9").await;
+    // Cass taps her name and types her PIN (a wrong one first).
+    app.click(&format!("login-tile-{cass}")).await;
+    app.fill("login-pin-pin", "0000").await;
+    app.click("login-pin-submit").await;
+    app.wait_text("error-message", "wrong PIN").await;
+    app.fill("login-pin-pin", "1357").await;
+    app.click("login-pin-submit").await;
+    app.wait_text("header-user", "Cass Cashier").await;
+    let held = app.invoke("sales.held", json!({})).await;
+    assert!(
+        held.to_string().contains("Olive Owner's sale"),
+        "the parked cart is labelled with the cashier's name: {held}"
+    );
+
+    // She recalls the parked sale and takes cash into the till's open drawer.
+    app.el("till").await;
+    app.click("till-held-toggle").await;
+    let recall = wait_css(&app, "[data-testid^='held-recall-']").await;
+    recall.click().await.unwrap();
+    wait_css(&app, "[data-testid='cart-line-MILK-1L'][data-quantity='2']").await;
+    assert!(!app.exists("till-no-shift").await);
+    crate::flows::pay_cash(&app).await;
+    let current = app.invoke("shifts.current", json!({})).await;
+    assert_eq!(
+        current["data"]["user_id"], 1,
+        "the owner's drawer: {current}"
+    );
+    let sold = app
+        .invoke("sales.list", json!({"shift_id": current["data"]["id"]}))
+        .await;
+    assert_eq!(
+        sold["data"]["orders"].as_array().map(Vec::len),
+        Some(1),
+        "{sold}"
+    );
+    app.close().await;
+}

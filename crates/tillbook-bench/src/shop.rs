@@ -165,6 +165,13 @@ pub(crate) fn new_shop(path: &Path, opts: OpenOptions, products: usize) -> Resul
     for i in 0..products {
         stocked.push(stock_product(&d, &mut owner, &mut rng, i)?);
     }
+    // Cash needs an open drawer: the owner's shift is the till's one open
+    // shift, so every benchmark till sells into it (till/drawer.rs).
+    d.dispatch(
+        &mut owner,
+        "shifts.open",
+        json!({ "idempotency_key": "bench-shift", "opening_float_minor": 0 }),
+    )?;
     Ok(BenchShop {
         d,
         owner,

@@ -151,6 +151,9 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
           <Line label="− Cash of voided sales" testid={`${p()}-cash-voids`} value={m(r().cash_voids_minor)} />
           <Line label={`+ Cash in (${r().cash_in_count})`} testid={`${p()}-cash-in`} value={m(r().cash_in_minor)} />
           <Line label={`− Cash out (${r().cash_out_count})`} testid={`${p()}-cash-out`} value={m(r().cash_out_minor)} />
+          <Show when={r().cash_unreceipted_refunds_minor !== 0}>
+            <Line label="− Cash refunds without a receipt" testid={`${p()}-cash-unreceipted`} value={m(r().cash_unreceipted_refunds_minor)} />
+          </Show>
           <Show when={r().cash_on_account_minor !== 0}>
             <Line label="+ Cash paid on account" testid={`${p()}-cash-on-account`} value={m(r().cash_on_account_minor)} />
           </Show>

@@ -141,6 +141,8 @@ import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
 import type { UnlockRequest } from "./UnlockRequest";
+import type { UnreceiptedRefundRequest } from "./UnreceiptedRefundRequest";
+import type { UnreceiptedRefundView } from "./UnreceiptedRefundView";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
 import type { UpdateTileRequest } from "./UpdateTileRequest";
@@ -233,6 +235,7 @@ export interface Commands {
   "sales.get": { args: IdRequest; result: SalesOrderView };
   "sales.list": { args: SalesListRequest; result: SalesOrderPage };
   "sales.refund": { args: RefundRequest & Idempotent & Approvable; result: RefundView };
+  "sales.refund_unreceipted": { args: UnreceiptedRefundRequest & Idempotent & Approvable; result: UnreceiptedRefundView };
   "sales.refunds": { args: RefundsRequest; result: RefundList };
   "sales.hold": { args: HoldRequest & Idempotent & Approvable; result: HeldCartView };
   "sales.held": { args: HeldRequest; result: HeldPage };
@@ -348,6 +351,7 @@ export const COMMAND_NAMES = [
   "sales.get",
   "sales.list",
   "sales.refund",
+  "sales.refund_unreceipted",
   "sales.refunds",
   "sales.hold",
   "sales.held",

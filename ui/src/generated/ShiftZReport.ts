@@ -25,8 +25,12 @@ net_sales_minor: number, net_tax_minor: number, cash_in_count: number, cash_in_m
  */
 cash_on_account_minor: number, 
 /**
+ * Cash handed back for goods returned without a receipt.
+ */
+cash_unreceipted_refunds_minor: number, 
+/**
  * float + cash sales − cash refunds + cash in − cash out − cash voids
- * + cash received on account.
+ * + cash received on account − cash refunds without a receipt.
  */
 expected_cash_minor: number, counted_cash_minor: number | null, over_short_minor: number | null, 
 /**

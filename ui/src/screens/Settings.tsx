@@ -26,6 +26,8 @@ export const LABELS: Record<string, string> = {
   receipt_footer: "Receipt footer",
   scale_barcodes: "Scale barcodes",
   card_reference: "Card terminal reference at the till",
+  sell_card_without_shift: "Card sales without an open shift (cash always needs one)",
+  staff_pin_sign_in: "Staff sign in by tapping their name and typing their PIN (shared till)",
 };
 
 /** Help under a list setting: what its JSON holds. */

@@ -115,9 +115,14 @@ export async function refreshShift(): Promise<void> {
     const current = await call("shifts.current", {});
     setShifts({ current, loaded: true });
     if (current) {
-      const running = await call("shifts.z_report", { shift_id: current.id });
-      setShifts({ running, current: running.shift });
-      await loadShiftOrders(running.shift);
+      // On a shared till the drawer may be another user's shift: its report
+      // needs ledger.read, so a cashier sees the shift without its figures.
+      const running = await call("shifts.z_report", { shift_id: current.id }).catch((e: unknown) => {
+        if (e instanceof TillbookError && e.code === "forbidden") return null;
+        throw e;
+      });
+      setShifts({ running, current: running?.shift ?? current });
+      await loadShiftOrders(running?.shift ?? current);
     } else {
       setShifts({ running: null, orders: [] });
     }

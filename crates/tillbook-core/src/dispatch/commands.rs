@@ -124,6 +124,7 @@ macro_rules! with_commands {
         "sales.get"            => Perm(SalesSell),     Read,   false, crate::sales::get;
         "sales.list"           => Perm(SalesSell),     Read,   false, crate::sales::list;
         "sales.refund"         => Perm(SalesRefund),   Create, false, crate::sales::refunds::refund;
+        "sales.refund_unreceipted" => Perm(SalesRefundUnreceipted), Create, false, crate::sales::refund_unreceipted;
         "sales.refunds"        => Perm(SalesSell),     Read,   false, crate::sales::refunds::list;
         "sales.hold"           => Perm(SalesSell),     Create, false, crate::sales::holds::hold;
         "sales.held"           => Perm(SalesSell),     Read,   false, crate::sales::holds::held;

@@ -169,6 +169,16 @@ fn refuse_if_locked(ctx: &mut WriteCtx<'_>, row: &LoginRow) -> bool {
 /// Records a wrong password or PIN; locks the account with a doubling back-off
 /// once `max_failed_logins` are reached in a row.
 fn record_failure(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, row: &LoginRow) -> Result<()> {
+    record_failure_saying(ctx, tx, row, WRONG_CREDENTIALS)
+}
+
+/// [`record_failure`], with the words for a wrong secret that is not a password.
+fn record_failure_saying(
+    ctx: &mut WriteCtx<'_>,
+    tx: &Tx<'_>,
+    row: &LoginRow,
+    wrong: &str,
+) -> Result<()> {
     let s = ctx.settings;
     let mut failed = row.failed_attempts + 1;
     let mut lockouts = row.lockouts;
@@ -197,7 +207,7 @@ fn record_failure(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, row: &LoginRow) -> Result
             ),
             until_ms: Some(u),
         },
-        None => Error::Unauthenticated(WRONG_CREDENTIALS.into()),
+        None => Error::Unauthenticated(wrong.into()),
     });
     Ok(())
 }
@@ -350,7 +360,7 @@ pub fn pin_login(
         }
     };
     if !ok {
-        record_failure(ctx, tx, &row)?;
+        record_failure_saying(ctx, tx, &row, WRONG_PIN)?;
         return Ok(None);
     }
     record_success(ctx, tx, row.user_id)?;

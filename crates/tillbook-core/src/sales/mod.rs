@@ -21,6 +21,7 @@ pub mod holds;
 mod orders;
 mod quote;
 pub mod refunds;
+mod unreceipted;
 mod verify;
 mod void;
 
@@ -33,5 +34,6 @@ pub use orders::{
     PaymentView,
 };
 pub use quote::{quote, CartQuote, QuoteLine, QuoteRequest};
+pub use unreceipted::{refund_unreceipted, UnreceiptedRefundRequest, UnreceiptedRefundView};
 pub use verify::drift;
 pub use void::{void, VoidBatchView, VoidRequest, VoidView};

@@ -76,6 +76,9 @@ tillbook_db::named_enum! {
         SalesDiscountPreset = "sales.discount_preset",
         /// Overriding a line's unit price, with a reason (checked from the request).
         SalesPriceOverride = "sales.price_override",
+        /// Refunding goods without the original receipt (to store credit or
+        /// cash): owner and manager; a cashier gets a manager's approval.
+        SalesRefundUnreceipted = "sales.refund_unreceipted",
     }
 }
 
@@ -105,6 +108,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::LoyaltyManage,
             Permission::SalesDiscountPreset,
             Permission::SalesPriceOverride,
+            Permission::SalesRefundUnreceipted,
         ],
     ),
     (

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 /// Shift and void checks for `tillbook verify`: each closed shift's stored
 /// expected cash equal to what its rows say and its close entry equal to the
-/// stored counts; float and cash-move entries equal to their amounts; each void
+/// stored counts (and to its count by note and coin, when counted so); float and cash-move entries equal to their amounts; each void
 /// reversing its order's entry and returning exactly the units the order took,
 /// to the same batches; no voided order refunded; shift numbers gapless.
 pub fn drift(conn: &Connection) -> Result<Vec<String>> {
@@ -30,6 +30,14 @@ pub fn drift(conn: &Connection) -> Result<Vec<String>> {
                     OR s.over_short_minor IS NOT s.counted_cash_minor - s.expected_cash_minor)"
         ),
         "closed shift: expected cash or over/short stored at close differs from its rows",
+    )?;
+    // A blind close counted by note and coin: the rows come to the counted cash.
+    found.check(
+        "SELECT s.id FROM shifts s
+         JOIN (SELECT shift_id, sum(denomination_minor * quantity) AS total
+               FROM shift_close_counts GROUP BY shift_id) c ON c.shift_id = s.id
+         WHERE s.status <> 'closed' OR c.total <> s.counted_cash_minor",
+        "closed shift: its count by note and coin differs from the counted cash",
     )?;
     found.check(
         &format!(

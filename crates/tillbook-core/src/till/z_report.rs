@@ -35,7 +35,9 @@ pub(super) const EXPECTED_CASH_SQL: &str = "(s.opening_float_minor
                 WHERE v.shift_id = s.id AND p.tender = 'cash'), 0)
     + coalesce((SELECT sum(cp.amount_minor) FROM shift_customer_payments sp
                 JOIN customer_payments cp ON cp.id = sp.payment_id
-                WHERE sp.shift_id = s.id AND cp.tender = 'cash'), 0))";
+                WHERE sp.shift_id = s.id AND cp.tender = 'cash'), 0)
+    - coalesce((SELECT sum(u.total_minor) FROM unreceipted_refunds u
+                WHERE u.shift_id = s.id AND u.refund_to = 'cash'), 0))";
 
 /// What the rows of shift `id` say its drawer holds now.
 pub fn expected_cash(conn: &Connection, id: i64) -> Result<i64> {
@@ -105,8 +107,10 @@ pub struct ZReport {
     pub cash_voids_minor: i64,
     /// Cash customers paid on account into this drawer.
     pub cash_on_account_minor: i64,
+    /// Cash handed back for goods returned without a receipt.
+    pub cash_unreceipted_refunds_minor: i64,
     /// float + cash sales − cash refunds + cash in − cash out − cash voids
-    /// + cash received on account.
+    /// + cash received on account − cash refunds without a receipt.
     pub expected_cash_minor: i64,
     pub counted_cash_minor: Option<i64>,
     pub over_short_minor: Option<i64>,
@@ -252,6 +256,12 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
              WHERE sp.shift_id = ?1 AND cp.tender = 'cash'",
         )?
         .query_row([id], |r| r.get(0))?;
+    let cash_unreceipted: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(total_minor), 0) FROM unreceipted_refunds
+             WHERE shift_id = ?1 AND refund_to = 'cash'",
+        )?
+        .query_row([id], |r| r.get(0))?;
     let counted_by_denomination = close_counts(conn, id)?;
     let live_expected = expected_cash(conn, id)?;
     Ok(ZReport {
@@ -290,6 +300,7 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
         counted_cash_minor: shift.counted_cash_minor,
         over_short_minor: shift.over_short_minor,
         cash_on_account_minor: cash_on_account,
+        cash_unreceipted_refunds_minor: cash_unreceipted,
         counted_by_denomination,
         shift,
     })

@@ -70,9 +70,11 @@ export async function openShiftHere(): Promise<boolean> {
 
 /** The "no shift open" bar above the cart and the payment screen. */
 export function DrawerGate() {
-  // Re-checked whenever the till changes view (another screen may have opened
-  // or closed the shift meanwhile).
+  // Re-checked whenever the till changes view (another screen or till may
+  // have opened or closed the shift meanwhile).
   createEffect(on(() => till.view, () => void checkDrawer()));
+  // And when a sale starts: the moment the cashier needs to know.
+  createEffect(on(() => till.lines.length > 0, (started) => started && void checkDrawer(), { defer: true }));
   return (
     <Show when={drawer.checked && drawer.shiftNumber === null}>
       <div class="card notice-bar no-print" role="status" data-testid="till-no-shift">
