@@ -1,6 +1,9 @@
 // "Add this product" after an unknown scan (for whoever may manage the
 // catalog): the product form with the scanned code as its barcode; once saved,
 // the product goes into the cart with the quantity typed before the scan.
+// Stock tracking starts off here: the item is being sold now and no stock of it
+// has been received, so a tracked one could not be sold; the owner switches it
+// on when stock is received.
 
 import { call, newIdempotencyKey, type ProductView, type TaxClass, type Unit } from "../../api";
 import { Dialog } from "../../components/Dialog";
@@ -10,7 +13,7 @@ import { mapProductField, ProductFields, standardCost } from "../Products";
 import { clearScanProblem, setScanProblem } from "./scanProblem";
 import { addToCart } from "./state";
 
-const fields = () => ({ sku: "", barcode: "", name: "", category: "", unit: "each", tax_class: "standard", price: "", track_stock: true as boolean, standard_cost: "", plu: "" });
+const fields = () => ({ sku: "", barcode: "", name: "", category: "", unit: "each", tax_class: "standard", price: "", track_stock: false as boolean, standard_cost: "", plu: "" });
 export const tillProductForm = createForm("till-product", fields);
 let key = newIdempotencyKey();
 
