@@ -148,28 +148,39 @@ async fn type_and_enter_keep(app: &App, testid: &str) {
     app.el(testid).await.send_keys("\u{e007}").await.unwrap();
 }
 
-/// Three items and one-tap Card with the terminal reference optional: three
-/// scans, F9, Card — five actions (target ≤ 6).
+/// Three items, one of them a quick key (a croissant has no barcode), and
+/// one-tap Card with the terminal reference optional: two scans, a tile, F9,
+/// Card — five actions (target ≤ 6).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e2e_one_tap_card() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
     set_up_and_log_in(&app).await;
     coffee(&app).await;
-    product_in_stock(&app, "CROIS", "2000000000039", "Croissant", 180, 20).await;
+    let croissant = product_in_stock(&app, "CROIS", "2000000000039", "Croissant", 180, 20).await;
     product_in_stock(&app, "JAM", "2000000000046", "Jam", 350, 20).await;
     shop_settings(&app, json!({ "card_reference": "optional" })).await;
-    app.el("till").await;
+    let pages = ok(&app, "catalog.key_pages", json!({})).await;
+    let favourites = pages["pages"][0]["id"].as_i64().unwrap();
+    ok(
+        &app,
+        "catalog.place_tile",
+        json!({ "idempotency_key": "e2e-tile-croissant", "page_id": favourites,
+                "product_id": croissant }),
+    )
+    .await;
+    // The till reads its quick keys when the cart view opens.
+    app.click("nav-orders").await;
+    app.click("nav-till").await;
+    app.el("grid-tile-CROIS").await;
 
     let mut n = Actions(0);
-    for (barcode, sku) in [
-        ("4006381333948", "FLAT-W"),
-        ("2000000000039", "CROIS"),
-        ("2000000000046", "JAM"),
-    ] {
+    for (barcode, sku) in [("4006381333948", "FLAT-W"), ("2000000000046", "JAM")] {
         n.0 += 1; // a scan is one action
         scan(&app, barcode, sku, 1).await;
     }
+    n.click(&app, "grid-tile-CROIS").await;
+    wait_css(&app, "[data-testid='cart-line-CROIS'][data-quantity='1']").await;
     assert_eq!(quoted_total(&app).await, 699 + 180 + 350);
     n.key(&app, "till-search", F9).await;
     app.wait_text("tender-card-now", &money(1229)).await;
