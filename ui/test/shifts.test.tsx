@@ -301,7 +301,7 @@ describe("Shift screen", () => {
     expect(text("shift-notice")).toContain("already closed");
   });
 
-  it("voids a sale with a reason (sales.void), one key per order; a cashier sees no Void", async () => {
+  it("voids a sale with a reason (sales.void), one key per order; a cashier sees Void (a manager approves it)", async () => {
     signIn();
     const { calls } = drawer();
     const view = render(() => (

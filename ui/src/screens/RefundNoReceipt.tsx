@@ -307,7 +307,6 @@ export function NoReceiptDialog() {
               }
             }}
             data-testid="no-receipt-search"
-            ref={(el) => queueMicrotask(() => el.focus())}
           />
           <Show when={noReceiptForm.errors["search"]}>
             {(m) => (
