@@ -122,7 +122,7 @@ async fn e2e_cashier_refund_of_a_line_approved_by_manager() {
     shop_with_cashier_and_manager(&app).await;
 
     scan(&app, "4006381333931", "MILK-1L", 1).await;
-    quoted_total(&app).await;
+    let sold_minor = quoted_total(&app).await;
     pay_cash(&app).await;
     let receipt = receipt_number(&app).await;
     new_sale(&app).await;
@@ -136,7 +136,7 @@ async fn e2e_cashier_refund_of_a_line_approved_by_manager() {
     app.fill("approval-secret", MANAGER_PIN).await;
     app.click("approval-submit").await;
     app.gone("refund-dialog").await;
-    app.wait_text("orders-notice", &format!("Give {} cash", money(129)))
+    app.wait_text("orders-notice", &format!("Give {} cash", money(sold_minor)))
         .await;
     app.el("refund-slip").await;
     wait_css(&app, "[data-testid^='refund-row-']").await;

@@ -103,6 +103,8 @@ export async function searchNoReceiptProducts(text: string): Promise<void> {
 
 /** Adds a product to the refund (once; picking it again keeps its line). */
 export function pickProduct(p: ProductView): void {
+  // A search still on its way must not bring the list back over the picked line.
+  searchSeq.next();
   setNoReceipt({ query: "", hits: [] });
   if (noReceipt.products.some((x) => x.id === p.id)) return;
   if (noReceipt.products.length >= MAX_NO_RECEIPT_LINES) {
