@@ -97,8 +97,8 @@ async fn e2e_cashier_refund_without_receipt_approved_by_manager() {
     app.click("approval-submit").await;
     app.gone("no-receipt-dialog").await;
 
-    // Priced as milk sells today: 2 × 1.29, all of it in cash.
-    let total = money(2 * 129);
+    // Priced as milk sells today: 2 × 1.29 and the shop's 20 % tax (2.58 + 0.52), all of it in cash.
+    let total = money(310);
     let said = app.wait_text("no-receipt-hand-back", "cash").await;
     assert!(
         said.contains(&format!("Give {total} cash")),
