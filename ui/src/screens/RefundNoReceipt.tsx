@@ -64,7 +64,9 @@ const initialState = (): NoReceiptState => ({
 });
 
 export const [noReceipt, setNoReceipt] = createStore<NoReceiptState>(initialState());
-export const noReceiptForm = createForm<Record<string, string>>("no-receipt", () => ({ reason: "", refund_to: "cash" }));
+// `search` and `customer` hold no value (their text lives in the store); they are here so an
+// error about them ("scan or search the products", "pick the customer") shows beside them.
+export const noReceiptForm = createForm<Record<string, string>>("no-receipt", () => ({ reason: "", refund_to: "cash", search: "", customer: "" }));
 let refundKey = newIdempotencyKey();
 const searchSeq = latestOnly();
 const customerSeq = latestOnly();
