@@ -9,6 +9,8 @@
 
 // Invoices, payments, AR aging and loyalty adjustments.
 mod accounts;
+// A manager's approval on the cashier's screen: refunds with and without a receipt.
+mod approvals_ui;
 // The harness itself leaves no process running, pass or panic.
 mod cleanup;
 // Steps the tests share: login, data over IPC, the till, refunds, money.

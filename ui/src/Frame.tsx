@@ -2,6 +2,7 @@ import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-j
 import { Dynamic } from "solid-js/web";
 import { call } from "./api";
 import { AppErrorBoundary } from "./components/AppErrorBoundary";
+import { ApprovalDialog } from "./components/Approval";
 import { Dialog } from "./components/Dialog";
 import { visibleNav } from "./nav";
 import { app, can, lockNow, logout, setApp } from "./session";
@@ -158,6 +159,8 @@ export function Frame() {
           </Dialog>
         )}
       </Show>
+      {/* Once for every screen: a manager approves a cashier's action where it happens (T39). */}
+      <ApprovalDialog />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ShiftView, ShiftZReport } from "../src/api";
+import { ApprovalDialog } from "../src/components/Approval";
 import { ErrorBanner } from "../src/components/ErrorBanner";
 import { ZReport } from "../src/components/ZReport";
 import { resetShiftsForTests, Shifts, shifts } from "../src/screens/Shifts";
@@ -301,7 +302,7 @@ describe("Shift screen", () => {
     expect(text("shift-notice")).toContain("already closed");
   });
 
-  it("voids a sale with a reason (sales.void), one key per order; a cashier sees no Void", async () => {
+  it("voids a sale with a reason (sales.void), one key per order; a cashier sees Void (a manager approves it)", async () => {
     signIn();
     const { calls } = drawer();
     const view = render(() => (
@@ -326,7 +327,7 @@ describe("Shift screen", () => {
     expect(text("shift-notice")).toContain("voided");
     view.unmount();
 
-    // A cashier: no Void, no past shifts (ledger.read).
+    // A cashier: Void is there (a manager approves it on the spot, T39), no past shifts (ledger.read).
     resetShiftsForTests();
     signIn(CASHIER_SESSION);
     const cashierCalls = fakeCore({
@@ -336,12 +337,32 @@ describe("Shift screen", () => {
         orders: [{ id: 8, number: 8, receipt_number: 108, status: "confirmed", customer_id: null, cashier_id: 2, line_count: 1, total_minor: 100, created_at_ms: OPEN.opened_at_ms + 500 }],
         next_before_id: null,
       }),
+      "sales.void": (a) => {
+        if (!a.approval) throw new CoreError("forbidden", "your role may not void a sale", { needs: ["sales.void"], approvable: true });
+        return { order_id: 8, order_number: 8, total_minor: 100 };
+      },
     }).calls;
-    render(() => <Shifts />);
+    render(() => (
+      <>
+        <Shifts />
+        <ApprovalDialog />
+      </>
+    ));
     await screen.findByTestId("shift-order-8");
-    expect(screen.queryByTestId("shift-void-8")).toBeNull();
     expect(screen.queryByTestId("shift-list")).toBeNull();
     expect(cashierCalls.some((c) => c.cmd === "shifts.list")).toBe(false);
+    fireEvent.click(screen.getByTestId("shift-void-8"));
+    fireEvent.input(await screen.findByTestId("void-reason"), { target: { value: "customer changed their mind" } });
+    fireEvent.submit(screen.getByTestId("void-form"));
+    expect((await screen.findByTestId("approval-reason")).textContent).toContain("void a sale");
+    fireEvent.input(screen.getByTestId("approval-username"), { target: { value: "mara" } });
+    fireEvent.input(screen.getByTestId("approval-secret"), { target: { value: "1357" } });
+    fireEvent.submit(screen.getByTestId("approval-form"));
+    await waitFor(() => expect(screen.queryByTestId("void-dialog")).toBeNull());
+    const voids = cashierCalls.filter((c) => c.cmd === "sales.void");
+    expect(voids).toHaveLength(2);
+    expect(voids[1].args).toMatchObject({ order_id: 8, approval: { username: "mara", pin: "1357" } });
+    expect(voids[0].args.idempotency_key).toBe(voids[1].args.idempotency_key);
   });
 
   it("lets a manager/owner open any past shift's Z-report", async () => {

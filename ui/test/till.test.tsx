@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { ApprovalDialog } from "../src/components/Approval";
 import { ErrorBanner } from "../src/components/ErrorBanner";
 import {
   addProduct,
@@ -715,14 +716,39 @@ describe("Orders screen", () => {
     });
   }
 
-  it("hides Refund from a cashier", async () => {
+  it("shows Refund to a cashier; the manager's approval sends the same refund once more (T39)", async () => {
     signIn("cashier");
-    ordersCore();
-    render(() => <Orders />);
+    const { calls } = ordersCore((a) => {
+      if (!a.approval) throw new CoreError("forbidden", "your role may not refund a sale", { needs: ["sales.refund"], approvable: true });
+      return {
+        id: 1, number: 1, order_id: 7, refund_to: a.refund_to, customer_id: null, reason: a.reason, net_minor: 250, tax_minor: 50, total_minor: 300, restocked_cost_minor: 0, entry_id: 2, created_by: 2, created_at_ms: 0, lines: [],
+        payments: [{ tender: "cash", amount_minor: 300, customer_id: null }],
+        hand_back: [{ action: "give_cash", amount_minor: 300 }],
+      };
+    });
+    render(() => (
+      <>
+        <Orders />
+        <ApprovalDialog />
+      </>
+    ));
     fireEvent.click(await screen.findByTestId("order-open-7"));
     await screen.findByTestId("order-detail");
     expect(screen.getByTestId("receipt-line-1").textContent).toContain("Milk 1 l");
-    expect(screen.queryByTestId("order-refund")).toBeNull();
+    fireEvent.click(screen.getByTestId("order-refund"));
+    fireEvent.input(await screen.findByTestId("refund-qty-12"), { target: { value: "1" } });
+    fireEvent.input(screen.getByTestId("refund-reason"), { target: { value: "leaking" } });
+    fireEvent.submit(screen.getByTestId("refund-form"));
+    expect((await screen.findByTestId("approval-reason")).textContent).toContain("refund a sale");
+    fireEvent.input(screen.getByTestId("approval-username"), { target: { value: "mara" } });
+    fireEvent.input(screen.getByTestId("approval-secret"), { target: { value: "1357" } });
+    fireEvent.submit(screen.getByTestId("approval-form"));
+    await waitFor(() => expect(screen.getByTestId("orders-notice").textContent).toBe("Refund #1: Give 3.00 cash."));
+    const refunds = calls.filter((c) => c.cmd === "sales.refund");
+    expect(refunds).toHaveLength(2);
+    expect(refunds[0].args.approval ?? null).toBeNull();
+    expect(refunds[1].args.approval).toEqual({ username: "mara", pin: "1357" });
+    expect(refunds[0].args.idempotency_key).toBe(refunds[1].args.idempotency_key);
   });
 
   it("finds an order by receipt number and refunds one line; an error on a line shows beside it", async () => {

@@ -105,6 +105,7 @@ export const NEEDS_WORDS: Record<string, string> = {
   "sales.price_override": "change a line's price",
   "sales.refund": "refund a sale",
   "sales.void": "void a sale",
+  "sales.refund_unreceipted": "refund goods without a receipt",
   "credit.approve": "go over a credit limit",
 };
 

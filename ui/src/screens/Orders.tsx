@@ -17,6 +17,7 @@ import {
   type SalesOrderSummary,
   type SalesOrderView,
 } from "../api";
+import { withApproval } from "../components/Approval";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { Receipt } from "../components/Receipt";
@@ -25,8 +26,9 @@ import { autofocus, createForm } from "../forms";
 import { lineField } from "../logic/till";
 import { fieldError, formatMoney, parseInteger } from "../money";
 import { formatWithUnit, parseQuantity } from "../logic/quantity";
-import { app, onSignOut } from "../session";
+import { app, can, onSignOut } from "../session";
 import { abilities } from "./till/state";
+import { NoReceiptDialog, NoReceiptSlipView, noReceipt, openNoReceipt } from "./RefundNoReceipt";
 
 interface OrdersState {
   rows: SalesOrderSummary[];
@@ -218,13 +220,17 @@ export async function submitRefund(): Promise<boolean> {
   const ok = await refundForm.submit(
     async () => {
       sent = refundLines(o, refundForm.values);
-      done = await call("sales.refund", {
-        idempotency_key: refundKey,
-        order_id: o.id,
-        lines: sent,
-        refund_to: refundForm.values.refund_to as RefundTo,
-        reason: refundForm.values.reason.trim(),
-      });
+      // A cashier without `sales.refund` gets "A manager can approve this" on the spot (T39).
+      done = await withApproval((approval) =>
+        call("sales.refund", {
+          idempotency_key: refundKey,
+          order_id: o.id,
+          lines: sent,
+          refund_to: refundForm.values.refund_to as RefundTo,
+          reason: refundForm.values.reason.trim(),
+          approval,
+        }),
+      );
     },
     {
       // `lines[1].quantity` is the second line sent: show it beside that order line.
@@ -266,7 +272,8 @@ function OrderDetail(props: { order: SalesOrderView }) {
         <button type="button" onClick={() => window.print()} data-testid="order-print">
           Print
         </button>
-        <Show when={abilities().refund}>
+        {/* Sellers without `sales.refund` see it too: a manager approves it on the spot. */}
+        <Show when={abilities().refund || abilities().sell}>
           <button type="button" class="primary" onClick={openRefund} disabled={left() === 0} data-testid="order-refund">
             Refund…
           </button>
@@ -474,6 +481,11 @@ export function Orders() {
             {orders.notice}
           </span>
         </Show>
+        <Show when={can("sales.refund_unreceipted") || can("sales.sell")}>
+          <button type="button" onClick={openNoReceipt} data-testid="orders-no-receipt">
+            Refund without receipt…
+          </button>
+        </Show>
         <button type="button" onClick={() => void loadOrders()} data-testid="orders-refresh">
           Refresh
         </button>
@@ -550,6 +562,10 @@ export function Orders() {
       </div>
       <Show when={orders.refundOpen && orders.selected}>
         {(o) => <RefundDialog order={o()} />}
+      </Show>
+      <Show when={noReceipt.slip}>{(s) => <NoReceiptSlipView slip={s()} />}</Show>
+      <Show when={noReceipt.open}>
+        <NoReceiptDialog />
       </Show>
     </section>
   );

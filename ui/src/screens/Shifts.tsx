@@ -12,6 +12,7 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftDenominationCount, type ShiftView, type ShiftZReport, TillbookError } from "../api";
+import { withApproval } from "../components/Approval";
 import { Dialog } from "../components/Dialog";
 import { SelectField, TextField } from "../components/Field";
 import { tenderLabel, ZReport } from "../components/ZReport";
@@ -213,7 +214,8 @@ export async function voidSale(): Promise<boolean> {
     async () => {
       const reason = voidForm.values.reason.trim();
       if (reason === "") throw fieldError("reason", "a void needs a reason");
-      const v = await call("sales.void", { idempotency_key: voidKey, order_id: order.id, reason });
+      // A cashier without `sales.void` gets "A manager can approve this" on the spot (T39).
+      const v = await withApproval((approval) => call("sales.void", { idempotency_key: voidKey, order_id: order.id, reason, approval }));
       setShifts("voided", order.id, true);
       setShifts("notice", `Sale #${v.order_number} voided (${formatMoney(v.total_minor)}).`);
     },
@@ -441,7 +443,7 @@ export function Shifts() {
                   <td class="num">{formatMoney(o.total_minor)}</td>
                   <td>{shifts.voided[o.id] ? "voided" : o.status}</td>
                   <td class="row-actions">
-                    <Show when={can("sales.void") && !shifts.voided[o.id] && o.status !== "voided"}>
+                    <Show when={(can("sales.void") || can("sales.sell")) && !shifts.voided[o.id] && o.status !== "voided"}>
                       <button type="button" onClick={() => startVoid(o)} data-testid={`shift-void-${o.id}`}>
                         Void
                       </button>

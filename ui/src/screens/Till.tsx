@@ -8,7 +8,6 @@ import { app } from "../session";
 import { till, openTender } from "./till/state";
 import { CartView } from "./till/Cart";
 import { payIfCovered, TenderView } from "./till/Tender";
-import { ApprovalDialog } from "../components/Approval";
 import { ReceiptView } from "./till/ReceiptView";
 import { installScanner } from "./till/scanner";
 import { DrawerGate } from "./till/DrawerGate";
@@ -49,7 +48,6 @@ export function Till() {
           <ReceiptView />
         </Match>
       </Switch>
-      <ApprovalDialog />
     </section>
   );
 }
