@@ -508,3 +508,67 @@ fn a_card_payment_needs_its_reference_only_when_the_shop_requires_it() {
     assert_eq!(code(&r), "validation", "{r:?}");
     verify_is_clean(&shop.db);
 }
+
+/// A no-sale (the drawer opened without a sale) needs an open drawer and,
+/// for a cashier, a manager's approval for that one open; each is kept in its
+/// shift and audited with both names. A reason is required.
+#[test]
+fn t39_a_no_sale_needs_a_drawer_and_a_managers_approval() {
+    let mut t = till();
+    let cashier = t.cashier.as_ref().unwrap().username.clone();
+    let args = || json!({ "idempotency_key": key(), "reason": "change for a 20 note" });
+    // No shift is open: there is no drawer to open, whoever asks.
+    let r = t.shop.call(&mut t.owner, "shifts.no_sale", args());
+    assert_eq!(code(&r), "state_conflict", "{r:?}");
+    let shift = t
+        .shop
+        .call(
+            &mut t.cashier,
+            "shifts.open",
+            json!({ "idempotency_key": key(), "opening_float_minor": 5000 }),
+        )
+        .unwrap();
+    // The cashier alone is refused, and told a manager could approve.
+    let e = expect_err(
+        t.shop.call(&mut t.cashier, "shifts.no_sale", args()),
+        "a cashier's no-sale",
+    )
+    .to_json();
+    assert_eq!(e["code"], "forbidden", "{e}");
+    assert_eq!(e["details"]["approvable"], true, "{e}");
+    assert_eq!(e["details"]["needs"], json!(["drawer.open"]), "{e}");
+    // An empty reason is named, before any approval is looked at.
+    let r = t.shop.call(
+        &mut t.cashier,
+        "shifts.no_sale",
+        with_approval(json!({ "idempotency_key": key(), "reason": "" }), &t.manager, PIN),
+    );
+    assert_eq!(code(&r), "validation", "{r:?}");
+    assert_eq!(t.shop.count("shift_no_sales"), 0);
+    // The manager's PIN approves this one open, in the cashier's shift.
+    let v = t
+        .shop
+        .call(
+            &mut t.cashier,
+            "shifts.no_sale",
+            with_approval(args(), &t.manager, PIN),
+        )
+        .unwrap();
+    assert_eq!(v["shift_id"], shift["id"], "{v}");
+    assert_eq!(v["reason"], "change for a 20 note");
+    let row = t
+        .shop
+        .audit_rows("shifts.no_sale")
+        .into_iter()
+        .find(|r| r["result"] == "ok")
+        .expect("the no-sale is audited");
+    assert_eq!(row["username"], json!(cashier), "{row}");
+    assert_eq!(row["approved_by_username"], json!(t.manager), "{row}");
+    // The next one needs a new approval.
+    let again = t.shop.call(&mut t.cashier, "shifts.no_sale", args());
+    assert_eq!(code(&again), "forbidden", "{again:?}");
+    // The owner holds drawer.open and needs nobody.
+    t.shop.call(&mut t.owner, "shifts.no_sale", args()).unwrap();
+    assert_eq!(t.shop.count("shift_no_sales"), 2);
+    verify_is_clean(&t.shop.db);
+}

@@ -146,3 +146,32 @@ async fn e2e_cashier_refund_of_a_line_approved_by_manager() {
     assert_eq!(row["approved_by_username"], "mara", "{row}");
     app.close().await;
 }
+
+/// "No sale" at the till: the cashier opens the drawer for change, the
+/// manager's PIN approves that one open on the cashier's screen, the till says
+/// so, and the audit row names both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_cashier_no_sale_approved_by_manager() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = App::start().await;
+    shop_with_cashier_and_manager(&app).await;
+
+    app.click("till-no-sale").await;
+    app.el("no-sale-dialog").await;
+    app.fill("no-sale-reason", "change for a 20 note").await;
+    app.click("no-sale-submit").await;
+    app.el("approval-dialog").await;
+    app.wait_text("approval-reason", "open the drawer without a sale")
+        .await;
+    app.fill("approval-username", "mara").await;
+    app.fill("approval-secret", MANAGER_PIN).await;
+    app.click("approval-submit").await;
+    app.gone("no-sale-dialog").await;
+    app.wait_text("till-notice", "No sale recorded").await;
+    shot(&app, "till-no-sale-1").await;
+
+    let row = approved_row(&app, "shifts.no_sale").await;
+    assert_eq!(row["username"], "cass", "{row}");
+    assert_eq!(row["approved_by_username"], "mara", "{row}");
+    app.close().await;
+}

@@ -79,6 +79,8 @@ import type { MoveKeyPageRequest } from "./MoveKeyPageRequest";
 import type { MovementView } from "./MovementView";
 import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
+import type { NoSaleRequest } from "./NoSaleRequest";
+import type { NoSaleView } from "./NoSaleView";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
@@ -244,6 +246,7 @@ export interface Commands {
   "shifts.open": { args: ShiftOpenRequest & Idempotent & Approvable; result: ShiftView };
   "shifts.current": { args: ShiftCurrentRequest; result: ShiftView | null };
   "shifts.cash_move": { args: ShiftCashMoveRequest & Idempotent & Approvable; result: ShiftCashMoveView };
+  "shifts.no_sale": { args: NoSaleRequest & Idempotent & Approvable; result: NoSaleView };
   "shifts.close": { args: ShiftCloseRequest & Approvable; result: ShiftZReport };
   "shifts.z_report": { args: ShiftZReportRequest; result: ShiftZReport };
   "shifts.list": { args: ShiftListRequest; result: ShiftPage };
@@ -360,6 +363,7 @@ export const COMMAND_NAMES = [
   "shifts.open",
   "shifts.current",
   "shifts.cash_move",
+  "shifts.no_sale",
   "shifts.close",
   "shifts.z_report",
   "shifts.list",

@@ -106,6 +106,7 @@ export const NEEDS_WORDS: Record<string, string> = {
   "sales.refund": "refund a sale",
   "sales.void": "void a sale",
   "sales.refund_unreceipted": "refund goods without a receipt",
+  "drawer.open": "open the drawer without a sale",
   "credit.approve": "go over a credit limit",
 };
 

@@ -134,6 +134,7 @@ macro_rules! with_commands {
         "shifts.open"          => Perm(SalesSell),     Create, false, crate::till::open;
         "shifts.current"       => Perm(SalesSell),     Read,   false, crate::till::current;
         "shifts.cash_move"     => Perm(SalesSell),     Create, false, crate::till::cash_move;
+        "shifts.no_sale"       => Perm(DrawerOpen),    Create, false, crate::till::no_sale;
         "shifts.close"         => Perm(SalesSell),     Write,  false, crate::till::close;
         "shifts.z_report"      => Perm(SalesSell),     Read,   false, crate::till::z_report;
         "shifts.list"          => Perm(LedgerRead),    Read,   false, crate::till::list;

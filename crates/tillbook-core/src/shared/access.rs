@@ -79,6 +79,9 @@ tillbook_db::named_enum! {
         /// Refunding goods without the original receipt (to store credit or
         /// cash): owner and manager; a cashier gets a manager's approval.
         SalesRefundUnreceipted = "sales.refund_unreceipted",
+        /// Opening the cash drawer without a sale (a no-sale), with a reason:
+        /// owner and manager; a cashier gets a manager's approval.
+        DrawerOpen = "drawer.open",
     }
 }
 
@@ -109,6 +112,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesDiscountPreset,
             Permission::SalesPriceOverride,
             Permission::SalesRefundUnreceipted,
+            Permission::DrawerOpen,
         ],
     ),
     (

@@ -89,6 +89,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_cash_control.sql",
         sql: include_str!("../../../../migrations/0018_cash_control.sql"),
     },
+    Migration {
+        name: "0019_no_sale.sql",
+        sql: include_str!("../../../../migrations/0019_no_sale.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's

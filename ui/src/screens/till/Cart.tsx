@@ -40,6 +40,7 @@ import {
   setLineQuantity,
 } from "./state";
 import { BasketDiscountButton, LineDiscountButton } from "./Discounts";
+import { NoSaleButton } from "./NoSale";
 
 
 /** The line's quantity, typed: click the number, type, Enter (Esc keeps the old one). */
@@ -332,6 +333,7 @@ export function CartView() {
               Park
             </button>
             <BasketDiscountButton />
+            <NoSaleButton />
             <button type="button" class="danger" onClick={() => (clearCart(), focusField("till", "search"))} disabled={till.lines.length === 0 && !till.customer} data-testid="till-clear">
               Clear
             </button>
