@@ -730,6 +730,16 @@ fn t05_shift_commands_are_atomic_under_injected_failure() {
     assert!(sweep.statements >= 7, "{} statements", sweep.statements);
     assert_eq!(shop.count("shift_cash_moves"), 1);
 
+    let sweep = sweep_faults(
+        &shop,
+        &mut owner,
+        "shifts.no_sale",
+        || json!({ "idempotency_key": key(), "reason": "change for a note" }),
+    );
+    // the no-sale, audit, outbox, idempotency.
+    assert!(sweep.statements >= 4, "{} statements", sweep.statements);
+    assert_eq!(shop.count("shift_no_sales"), 1);
+
     // Checkout and refund attach to the shift inside their own transaction.
     let lines = json!([{ "product_id": st.a, "quantity": 3 }]);
     sweep_faults(
