@@ -68,6 +68,17 @@ describe("adding items fast", () => {
     expect(screen.queryByTestId("till-scan-error")).toBeNull();
   });
 
+  it("a scan whose first key came slowly (a busy machine) keeps that key", async () => {
+    core();
+    render(() => <Till />);
+    const box = (await screen.findByTestId("till-search")) as HTMLInputElement;
+    // The first digit landed in the field on its own; the rest came as a burst.
+    fireEvent.input(box, { target: { value: MILK.barcode.slice(0, 1) } });
+    scannerTypes(box, MILK.barcode.slice(1));
+    await waitFor(() => expect(screen.getByTestId("cart-line-MILK-1L").getAttribute("data-quantity")).toBe("1"));
+    expect(box.value).toBe("");
+  });
+
   it("3* typed, then a tile: three of it", async () => {
     core();
     render(() => <Till />);

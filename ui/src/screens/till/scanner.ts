@@ -77,12 +77,18 @@ export function installScanner(target: Window = window): () => void {
     let code = v.code;
     let quantity = 1;
     if (inScanField) {
-      // What was in the field before the burst: a typed `3*` is its quantity; other text is dropped.
+      // The scan field holds what is being scanned: a typed `3*` before the
+      // code, or the code's first keys when they came slower than a burst (a
+      // busy machine), so nothing typed into it is lost. The field is emptied
+      // after every scan, so no earlier code can be in front.
       const prefix = before?.el === target ? before.value : "";
-      const m = parseMultiplier(prefix + code) ?? parseMultiplier(code);
+      const whole = prefix + code;
+      const m = parseMultiplier(whole);
       if (m && m.rest !== "") {
         quantity = m.quantity;
         code = m.rest;
+      } else {
+        code = whole;
       }
     }
     if (!scanAllowedIn(code, editable(target) && !inScanField)) return;
