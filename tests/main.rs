@@ -25,6 +25,7 @@ mod loyalty; // points, rewards and claims, expiry, and the liability they carry
 mod parties; // the ledger, customers and their credit, vendors and purchases
 mod quick_keys; // quick key pages and tiles, word-prefix search, the catalogue list (issue 12)
 mod refunds; // refunds by line as new rows and a reversing entry (T31)
+mod reorder; // reorder points, preferred vendors, the low-stock list (issue 13)
 mod reports; // sales reports, stock valuation and the CSV export (T33)
 mod sales; // quote and checkout: totals, tenders, the entry, gapless numbers
 mod shifts; // shifts, cash moves, voids and the Z-report

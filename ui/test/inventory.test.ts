@@ -111,6 +111,7 @@ describe("product edit sends only what changed, against the version read", () =>
     id: 4, sku: "MILK", barcode: "123", name: "Milk", category: "Dairy", unit: "each", tax_class: "standard",
     tax_rate_bp: 2000, price_minor: 129, archived: false, on_hand: 0, available: 0, version: 3, created_at_ms: 0, updated_at_ms: 0,
     track_stock: true, standard_cost_minor: null, plu: null, quantity_decimals: 0,
+    reorder_point: null, reorder_quantity: null, preferred_vendor_id: null, track_expiry: false,
   };
   const same = {
     sku: "MILK", barcode: "123", name: "Milk", category: "Dairy", unit: "each", tax_class: "standard", price: "1.29",

@@ -54,6 +54,8 @@ import type { ListProductsRequest } from "./ListProductsRequest";
 import type { ListRulesRequest } from "./ListRulesRequest";
 import type { ListUsersRequest } from "./ListUsersRequest";
 import type { LoginRequest } from "./LoginRequest";
+import type { LowStock } from "./LowStock";
+import type { LowStockRequest } from "./LowStockRequest";
 import type { LoyaltyAdjustRequest } from "./LoyaltyAdjustRequest";
 import type { LoyaltyBalance } from "./LoyaltyBalance";
 import type { LoyaltyBalanceRequest } from "./LoyaltyBalanceRequest";
@@ -208,6 +210,7 @@ export interface Commands {
   "stock.adjust": { args: AdjustRequest & Idempotent & Approvable; result: MovementView };
   "stock.batches": { args: BatchesRequest; result: Array<BatchView> };
   "stock.movements": { args: MovementsRequest; result: Array<MovementView> };
+  "stock.low": { args: LowStockRequest; result: LowStock };
   "stock.reserve": { args: ReserveRequest & Idempotent & Approvable; result: ReservationView };
   "stock.release": { args: ReleaseRequest & Approvable; result: ReservationView };
   "stock.expire_reservations": { args: NoArgs & Approvable; result: ExpiredReservations };
@@ -325,6 +328,7 @@ export const COMMAND_NAMES = [
   "stock.adjust",
   "stock.batches",
   "stock.movements",
+  "stock.low",
   "stock.reserve",
   "stock.release",
   "stock.expire_reservations",

@@ -6,4 +6,4 @@ export type CreateProductRequest = { sku: string, barcode?: string | null, name:
 /**
  * Off for items nobody counts (made-to-order coffee, services). On when omitted.
  */
-track_stock?: boolean, standard_cost_minor?: number | null, plu?: string | null, };
+track_stock?: boolean, standard_cost_minor?: number | null, plu?: string | null, reorder_point?: number | null, reorder_quantity?: number | null, preferred_vendor_id?: number | null, track_expiry?: boolean, };

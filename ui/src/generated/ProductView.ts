@@ -23,6 +23,22 @@ plu: string | null,
  */
 quantity_decimals: number, 
 /**
+ * Reorder when what is available falls to this (smallest unit); none: never low.
+ */
+reorder_point: number | null, 
+/**
+ * How much to order when it does (smallest unit); none: up to twice the point.
+ */
+reorder_quantity: number | null, 
+/**
+ * The vendor a purchase order for it goes to by default.
+ */
+preferred_vendor_id: number | null, 
+/**
+ * Whether receiving it asks for an expiry date.
+ */
+track_expiry: boolean, 
+/**
  * Sum of the product's batches' on-hand and reserved quantities, in the
  * unit's smallest part (g for kg).
  */

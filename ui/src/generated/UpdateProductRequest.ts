@@ -18,4 +18,16 @@ clear_standard_cost?: boolean | null,
 /**
  * `null` keeps the PLU; `""` removes it.
  */
-plu?: string | null, };
+plu?: string | null, 
+/**
+ * `null` keeps it; `clear_reorder` removes the point and quantity.
+ */
+reorder_point?: number | null, reorder_quantity?: number | null, 
+/**
+ * The product is no longer reordered (no point, no quantity).
+ */
+clear_reorder?: boolean | null, 
+/**
+ * `null` keeps it; `0` removes the preferred vendor.
+ */
+preferred_vendor_id?: number | null, track_expiry?: boolean | null, };

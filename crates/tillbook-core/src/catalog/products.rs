@@ -140,6 +140,14 @@ pub struct ProductView {
     pub plu: Option<String>,
     /// Decimals of a quantity of this unit (see [`Unit::decimals`]).
     pub quantity_decimals: u32,
+    /// Reorder when what is available falls to this (smallest unit); none: never low.
+    pub reorder_point: Option<i64>,
+    /// How much to order when it does (smallest unit); none: up to twice the point.
+    pub reorder_quantity: Option<i64>,
+    /// The vendor a purchase order for it goes to by default.
+    pub preferred_vendor_id: Option<i64>,
+    /// Whether receiving it asks for an expiry date.
+    pub track_expiry: bool,
     /// Sum of the product's batches' on-hand and reserved quantities, in the
     /// unit's smallest part (g for kg).
     pub on_hand: i64,
@@ -155,7 +163,8 @@ pub(super) const VIEW_COLUMNS: &str =
     p.price_minor, p.archived_at_ms IS NOT NULL,
     (SELECT coalesce(sum(b.on_hand), 0) FROM batches b WHERE b.product_id = p.id),
     (SELECT coalesce(sum(b.on_hand - b.reserved), 0) FROM batches b WHERE b.product_id = p.id),
-    p.version, p.created_at_ms, p.updated_at_ms, p.track_stock, p.standard_cost_minor, p.plu";
+    p.version, p.created_at_ms, p.updated_at_ms, p.track_stock, p.standard_cost_minor, p.plu,
+    p.reorder_point, p.reorder_quantity, p.preferred_vendor_id, p.track_expiry";
 
 pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
     let unit = Unit::parse(&r.get::<_, String>(5)?);
@@ -179,6 +188,10 @@ pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
         standard_cost_minor: r.get(16)?,
         plu: r.get(17)?,
         quantity_decimals: unit.decimals(),
+        reorder_point: r.get(18)?,
+        reorder_quantity: r.get(19)?,
+        preferred_vendor_id: r.get(20)?,
+        track_expiry: r.get(21)?,
     })
 }
 
@@ -304,6 +317,18 @@ pub struct CreateProductRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub plu: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub reorder_point: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub reorder_quantity: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub preferred_vendor_id: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub track_expiry: bool,
 }
 
 fn default_track() -> bool {
@@ -344,7 +369,52 @@ impl Request for CreateProductRequest {
         if let Some(p) = &self.plu {
             check_plu(p)?;
         }
+        check_reorder(self.reorder_point, self.reorder_quantity)?;
+        if let Some(v) = self.preferred_vendor_id {
+            validate::id("preferred_vendor_id", v)?;
+        }
         Ok(())
+    }
+}
+
+/// The most a reorder point or quantity may be (as a batch may hold).
+pub const REORDER_MAX: i64 = 1_000_000_000;
+
+fn check_reorder(point: Option<i64>, quantity: Option<i64>) -> Result<()> {
+    if let Some(v) = point.filter(|v| !(0..=REORDER_MAX).contains(v)) {
+        return Err(Error::validation(
+            "reorder_point",
+            format!("must be 0 to {REORDER_MAX}, got {v}"),
+        ));
+    }
+    if let Some(v) = quantity.filter(|v| !(1..=REORDER_MAX).contains(v)) {
+        return Err(Error::validation(
+            "reorder_quantity",
+            format!("must be 1 to {REORDER_MAX}, got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A preferred vendor must exist and be active when it is set (T19). Read
+/// here rather than through `parties`, which sits above the catalog.
+fn check_preferred_vendor(conn: &Connection, vendor_id: Option<i64>) -> Result<()> {
+    let Some(id) = vendor_id else {
+        return Ok(());
+    };
+    let active: Option<(String, bool)> = conn
+        .cached_row(
+            "SELECT name, archived_at_ms IS NULL FROM vendors WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match active {
+        None => Err(Error::not_found("vendor", id)),
+        Some((name, false)) => Err(Error::StateConflict {
+            message: format!("vendor {name} is archived: choose an active vendor to reorder from"),
+        }),
+        Some(_) => Ok(()),
     }
 }
 
@@ -405,12 +475,15 @@ pub fn insert_product(
     now_ms: i64,
 ) -> Result<i64> {
     check_unique(tx, 0, &req.sku, req.barcode.as_deref(), req.plu.as_deref())?;
+    check_preferred_vendor(tx.conn(), req.preferred_vendor_id)?;
     let id = tx
         .execute_returning(
             "INSERT INTO products (sku, barcode, name, category, unit, tax_class, price_minor,
                                    created_by, created_at_ms, updated_at_ms, track_stock,
-                                   standard_cost_minor, plu)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12) RETURNING id",
+                                   standard_cost_minor, plu, reorder_point, reorder_quantity,
+                                   preferred_vendor_id, track_expiry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             RETURNING id",
             rusqlite::params![
                 req.sku,
                 req.barcode,
@@ -423,7 +496,11 @@ pub fn insert_product(
                 now_ms,
                 req.track_stock,
                 req.standard_cost_minor,
-                req.plu
+                req.plu,
+                req.reorder_point,
+                req.reorder_quantity,
+                req.preferred_vendor_id,
+                req.track_expiry
             ],
             |r| r.get(0),
         )
@@ -491,6 +568,24 @@ pub struct UpdateProductRequest {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub plu: Option<String>,
+    /// `null` keeps it; `clear_reorder` removes the point and quantity.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub reorder_point: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub reorder_quantity: Option<i64>,
+    /// The product is no longer reordered (no point, no quantity).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub clear_reorder: Option<bool>,
+    /// `null` keeps it; `0` removes the preferred vendor.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub preferred_vendor_id: Option<i64>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub track_expiry: Option<bool>,
 }
 
 impl Request for UpdateProductRequest {
@@ -518,6 +613,10 @@ impl Request for UpdateProductRequest {
         if let Some(p) = self.plu.as_deref().filter(|p| !p.is_empty()) {
             check_plu(p)?;
         }
+        check_reorder(self.reorder_point, self.reorder_quantity)?;
+        if let Some(v) = self.preferred_vendor_id.filter(|v| *v != 0) {
+            validate::id("preferred_vendor_id", v)?;
+        }
         if self.sku.is_none()
             && self.barcode.is_none()
             && self.name.is_none()
@@ -529,6 +628,11 @@ impl Request for UpdateProductRequest {
             && self.standard_cost_minor.is_none()
             && self.clear_standard_cost.is_none()
             && self.plu.is_none()
+            && self.reorder_point.is_none()
+            && self.reorder_quantity.is_none()
+            && self.clear_reorder.is_none()
+            && self.preferred_vendor_id.is_none()
+            && self.track_expiry.is_none()
         {
             return Err(Error::validation("name", "nothing to change"));
         }
@@ -608,6 +712,23 @@ pub fn update_product(
             ),
         ));
     }
+    let (reorder_point, reorder_quantity) = if req.clear_reorder == Some(true) {
+        (None, None)
+    } else {
+        (
+            req.reorder_point.or(before.reorder_point),
+            req.reorder_quantity.or(before.reorder_quantity),
+        )
+    };
+    let preferred_vendor = match req.preferred_vendor_id {
+        None => before.preferred_vendor_id,
+        Some(0) => None,
+        Some(v) => Some(v),
+    };
+    if preferred_vendor != before.preferred_vendor_id {
+        check_preferred_vendor(tx.conn(), preferred_vendor)?;
+    }
+    let track_expiry = req.track_expiry.unwrap_or(before.track_expiry);
     let new_unit = req.unit.unwrap_or(before.unit);
     check_unit_change(tx.conn(), &before, new_unit)?;
     check_unique(tx, req.id, &sku, barcode.as_deref(), plu.as_deref())?;
@@ -627,6 +748,10 @@ pub fn update_product(
                 ("track_stock", &track_stock),
                 ("standard_cost_minor", &standard_cost),
                 ("plu", &plu),
+                ("reorder_point", &reorder_point),
+                ("reorder_quantity", &reorder_quantity),
+                ("preferred_vendor_id", &preferred_vendor),
+                ("track_expiry", &track_expiry),
                 ("updated_at_ms", &ctx.now_ms),
             ],
         )

@@ -93,6 +93,7 @@ macro_rules! with_commands {
         "stock.adjust"              => Perm(StockAdjust),   Create, false, crate::stock::adjust_cmd;
         "stock.batches"             => Signed,              Read,   false, crate::stock::batches_cmd;
         "stock.movements"           => Signed,              Read,   false, crate::stock::movements_cmd;
+        "stock.low"                 => Signed,              Read,   false, crate::stock::low_stock_cmd;
         "stock.reserve"             => Perm(SalesSell),     Create, false, crate::stock::reserve_cmd;
         "stock.release"             => Perm(SalesSell),     Write,  false, crate::stock::release_cmd;
         "stock.expire_reservations" => Perm(SalesSell),     Write,  false, crate::stock::expire_cmd;

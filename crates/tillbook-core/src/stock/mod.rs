@@ -13,6 +13,7 @@
 
 mod commands;
 mod counts;
+mod low;
 mod movements;
 mod verify;
 mod views;
@@ -25,6 +26,9 @@ pub use commands::{
 pub use counts::{
     count_open, count_post, count_record, count_review, get_count, CountLineView, CountOpenRequest,
     CountPostRequest, CountRecordRequest, CountReview, CountReviewRequest, CountView,
+};
+pub use low::{
+    low_stock, low_stock_cmd, LowStock, LowStockLine, LowStockRequest, LOW_STOCK_LIMIT_MAX,
 };
 pub use movements::{
     consume_reservation, cost_of_picks, free_quantity, move_picked, move_stock, pick_batches,
