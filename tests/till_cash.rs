@@ -4,9 +4,10 @@
 //! the drawer's expected cash, refunds that say what to hand back, and
 //! customers found by phone, email or any part of the name.
 
-use crate::support::checks::{code, scalar, verify_is_clean, version_of};
+use crate::support::checks::{balance, code, scalar, verify_is_clean, version_of};
 use crate::support::fixtures::{
-    card, card_sales_without_shift, cash, customer_with, id, open_shift, product, receive, Refund,
+    card, card_sales_without_shift, cash, customer_with, id, open_shift, product, receive, Batch,
+    Product, Refund,
 };
 use crate::support::{key, Shop};
 use serde_json::{json, Value};
@@ -469,6 +470,59 @@ fn t31_a_refund_without_a_receipt_needs_a_manager_and_goes_back_to_stock_and_the
             .count(),
         2
     );
+    verify_is_clean(&shop.db);
+}
+
+#[test]
+fn a_refund_without_a_receipt_takes_back_weighed_and_untracked_items() {
+    let (shop, mut owner) = Shop::with_owner();
+    // Cheddar at 14.00 per kg, bought at 8.00 per kg; a flat white nobody counts.
+    let cheddar = Product::new("CHEDDAR", 1_400)
+        .name("Cheddar")
+        .tax("zero")
+        .with("unit", json!("kg"))
+        .create(&shop, &mut owner);
+    Batch::of(cheddar, 2_000, 800).receive(&shop, &mut owner);
+    let coffee = Product::new("FLATWHITE", 320)
+        .name("Flat white")
+        .tax("zero")
+        .with("track_stock", json!(false))
+        .with("standard_cost_minor", json!(60))
+        .create(&shop, &mut owner);
+    open_shift(&shop, &mut owner, 10_000).unwrap();
+    let inventory_before = balance(&shop.db, "1200");
+    let movements_before = shop.count("stock_movements");
+    let r = shop
+        .call(
+            &mut owner,
+            "sales.refund_unreceipted",
+            json!({ "idempotency_key": key(), "refund_to": "cash", "reason": "no receipt",
+                    "lines": [{ "product_id": cheddar, "quantity": 350, "stock": "restock" },
+                              { "product_id": coffee, "quantity": 1, "stock": "restock" }] }),
+        )
+        .unwrap();
+    // 0.350 kg × 14.00 = 4.90, plus 3.20 for the coffee.
+    assert_eq!(r["total_minor"], json!(490 + 320));
+    // 0.350 kg × 8.00 = 2.80 back into inventory; the coffee's cost was used up.
+    assert_eq!(r["restocked_cost_minor"], json!(280));
+    assert_eq!(balance(&shop.db, "1200") - inventory_before, 280);
+    // One return movement, for the cheese only.
+    assert_eq!(shop.count("stock_movements") - movements_before, 1);
+    let product = shop
+        .call(&mut owner, "catalog.get_product", json!({ "id": cheddar }))
+        .unwrap();
+    assert_eq!(product["on_hand"], json!(2_350));
+    let coffee_line: (String, Option<i64>) = shop
+        .db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT stock, batch_id FROM unreceipted_refund_lines WHERE product_id = ?1",
+                [coffee],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(coffee_line, ("untracked".to_string(), None));
     verify_is_clean(&shop.db);
 }
 

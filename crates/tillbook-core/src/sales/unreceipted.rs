@@ -9,7 +9,7 @@
 //!
 //! One transaction writes the refund (gapless number), its lines, the stock
 //! (a `return` into the product's most recently received batch, then a
-//! `damage` when it can't be sold again), one journal entry (Dr revenue net
+//! `damage` when it can't be sold again; nothing for an untracked product), one journal entry (Dr revenue net
 //! and tax payable, Cr cash or store credit; Dr inventory / Cr COGS at the
 //! batch's cost for restocked units), the audit row and the event. Cash needs
 //! an open drawer (`till::require_drawer`); the cash refund is tied to that
@@ -258,17 +258,22 @@ pub fn refund_unreceipted(
 /// One line as written: the request's line, its price, and where its units went.
 struct LineRow<'r> {
     input: &'r UnreceiptedLineInput,
+    /// `restock`, `damage`, or `untracked` for a product whose stock is not counted.
+    stock: &'static str,
     net_minor: i64,
     tax_minor: i64,
-    batch_id: i64,
+    batch_id: Option<i64>,
     unit_cost_minor: i64,
-    return_id: i64,
+    return_id: Option<i64>,
     damage_id: Option<i64>,
 }
 
-/// Each line's units back into its product's most recently received batch
-/// (`return`), then `damage` when they can't be sold again. Answers the lines
-/// and what the restocked units cost.
+/// The stock disposition stored for a line that moved no stock.
+const UNTRACKED: &str = "untracked";
+
+/// Each tracked line's units back into its product's most recently received
+/// batch (`return`), then `damage` when they can't be sold again; untracked
+/// lines move nothing. Answers the lines and what the restocked units cost.
 fn stock_back<'r>(
     tx: &Tx<'_>,
     req: &'r UnreceiptedRefundRequest,
@@ -287,6 +292,20 @@ fn stock_back<'r>(
     let mut restocked_cost = 0i64;
     let mut rows = Vec::with_capacity(req.lines.len());
     for (i, (l, q)) in req.lines.iter().zip(&quote.lines).enumerate() {
+        if !q.track_stock {
+            // Nothing was taken from stock when it sold, so nothing goes back.
+            rows.push(LineRow {
+                input: l,
+                stock: UNTRACKED,
+                net_minor: q.net_minor,
+                tax_minor: q.tax_minor,
+                batch_id: None,
+                unit_cost_minor: 0,
+                return_id: None,
+                damage_id: None,
+            });
+            continue;
+        }
         let batch: Option<(i64, i64)> = conn
             .cached_row(
                 "SELECT id, unit_cost_minor FROM batches WHERE product_id = ?1
@@ -316,7 +335,11 @@ fn stock_back<'r>(
         let return_id = stock::move_stock(tx, &movement(MovementKind::Return, l.quantity))?;
         let damage_id = match l.stock {
             StockDisposition::Restock => {
-                restocked_cost += unit_cost * l.quantity;
+                // Per kg × grams: scaled and rounded once, as the sale's COGS was.
+                let cost = stock::cost_of_picks(&[(unit_cost, l.quantity)], q.quantity_decimals)?;
+                restocked_cost = restocked_cost
+                    .checked_add(cost)
+                    .ok_or_else(|| Error::internal("the restocked cost overflows"))?;
                 None
             }
             StockDisposition::Damage => Some(stock::move_stock(
@@ -326,11 +349,12 @@ fn stock_back<'r>(
         };
         rows.push(LineRow {
             input: l,
+            stock: l.stock.as_str(),
             net_minor: q.net_minor,
             tax_minor: q.tax_minor,
-            batch_id,
+            batch_id: Some(batch_id),
             unit_cost_minor: unit_cost,
-            return_id,
+            return_id: Some(return_id),
             damage_id,
         });
     }
@@ -403,7 +427,7 @@ fn write_lines(tx: &Tx<'_>, refund_id: i64, rows: &[LineRow<'_>]) -> Result<()> 
                 refund_id,
                 r.input.product_id,
                 r.input.quantity,
-                r.input.stock.as_str(),
+                r.stock,
                 r.net_minor,
                 r.tax_minor,
                 r.batch_id,
