@@ -165,6 +165,53 @@ fn t39_wrong_approver_secret_counts_towards_the_approvers_lockout() {
 }
 
 #[test]
+fn t39_a_right_approval_ends_the_approvers_run_of_wrong_secrets() {
+    let mut t = till();
+    let args = discounted_sale(t.product, 1000, 900);
+    let failed = |t: &Till| -> i64 {
+        t.shop
+            .db
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT l.failed_attempts FROM login_state l JOIN users u ON u.id = l.user_id
+                      WHERE u.username = ?1",
+                    [&t.manager],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+    };
+    // Four wrong PINs in a row, one short of the lockout …
+    for _ in 0..4 {
+        let r = checkout(
+            &t.shop,
+            &mut t.cashier,
+            with_approval(args.clone(), &t.manager, "0000"),
+        );
+        assert_eq!(expect_err(r, "a wrong PIN").to_json()["code"], "forbidden");
+    }
+    assert_eq!(failed(&t), 4);
+    // … then the right one: the sale goes through and the run is over.
+    checkout(
+        &t.shop,
+        &mut t.cashier,
+        with_approval(args.clone(), &t.manager, PIN),
+    )
+    .unwrap();
+    assert_eq!(failed(&t), 0);
+    // Four more wrong ones do not lock the manager out.
+    for _ in 0..4 {
+        let r = checkout(
+            &t.shop,
+            &mut t.cashier,
+            with_approval(args.clone(), &t.manager, "0000"),
+        );
+        assert_eq!(expect_err(r, "a wrong PIN").to_json()["code"], "forbidden");
+    }
+    assert!(t.shop.login(&t.manager, &password_of(&t.manager)).is_ok());
+}
+
+#[test]
 fn t39_approver_without_the_permission_is_refused() {
     let mut t = till();
     let args = discounted_sale(t.product, 1000, 900);

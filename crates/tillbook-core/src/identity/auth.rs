@@ -622,6 +622,14 @@ pub(crate) fn verify_second_user(
         ctx.refuse_after_commit(wrong());
         return Ok(None);
     }
+    // The lockout counts wrong secrets in a row: a right one ends the row, as
+    // a login does (a login also forgives earlier lockouts; an approval does not).
+    if row.failed_attempts > 0 {
+        tx.execute(
+            "UPDATE login_state SET failed_attempts = 0 WHERE user_id = ?1",
+            [row.user_id],
+        )?;
+    }
     Ok(Some((row.user_id, row.username, row.role)))
 }
 
@@ -684,6 +692,14 @@ pub(crate) fn verify_approver_secret(
             wrong()
         });
         return Ok(None);
+    }
+    // The lockout counts wrong secrets in a row: a right one ends the row, as
+    // a login does (a login also forgives earlier lockouts; an approval does not).
+    if row.failed_attempts > 0 {
+        tx.execute(
+            "UPDATE login_state SET failed_attempts = 0 WHERE user_id = ?1",
+            [row.user_id],
+        )?;
     }
     Ok(Some((row.user_id, row.username, row.role)))
 }
