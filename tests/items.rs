@@ -715,3 +715,98 @@ fn migration_0015_rescales_weighed_quantities_and_the_books_still_reconcile() {
     assert_eq!(q("SELECT on_hand FROM batches WHERE id = 1"), 1500);
     verify_is_clean(&db);
 }
+
+#[test]
+fn reports_show_weighed_quantities_in_their_unit_and_count_items_elsewhere() {
+    let (shop, mut owner) = Shop::with_owner();
+    let cheese = cheddar(&shop, &mut owner);
+    let bread = Product::new("BREAD", 250)
+        .name("Bread")
+        .tax("zero")
+        .create(&shop, &mut owner);
+    receive(&shop, &mut owner, cheese, 2000, 900);
+    receive(&shop, &mut owner, bread, 10, 100);
+    sale(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 350 }, { "product_id": bread, "quantity": 2 }]),
+        json!([cash(990)]),
+    );
+    sale(
+        &shop,
+        &mut owner,
+        json!([{ "product_id": cheese, "quantity": 900 }]),
+        json!([cash(1260)]),
+    );
+    let range = |group_by: &str| {
+        json!({ "from_ms": crate::support::START_MS - 86_400_000, "to_ms": crate::support::START_MS + 86_400_000,
+                "group_by": group_by, "tz_offset_minutes": 0 })
+    };
+    let by_product = shop
+        .call(&mut owner, "reports.sales", range("product"))
+        .unwrap();
+    let row = |id: i64| {
+        by_product["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    // 0.350 + 0.900 = 1.250 kg of cheese, in grams with its unit; 2 loaves.
+    let c = row(cheese);
+    assert_eq!(
+        (&c["units"], &c["unit"], &c["quantity_decimals"]),
+        (&json!(1250), &json!("kg"), &json!(3))
+    );
+    let b = row(bread);
+    assert_eq!((&b["units"], &b["unit"]), (&json!(2), &json!("each")));
+    // By day and in the totals: items, each cheese line one item (2 + 1 + 1).
+    let by_day = shop
+        .call(&mut owner, "reports.sales", range("day"))
+        .unwrap();
+    assert_eq!(by_day["rows"][0]["units"], json!(4));
+    assert_eq!(by_day["rows"][0]["unit"], Value::Null);
+    assert_eq!(by_day["totals"]["units"], json!(4));
+    // The export writes 0.350 kg, not 350.
+    let mut out = Vec::new();
+    shop.db
+        .read(|c| {
+            tillbook_core::reports::export_sales_csv(
+                c,
+                crate::support::START_MS - 86_400_000,
+                crate::support::START_MS + 86_400_000,
+                &mut out,
+            )
+        })
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let (q, u) = (
+        header.iter().position(|h| *h == "quantity").unwrap(),
+        header.iter().position(|h| *h == "unit").unwrap(),
+    );
+    let cells: Vec<(String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[q].to_string(), f[u].to_string())
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("0.350".to_string(), "kg".to_string()),
+            ("2".to_string(), "each".to_string()),
+            ("0.900".to_string(), "kg".to_string())
+        ]
+    );
+    // The valuation adds up loaves, not grams with loaves: 8 pieces of bread.
+    let v = shop
+        .call(&mut owner, "reports.stock_valuation", json!({}))
+        .unwrap();
+    assert_eq!(v["total_on_hand"], json!(8));
+    assert_eq!(v["total_products"], json!(2));
+}

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { SalesReport, SalesReportRow, StockValuation } from "../src/api";
 import { BarChart, barGeometry } from "../src/components/BarChart";
 import { ErrorBanner } from "../src/components/ErrorBanner";
-import { dayStartMs, reportArgs, reportForm, Reports, resetReportsForTests, shopTzOffsetMinutes } from "../src/screens/Reports";
+import { dayStartMs, reportArgs, reportForm, Reports, resetReportsForTests, shopTzOffsetMinutes, unitsCell } from "../src/screens/Reports";
 import { setApp } from "../src/session";
 import { CoreError, fakeCore, OWNER_SESSION, ROLES, SHOP } from "./fake";
 
@@ -91,7 +91,8 @@ function row(key: string, label: string, total: number, margin: number | null, o
     key, label, bucket_start_ms: null, id: null, orders: 2, units: margin === null ? null : 3, discount_minor: margin === null ? null : 0,
     net_minor: margin === null ? null : total - 20, tax_minor: margin === null ? null : 20, total_minor: total, cost_minor: margin === null ? null : 10,
     margin_minor: margin, refunds: 0, refunded_units: null, refund_net_minor: null, refund_tax_minor: null, refund_total_minor: 0,
-    refund_cost_minor: null, net_after_refunds_minor: margin === null ? null : total - 20, margin_after_refunds_minor: margin, ...over,
+    refund_cost_minor: null, net_after_refunds_minor: margin === null ? null : total - 20, margin_after_refunds_minor: margin,
+    unit: null, quantity_decimals: null, ...over,
   };
 }
 
@@ -225,5 +226,14 @@ describe("BarChart layout", () => {
     expect(g.bars[0].width).toBe(64);
     expect(g.bars[0].x + g.bars[0].width / 2).toBe(PLOT.left + PLOT.width / 2);
     expect(g.bars[0].height).toBe(200);
+  });
+});
+
+describe("units in the sales report", () => {
+  it("shows a product's quantity in its unit and counts items elsewhere", () => {
+    expect(unitsCell(1250, { unit: "kg", quantity_decimals: 3 })).toBe("1.250 kg");
+    expect(unitsCell(3, { unit: "each", quantity_decimals: 0 })).toBe("3");
+    expect(unitsCell(7, { unit: null, quantity_decimals: null })).toBe("7");
+    expect(unitsCell(null, { unit: null, quantity_decimals: null })).toBe("—");
   });
 });

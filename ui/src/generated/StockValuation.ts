@@ -13,4 +13,9 @@ next_after_product_id: number | null,
 /**
  * All products with stock (every page says the same).
  */
-total_products: number, total_on_hand: number, total_value_minor: number, };
+total_products: number, 
+/**
+ * Pieces of the products counted by the piece; grams and litres of
+ * weighed and measured products do not add up with them (see their rows).
+ */
+total_on_hand: number, total_value_minor: number, };

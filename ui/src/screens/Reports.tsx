@@ -108,7 +108,13 @@ export async function loadValuation(page: "first" | "next" | "prev" = "first"): 
 }
 
 const money = (v: number | null) => (v === null ? "—" : formatMoney(v));
-const count = (v: number | null) => (v === null ? "—" : String(v));
+
+/** A product row's quantity in its unit ("1.250 kg"); other rows count items. */
+export function unitsCell(v: number | null, r: Pick<SalesReportRow, "unit" | "quantity_decimals">): string {
+  if (v === null) return "—";
+  if (r.unit === null || r.quantity_decimals === null) return String(v);
+  return formatWithUnit(v, { unit: r.unit, quantity_decimals: r.quantity_decimals });
+}
 
 function rowLabel(r: SalesReportRow, g: ReportGroupBy): string {
   return g === "tender" ? tenderLabel(r.label) : r.label;
@@ -129,7 +135,7 @@ function ReportRow(props: { row: SalesReportRow; label: string; testid: string; 
     <tr data-testid={props.testid} class={props.class}>
       <td>{props.label}</td>
       <td class="num">{r().orders}</td>
-      <td class="num">{count(r().units)}</td>
+      <td class="num">{unitsCell(r().units, r())}</td>
       <td class="num">{money(r().discount_minor)}</td>
       <td class="num">{money(r().net_minor)}</td>
       <td class="num">{money(r().tax_minor)}</td>
@@ -223,7 +229,7 @@ export function Reports() {
                 <tr>
                   <th>{GROUP_LABELS[rep().group_by]}</th>
                   <th class="num">Orders</th>
-                  <th class="num">Units</th>
+                  <th class="num" title="By product: the quantity sold in its unit. Otherwise: items, a weighed line counting as one.">Items</th>
                   <th class="num">Discounts</th>
                   <th class="num">Net</th>
                   <th class="num">Tax</th>
@@ -254,7 +260,7 @@ export function Reports() {
         {(v) => (
           <>
             <p data-testid="valuation-summary">
-              {v().total_products} products, {v().total_on_hand} units in stock, worth{" "}
+              {v().total_products} products in stock, worth{" "}
               <strong data-testid="valuation-total-value">{formatMoney(v().total_value_minor)}</strong>
             </p>
             <table class="grid" data-testid="valuation-table">
@@ -288,8 +294,8 @@ export function Reports() {
               <tfoot>
                 <tr class="report-totals">
                   <td colspan="3">All products</td>
-                  <td class="num" data-testid="valuation-total-on-hand">
-                    {v().total_on_hand}
+                  <td class="num" data-testid="valuation-total-on-hand" title="Pieces of the products counted by the piece; weighed stock is on its own row">
+                    {v().total_on_hand} pcs
                   </td>
                   <td class="num">{formatMoney(v().total_value_minor)}</td>
                 </tr>

@@ -9,7 +9,7 @@ use std::io::Write;
 
 /// The export's first line.
 pub const SALES_CSV_HEADER: &str = "order_number,receipt_number,created_at,created_at_ms,\
-cashier_id,customer_id,line_no,product_id,sku,product_name,quantity,unit_price_minor,\
+cashier_id,customer_id,line_no,product_id,sku,product_name,quantity,unit,unit_price_minor,\
 gross_minor,discount_minor,net_minor,tax_minor,total_minor,cost_minor";
 
 /// One CSV field: quoted when it holds a separator, quote or line break; a
@@ -47,7 +47,7 @@ pub fn export_sales_csv<W: Write>(
         "SELECT o.number, o.receipt_number, o.created_at_ms, o.cashier_id, o.customer_id,
                 l.line_no, l.product_id, p.sku, p.name, l.quantity, l.unit_price_minor,
                 l.gross_minor, l.discount_minor, l.net_minor, l.tax_minor, l.total_minor,
-                l.cost_minor
+                l.cost_minor, p.unit, l.quantity_decimals
          FROM orders o JOIN order_lines l ON l.order_id = o.id
               JOIN products p ON p.id = l.product_id
          WHERE o.created_at_ms >= ?1 AND o.created_at_ms < ?2
@@ -65,9 +65,11 @@ pub fn export_sales_csv<W: Write>(
         for (i, v) in nums.iter_mut().enumerate() {
             *v = r.get(9 + i)?;
         }
+        let unit: String = r.get(17)?;
+        let decimals: u32 = r.get(18)?;
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             utc_timestamp(at),
@@ -78,7 +80,8 @@ pub fn export_sales_csv<W: Write>(
             r.get::<_, i64>(6)?,
             csv_text(&sku),
             csv_text(&name),
-            nums[0],
+            decimal_quantity(nums[0], decimals),
+            unit,
             nums[1],
             nums[2],
             nums[3],
@@ -94,10 +97,26 @@ pub fn export_sales_csv<W: Write>(
     Ok(n)
 }
 
+/// A quantity in its unit for a spreadsheet: `0.350` (kg) from 350 (g), `2` from 2.
+fn decimal_quantity(quantity: i64, decimals: u32) -> String {
+    if decimals == 0 {
+        return quantity.to_string();
+    }
+    rust_decimal::Decimal::new(quantity, decimals).to_string()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_are_written_in_their_unit() {
+        assert_eq!(decimal_quantity(350, 3), "0.350");
+        assert_eq!(decimal_quantity(1_250, 3), "1.250");
+        assert_eq!(decimal_quantity(150, 2), "1.50");
+        assert_eq!(decimal_quantity(7, 0), "7");
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

@@ -109,7 +109,13 @@ pub struct SalesReportRow {
     /// Product and cashier rows: the product's or user's id.
     pub id: Option<i64>,
     pub orders: i64,
+    /// Product rows: the quantity sold in the product's smallest part (grams
+    /// for kg; see `unit` and `quantity_decimals`). Other rows and the totals:
+    /// items, a weighed or measured line counting as one.
     pub units: Option<i64>,
+    /// Product rows: the product's unit and its decimals.
+    pub unit: Option<crate::catalog::Unit>,
+    pub quantity_decimals: Option<u32>,
     pub discount_minor: Option<i64>,
     pub net_minor: Option<i64>,
     pub tax_minor: Option<i64>,
@@ -118,6 +124,7 @@ pub struct SalesReportRow {
     /// `net − cost`.
     pub margin_minor: Option<i64>,
     pub refunds: i64,
+    /// Counted like `units`.
     pub refunded_units: Option<i64>,
     pub refund_net_minor: Option<i64>,
     pub refund_tax_minor: Option<i64>,
@@ -199,6 +206,13 @@ fn grouping(g: GroupBy) -> Grouping {
 /// index on `order_voids.order_id` per order.)
 const NOT_VOIDED: &str = "NOT EXISTS (SELECT 1 FROM order_voids v WHERE v.order_id = o.id)";
 
+/// Items on a sales line when lines of different products are added up: a
+/// counted line's quantity, and one for a weighed or measured line (350 g of
+/// cheese is one item, not 350).
+const ITEMS: &str = "CASE WHEN l.quantity_decimals > 0 THEN 1 ELSE l.quantity END";
+/// [`ITEMS`] of a refund line (`rl`), by its order line (`ol`).
+const REFUNDED_ITEMS: &str = "CASE WHEN ol.quantity_decimals > 0 THEN 1 ELSE rl.quantity END";
+
 /// Sales and refund lines in the range as one stream of facts. Groupings
 /// whose key is the order's (day, hour, cashier, the totals) read one row per
 /// order — its amounts are the exact sums of its lines, which `verify`
@@ -218,7 +232,7 @@ fn line_facts(g: &Grouping) -> String {
     } else {
         format!(
             "SELECT {sk} AS k, o.id AS order_id, 1 AS first_line,
-                    (SELECT sum(l.quantity) FROM order_lines l WHERE l.order_id = o.id) AS units,
+                    (SELECT sum({ITEMS}) FROM order_lines l WHERE l.order_id = o.id) AS units,
                     o.discount_minor AS discount, o.net_minor AS net, o.tax_minor AS tax,
                     o.total_minor AS total, o.cost_minor AS cost,
                     NULL AS refund_id, 0 AS r_units, 0 AS r_net, 0 AS r_tax, 0 AS r_total,
@@ -228,11 +242,16 @@ fn line_facts(g: &Grouping) -> String {
             sk = g.sale_key
         )
     };
+    let refunded_units = if g.per_line {
+        "rl.quantity"
+    } else {
+        REFUNDED_ITEMS
+    };
     format!(
         "{sales}
          UNION ALL
          SELECT {rk}, NULL, 0, 0, 0, 0, 0, 0, 0,
-                r.id, rl.quantity, rl.net_minor, rl.tax_minor, rl.total_minor, rl.cost_minor
+                r.id, {refunded_units}, rl.net_minor, rl.tax_minor, rl.total_minor, rl.cost_minor
          FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id
               JOIN order_lines ol ON ol.id = rl.order_line_id
          WHERE r.created_at_ms >= ?1 AND r.created_at_ms < ?2",
@@ -357,14 +376,14 @@ fn groups_sql(group_by: GroupBy) -> String {
         _ => line_facts(&g),
     };
     let (labels, join, order) = match group_by {
-        GroupBy::Day | GroupBy::Hour | GroupBy::Tender => ("NULL, NULL", "", "a.k"),
+        GroupBy::Day | GroupBy::Hour | GroupBy::Tender => ("NULL, NULL, NULL", "", "a.k"),
         GroupBy::Product => (
-            "p.sku, p.name",
+            "p.sku, p.name, p.unit",
             "LEFT JOIN products p ON p.id = a.k",
             "a.s_net DESC, a.k",
         ),
         GroupBy::Cashier => (
-            "u.display_name, NULL",
+            "u.display_name, NULL, NULL",
             "LEFT JOIN users u ON u.id = a.k",
             "a.s_net DESC, a.k",
         ),
@@ -394,6 +413,14 @@ fn keyed_row(r: &Row<'_>, group_by: GroupBy, offset_ms: i64) -> rusqlite::Result
             let second: Option<String> = r.get(15)?;
             row.key = id.to_string();
             row.id = Some(id);
+            if group_by == GroupBy::Product {
+                let unit: Option<String> = r.get(16)?;
+                if let Some(u) = unit {
+                    let unit = crate::catalog::Unit::parse(&u);
+                    row.quantity_decimals = Some(unit.decimals());
+                    row.unit = Some(unit);
+                }
+            }
             row.label = match (group_by, first, second) {
                 (GroupBy::Product, Some(sku), Some(name)) => format!("{sku} · {name}"),
                 (GroupBy::Cashier, Some(name), _) => name,

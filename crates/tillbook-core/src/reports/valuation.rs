@@ -72,6 +72,8 @@ pub struct StockValuation {
     pub next_after_product_id: Option<i64>,
     /// All products with stock (every page says the same).
     pub total_products: i64,
+    /// Pieces of the products counted by the piece; grams and litres of
+    /// weighed and measured products do not add up with them (see their rows).
     pub total_on_hand: i64,
     pub total_value_minor: i64,
 }
@@ -134,7 +136,10 @@ fn run_valuation(conn: &Connection, req: &StockValuationRequest) -> Result<Stock
     let (total_products, total_on_hand, total_value_minor) = conn
         .prepare_cached(concat!(
             "SELECT count(*), coalesce(sum(q), 0), coalesce(sum(v), 0) FROM (
-               SELECT sum(b.on_hand) AS q, (sum(b.on_hand * b.unit_cost_minor) + ",
+               SELECT CASE WHEN ",
+            unit_scale_sql!(),
+            " = 1 THEN sum(b.on_hand) ELSE 0 END AS q,
+                      (sum(b.on_hand * b.unit_cost_minor) + ",
             unit_scale_sql!(),
             " / 2) / ",
             unit_scale_sql!(),
