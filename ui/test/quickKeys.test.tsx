@@ -3,7 +3,8 @@
 // the version the screen read.
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { describe, expect, it } from "vitest";
-import { QuickKeys } from "../src/screens/QuickKeys";
+import type { QuickKeyTile } from "../src/generated/QuickKeyTile";
+import { labelChange, QuickKeys } from "../src/screens/QuickKeys";
 import { setApp } from "../src/session";
 import { fakeCore, OWNER_SESSION, ROLES, SHOP } from "./fake";
 
@@ -49,5 +50,39 @@ describe("Quick keys screen", () => {
     const placed = calls.find((c) => c.cmd === "catalog.place_tile")!.args;
     expect(placed).toMatchObject({ page_id: 2, product_id: 9 });
     expect(String(placed.idempotency_key)).toMatch(/^ui-/);
+  });
+
+  it("renames a tile and moves it by dragging, each one command with the tile's version", async () => {
+    setApp({ phase: "app", session: { ...OWNER_SESSION }, roles: ROLES, shop: SHOP, shopName: SHOP.name });
+    const pages = [{ id: 1, name: "Favourites", kind: "favourites", category: null, position: 1, archived: false, version: 1, tiles: [tile(7, "LATTE", 1), tile(8, "FLAT", 2), tile(9, "MOCHA", 3)] }];
+    const { calls } = fakeCore({
+      "catalog.key_pages": () => ({ pages }),
+      "catalog.categories": () => ({ categories: [] }),
+      "catalog.update_tile": (a) => ({ ...tile(Number(a.id), "X", 1), label: a.label ?? null }),
+    });
+    render(() => <QuickKeys />);
+    const label = (await screen.findByTestId("qk-label-FLAT")) as HTMLInputElement;
+    expect(label.placeholder).toBe("FLAT");
+    // The same words again send nothing; new words send the label.
+    fireEvent.change(label, { target: { value: "  " } });
+    fireEvent.change(label, { target: { value: "Flat white" } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "catalog.update_tile")).toHaveLength(1));
+    expect(calls.find((c) => c.cmd === "catalog.update_tile")!.args).toEqual({ id: 8, version: 3, label: "Flat white" });
+    // Mocha dropped on Latte takes Latte's place.
+    fireEvent.dragStart(screen.getByTestId("qk-tile-MOCHA"));
+    fireEvent.dragOver(screen.getByTestId("qk-tile-LATTE"));
+    fireEvent.drop(screen.getByTestId("qk-tile-LATTE"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "catalog.update_tile")).toHaveLength(2));
+    expect(calls.filter((c) => c.cmd === "catalog.update_tile")[1]!.args).toEqual({ id: 9, version: 3, position: 1 });
+  });
+});
+
+describe("a tile's label", () => {
+  it("is sent only when it changed, trimmed, and empty brings the name back", () => {
+    const t = { ...tile(1, "LATTE", 1), label: "Latte" } as unknown as QuickKeyTile;
+    expect(labelChange(t, "Latte ")).toBeNull();
+    expect(labelChange(t, "Big latte")).toBe("Big latte");
+    expect(labelChange(t, "")).toBe("");
+    expect(labelChange({ ...t, label: null }, " ")).toBeNull();
   });
 });

@@ -115,11 +115,34 @@ async function place(page: QuickKeyPage, p: ProductView): Promise<void> {
   focusField("qk", "product-search");
 }
 
-function updateTile(t: QuickKeyTile, args: { position?: number; colour?: TileColour; image?: string }, notice: string): Promise<void> {
+function updateTile(t: QuickKeyTile, args: { position?: number; colour?: TileColour; image?: string; label?: string }, notice: string): Promise<void> {
   if (t.id === null || t.version === null) return Promise.resolve();
   const id = t.id;
   const version = t.version;
   return change(() => call("catalog.update_tile", { id, version, ...args }), notice);
+}
+
+/** The tile's own words (or "" for the product's name), sent only when they changed. */
+export function labelChange(t: QuickKeyTile, typed: string): string | null {
+  const next = typed.trim();
+  const now = t.label ?? "";
+  return next === now ? null : next;
+}
+
+function saveLabel(t: QuickKeyTile, typed: string): void {
+  const label = labelChange(t, typed);
+  if (label === null) return;
+  void updateTile(t, { label }, label === "" ? `${t.name} shows its product name again.` : `The tile now reads “${label}”.`);
+}
+
+/** The tile being dragged to a new place, by id. */
+let dragging: number | null = null;
+
+function dropOn(target: QuickKeyTile, tiles: readonly QuickKeyTile[]): void {
+  const moved = tiles.find((x) => x.id === dragging);
+  dragging = null;
+  if (!moved || moved.id === target.id) return;
+  void updateTile(moved, { position: target.position }, `${tileName(moved)} moved.`);
 }
 
 /** A picture from a file: read as a data URL, checked for type and size before it is sent. */
@@ -279,9 +302,37 @@ export function QuickKeys() {
                 <ol class="qk-tiles" data-testid="qk-tiles">
                   <For each={p().tiles} fallback={<li class="muted">No tiles yet: find a product above.</li>}>
                     {(t, i) => (
-                      <li class={`tile-${t.colour}`} classList={{ archived: t.archived }} data-testid={`qk-tile-${t.sku}`} data-position={t.position} data-colour={t.colour}>
+                      <li
+                        class={`tile-${t.colour}`}
+                        classList={{ archived: t.archived }}
+                        data-testid={`qk-tile-${t.sku}`}
+                        data-position={t.position}
+                        data-colour={t.colour}
+                        draggable={t.id !== null}
+                        title="Drag to move it, or use the arrows"
+                        onDragStart={(e) => {
+                          dragging = t.id;
+                          e.dataTransfer?.setData("text/plain", String(t.id));
+                        }}
+                        onDragOver={(e) => e.preventDefault()}
+                        onDrop={(e) => {
+                          e.preventDefault();
+                          dropOn(t, p().tiles);
+                        }}
+                      >
                         <Show when={t.image}>{(src) => <img src={src()} alt="" class="tile-image" />}</Show>
-                        <strong>{tileName(t)}</strong>
+                        <input
+                          class="qk-label"
+                          value={t.label ?? ""}
+                          placeholder={t.name}
+                          maxLength={40}
+                          aria-label={`Words on the tile for ${t.name} (empty: its name)`}
+                          onChange={(e) => saveLabel(t, e.currentTarget.value)}
+                          onKeyDown={(e) => {
+                            if (e.key === "Enter") e.currentTarget.blur();
+                          }}
+                          data-testid={`qk-label-${t.sku}`}
+                        />
                         <span class="muted">
                           {formatMoney(t.price_minor)}
                           {t.archived ? " · archived product, hidden at the till" : ""}
