@@ -4,7 +4,14 @@ import type { ScaleEmbeds } from "./ScaleEmbeds";
 /**
  * One range of EAN-13 prefixes a shop scale prints: `prefix` (1–2 digits, a
  * range `prefix_from`..=`prefix_to` of the same length), then `plu_digits`
- * of PLU, then the value, then the EAN check digit. The value has what is
- * left: 12 − prefix − PLU digits (4 to 6).
+ * of PLU, then (when `value_check_digit`) the GS1 price/weight check digit,
+ * then the value, then the EAN check digit. The value has what is left:
+ * 12 − prefix − PLU digits − the value's check digit (4 to 6; 4 or 5 with
+ * a value check digit, the lengths GS1 defines one for).
  */
-export type ScaleBarcodeRule = { prefix_from: string, prefix_to: string, embeds: ScaleEmbeds, plu_digits: number, };
+export type ScaleBarcodeRule = { prefix_from: string, prefix_to: string, embeds: ScaleEmbeds, plu_digits: number, 
+/**
+ * The scale prints a check digit for the price or weight before it
+ * (`2X PPPP K VVVVV C`): verified, so a misread price is never charged.
+ */
+value_check_digit: boolean, };

@@ -22,10 +22,12 @@
 //!   wrong was misread and is refused in plain words, never guessed at.
 //!
 //! The common layouts are `2 PPPPP WWWWWW C` (one-digit prefix, five-digit
-//! PLU, six-digit weight in grams) and `2X PPPPP VVVVV C`. Scales that print an
-//! extra check digit for the price inside the value field are not supported:
-//! configure them with that digit as part of the PLU field's width instead
-//! only if the scale allows; otherwise the value would be misread.
+//! PLU, six-digit weight in grams), `2X PPPPP VVVVV C`, and, where the scale
+//! prints a price (or weight) check digit `K` before a 4- or 5-digit value,
+//! `2X PPPP K VVVVV C` or `2X PPPPP K VVVV C` (`value_check_digit`). `K` is
+//! GS1's price/weight check digit (General Specifications 7.9.3), verified
+//! like the EAN one: a 5 misread as a 6 in the price field is caught by it
+//! even when the whole code's check digit happens to hold.
 //!
 //! A code that some product carries as its own barcode is that product (the
 //! search's barcode tier answers first), so pre-printed codes in the 2x range
@@ -68,6 +70,39 @@ pub fn ean13_check_digit(first12: &[u8]) -> Option<u8> {
     u8::try_from((10 - sum % 10) % 10).ok()
 }
 
+/// GS1's weighting tables for price/weight check digits (7.9.3): the units
+/// digit of a digit times 2 less its tens digit ("2-"), times 5 plus its tens
+/// digit ("5+"), times 5 less its tens digit ("5-").
+const TWO_MINUS: [u32; 10] = [0, 2, 4, 6, 8, 9, 1, 3, 5, 7];
+const FIVE_PLUS: [u32; 10] = [0, 5, 1, 6, 2, 7, 3, 8, 4, 9];
+const FIVE_MINUS: [u32; 10] = [0, 5, 9, 4, 8, 3, 7, 2, 6, 1];
+
+/// The price/weight check digit of a 4- or 5-digit value, `None` for other
+/// lengths or non-digits. Four digits: weights 2-, 2-, 3, 5-, the sum times 3,
+/// its units digit. Five digits: weights 5+, 2-, 5-, 5+, 2-; the digit whose
+/// 5- weighting brings the sum to a multiple of 10.
+pub fn value_check_digit(value: &[u8]) -> Option<u8> {
+    if !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let d: Vec<usize> = value.iter().map(|b| usize::from(b - b'0')).collect();
+    let check = match d.as_slice() {
+        [a, b, c, e] => {
+            let sum = TWO_MINUS[*a] + TWO_MINUS[*b] + 3 * (*c as u32) + FIVE_MINUS[*e];
+            (sum * 3) % 10
+        }
+        [a, b, c, e, f] => {
+            let sum =
+                FIVE_PLUS[*a] + TWO_MINUS[*b] + FIVE_MINUS[*c] + FIVE_PLUS[*e] + TWO_MINUS[*f];
+            let want = (10 - sum % 10) % 10;
+            let digit = FIVE_MINUS.iter().position(|w| *w == want)?;
+            u32::try_from(digit).ok()?
+        }
+        _ => return None,
+    };
+    u8::try_from(check).ok()
+}
+
 /// Whether `code` is 13 digits with a correct EAN-13 check digit.
 fn check_ean13(code: &str) -> Result<()> {
     let bytes = code.as_bytes();
@@ -105,9 +140,19 @@ pub fn read_scale_code(code: &str, rules: &[ScaleBarcodeRule]) -> Result<Option<
     check_ean13(code)?;
     let prefix = rule.prefix_from.len();
     let plu_end = prefix + rule.plu_digits as usize;
-    let (Some(plu), Some(value)) = (code.get(prefix..plu_end), code.get(plu_end..12)) else {
+    let value_start = plu_end + usize::from(rule.value_check_digit);
+    let (Some(plu), Some(value)) = (code.get(prefix..plu_end), code.get(value_start..12)) else {
         return Ok(None);
     };
+    if rule.value_check_digit {
+        let printed = code.as_bytes().get(plu_end).map(|b| b.wrapping_sub(b'0'));
+        if value_check_digit(value.as_bytes()) != printed {
+            return Err(Error::validation(
+                "query",
+                "the price or weight on this label does not pass its check; scan it again or type the weight",
+            ));
+        }
+    }
     let value: i64 = value
         .parse()
         .map_err(|_| Error::validation("query", "the barcode's value is not a number"))?;
@@ -254,7 +299,62 @@ mod tests {
             prefix_to: to.into(),
             embeds,
             plu_digits,
+            value_check_digit: false,
         }
+    }
+
+    #[test]
+    fn gs1_price_check_digits() {
+        // 2875 → 2-:4, 2-:5, 3:21, 5-:3 = 33 (×3 = 99) → 9; the tables'
+        // worked examples (General Specifications 7.9.3).
+        assert_eq!(value_check_digit(b"2875"), Some(9));
+        // 14685 → 5+:5, 2-:8, 5-:7, 5+:4, 2-:9 = 33; 5- of 6 is 7 → 6.
+        assert_eq!(value_check_digit(b"14685"), Some(6));
+        assert_eq!(value_check_digit(b"0000"), Some(0));
+        assert_eq!(value_check_digit(b"00000"), Some(0));
+        assert_eq!(value_check_digit(b"123"), None);
+        assert_eq!(value_check_digit(b"123456"), None);
+        assert_eq!(value_check_digit(b"12a4"), None);
+    }
+
+    #[test]
+    fn a_price_code_with_its_price_check_digit() {
+        // 22 | 0042 | K | 00490 | C: PLU 42, 4.90, K checked.
+        let k = value_check_digit(b"00490").unwrap();
+        let body = format!("220042{k}00490");
+        let c = ean13_check_digit(body.as_bytes()).unwrap();
+        let mut r = rule("20", "29", ScaleEmbeds::Price, 4);
+        r.value_check_digit = true;
+        let read = read_scale_code(&format!("{body}{c}"), std::slice::from_ref(&r))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (read.plu.as_str(), read.value),
+            ("42", ScaleValue::Price(490))
+        );
+        // A wrong K with a right EAN check digit (a misprint or a clever
+        // misread) is refused, never charged.
+        let wrong_k = (k + 1) % 10;
+        let body = format!("220042{wrong_k}00490");
+        let c = ean13_check_digit(body.as_bytes()).unwrap();
+        let err = read_scale_code(&format!("{body}{c}"), &[r]).unwrap_err();
+        assert!(err.to_string().contains("does not pass its check"), "{err}");
+    }
+
+    #[test]
+    fn a_value_check_digit_needs_a_four_or_five_digit_value() {
+        let with = |plu_digits| {
+            let mut r = rule("2", "2", ScaleEmbeds::Weight, plu_digits);
+            r.value_check_digit = true;
+            crate::shared::settings::Settings {
+                scale_barcodes: vec![r],
+                ..Default::default()
+            }
+            .validate()
+        };
+        assert!(with(5).is_ok()); // 12 - 1 - 5 - 1 = 5 digits of weight
+        let err = with(4).unwrap_err(); // 6 left: GS1 has no check digit for it
+        assert!(err.to_string().contains("4- or 5-digit"), "{err}");
     }
 
     #[test]

@@ -68,8 +68,10 @@ pub enum ScaleEmbeds {
 
 /// One range of EAN-13 prefixes a shop scale prints: `prefix` (1–2 digits, a
 /// range `prefix_from`..=`prefix_to` of the same length), then `plu_digits`
-/// of PLU, then the value, then the EAN check digit. The value has what is
-/// left: 12 − prefix − PLU digits (4 to 6).
+/// of PLU, then (when `value_check_digit`) the GS1 price/weight check digit,
+/// then the value, then the EAN check digit. The value has what is left:
+/// 12 − prefix − PLU digits − the value's check digit (4 to 6; 4 or 5 with
+/// a value check digit, the lengths GS1 defines one for).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +80,10 @@ pub struct ScaleBarcodeRule {
     pub prefix_to: String,
     pub embeds: ScaleEmbeds,
     pub plu_digits: u32,
+    /// The scale prints a check digit for the price or weight before it
+    /// (`2X PPPP K VVVVV C`): verified, so a misread price is never charged.
+    #[serde(default)]
+    pub value_check_digit: bool,
 }
 
 /// The most scale barcode rules the settings hold.
@@ -89,6 +95,7 @@ impl ScaleBarcodeRule {
         12usize
             .saturating_sub(self.prefix_from.len())
             .saturating_sub(self.plu_digits as usize)
+            .saturating_sub(usize::from(self.value_check_digit))
     }
 
     fn validate(&self, i: usize) -> Result<()> {
@@ -117,6 +124,12 @@ impl ScaleBarcodeRule {
             return Err(Error::validation(
                 field("plu_digits"),
                 "the prefix and PLU must leave 4 to 6 digits for the weight or price",
+            ));
+        }
+        if self.value_check_digit && !(4..=5).contains(&self.value_digits()) {
+            return Err(Error::validation(
+                field("value_check_digit"),
+                "a price or weight check digit goes with a 4- or 5-digit value: the prefix and PLU leave 6",
             ));
         }
         Ok(())
