@@ -1585,6 +1585,29 @@ fn t04_demo_data_only_into_a_new_empty_file() {
         assert_eq!(slot.unwrap().role.as_str(), role);
     }
     assert_eq!(user_count(&db), 3);
+    // A deli to try the till on: coffee nobody counts, pastries, cheese by
+    // weight with PLUs, milk with a barcode below its reorder point, quick keys.
+    let count = |sql: &str| -> i64 {
+        db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    };
+    assert_eq!(count("SELECT count(*) FROM products"), 8);
+    assert_eq!(
+        count("SELECT count(*) FROM products WHERE track_stock = 0"),
+        2
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM products WHERE unit = 'kg' AND plu IS NOT NULL"),
+        2
+    );
+    assert_eq!(count("SELECT count(*) FROM batches"), 6);
+    assert_eq!(count("SELECT count(*) FROM quick_key_tiles"), 5);
+    let low = db
+        .read(|c| tillbook_core::stock::low_stock(c, 10, None))
+        .unwrap();
+    let low: Vec<&str> = low.lines.iter().map(|l| l.sku.as_str()).collect();
+    assert_eq!(low, ["MILK-1L"]);
+    crate::support::checks::verify_is_clean(&db);
 
     // Again on the same file: refused, nothing added.
     let out = run_demo(&path);
