@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handBackWords } from "../src/screens/Orders";
+import { handBackWords } from "../src/logic/handBack";
 import { looksLikePhone } from "../src/screens/till/CustomerPicker";
 
 describe("cash control helpers", () => {

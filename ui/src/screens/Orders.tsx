@@ -9,7 +9,6 @@ import { createStore, produce, reconcile } from "solid-js/store";
 import {
   call,
   newIdempotencyKey,
-  type RefundHandBack,
   type RefundLineInput,
   type RefundStockDisposition,
   type RefundTo,
@@ -23,6 +22,7 @@ import { SelectField, TextField } from "../components/Field";
 import { Receipt } from "../components/Receipt";
 import { formatTime, reportError } from "../errors";
 import { autofocus, createForm } from "../forms";
+import { handBackPhrase, handBackWords } from "../logic/handBack";
 import { lineField } from "../logic/till";
 import { fieldError, formatMoney, parseInteger } from "../money";
 import { formatWithUnit, parseQuantity } from "../logic/quantity";
@@ -133,28 +133,6 @@ export async function findByReceipt(): Promise<void> {
   } catch (e) {
     reportError(e);
   }
-}
-
-/** One instruction of a refund: "give 4.52 cash", "refund 9.48 to the card". */
-export function handBackPhrase(h: RefundHandBack): string {
-  const m = formatMoney(h.amount_minor);
-  switch (h.action) {
-    case "give_cash":
-      return `give ${m} cash`;
-    case "refund_to_card":
-      return `refund ${m} to the card`;
-    case "store_credit":
-      return `add ${m} to the customer's store credit`;
-    case "credit_account":
-      return `take ${m} off the customer's account`;
-  }
-}
-
-/** What the cashier hands back, as one sentence: "Give 4.52 cash, refund 9.48 to the card". */
-export function handBackWords(r: Pick<RefundView, "hand_back">): string {
-  if (r.hand_back.length === 0) return "Nothing to hand back";
-  const text = r.hand_back.map(handBackPhrase).join(", ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** An order's status as the shop says it; the server derives it from voids and refunds. */

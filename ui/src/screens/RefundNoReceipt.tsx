@@ -24,7 +24,7 @@ import { latestOnly } from "../logic/seq";
 import { fieldError, formatMoney } from "../money";
 import { formatWithUnit, quantityHint, requireQuantity } from "../logic/quantity";
 import { app, onSignOut } from "../session";
-import { handBackPhrase, handBackWords } from "./Orders";
+import { handBackPhrase, handBackWords } from "../logic/handBack";
 
 /** The core takes at most 100 lines; a return at the counter is a few items. */
 export const MAX_NO_RECEIPT_LINES = 100;
