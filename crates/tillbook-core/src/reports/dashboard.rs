@@ -296,7 +296,12 @@ pub fn today(ctx: &ReadCtx<'_>, conn: &Connection, req: &DashboardRequest) -> Re
 }
 
 /// Lays two hour reports into 24 buckets by their start.
-fn hours(today: &SalesReport, start: i64, last_week: &SalesReport, week_ago: i64) -> Vec<DashboardHour> {
+fn hours(
+    today: &SalesReport,
+    start: i64,
+    last_week: &SalesReport,
+    week_ago: i64,
+) -> Vec<DashboardHour> {
     let mut out: Vec<DashboardHour> = (0..24)
         .map(|hour| DashboardHour {
             hour,
@@ -455,7 +460,9 @@ fn sync(conn: &Connection) -> Result<DashboardSync> {
 /// owner's ticks.
 pub fn checklist(conn: &Connection) -> Result<Checklist> {
     let flag = |sql: &str| -> Result<bool> {
-        Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get::<_, bool>(0))?)
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row([], |r| r.get::<_, bool>(0))?)
     };
     let products = flag("SELECT EXISTS (SELECT 1 FROM products WHERE archived_at_ms IS NULL)")?;
     let stock = flag(
@@ -531,7 +538,12 @@ pub fn checklist_tick(
     )?;
     let summary = json!({ "step": req.step.as_str(), "done": req.done });
     ctx.audit("getting_started", req.step.as_str(), summary.clone());
-    ctx.emit("getting_started.ticked", "getting_started", req.step.as_str(), summary);
+    ctx.emit(
+        "getting_started.ticked",
+        "getting_started",
+        req.step.as_str(),
+        summary,
+    );
     checklist(tx.conn())
 }
 
@@ -559,11 +571,19 @@ mod tests {
     #[test]
     fn an_offset_out_of_range_is_refused_naming_the_field() {
         for tz in [841, -841] {
-            match (DashboardRequest { tz_offset_minutes: tz }).validate() {
+            match (DashboardRequest {
+                tz_offset_minutes: tz,
+            })
+            .validate()
+            {
                 Err(Error::Validation { field, .. }) => assert_eq!(field, "tz_offset_minutes"),
                 other => panic!("expected a validation error, got {other:?}"),
             }
         }
-        assert!(DashboardRequest { tz_offset_minutes: 840 }.validate().is_ok());
+        assert!(DashboardRequest {
+            tz_offset_minutes: 840
+        }
+        .validate()
+        .is_ok());
     }
 }
