@@ -2,13 +2,14 @@ import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Dashboard } from "../src/generated/Dashboard";
 import type { ChecklistItem } from "../src/generated/ChecklistItem";
+import type { SessionView } from "../src/generated/SessionView";
 import { amount, Home, hourBars, resetHomeForTests, weekdayOf } from "../src/screens/Home";
 import { app, setApp } from "../src/session";
 import { fakeCore, OWNER_SESSION, ROLES, SHOP } from "./fake";
 
 const CASHIER_SESSION = { ...OWNER_SESSION, user_id: 3, username: "cal", display_name: "Cal", role: "cashier" as const, permissions: ROLES[2].permissions };
 
-function signIn(session = OWNER_SESSION) {
+function signIn(session: SessionView = OWNER_SESSION) {
   setApp({ phase: "app", session: { ...session }, roles: ROLES, shop: SHOP, screen: "home" });
 }
 
@@ -160,7 +161,7 @@ describe("Home", () => {
     const { calls } = fakeCore({
       "dashboard.today": () => dashboard({ checklist }),
       "dashboard.checklist_tick": (a) => {
-        const step = a.step as ChecklistItem["step"];
+        const step = a.step as ChecklistItem["step"] | "hidden";
         if (step === "hidden") {
           checklist = { ...checklist, hidden: a.done as boolean };
         } else {
