@@ -3,7 +3,7 @@
 // the screen that does the work. A cashier's role does not read the shop's
 // takings: their Home shows their own drawer and what is running low.
 
-import { For, Match, Show, Switch, createSignal, onMount } from "solid-js";
+import { For, type JSX, Match, Show, Switch, createSignal, onMount } from "solid-js";
 import { createStore } from "solid-js/store";
 import { call, type ShiftView, type Unit } from "../api";
 import type { ChecklistItem } from "../generated/ChecklistItem";
@@ -296,10 +296,13 @@ function Checklist(props: { items: readonly ChecklistItem[]; complete: boolean }
                 <span class="check" aria-hidden="true">
                   {item.done ? "✓" : "○"}
                 </span>
-                <div>
+                <div class="step-text">
                   <strong>{s.title}</strong>
-                  <span class="muted"> — {s.hint}</span>
-                  <div class="actions">
+                  <Show when={!item.done}>
+                    <span class="muted"> — {s.hint}</span>
+                  </Show>
+                </div>
+                <div class="step-actions">
                     <Link to={s.screen} testid={`home-step-go-${item.step}`}>
                       {s.go}
                     </Link>
@@ -315,7 +318,6 @@ function Checklist(props: { items: readonly ChecklistItem[]; complete: boolean }
                         {s.tick}
                       </label>
                     </Show>
-                  </div>
                 </div>
               </li>
             );
@@ -331,7 +333,8 @@ function Checklist(props: { items: readonly ChecklistItem[]; complete: boolean }
   );
 }
 
-function ShopDay(props: { d: Dashboard }) {
+/** The day's figures; `children` (the checklist) sits between the tiles and the chart. */
+function ShopDay(props: { d: Dashboard; children?: JSX.Element }) {
   const d = () => props.d;
   const lastWeekday = () => weekdayOf(d().last_week_day);
   const inv = () => d().invoices;
@@ -363,6 +366,7 @@ function ShopDay(props: { d: Dashboard }) {
           No sales yet today — open the <Link to="till" testid="home-link-till">Till</Link> to ring up the first.
         </p>
       </Show>
+      {props.children}
       <HourChart hours={d().hours} lastWeekday={lastWeekday()} />
       <div class="home-panels">
         <section class="home-panel" data-testid="home-top-products">
@@ -495,11 +499,16 @@ export function Home() {
           Refresh
         </button>
       </header>
-      <Show when={checklistShown() && home.dashboard}>
-        {(d) => <Checklist items={d().checklist.items} complete={d().checklist.complete} />}
-      </Show>
       <Switch>
-        <Match when={home.dashboard}>{(d) => <ShopDay d={d()} />}</Match>
+        <Match when={home.dashboard}>
+          {(d) => (
+            <ShopDay d={d()}>
+              <Show when={checklistShown()}>
+                <Checklist items={d().checklist.items} complete={d().checklist.complete} />
+              </Show>
+            </ShopDay>
+          )}
+        </Match>
         <Match when={home.loaded && !can("ledger.read")}>
           <CashierDay />
         </Match>
