@@ -96,6 +96,15 @@ async fn e2e_dashboard_after_a_few_sales() {
     }
     app.el("home-low-SAFFRON").await;
     shot(&app, "home-1").await;
+    // The panels below the chart: best sellers, running low, open tills, invoices.
+    app.client
+        .execute(
+            "document.querySelector(\"[data-testid='home-top-products']\").scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&app, "home-2").await;
 
     // The tick was stored: it is still there after a fresh read.
     app.click("home-refresh").await;

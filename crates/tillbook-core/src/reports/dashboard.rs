@@ -366,14 +366,26 @@ fn top_products(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<Dashb
 
 /// Open shifts, oldest first, with who opened them and the drawer's expectation.
 fn open_shifts(ctx: &ReadCtx<'_>, conn: &Connection) -> Result<Vec<DashboardShift>> {
+    // The partial index of open shifts says how many there are and the newest;
+    // `shifts.list` from just above it, asking for exactly that many, stops at
+    // the oldest open one instead of walking every closed shift of the past.
+    let (open, newest): (i64, Option<i64>) = conn
+        .prepare_cached("SELECT count(*), max(id) FROM shifts WHERE status = 'open'")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let Some(newest) = newest else {
+        return Ok(Vec::new());
+    };
+    let limit = open.clamp(1, i64::from(DASHBOARD_OPEN_SHIFTS));
     // `shifts.list` computes the expected cash with the Z-report's one
     // expression; its request type is the till folder's own, built here from
     // its documented JSON form.
     let page = crate::till::list(
         ctx,
         conn,
-        &serde_json::from_value(json!({ "status": "open", "limit": DASHBOARD_OPEN_SHIFTS }))
-            .map_err(|e| Error::internal(format!("the open-shifts request: {e}")))?,
+        &serde_json::from_value(
+            json!({ "status": "open", "before_id": newest + 1, "limit": limit }),
+        )
+        .map_err(|e| Error::internal(format!("the open-shifts request: {e}")))?,
     )?;
     let mut name = conn.prepare_cached("SELECT display_name FROM users WHERE id = ?1")?;
     let mut out = Vec::with_capacity(page.shifts.len());
