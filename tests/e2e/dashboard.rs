@@ -78,7 +78,11 @@ async fn e2e_dashboard_after_a_few_sales() {
     app.wait_text("home-top-MILK-1L", "Milk 1 l").await;
     app.wait_text("home-top-products", "3 sold").await;
     // The chart has today's bar for this hour.
-    let bars = wait_css(&app, "[data-testid^='home-bar-today-'][data-value]:not([data-value='0'])").await;
+    let bars = wait_css(
+        &app,
+        "[data-testid^='home-bar-today-'][data-value]:not([data-value='0'])",
+    )
+    .await;
     assert!(bars.attr("height").await.unwrap().is_some());
     // An open till: the shift the sales went into.
     app.el("home-open-shifts").await;
