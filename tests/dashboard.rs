@@ -575,3 +575,30 @@ fn t05_a_checklist_tick_is_one_transaction_under_injected_failure() {
     assert_eq!(shop.count("getting_started"), 1);
     chain_is_intact(&shop.db);
 }
+
+#[test]
+fn open_tills_are_listed_oldest_first_past_closed_ones_with_their_drawers() {
+    let (shop, mut owner) = Shop::with_owner();
+    let mut manager = shop.session_as(&mut owner, "manager");
+    // The manager's long-open shift, then a run of the owner's closed ones.
+    let m = open_shift(&shop, &mut manager, 1500).unwrap();
+    for _ in 0..5 {
+        let s = open_shift(&shop, &mut owner, 100).unwrap();
+        shop.call(
+            &mut owner,
+            "shifts.close",
+            json!({ "shift_id": s["id"], "version": s["version"], "counted_cash_minor": 100 }),
+        )
+        .unwrap();
+    }
+    let mut cashier = shop.session_as(&mut owner, "cashier");
+    let c = open_shift(&shop, &mut cashier, 2000).unwrap();
+    let d = dash(&shop, &mut owner, 0);
+    let open: Vec<(i64, i64)> = d["open_shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (i(&s["shift_id"]), i(&s["expected_cash_minor"])))
+        .collect();
+    assert_eq!(open, [(i(&m["id"]), 1500), (i(&c["id"]), 2000)]);
+}
