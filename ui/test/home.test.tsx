@@ -227,3 +227,24 @@ describe("Home", () => {
     expect(amount(5)).toBe("€0.05");
   });
 });
+
+describe("Home when the read fails", () => {
+  it("says so in its place with Refresh, not in the error banner", async () => {
+    signIn();
+    let fail = true;
+    fakeCore({
+      "dashboard.today": () => {
+        if (fail) throw new Error("disk busy");
+        return dashboard();
+      },
+    });
+    render(() => <Home />);
+    const msg = await screen.findByTestId("home-failed");
+    expect(msg.textContent).toContain("Press Refresh to try again");
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+    fail = false;
+    fireEvent.click(screen.getByTestId("home-refresh"));
+    await screen.findByTestId("home-sales-total");
+    expect(screen.queryByTestId("home-failed")).toBeNull();
+  });
+});

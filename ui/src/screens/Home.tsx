@@ -213,13 +213,15 @@ interface HomeState {
   drawer: ShiftView | null;
   low: LowStockLine[];
   loaded: boolean;
+  /** The last read failed: said on Home itself, not in the banner (nobody asked for it). */
+  failed: boolean;
 }
 
-const [home, setHome] = createStore<HomeState>({ dashboard: null, drawer: null, low: [], loaded: false });
+const [home, setHome] = createStore<HomeState>({ dashboard: null, drawer: null, low: [], loaded: false, failed: false });
 export { home };
 
 export function resetHomeForTests(): void {
-  setHome({ dashboard: null, drawer: null, low: [], loaded: false });
+  setHome({ dashboard: null, drawer: null, low: [], loaded: false, failed: false });
 }
 
 export async function loadHome(): Promise<void> {
@@ -233,8 +235,12 @@ export async function loadHome(): Promise<void> {
       ]);
       setHome({ drawer, low: low.lines });
     }
+    setHome("failed", false);
   } catch (e) {
-    reportError(e);
+    // Home reads on its own when it opens: a failure is shown in its place,
+    // with Refresh to try again, and logged for the details.
+    console.warn("Home could not load", e);
+    setHome("failed", true);
   } finally {
     setHome("loaded", true);
   }
@@ -499,6 +505,11 @@ export function Home() {
           Refresh
         </button>
       </header>
+      <Show when={home.failed}>
+        <p class="notice home-failed" data-testid="home-failed">
+          Today's figures could not be loaded just now. Press Refresh to try again.
+        </p>
+      </Show>
       <Switch>
         <Match when={home.dashboard}>
           {(d) => (
@@ -512,7 +523,7 @@ export function Home() {
         <Match when={home.loaded && !can("ledger.read")}>
           <CashierDay />
         </Match>
-        <Match when={!home.loaded}>
+        <Match when={!home.loaded && !home.failed}>
           <p class="muted">Loading today's figures…</p>
         </Match>
       </Switch>
