@@ -16,6 +16,7 @@ mod backup; // online backups, integrity-checked, and restore (T42)
 mod carts; // held carts that reserve their stock (T17)
 mod commands; // the command surface: idempotency, bad inputs, error form, config, settings, audit
 mod crash; // kill -9 in a stream of checkouts; refunds racing for the last unit
+mod dashboard; // Home's day at a glance and the getting-started checklist (issue 13)
 mod desktop_config; // the desktop app's CSP, capabilities and no server (D09, T37)
 mod identity; // sessions, logins, lockouts, roles and where secrets live
 mod inventory; // catalog, batches, reservations, counts and price rules

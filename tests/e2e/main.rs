@@ -15,6 +15,8 @@ mod approvals_ui;
 mod cleanup;
 // Steps the tests share: login, data over IPC, the till, refunds, money.
 mod flows;
+// Home after a few sales: the day's figures, best sellers, low stock, the checklist.
+mod dashboard;
 // Starts Xvfb, tauri-driver and the app for one test, and stops them all.
 mod harness;
 // First run, logins, roles, idle lock, audit, startup errors, catalog and stock.

@@ -126,6 +126,15 @@ enum Bench {
         #[arg(long, default_value_t = 100_000)]
         baseline: usize,
     },
+    /// Home's dashboard read over many orders, against a baseline.
+    Dashboard {
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 100_000)]
+        baseline: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
 }
 
 /// One request line: longer is refused rather than read into memory.
@@ -330,6 +339,15 @@ fn bench(which: Bench) -> Result<ExitCode, String> {
         Bench::Reports { orders, baseline } => {
             in_dir(&|d| Ok(bench::reports(d, orders, baseline).map_err(err)?.table()))?
         }
+        Bench::Dashboard {
+            orders,
+            baseline,
+            samples,
+        } => in_dir(&|d| {
+            Ok(bench::dashboard(d, orders, baseline, samples)
+                .map_err(err)?
+                .table())
+        })?,
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)

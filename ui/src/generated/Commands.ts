@@ -10,6 +10,8 @@ import type { BatchView } from "./BatchView";
 import type { BatchesRequest } from "./BatchesRequest";
 import type { CategoryList } from "./CategoryList";
 import type { ChangePasswordRequest } from "./ChangePasswordRequest";
+import type { Checklist } from "./Checklist";
+import type { ChecklistTickRequest } from "./ChecklistTickRequest";
 import type { CountLineView } from "./CountLineView";
 import type { CountOpenRequest } from "./CountOpenRequest";
 import type { CountPostRequest } from "./CountPostRequest";
@@ -29,6 +31,8 @@ import type { CustomerPaymentsRequest } from "./CustomerPaymentsRequest";
 import type { CustomerStatement } from "./CustomerStatement";
 import type { CustomerStatementRequest } from "./CustomerStatementRequest";
 import type { CustomerView } from "./CustomerView";
+import type { Dashboard } from "./Dashboard";
+import type { DashboardRequest } from "./DashboardRequest";
 import type { DiscountPreset } from "./DiscountPreset";
 import type { ExpiredReservations } from "./ExpiredReservations";
 import type { GetProductRequest } from "./GetProductRequest";
@@ -265,6 +269,8 @@ export interface Commands {
   "customers.statement": { args: CustomerStatementRequest; result: CustomerStatement };
   "reports.sales": { args: SalesReportRequest; result: SalesReport };
   "reports.stock_valuation": { args: StockValuationRequest; result: StockValuation };
+  "dashboard.today": { args: DashboardRequest; result: Dashboard };
+  "dashboard.checklist_tick": { args: ChecklistTickRequest & Approvable; result: Checklist };
   "loyalty.config": { args: LoyaltyConfigRequest; result: LoyaltyConfig };
   "loyalty.configure": { args: LoyaltyConfigureRequest & Approvable; result: LoyaltyConfig };
   "loyalty.create_reward": { args: LoyaltyCreateRewardRequest & Idempotent & Approvable; result: LoyaltyReward };
@@ -383,6 +389,8 @@ export const COMMAND_NAMES = [
   "customers.statement",
   "reports.sales",
   "reports.stock_valuation",
+  "dashboard.today",
+  "dashboard.checklist_tick",
   "loyalty.config",
   "loyalty.configure",
   "loyalty.create_reward",

@@ -153,6 +153,9 @@ macro_rules! with_commands {
         // reports
         "reports.sales"           => Perm(LedgerRead), Read, false, crate::reports::sales;
         "reports.stock_valuation" => Perm(LedgerRead), Read, false, crate::reports::stock_valuation;
+        // Home: the day at a glance, and the owner's getting-started ticks
+        "dashboard.today"          => Perm(LedgerRead),     Read,  false, crate::reports::today;
+        "dashboard.checklist_tick" => Perm(SettingsManage), Write, false, crate::reports::checklist_tick;
         // loyalty
         "loyalty.config"         => Signed,              Read,   false, crate::loyalty::config;
         "loyalty.configure"      => Perm(LoyaltyManage), Write,  false, crate::loyalty::configure;

@@ -33,16 +33,29 @@
 //! over batches with stock. Paged by product id; the grand total comes with
 //! every page.
 //!
+//! # Dashboard (`dashboard.today`)
+//!
+//! Home's one read: the day's sales (the sales report's figures over the local
+//! day), by hour against the same weekday last week, top products, and the
+//! panels other folders own; and the getting-started checklist (`dashboard.rs`).
+//!
 //! # Map
 //!
-//! `sales` (the sales report), `valuation` (stock valuation), `export` (the
+//! `dashboard` (Home), `sales` (the sales report), `valuation` (stock valuation), `export` (the
 //! CSV export).
 
+mod dashboard;
 mod export;
 mod sales;
 mod valuation;
 
 pub use crate::shared::calendar::{DAY_MS, HOUR_MS};
+pub use dashboard::{
+    checklist, checklist_tick, local_day_start_ms, today, Checklist, ChecklistItem, ChecklistStep,
+    ChecklistTick, ChecklistTickRequest, Dashboard, DashboardHour, DashboardInvoices,
+    DashboardOverdueInvoice, DashboardRequest, DashboardShift, DashboardSync, DashboardTopProduct,
+    DASHBOARD_LOW_STOCK, DASHBOARD_OPEN_SHIFTS, DASHBOARD_OVERDUE_SCAN, TOP_PRODUCTS,
+};
 pub use export::{export_sales_csv, SALES_CSV_HEADER};
 pub use sales::{
     sales, sales_report, GroupBy, SalesReport, SalesReportRequest, SalesReportRow, DEFAULT_GROUPS,

@@ -98,6 +98,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0020_reorder_points.sql"),
     },
     Migration {
+        name: "0024_getting_started.sql",
+        sql: include_str!("../../../../migrations/0024_getting_started.sql"),
+    },
+    Migration {
         name: "0025_unreceipted_untracked.sql",
         sql: include_str!("../../../../migrations/0025_unreceipted_untracked.sql"),
     },
