@@ -40,6 +40,7 @@
 
 mod export;
 mod sales;
+pub mod tax_summary;
 mod valuation;
 
 pub use crate::shared::calendar::{DAY_MS, HOUR_MS};

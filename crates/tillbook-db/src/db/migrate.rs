@@ -93,6 +93,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0019_no_sale.sql",
         sql: include_str!("../../../../migrations/0019_no_sale.sql"),
     },
+    Migration {
+        name: "0021_shop_details_tax_rates.sql",
+        sql: include_str!("../../../../migrations/0021_shop_details_tax_rates.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's
