@@ -63,7 +63,7 @@ export const NAV: readonly NavItem[] = [
   { id: "quick-keys", label: "Quick keys", testid: "nav-quick-keys", permission: "catalog.manage", screen: QuickKeys },
   // The shop's address, VAT number, time zone and format; its tax rates from a date.
   { id: "shop-details", label: "Shop details", testid: "nav-shop-details", permission: "shop.manage", screen: ShopDetails },
-  { id: "tax-rates", label: "Tax rates", testid: "nav-tax-rates", permission: null, screen: TaxRates },
+  { id: "tax-rates", label: "Tax rates", testid: "nav-tax-rates", permission: "tax.manage", screen: TaxRates },
 ];
 
 /** The items a role may see, in order. */

@@ -71,10 +71,12 @@ export function applyCountry(c: CountryDefaults | undefined): void {
     ...rateSlots(),
   });
   const rates = c.tax_rates.slice(0, SETUP_RATE_SLOTS);
+  const slots: Record<string, string> = {};
   rates.forEach((r, i) => {
-    setupForm.setValues(`tax_name_${i}`, r.name);
-    setupForm.setValues(`tax_percent_${i}`, percentText(r.rate_bp));
+    slots[`tax_name_${i}`] = r.name;
+    slots[`tax_percent_${i}`] = percentText(r.rate_bp);
   });
+  setupForm.setValues(slots);
   setRateCodes(rates.map((r) => r.code));
 }
 
@@ -94,7 +96,7 @@ export async function submitSetup(): Promise<boolean> {
     focusField(setupForm.id, "password_confirm");
     return false;
   }
-  const rates = [];
+  const rates: { code: string; name: string; rate_bp: number }[] = [];
   for (const [i, code] of rateCodes().entries()) {
     const bp = parsePercent(String(v[`tax_percent_${i}` as keyof typeof v]));
     if (bp === null) {
@@ -249,7 +251,7 @@ export function Setup() {
                     name={`tax_percent_${i()}`}
                     label="Rate (%)"
                     testid={`setup-rate-percent-${i()}`}
-                    inputmode="decimal"
+                    inputmode="text"
                     maxLength={6}
                   />
                 </div>

@@ -179,7 +179,7 @@ export function TaxRates() {
               testid="tax-schedule-class"
               options={classes().map((c) => ({ value: c.code, label: classLabel(c) }))}
             />
-            <TextField form={scheduleForm} name="percent" label="New rate (%)" testid="tax-schedule-percent" inputmode="decimal" maxLength={6} />
+            <TextField form={scheduleForm} name="percent" label="New rate (%)" testid="tax-schedule-percent" inputmode="text" maxLength={6} />
             <TextField form={scheduleForm} name="from" label="From" type="date" testid="tax-schedule-from" />
           </div>
           <div class="actions">
@@ -199,7 +199,7 @@ export function TaxRates() {
           <h2>Add a rate</h2>
           <div class="row">
             <TextField form={createClassForm} name="name" label="Name" testid="tax-create-name" maxLength={60} />
-            <TextField form={createClassForm} name="percent" label="Rate (%)" testid="tax-create-percent" inputmode="decimal" maxLength={6} />
+            <TextField form={createClassForm} name="percent" label="Rate (%)" testid="tax-create-percent" inputmode="text" maxLength={6} />
           </div>
           <div class="actions">
             <button type="submit" data-testid="tax-create-submit" disabled={createClassForm.busy()}>

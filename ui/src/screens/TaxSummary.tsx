@@ -4,7 +4,8 @@
 // share. One small helper, so the lead can point it at the shared locale
 // formatter (ui/src/locale.ts) at the merge.
 
-import { For, Show } from "solid-js";
+import { createResource, For, Show } from "solid-js";
+import { call } from "../api";
 import type { TaxSummary } from "../generated/TaxSummary";
 import { app } from "../session";
 
@@ -144,5 +145,27 @@ export function ShopLines(props: { testid: string }) {
         </div>
       </Show>
     </div>
+  );
+}
+
+/** The sales report's tax by rate over the report's range (`reports.tax_summary`). */
+export function ReportTaxSection(props: { fromMs: number; toMs: number }) {
+  const [summary] = createResource(
+    () => ({ from_ms: props.fromMs, to_ms: props.toMs }),
+    async (range) => {
+      try {
+        return await call("reports.tax_summary", range);
+      } catch {
+        return null;
+      }
+    },
+  );
+  return (
+    <section data-testid="report-tax">
+      <h3>Tax by rate</h3>
+      <Show when={summary() && (summary()?.rows.length ?? 0) > 0} fallback={<p class="muted">No taxed sales in this range.</p>}>
+        <TaxSummaryTable summary={summary()} testid="report-tax-summary" title="Tax by rate (refunds taken off)" />
+      </Show>
+    </section>
   );
 }
