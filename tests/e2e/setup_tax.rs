@@ -3,20 +3,25 @@
 //! VAT summary in the shop's own money and date format; and a dated tax-rate
 //! change that leaves today's sale at today's rate.
 
-use crate::flows::{
-    ok, pay_cash, scan, shot, wait_css, OWNER_PW,
-};
+use crate::flows::{ensure_shift, ok, pay_cash, scan, shot, wait_css, OWNER_PW};
 use crate::harness::App;
 use crate::ONE_AT_A_TIME;
 use serde_json::json;
 
-/// Today's civil date (year, month, day) at `offset_h` hours from UTC.
-fn today(offset_h: i64) -> (i64, i64, i64) {
-    let ms = std::time::SystemTime::now()
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
-        + offset_h * 3_600_000;
+}
+
+/// Today's civil date (year, month, day) at `offset_h` hours from UTC.
+fn today(offset_h: i64) -> (i64, i64, i64) {
+    civil(now_ms() + offset_h * 3_600_000)
+}
+
+/// The civil date (UTC) of `ms`.
+fn civil(ms: i64) -> (i64, i64, i64) {
     let days = ms.div_euclid(86_400_000);
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
@@ -73,7 +78,7 @@ async fn stocked(app: &App, sku: &str, barcode: &str, name: &str, price: i64, cl
                "lot_code": "L1", "unit_cost_minor": price / 2, "quantity": 20}),
     )
     .await;
-    ok(app, "shifts.open", json!({"idempotency_key": format!("e2e-shift-{sku}"), "opening_float_minor": 0})).await;
+    ensure_shift(app).await;
     id
 }
 
@@ -81,14 +86,25 @@ async fn stocked(app: &App, sku: &str, barcode: &str, name: &str, price: i64, cl
 async fn e2e_uk_deli_set_up_and_first_sale() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
-    set_up(&app, "GB", "Olive's Deli", "12 High Street\nLondon N1 1AA", "GB123456789", "setup-1").await;
+    set_up(
+        &app,
+        "GB",
+        "Olive's Deli",
+        "12 High Street\nLondon N1 1AA",
+        "GB123456789",
+        "setup-1",
+    )
+    .await;
 
     let shop = ok(&app, "shop.info", json!({})).await;
     assert_eq!(shop["country_code"], "GB");
     assert_eq!(shop["locale"], "en-GB");
     assert_eq!(shop["timezone"], "Europe/London");
     let tax = ok(&app, "tax.classes", json!({})).await;
-    assert_eq!(tax["prices_include_tax"], true, "GB prices include VAT: {tax}");
+    assert_eq!(
+        tax["prices_include_tax"], true,
+        "GB prices include VAT: {tax}"
+    );
 
     // The Tax rates screen lists the UK's rates with their percentages.
     app.click("nav-tax-rates").await;
@@ -96,7 +112,15 @@ async fn e2e_uk_deli_set_up_and_first_sale() {
     app.wait_text("tax-class-reduced-now", "5").await;
     shot(&app, "tax-1").await;
 
-    stocked(&app, "OLIVES", "2000000000107", "Olives 200 g", 490, "standard").await;
+    stocked(
+        &app,
+        "OLIVES",
+        "2000000000107",
+        "Olives 200 g",
+        490,
+        "standard",
+    )
+    .await;
     app.click("nav-till").await;
     app.el("till").await;
     scan(&app, "2000000000107", "OLIVES", 1).await;
@@ -106,9 +130,15 @@ async fn e2e_uk_deli_set_up_and_first_sale() {
     // shop's address and VAT number, the date as the UK writes it.
     let row = plain(&app, "receipt-tax-summary-row-2000").await;
     assert!(row.contains("Standard"), "{row}");
-    assert!(row.contains("£4.08") && row.contains("£0.82") && row.contains("£4.90"), "{row}");
+    assert!(
+        row.contains("£4.08") && row.contains("£0.82") && row.contains("£4.90"),
+        "{row}"
+    );
     let lines = app.text("receipt-shop-lines").await;
-    assert!(lines.contains("12 High Street") && lines.contains("GB123456789"), "{lines}");
+    assert!(
+        lines.contains("12 High Street") && lines.contains("GB123456789"),
+        "{lines}"
+    );
     let (y, m, d) = today(0);
     let date = app.text("receipt-date").await;
     assert!(date.contains(&format!("{d:02}/{m:02}/{y}")), "{date}");
@@ -126,7 +156,10 @@ async fn e2e_uk_deli_set_up_and_first_sale() {
         if s["phone"] == "020 7946 0001" {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the phone was not saved: {s}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the phone was not saved: {s}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let preview = plain(&app, "shop-preview").await;
@@ -139,7 +172,15 @@ async fn e2e_uk_deli_set_up_and_first_sale() {
 async fn e2e_german_bakery_set_up_and_first_sale() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
-    set_up(&app, "DE", "Bäckerei Olive", "Hauptstraße 1\n10115 Berlin", "DE123456789", "setup-4").await;
+    set_up(
+        &app,
+        "DE",
+        "Bäckerei Olive",
+        "Hauptstraße 1\n10115 Berlin",
+        "DE123456789",
+        "setup-4",
+    )
+    .await;
     let shop = ok(&app, "shop.info", json!({})).await;
     assert_eq!(shop["currency_code"], "EUR");
     assert_eq!(shop["locale"], "de-DE");
@@ -155,9 +196,15 @@ async fn e2e_german_bakery_set_up_and_first_sale() {
     // 4,90 € at 7 % holds 0,32 €; 2,50 € at 19 % holds 0,40 €.
     let reduced = plain(&app, "receipt-tax-summary-row-700").await;
     assert!(reduced.contains("Ermäßigt"), "{reduced}");
-    assert!(reduced.contains("4,58 €") && reduced.contains("0,32 €") && reduced.contains("4,90 €"), "{reduced}");
+    assert!(
+        reduced.contains("4,58 €") && reduced.contains("0,32 €") && reduced.contains("4,90 €"),
+        "{reduced}"
+    );
     let standard = plain(&app, "receipt-tax-summary-row-1900").await;
-    assert!(standard.contains("Regelsatz") && standard.contains("2,50 €"), "{standard}");
+    assert!(
+        standard.contains("Regelsatz") && standard.contains("2,50 €"),
+        "{standard}"
+    );
     let (y, m, d) = today(1);
     let date = app.text("receipt-date").await;
     assert!(date.contains(&format!("{d:02}.{m:02}.{y}")), "{date}");
@@ -171,17 +218,20 @@ async fn e2e_german_bakery_set_up_and_first_sale() {
 async fn e2e_dated_tax_rate_change() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = App::start().await;
-    set_up(&app, "GB", "Olive's Deli", "12 High Street", "GB123456789", "setup-6").await;
+    set_up(
+        &app,
+        "GB",
+        "Olive's Deli",
+        "12 High Street",
+        "GB123456789",
+        "setup-6",
+    )
+    .await;
 
     // 20 % → 22 % from tomorrow, 00:00 in London (the app's clock cannot be
     // moved: the before/after at a fixed clock is tests/tax.rs).
-    let (y, m, d) = today(0);
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let tomorrow_ms = (now_ms.div_euclid(86_400_000) + 1) * 86_400_000; // London is UTC in winter
-    let _ = (y, m, d);
+    // London is on UTC in winter (the suite runs in December; see the task).
+    let tomorrow_ms = (now_ms().div_euclid(86_400_000) + 1) * 86_400_000;
     ok(
         &app,
         "tax.schedule_rate",
@@ -191,24 +241,23 @@ async fn e2e_dated_tax_rate_change() {
     app.click("nav-tax-rates").await;
     app.wait_text("tax-class-standard-now", "20").await;
     let pending = app.wait_text("tax-class-standard-pending", "22").await;
-    let (ty, tm, td) = {
-        let ms = tomorrow_ms;
-        let days = ms / 86_400_000;
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let dd = doy - (153 * mp + 2) / 5 + 1;
-        let mm = if mp < 10 { mp + 3 } else { mp - 9 };
-        (yoe + era * 400 + i64::from(mm <= 2), mm, dd)
-    };
-    assert!(pending.contains(&format!("{td:02}/{tm:02}/{ty}")), "{pending}");
+    let (ty, tm, td) = civil(tomorrow_ms);
+    assert!(
+        pending.contains(&format!("{td:02}/{tm:02}/{ty}")),
+        "{pending}"
+    );
     shot(&app, "tax-2").await;
 
     // A sale today keeps 20 %.
-    stocked(&app, "OLIVES", "2000000000107", "Olives 200 g", 490, "standard").await;
+    stocked(
+        &app,
+        "OLIVES",
+        "2000000000107",
+        "Olives 200 g",
+        490,
+        "standard",
+    )
+    .await;
     app.click("nav-till").await;
     app.el("till").await;
     scan(&app, "2000000000107", "OLIVES", 1).await;

@@ -156,9 +156,8 @@ pub struct TaxClassList {
 
 /// Every class with its rates, as of `now_ms`.
 pub fn classes(conn: &Connection, now_ms: i64, fallback_mode: bool) -> Result<TaxClassList> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT code, name, version FROM tax_classes ORDER BY rowid LIMIT ?1",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT code, name, version FROM tax_classes ORDER BY rowid LIMIT ?1")?;
     let rows = stmt
         .query_map([MAX_TAX_CLASSES], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
@@ -193,6 +192,8 @@ pub fn classes(conn: &Connection, now_ms: i64, fallback_mode: bool) -> Result<Ta
             version,
         });
     }
+    // The highest rate first (Standard), then by name: how every list shows them.
+    out.sort_by(|a, b| b.rate_bp.cmp(&a.rate_bp).then_with(|| a.name.cmp(&b.name)));
     let modes = conn
         .prepare_cached(
             "SELECT effective_from_ms, prices_include_tax, keep, repriced_products
@@ -499,7 +500,14 @@ pub fn create_class(
             code
         }
     };
-    insert_class(tx, &code, &req.name, req.rate_bp, Some(actor.user_id), ctx.now_ms)?;
+    insert_class(
+        tx,
+        &code,
+        &req.name,
+        req.rate_bp,
+        Some(actor.user_id),
+        ctx.now_ms,
+    )?;
     let summary = json!({ "code": code, "name": req.name, "rate_bp": req.rate_bp });
     ctx.audit("tax_class", &code, summary.clone());
     ctx.emit("tax_class.created", "tax_class", &code, summary);
@@ -733,7 +741,13 @@ fn reprice_all(tx: &Tx<'_>, to_include: bool, now_ms: i64) -> Result<i64> {
         .prepare_cached(
             "SELECT id, price_minor, tax_class FROM products WHERE archived_at_ms IS NULL",
         )?
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut changed = 0;
     for (id, price, class) in products {
@@ -746,7 +760,11 @@ fn reprice_all(tx: &Tx<'_>, to_include: bool, now_ms: i64) -> Result<i64> {
         let new_price = if to_include {
             price + amount.percent_of(rate, &currency).map_err(too_big)?.minor()
         } else {
-            price - amount.tax_included_part(rate, &currency).map_err(too_big)?.minor()
+            price
+                - amount
+                    .tax_included_part(rate, &currency)
+                    .map_err(too_big)?
+                    .minor()
         };
         if new_price == price {
             continue;
@@ -805,7 +823,12 @@ pub fn summarize(
     let rows = conn
         .prepare_cached(sql)?
         .query_map(params, |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?
         .take(MAX_SUMMARY_RATES)
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -3,8 +3,8 @@
 //! amounts are written in. One table; the first-run form fills itself from it
 //! (`setup.countries`) and every value stays editable there.
 
-use crate::shared::handler::{NoArgs, ReadCtx};
 use crate::error::Result;
+use crate::shared::handler::{NoArgs, ReadCtx};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +55,11 @@ const COUNTRIES: &[Row] = &[
         name: "United Kingdom",
         currency: "GBP",
         include: true,
-        rates: &[("standard", "Standard", 2000), ("reduced", "Reduced", 500), ("zero", "Zero", 0)],
+        rates: &[
+            ("standard", "Standard", 2000),
+            ("reduced", "Reduced", 500),
+            ("zero", "Zero", 0),
+        ],
         timezone: "Europe/London",
         locale: "en-GB",
     },
@@ -78,7 +82,11 @@ const COUNTRIES: &[Row] = &[
         name: "Deutschland",
         currency: "EUR",
         include: true,
-        rates: &[("standard", "Regelsatz", 1900), ("reduced", "Ermäßigt", 700), ("zero", "Steuerfrei", 0)],
+        rates: &[
+            ("standard", "Regelsatz", 1900),
+            ("reduced", "Ermäßigt", 700),
+            ("zero", "Steuerfrei", 0),
+        ],
         timezone: "Europe/Berlin",
         locale: "de-DE",
     },
@@ -102,7 +110,11 @@ const COUNTRIES: &[Row] = &[
         name: "Nederland",
         currency: "EUR",
         include: true,
-        rates: &[("standard", "Hoog", 2100), ("reduced", "Laag", 900), ("zero", "Nul", 0)],
+        rates: &[
+            ("standard", "Hoog", 2100),
+            ("reduced", "Laag", 900),
+            ("zero", "Nul", 0),
+        ],
         timezone: "Europe/Amsterdam",
         locale: "nl-NL",
     },
@@ -154,7 +166,11 @@ const COUNTRIES: &[Row] = &[
         name: "United States",
         currency: "USD",
         include: false,
-        rates: &[("standard", "Sales tax", 0), ("reduced", "Reduced", 0), ("zero", "Exempt", 0)],
+        rates: &[
+            ("standard", "Sales tax", 0),
+            ("reduced", "Reduced", 0),
+            ("zero", "Exempt", 0),
+        ],
         timezone: "America/New_York",
         locale: "en-US",
     },
@@ -163,7 +179,11 @@ const COUNTRIES: &[Row] = &[
         name: "Canada",
         currency: "CAD",
         include: false,
-        rates: &[("standard", "GST", 500), ("reduced", "HST", 1300), ("zero", "Zero-rated", 0)],
+        rates: &[
+            ("standard", "GST", 500),
+            ("reduced", "HST", 1300),
+            ("zero", "Zero-rated", 0),
+        ],
         timezone: "America/Toronto",
         locale: "en-CA",
     },
@@ -232,17 +252,26 @@ mod tests {
             assert_eq!(c.code.len(), 2);
             assert_eq!(c.currency_code.len(), 3);
             assert!(!c.tax_rates.is_empty(), "{}", c.code);
-            assert!(c.tax_rates.iter().any(|r| r.code == "standard"), "{}", c.code);
+            assert!(
+                c.tax_rates.iter().any(|r| r.code == "standard"),
+                "{}",
+                c.code
+            );
             for r in &c.tax_rates {
                 assert!((0..=10_000).contains(&r.rate_bp));
             }
             assert!(c.timezone.contains('/'));
         }
-        for code in ["GB", "IE", "DE", "FR", "NL", "ES", "IT", "AT", "US", "CA", "AU"] {
+        for code in [
+            "GB", "IE", "DE", "FR", "NL", "ES", "IT", "AT", "US", "CA", "AU",
+        ] {
             assert!(country(code).is_some(), "{code}");
         }
         let de = country("DE").unwrap();
-        assert_eq!((de.currency_code.as_str(), de.locale.as_str()), ("EUR", "de-DE"));
+        assert_eq!(
+            (de.currency_code.as_str(), de.locale.as_str()),
+            ("EUR", "de-DE")
+        );
         assert!(de.prices_include_tax);
         assert_eq!(country("XX"), None);
     }

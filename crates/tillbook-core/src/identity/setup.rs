@@ -1,10 +1,10 @@
 //! First-run setup, shop details, settings and the audit viewer's commands.
 
+use crate::catalog::tax::{self, SetupTaxRate};
+use crate::db::rows::Versioned;
 use crate::db::CachedRow;
 use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
-use crate::catalog::tax::{self, SetupTaxRate};
-use crate::db::rows::Versioned;
 use crate::identity::countries;
 use crate::identity::users::{self, CreateUserRequest, UserView};
 use crate::shared::access::Role;
@@ -154,7 +154,10 @@ impl ShopDetails {
         check_address(&self.address)?;
         optional_text("phone", &self.phone, 40)?;
         if self.phone.chars().any(|c| c.is_alphabetic()) {
-            return Err(Error::validation("phone", "enter digits, spaces and + ( ) - only"));
+            return Err(Error::validation(
+                "phone",
+                "enter digits, spaces and + ( ) - only",
+            ));
         }
         optional_text("tax_number", &self.tax_number, 40)?;
         check_timezone(&self.timezone)?;
@@ -172,7 +175,10 @@ fn optional_text(field: &str, value: &str, max: usize) -> Result<()> {
 
 fn check_address(address: &str) -> Result<()> {
     if address.chars().count() > 300 {
-        return Err(Error::validation("address", "must be at most 300 characters"));
+        return Err(Error::validation(
+            "address",
+            "must be at most 300 characters",
+        ));
     }
     let lines: Vec<&str> = address.split('\n').collect();
     if lines.len() > MAX_ADDRESS_LINES {
@@ -230,7 +236,10 @@ fn check_locale(tag: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::validation("locale", "must be a language tag like en-GB"))
+        Err(Error::validation(
+            "locale",
+            "must be a language tag like en-GB",
+        ))
     }
 }
 
@@ -458,7 +467,11 @@ pub fn update(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UpdateShopRequest) -> R
             "tax_number": s.tax_number, "timezone": s.timezone, "locale": s.locale,
         })
     };
-    ctx.audit("shop", 1, json!({ "before": pick(&before), "after": pick(&after) }));
+    ctx.audit(
+        "shop",
+        1,
+        json!({ "before": pick(&before), "after": pick(&after) }),
+    );
     ctx.emit("shop.updated", "shop", 1, pick(&after));
     Ok(after)
 }

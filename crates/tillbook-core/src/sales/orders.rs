@@ -1,9 +1,9 @@
 //! Reading orders back: the views `sales.get` and `sales.checkout` answer,
 //! the order's derived status, and `sales.list`.
 
-use crate::catalog::tax::{summarize, TaxSummary};
 use super::checkout::Tender;
 use crate::catalog::pricing::RuleApplied;
+use crate::catalog::tax::{summarize, TaxSummary};
 use crate::error::{Error, Result};
 use crate::shared::handler::{keyset_page, IdRequest, ReadCtx, Request};
 use crate::shared::validate;

@@ -9,8 +9,8 @@
 //! expression the close stores and `tillbook verify` recomputes for each
 //! closed shift (`super::verify`).
 
-use crate::catalog::tax::{summarize, TaxSummary};
 use super::shifts::{get_shift, ShiftStatus, ShiftView};
+use crate::catalog::tax::{summarize, TaxSummary};
 use crate::error::{Error, Result};
 use crate::shared::access::{role_has, Permission};
 use crate::shared::handler::{ReadCtx, Request};
