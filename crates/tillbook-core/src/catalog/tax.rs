@@ -181,8 +181,7 @@ pub fn classes(conn: &Connection, now_ms: i64, fallback_mode: bool) -> Result<Ta
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let rate_bp = rates
             .iter()
-            .filter(|r| !r.pending)
-            .next_back()
+            .rfind(|r| !r.pending)
             .map_or(0, |r| r.rate_bp);
         out.push(TaxClassView {
             code,
@@ -845,7 +844,7 @@ pub fn summarize(
             total_minor: total,
         });
     }
-    out.rows.sort_by(|a, b| b.rate_bp.cmp(&a.rate_bp));
+    out.rows.sort_by_key(|r| std::cmp::Reverse(r.rate_bp));
     Ok(out)
 }
 
