@@ -120,13 +120,18 @@ END;
 -- transaction, at the instant it took effect).
 CREATE TABLE tax_mode_changes (
     id INTEGER PRIMARY KEY,
-    effective_from_ms INTEGER NOT NULL UNIQUE CHECK (effective_from_ms >= 0),
+    -- `tax.schedule_mode` never schedules two switches at one instant; the
+    -- settings key's compatibility path may (two edits within a millisecond),
+    -- and then the later row (higher id) wins.
+    effective_from_ms INTEGER NOT NULL CHECK (effective_from_ms >= 0),
     prices_include_tax INTEGER NOT NULL CHECK (prices_include_tax IN (0, 1)),
     keep TEXT NOT NULL CHECK (keep IN ('prices', 'net')),
     repriced_products INTEGER NOT NULL DEFAULT 0 CHECK (repriced_products >= 0),
     created_by INTEGER REFERENCES users(id),
     created_at_ms INTEGER NOT NULL
 ) STRICT;
+
+CREATE INDEX tax_mode_changes_from ON tax_mode_changes (effective_from_ms, id);
 
 INSERT INTO tax_mode_changes (effective_from_ms, prices_include_tax, keep, created_at_ms)
 SELECT 0, CASE WHEN json_extract(json, '$.prices_include_tax') THEN 1 ELSE 0 END, 'prices', 0

@@ -58,8 +58,9 @@ async fn set_up(app: &App, country: &str, shop: &str, address: &str, vat: &str, 
     app.fill("setup-password-confirm", OWNER_PW).await;
     shot(app, shot_name).await;
     app.click("setup-submit").await;
-    // Signed in with what she just typed: no login screen.
+    // Signed in with what she just typed: no login screen, and she is at Home.
     app.wait_text("header-user", "Olive Owner").await;
+    app.el("home").await;
 }
 
 async fn stocked(app: &App, sku: &str, barcode: &str, name: &str, price: i64, class: &str) -> i64 {
@@ -232,16 +233,29 @@ async fn e2e_dated_tax_rate_change() {
     // moved: the before/after at a fixed clock is tests/tax.rs).
     // London is on UTC in winter (the suite runs in December; see the task).
     let tomorrow_ms = (now_ms().div_euclid(86_400_000) + 1) * 86_400_000;
-    ok(
-        &app,
-        "tax.schedule_rate",
-        json!({"code": "standard", "rate_bp": 2200, "effective_from_ms": tomorrow_ms}),
-    )
-    .await;
+    let (ty, tm, td) = civil(tomorrow_ms);
     app.click("nav-tax-rates").await;
     app.wait_text("tax-class-standard-now", "20").await;
+    app.select("tax-schedule-class", "standard").await;
+    app.fill("tax-schedule-percent", "22").await;
+    app.fill("tax-schedule-from", &format!("{ty:04}-{tm:02}-{td:02}"))
+        .await;
+    app.click("tax-schedule-submit").await;
     let pending = app.wait_text("tax-class-standard-pending", "22").await;
-    let (ty, tm, td) = civil(tomorrow_ms);
+    // The UI sent the picked day at 00:00 in the shop's zone.
+    let list = ok(&app, "tax.classes", json!({})).await;
+    let standard = list["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "standard")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        standard["rates"].as_array().unwrap().last().unwrap()["effective_from_ms"],
+        tomorrow_ms,
+        "{standard}"
+    );
     assert!(
         pending.contains(&format!("{td:02}/{tm:02}/{ty}")),
         "{pending}"

@@ -89,8 +89,9 @@ describe("the app", () => {
     set("setup-pin", "1234");
     fireEvent.submit(screen.getByTestId("setup-form"));
 
-    // No login screen: she has just typed her password.
+    // No login screen: she has just typed her password; a new shop starts at Home.
     await screen.findByTestId("main-frame");
+    await screen.findByTestId("home");
     await screen.findByTestId("nav-settings");
     expect(core.calls.some((c) => c.cmd === "auth.login" && c.args.username === "ana")).toBe(true);
     expect(screen.getByTestId("header-user").textContent).toContain("Ana");

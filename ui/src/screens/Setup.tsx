@@ -3,7 +3,7 @@ import { call, newIdempotencyKey } from "../api";
 import { CheckField, SelectField, TextField } from "../components/Field";
 import { createForm, focusField } from "../forms";
 import type { CountryDefaults } from "../generated/CountryDefaults";
-import { login, setupDone } from "../session";
+import { login, setApp, setupDone } from "../session";
 
 /** The most tax rates the first-run form shows (a country has at most five). */
 export const SETUP_RATE_SLOTS = 6;
@@ -141,6 +141,8 @@ export async function submitSetup(): Promise<boolean> {
   // She has just typed her password: sign her in with it.
   try {
     await login(username, password);
+    // A new shop starts at Home (what to do first), not at an empty till.
+    setApp("screen", "home");
   } catch {
     setupDone(username, shopName);
   }

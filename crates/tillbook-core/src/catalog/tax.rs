@@ -63,7 +63,7 @@ pub fn mode_at(conn: &Connection, at_ms: i64, fallback: bool) -> Result<bool> {
     Ok(conn
         .cached_row(
             "SELECT prices_include_tax FROM tax_mode_changes WHERE effective_from_ms <= ?1
-              ORDER BY effective_from_ms DESC LIMIT 1",
+              ORDER BY effective_from_ms DESC, id DESC LIMIT 1",
             [at_ms],
             |r| r.get(0),
         )
@@ -179,10 +179,7 @@ pub fn classes(conn: &Connection, now_ms: i64, fallback_mode: bool) -> Result<Ta
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let rate_bp = rates
-            .iter()
-            .rfind(|r| !r.pending)
-            .map_or(0, |r| r.rate_bp);
+        let rate_bp = rates.iter().rfind(|r| !r.pending).map_or(0, |r| r.rate_bp);
         out.push(TaxClassView {
             code,
             name,
@@ -196,7 +193,7 @@ pub fn classes(conn: &Connection, now_ms: i64, fallback_mode: bool) -> Result<Ta
     let modes = conn
         .prepare_cached(
             "SELECT effective_from_ms, prices_include_tax, keep, repriced_products
-               FROM tax_mode_changes ORDER BY effective_from_ms LIMIT ?1",
+               FROM tax_mode_changes ORDER BY effective_from_ms, id LIMIT ?1",
         )?
         .query_map([MAX_MODE_CHANGES], |r| {
             let from: i64 = r.get(0)?;
@@ -402,10 +399,7 @@ pub(crate) fn apply_setup(
         "INSERT INTO tax_mode_changes (effective_from_ms, prices_include_tax, keep, created_by, created_at_ms)
          VALUES (0, ?1, 'prices', ?2, ?3)",
         rusqlite::params![prices_include_tax, user_id, now_ms],
-    )
-    .on_constraint(ConstraintKind::Unique, || {
-        Error::forbidden("this shop is already set up")
-    })?;
+    )?;
     Ok(())
 }
 
@@ -421,6 +415,16 @@ pub(crate) fn record_settings_switch(
         return Ok(());
     }
     insert_mode(tx, prices_include_tax, "prices", 0, user_id, now_ms, now_ms)
+}
+
+/// Whether a switch already starts at `from_ms` (`tax.schedule_mode` never
+/// schedules two at one instant).
+fn mode_change_at(conn: &Connection, from_ms: i64) -> Result<bool> {
+    Ok(conn.cached_row(
+        "SELECT EXISTS (SELECT 1 FROM tax_mode_changes WHERE effective_from_ms = ?1)",
+        [from_ms],
+        |r| r.get(0),
+    )?)
 }
 
 fn insert_mode(
@@ -446,13 +450,7 @@ fn insert_mode(
                                        repriced_products, created_by, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         rusqlite::params![from_ms, prices_include_tax, keep, repriced, user_id, now_ms],
-    )
-    .on_constraint(ConstraintKind::Unique, || {
-        Error::validation(
-            "effective_from_ms",
-            "a switch already starts at that moment; pick another date",
-        )
-    })?;
+    )?;
     Ok(())
 }
 
@@ -680,6 +678,12 @@ pub fn schedule_mode(
     let actor = ctx.actor()?;
     let from_ms = req.effective_from_ms.unwrap_or(ctx.now_ms);
     not_in_past(from_ms, ctx.now_ms)?;
+    if mode_change_at(tx.conn(), from_ms)? {
+        return Err(Error::validation(
+            "effective_from_ms",
+            "a switch already starts at that moment; pick another date",
+        ));
+    }
     let fallback = ctx.settings.prices_include_tax;
     if mode_at(tx.conn(), from_ms, fallback)? == req.prices_include_tax {
         return Err(Error::StateConflict {
