@@ -49,7 +49,9 @@ async fn set_up(app: &App, country: &str, shop: &str, address: &str, vat: &str, 
     // The country fills the form; wait for its tax rates to appear.
     app.el("setup-rate-0").await;
     app.fill("setup-shop-name", shop).await;
-    app.fill("setup-address", address).await;
+    // Enter between the lines, as she types them (WebDriver's Enter key).
+    app.fill("setup-address", &address.replace('\n', "\u{e007}"))
+        .await;
     app.fill("setup-phone", "+44 20 7946 0000").await;
     app.fill("setup-tax-number", vat).await;
     app.fill("setup-username", "olive").await;
@@ -211,6 +213,8 @@ async fn e2e_german_bakery_set_up_and_first_sale() {
     assert!(date.contains(&format!("{d:02}.{m:02}.{y}")), "{date}");
     let lines = app.text("receipt-shop-lines").await;
     assert!(lines.contains("USt-IdNr. DE123456789"), "{lines}");
+    // The address keeps its lines (one printed line each).
+    assert_eq!(shop["address"], "Hauptstraße 1\n10115 Berlin", "{shop}");
     shot(&app, "setup-5").await;
     app.close().await;
 }
@@ -238,7 +242,8 @@ async fn e2e_dated_tax_rate_change() {
     app.wait_text("tax-class-standard-now", "20").await;
     app.select("tax-schedule-class", "standard").await;
     app.fill("tax-schedule-percent", "22").await;
-    app.fill("tax-schedule-from", &format!("{ty:04}-{tm:02}-{td:02}"))
+    // The window's date field takes the day as WebKit's en-US segments do.
+    app.fill("tax-schedule-from", &format!("{tm:02}/{td:02}/{ty:04}"))
         .await;
     app.click("tax-schedule-submit").await;
     let pending = app.wait_text("tax-class-standard-pending", "22").await;
