@@ -244,6 +244,8 @@ fn t01_every_command_without_a_session_is_unauthenticated() {
             // Staff sign-in by PIN on a shared till: the tiles and the sign-in.
             "auth.staff",
             "auth.pin_login",
+            // The first-run form's table of country defaults (issue 13).
+            "setup.countries",
         ])
     );
     let names: BTreeSet<&str> = COMMANDS.iter().map(|c| c.name).collect();
@@ -1433,6 +1435,7 @@ fn d02_the_api_transport_takes_no_identity_from_the_request() {
         "auth.login",
         "auth.staff",
         "auth.pin_login",
+        "setup.countries",
     ];
     let mut requests = vec![
         json!({ "id": "env-user", "cmd": "shop.info", "user": "owner" }),

@@ -692,6 +692,14 @@ fn t05_every_write_command_is_atomic_under_injected_failure() {
     });
     covered.insert("settings.update", s.statements);
 
+    let s = sweep_faults(
+        &shop,
+        &mut owner,
+        "shop.update",
+        || json!({ "version": version_of(&shop.db, "shop", 1), "name": format!("Shop {}", next()) }),
+    );
+    covered.insert("shop.update", s.statements);
+
     // A cashier's own commands.
     let name = "sweep-self";
     let pw = password_of(name);

@@ -46,7 +46,9 @@ async fn t23_t24_e2e_first_run_cashier_idle_lock_and_audit() {
     app.screenshot("01-first-run-setup").await;
     first_run(&app).await;
 
-    // Login.
+    // Setup signs the owner in (issue 13); she logs out and in again.
+    app.wait_text("header-user", "Olive Owner").await;
+    log_out(&app).await;
     app.el("login-form").await;
     app.screenshot("02-login").await;
     log_in(&app, "olive", OWNER_PW).await;

@@ -37,6 +37,8 @@ mod till_adding;
 // Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
 mod till_cash;
 mod till_paying;
+// First run by country (UK deli, German bakery), the VAT summary, a dated rate change.
+mod setup_tax;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

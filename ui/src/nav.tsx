@@ -22,6 +22,8 @@ import { Shifts } from "./screens/Shifts";
 import { Till } from "./screens/Till";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
+import { ShopDetails } from "./screens/ShopDetails";
+import { TaxRates } from "./screens/TaxRates";
 
 export interface NavItem {
   id: string;
@@ -59,6 +61,9 @@ export const NAV: readonly NavItem[] = [
   { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
   // The till's pages of product tiles, arranged by whoever manages the catalog.
   { id: "quick-keys", label: "Quick keys", testid: "nav-quick-keys", permission: "catalog.manage", screen: QuickKeys },
+  // The shop's address, VAT number, time zone and format; its tax rates from a date.
+  { id: "shop-details", label: "Shop details", testid: "nav-shop-details", permission: "shop.manage", screen: ShopDetails },
+  { id: "tax-rates", label: "Tax rates", testid: "nav-tax-rates", permission: "tax.manage", screen: TaxRates },
 ];
 
 /** The items a role may see, in order. */

@@ -75,7 +75,7 @@ function shopCore(opts: { setUp: boolean }) {
 }
 
 describe("the app", () => {
-  it("first run: setup, then login with the new owner, then the frame", async () => {
+  it("first run: setup signs the new owner in with what she typed, then the frame", async () => {
     const core = shopCore({ setUp: false });
     render(() => <App />);
     await boot();
@@ -89,13 +89,11 @@ describe("the app", () => {
     set("setup-pin", "1234");
     fireEvent.submit(screen.getByTestId("setup-form"));
 
-    await screen.findByTestId("login-form");
-    expect(screen.getByTestId("login-notice").textContent).toContain("ana");
-    expect((screen.getByTestId("login-username") as HTMLInputElement).value).toBe("ana");
-    set("login-password", "correct horse");
-    fireEvent.click(screen.getByTestId("login-submit"));
+    // No login screen: she has just typed her password; a new shop starts at Home.
     await screen.findByTestId("main-frame");
+    await screen.findByTestId("home");
     await screen.findByTestId("nav-settings");
+    expect(core.calls.some((c) => c.cmd === "auth.login" && c.args.username === "ana")).toBe(true);
     expect(screen.getByTestId("header-user").textContent).toContain("Ana");
     expect(screen.getByTestId("nav-users")).toBeTruthy();
     expect(screen.getByTestId("nav-audit")).toBeTruthy();

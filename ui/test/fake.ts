@@ -46,7 +46,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "settings.manage", "credit.approve", "catalog.manage", "stock.adjust",
       "stock.count", "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay",
-      "ledger.read", "sales.void", "sales.discount", "invoices.manage", "loyalty.manage",
+      "ledger.read", "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "shop.manage", "tax.manage",
     ],
   },
   {
@@ -54,7 +54,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "credit.approve", "catalog.manage", "stock.adjust", "stock.count",
       "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
-      "sales.void", "sales.discount", "invoices.manage", "loyalty.manage",
+      "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "tax.manage",
     ],
   },
   { role: "cashier", permissions: ["stock.count", "sales.sell", "customers.manage"] },
@@ -70,6 +70,6 @@ export const OWNER_SESSION = {
   permissions: ROLES[0].permissions,
 };
 
-export const SHOP = { name: "Corner Shop", currency_code: "EUR", currency_scale: 2, host_id: "h1", created_at_ms: 0, denominations_minor: [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1] };
+export const SHOP = { name: "Corner Shop", currency_code: "EUR", currency_scale: 2, host_id: "h1", created_at_ms: 0, denominations_minor: [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1], country_code: "", address: "", phone: "", tax_number: "", timezone: "", locale: "", version: 1 };
 
 export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

@@ -137,7 +137,8 @@ describe("validation errors from the core", () => {
   });
 
   it("setup: a duplicate-free validation error names the field; differing passwords are caught first", async () => {
-    const { calls } = fakeCore({
+    const { calls: all } = fakeCore({
+      "setup.countries": () => ({ countries: [] }),
       "setup.create_owner": () => {
         throw new CoreError("validation", "currency_code: must be a 3-letter ISO code in capitals, like EUR", {
           field: "currency_code",
@@ -145,6 +146,8 @@ describe("validation errors from the core", () => {
       },
     });
     render(() => <Setup />);
+    // The country list the form reads first is not the point here.
+    const calls = { get length() { return all.filter((c) => c.cmd !== "setup.countries").length; }, get 0() { return all.filter((c) => c.cmd !== "setup.countries")[0]; } };
     const set = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
     set("setup-shop-name", "Corner Shop");
     set("setup-currency-code", "EU");

@@ -39,7 +39,7 @@ const Z: ShiftZReport = {
   net_sales_minor: 1633, net_tax_minor: 272,
   cash_in_count: 1, cash_in_minor: 1000, cash_out_count: 1, cash_out_minor: 1000,
   cash_sales_minor: 2534, cash_refunds_minor: 239, cash_voids_minor: 862, cash_on_account_minor: 0, cash_unreceipted_refunds_minor: 0,
-  expected_cash_minor: 16433, counted_cash_minor: 16333, over_short_minor: -100, counted_by_denomination: [],
+  expected_cash_minor: 16433, counted_cash_minor: 16333, over_short_minor: -100, counted_by_denomination: [], tax_summary: { rows: [], net_minor: 0, tax_minor: 0, total_minor: 0 },
 };
 
 const text = (id: string) => screen.getByTestId(id).textContent?.trim();

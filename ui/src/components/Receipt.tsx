@@ -1,4 +1,4 @@
-import { For, Show } from "solid-js";
+import { For, type JSX, Show } from "solid-js";
 import type { SalesOrderView, SalesTender } from "../api";
 import { formatTime } from "../errors";
 import { receiptCode } from "../logic/scanner";
@@ -21,6 +21,10 @@ export function Receipt(props: {
   reward?: { name: string; amount_minor: number } | null;
   /** The customer's points balance after the sale, when known. */
   points?: number | null;
+  /** Printed under the shop's name: its address and tax number. */
+  details?: JSX.Element;
+  /** Printed under the totals: tax by rate. */
+  taxSummary?: JSX.Element;
 }) {
   const o = () => props.order;
   const tender = (t: SalesTender | string) => TENDER_LABELS[t as SalesTender] ?? t;
@@ -28,6 +32,7 @@ export function Receipt(props: {
     <article class="receipt" data-testid={props.testid ?? "receipt"} data-order-id={o().id}>
       <header class="receipt-head">
         <h2 data-testid="receipt-shop">{props.shopName}</h2>
+        {props.details}
         <div>
           Receipt <strong data-testid="receipt-number">#{o().receipt_number}</strong> · order #{o().number}
         </div>
@@ -92,6 +97,7 @@ export function Receipt(props: {
           {formatMoney(o().total_minor)}
         </dd>
       </dl>
+      {props.taxSummary}
       <table class="receipt-payments">
         <tbody>
           <For each={o().payments}>

@@ -19,11 +19,13 @@ import type { CountRecordRequest } from "./CountRecordRequest";
 import type { CountReview } from "./CountReview";
 import type { CountReviewRequest } from "./CountReviewRequest";
 import type { CountView } from "./CountView";
+import type { CountryList } from "./CountryList";
 import type { CreateKeyPageRequest } from "./CreateKeyPageRequest";
 import type { CreateOwnerRequest } from "./CreateOwnerRequest";
 import type { CreatePresetRequest } from "./CreatePresetRequest";
 import type { CreatePriceRuleRequest } from "./CreatePriceRuleRequest";
 import type { CreateProductRequest } from "./CreateProductRequest";
+import type { CreateTaxClassRequest } from "./CreateTaxClassRequest";
 import type { CreateUserRequest } from "./CreateUserRequest";
 import type { CustomerPaymentPage } from "./CustomerPaymentPage";
 import type { CustomerPaymentView } from "./CustomerPaymentView";
@@ -114,6 +116,7 @@ import type { RefundsRequest } from "./RefundsRequest";
 import type { ReleaseRequest } from "./ReleaseRequest";
 import type { RemovedTile } from "./RemovedTile";
 import type { RenameKeyPageRequest } from "./RenameKeyPageRequest";
+import type { RenameTaxClassRequest } from "./RenameTaxClassRequest";
 import type { ReservationView } from "./ReservationView";
 import type { ReserveRequest } from "./ReserveRequest";
 import type { ResetPasswordRequest } from "./ResetPasswordRequest";
@@ -130,6 +133,8 @@ import type { SalesReport } from "./SalesReport";
 import type { SalesReportRequest } from "./SalesReportRequest";
 import type { SalesVoidRequest } from "./SalesVoidRequest";
 import type { SalesVoidView } from "./SalesVoidView";
+import type { ScheduleTaxModeRequest } from "./ScheduleTaxModeRequest";
+import type { ScheduleTaxRateRequest } from "./ScheduleTaxRateRequest";
 import type { SessionView } from "./SessionView";
 import type { SetCreditRequest } from "./SetCreditRequest";
 import type { SetPinRequest } from "./SetPinRequest";
@@ -148,11 +153,17 @@ import type { ShopInfo } from "./ShopInfo";
 import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
+import type { TaxClassList } from "./TaxClassList";
+import type { TaxClassView } from "./TaxClassView";
+import type { TaxModeScheduled } from "./TaxModeScheduled";
+import type { TaxSummary } from "./TaxSummary";
+import type { TaxSummaryRequest } from "./TaxSummaryRequest";
 import type { UnlockRequest } from "./UnlockRequest";
 import type { UnreceiptedRefundRequest } from "./UnreceiptedRefundRequest";
 import type { UnreceiptedRefundView } from "./UnreceiptedRefundView";
 import type { UpdateProductRequest } from "./UpdateProductRequest";
 import type { UpdateSettingsRequest } from "./UpdateSettingsRequest";
+import type { UpdateShopRequest } from "./UpdateShopRequest";
 import type { UpdateTileRequest } from "./UpdateTileRequest";
 import type { UpdateUserRequest } from "./UpdateUserRequest";
 import type { UserView } from "./UserView";
@@ -286,6 +297,14 @@ export interface Commands {
   "discounts.presets": { args: NoArgs; result: Array<DiscountPreset> };
   "discounts.create_preset": { args: CreatePresetRequest & Idempotent & Approvable; result: DiscountPreset };
   "discounts.archive_preset": { args: IdVersionRequest & Approvable; result: DiscountPreset };
+  "setup.countries": { args: NoArgs; result: CountryList };
+  "shop.update": { args: UpdateShopRequest & Approvable; result: ShopInfo };
+  "tax.classes": { args: NoArgs; result: TaxClassList };
+  "tax.create_class": { args: CreateTaxClassRequest & Idempotent & Approvable; result: TaxClassView };
+  "tax.schedule_rate": { args: ScheduleTaxRateRequest & Approvable; result: TaxClassView };
+  "tax.rename_class": { args: RenameTaxClassRequest & Approvable; result: TaxClassView };
+  "tax.schedule_mode": { args: ScheduleTaxModeRequest & Approvable; result: TaxModeScheduled };
+  "reports.tax_summary": { args: TaxSummaryRequest; result: TaxSummary };
 }
 
 /** Every command's name, in the command list's order. */
@@ -406,4 +425,12 @@ export const COMMAND_NAMES = [
   "discounts.presets",
   "discounts.create_preset",
   "discounts.archive_preset",
+  "setup.countries",
+  "shop.update",
+  "tax.classes",
+  "tax.create_class",
+  "tax.schedule_rate",
+  "tax.rename_class",
+  "tax.schedule_mode",
+  "reports.tax_summary",
 ] as const satisfies readonly (keyof Commands)[];

@@ -2,8 +2,13 @@
 import type { InvoiceAllocationView } from "./InvoiceAllocationView";
 import type { InvoiceOrderView } from "./InvoiceOrderView";
 import type { InvoiceStatus } from "./InvoiceStatus";
+import type { TaxSummary } from "./TaxSummary";
 
-export type InvoiceView = { created_by: number, orders: Array<InvoiceOrderView>, allocations: Array<InvoiceAllocationView>, id: number, number: number, customer_id: number, customer_name: string, order_count: number, total_minor: number, issued_at_ms: number, due_on: string, 
+export type InvoiceView = { created_by: number, orders: Array<InvoiceOrderView>, allocations: Array<InvoiceAllocationView>, 
+/**
+ * Tax by rate of the invoiced sales, less their refunds.
+ */
+tax_summary: TaxSummary, id: number, number: number, customer_id: number, customer_name: string, order_count: number, total_minor: number, issued_at_ms: number, due_on: string, 
 /**
  * Payments allocated to it.
  */

@@ -2,6 +2,7 @@
 import type { CreditDecision } from "./CreditDecision";
 import type { SalesOrderLineView } from "./SalesOrderLineView";
 import type { SalesPaymentView } from "./SalesPaymentView";
+import type { TaxSummary } from "./TaxSummary";
 
 /**
  * What `sales.checkout` answers: the order, and the credit decision when part
@@ -12,4 +13,8 @@ export type SalesCheckoutView = { credit: CreditDecision | null, id: number, num
  * `confirmed`; `voided` once `sales.void` reversed it; `partly_refunded`
  * or `refunded` (every unit) once `sales.refund` took some back.
  */
-status: string, customer_id: number | null, cashier_id: number, prices_include_tax: boolean, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, cost_minor: number, change_minor: number, entry_id: number | null, created_at_ms: number, lines: Array<SalesOrderLineView>, payments: Array<SalesPaymentView>, };
+status: string, customer_id: number | null, cashier_id: number, prices_include_tax: boolean, discount_minor: number, net_minor: number, tax_minor: number, total_minor: number, cost_minor: number, change_minor: number, entry_id: number | null, created_at_ms: number, lines: Array<SalesOrderLineView>, payments: Array<SalesPaymentView>, 
+/**
+ * The receipt's tax by rate (each rate named as its class was at the sale).
+ */
+tax_summary: TaxSummary, };

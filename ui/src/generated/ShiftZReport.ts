@@ -2,6 +2,7 @@
 import type { ShiftDenominationCount } from "./ShiftDenominationCount";
 import type { ShiftTenderTotal } from "./ShiftTenderTotal";
 import type { ShiftView } from "./ShiftView";
+import type { TaxSummary } from "./TaxSummary";
 
 export type ShiftZReport = { shift: ShiftView, 
 /**
@@ -37,4 +38,8 @@ expected_cash_minor: number, counted_cash_minor: number | null, over_short_minor
  * The close's count by note and coin, largest first; empty when it was
  * counted as one amount (or the shift is open).
  */
-counted_by_denomination: Array<ShiftDenominationCount>, };
+counted_by_denomination: Array<ShiftDenominationCount>, 
+/**
+ * Tax by rate: the shift's sales less its refunds and voids.
+ */
+tax_summary: TaxSummary, };

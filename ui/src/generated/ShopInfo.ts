@@ -4,4 +4,24 @@ export type ShopInfo = { name: string, currency_code: string, currency_scale: nu
 /**
  * The currency's notes and coins, largest first (quick cash, counting a drawer).
  */
-denominations_minor: Array<number>, };
+denominations_minor: Array<number>, 
+/**
+ * ISO 3166-1 alpha-2 country the shop was set up in; empty when not given.
+ */
+country_code: string, 
+/**
+ * Printed on receipts and invoices; lines separated by `\n`.
+ */
+address: string, phone: string, 
+/**
+ * The shop's VAT or tax number, printed on receipts and invoices.
+ */
+tax_number: string, 
+/**
+ * IANA time zone dates are shown in (`Europe/London`); empty: the machine's.
+ */
+timezone: string, 
+/**
+ * BCP-47 tag for date and number formats (`en-GB`); empty: the machine's.
+ */
+locale: string, version: number, };

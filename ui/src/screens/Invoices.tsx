@@ -3,6 +3,7 @@
 // first, or chosen per invoice), read their statement and the aging table. Every
 // amount shown comes from the core; the screen only formats it (money.ts).
 
+import { ShopLines, TaxSummaryTable } from "./TaxSummary";
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import {
@@ -522,6 +523,7 @@ export function InvoiceDocument(props: { invoice: InvoiceView }) {
       <header class="al-doc-head">
         <div>
           <h2>{app.shop?.name ?? app.shopName ?? "Invoice"}</h2>
+          <ShopLines testid="invoice-shop-lines" />
           <p>Invoice #{i().number}</p>
         </div>
         <div class="al-doc-meta">
@@ -559,6 +561,7 @@ export function InvoiceDocument(props: { invoice: InvoiceView }) {
           </For>
         </tbody>
       </table>
+      <TaxSummaryTable summary={i().tax_summary} testid="invoice-tax-summary" />
       <Show when={i().allocations.length > 0}>
         <h3>Payments</h3>
         <table class="grid">

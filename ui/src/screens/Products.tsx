@@ -1,4 +1,5 @@
-import { For, Match, Show, Switch, onMount } from "solid-js";
+import { createResource, For, Match, Show, Switch, onMount } from "solid-js";
+import { classLabel } from "./TaxRates";
 import { createStore, reconcile } from "solid-js/store";
 import {
   call,
@@ -324,9 +325,20 @@ const UNIT_LABELS: Record<Unit, string> = {
   m: "metre (by length, 0.01 m)",
 };
 const UNIT_OPTIONS = UNITS.map((u) => ({ value: u, label: UNIT_LABELS[u] ?? u }));
-const TAX_OPTIONS = TAX_CLASSES.map((t) => ({ value: t, label: t }));
+// The tax classes as the owner named them, with the rate now ("Standard — 20 %");
+// the built-in codes until `tax.classes` answers.
+async function fetchTaxClasses() {
+  try {
+    return (await call("tax.classes")).classes;
+  } catch {
+    return null;
+  }
+}
 
 export function ProductFields(props: { form: typeof productForm; first?: boolean }) {
+  const [taxClasses] = createResource(fetchTaxClasses);
+  const taxOptions = () =>
+    taxClasses()?.map((c) => ({ value: c.code, label: classLabel(c) })) ?? TAX_CLASSES.map((t) => ({ value: t, label: t }));
   return (
     <>
       <div class="row">
@@ -340,7 +352,7 @@ export function ProductFields(props: { form: typeof productForm; first?: boolean
       </div>
       <div class="row">
         <SelectField form={props.form} name="unit" label="Unit" options={UNIT_OPTIONS} />
-        <SelectField form={props.form} name="tax_class" label="Tax class" options={TAX_OPTIONS} />
+        <SelectField form={props.form} name="tax_class" label="Tax rate" options={taxOptions()} />
       </div>
       <CheckField form={props.form} name="track_stock" label="Track stock (off for coffee made to order, services, anything nobody counts)" />
       <div class="row">

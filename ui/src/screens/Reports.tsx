@@ -2,6 +2,7 @@
 // the total or the margin, and stock at cost. Every figure is summed by the
 // core (reports.sales, reports.stock_valuation); this screen only shows them.
 
+import { ReportTaxSection } from "./TaxSummary";
 import { For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, REPORT_GROUPS, type ReportGroupBy, type SalesReport, type SalesReportRow, type StockValuation } from "../api";
@@ -251,6 +252,7 @@ export function Reports() {
                 <ReportRow row={rep().totals} label="Total" testid="report-totals" class="report-totals" />
               </tfoot>
             </table>
+            <ReportTaxSection fromMs={rep().from_ms} toMs={rep().to_ms} />
           </>
         )}
       </Show>

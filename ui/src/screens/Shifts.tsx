@@ -9,6 +9,7 @@
 // currency (`app.shop.denominations_minor`) with a running total, or one
 // amount; the close asks for confirmation, then the Z-report shows over/short.
 
+import { TaxSummaryTable } from "./TaxSummary";
 import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftDenominationCount, type ShiftView, type ShiftZReport, TillbookError } from "../api";
@@ -351,6 +352,7 @@ export function Shifts() {
         {(z) => (
           <div class="card zreport-card" data-testid="zreport-view" ref={(el) => queueMicrotask(() => el.scrollIntoView?.({ block: "start" }))}>
             <ZReport report={z()} shopName={app.shop?.name ?? app.shopName} testid="zr" onPrint={printReport} />
+            <TaxSummaryTable summary={z().tax_summary} testid="zr-tax-summary" title="Tax by rate (refunds and voids taken off)" />
             <div class="actions no-print">
               <button type="button" onClick={() => setShifts("z", null)} data-testid="zreport-done">
                 Done

@@ -1,6 +1,7 @@
 //! Invoices: their requests and views, the one SQL definition of an invoice's
 //! outstanding amount and status (`FIGURES`), `invoices.create` and the reads.
 
+use crate::catalog::tax::{summarize, TaxSummary};
 use crate::db::rows::next_number;
 use crate::db::Tx;
 use crate::error::{ConstraintKind, Error, Result, ResultExt};
@@ -193,6 +194,8 @@ pub struct InvoiceView {
     pub created_by: i64,
     pub orders: Vec<InvoiceOrderView>,
     pub allocations: Vec<AllocationView>,
+    /// Tax by rate of the invoiced sales, less their refunds.
+    pub tax_summary: TaxSummary,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -322,6 +325,16 @@ pub(super) fn allocations_where(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// An invoice's tax by rate: its orders' lines less the lines refunded.
+const INVOICE_TAX_SQL: &str = "SELECT rate, sum(net), sum(tax), sum(total) FROM (
+    SELECT l.tax_rate_bp AS rate, l.net_minor AS net, l.tax_minor AS tax, l.total_minor AS total
+      FROM invoice_orders io JOIN order_lines l ON l.order_id = io.order_id WHERE io.invoice_id = ?1
+    UNION ALL
+    SELECT ol.tax_rate_bp, -rl.net_minor, -rl.tax_minor, -rl.total_minor
+      FROM invoice_orders io JOIN order_lines ol ON ol.order_id = io.order_id
+      JOIN refund_lines rl ON rl.order_line_id = ol.id WHERE io.invoice_id = ?1
+) GROUP BY rate";
+
 /// One invoice with its orders and allocations, its status as at `now_ms`.
 pub fn get_invoice(conn: &Connection, id: i64, now_ms: i64) -> Result<InvoiceView> {
     let (summary, created_by) =
@@ -353,6 +366,7 @@ pub fn get_invoice(conn: &Connection, id: i64, now_ms: i64) -> Result<InvoiceVie
         created_by,
         orders,
         allocations: allocations_where(conn, "invoice_id", id)?,
+        tax_summary: summarize(conn, INVOICE_TAX_SQL, &[&id], now_ms)?,
     })
 }
 

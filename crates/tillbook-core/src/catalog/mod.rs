@@ -7,6 +7,7 @@ pub mod pricing;
 mod products;
 pub mod quick_keys;
 mod search;
+pub mod tax;
 
 pub use products::{
     archive_product, by_barcode, create_product, format_quantity, get, get_product, insert_product,

@@ -19,30 +19,20 @@ pub(crate) const PRODUCTS: Versioned = Versioned {
 /// The largest price, cost or amount any catalog field accepts (10^12 minor units).
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+/// The code of a tax class (`standard`, `reduced`, `zero` or one the owner
+/// added under Tax rates); its rates live in `catalog::tax`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum TaxClass {
-    Standard,
-    Reduced,
-    Zero,
-}
+#[serde(transparent)]
+pub struct TaxClass(pub String);
 
 impl TaxClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaxClass::Standard => "standard",
-            TaxClass::Reduced => "reduced",
-            TaxClass::Zero => "zero",
-        }
+    pub fn standard() -> TaxClass {
+        TaxClass("standard".into())
     }
 
-    fn parse(s: &str) -> TaxClass {
-        match s {
-            "reduced" => TaxClass::Reduced,
-            "zero" => TaxClass::Zero,
-            _ => TaxClass::Standard,
-        }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -157,9 +147,14 @@ pub struct ProductView {
     pub updated_at_ms: i64,
 }
 
+/// The rate shown with a product is its class's rate in effect by the
+/// machine's clock (a view for the back office and the till's search);
+/// pricing a sale never reads it: [`for_sale`] takes the sale's instant.
 pub(super) const VIEW_COLUMNS: &str =
     "p.id, p.sku, p.barcode, p.name, p.category, p.unit, p.tax_class,
-    (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
+    coalesce((SELECT r.rate_bp FROM tax_rates r WHERE r.class_code = p.tax_class
+                AND r.effective_from_ms <= CAST(unixepoch('subsec') * 1000 AS INTEGER)
+              ORDER BY r.effective_from_ms DESC LIMIT 1), 0),
     p.price_minor, p.archived_at_ms IS NOT NULL,
     (SELECT coalesce(sum(b.on_hand), 0) FROM batches b WHERE b.product_id = p.id),
     (SELECT coalesce(sum(b.on_hand - b.reserved), 0) FROM batches b WHERE b.product_id = p.id),
@@ -175,7 +170,7 @@ pub(super) fn view_of(r: &Row<'_>) -> rusqlite::Result<ProductView> {
         name: r.get(3)?,
         category: r.get(4)?,
         unit,
-        tax_class: TaxClass::parse(&r.get::<_, String>(6)?),
+        tax_class: TaxClass(r.get(6)?),
         tax_rate_bp: r.get(7)?,
         price_minor: r.get(8)?,
         archived: r.get(9)?,
@@ -219,15 +214,18 @@ pub(crate) struct SaleProduct {
     pub standard_cost_minor: Option<i64>,
 }
 
-pub(crate) fn for_sale(conn: &Connection, id: i64) -> Result<SaleProduct> {
+/// `at_ms` is the sale's instant: the product's tax class's rate in effect then.
+pub(crate) fn for_sale(conn: &Connection, id: i64, at_ms: i64) -> Result<SaleProduct> {
     conn.prepare_cached(
         "SELECT p.id, p.sku, p.name, p.category,
-                (SELECT rate_bp FROM tax_classes t WHERE t.code = p.tax_class),
+                coalesce((SELECT r.rate_bp FROM tax_rates r WHERE r.class_code = p.tax_class
+                            AND r.effective_from_ms <= ?2
+                          ORDER BY r.effective_from_ms DESC LIMIT 1), 0),
                 p.price_minor, p.archived_at_ms IS NOT NULL, p.unit, p.track_stock,
                 p.standard_cost_minor
            FROM products p WHERE p.id = ?1",
     )?
-    .query_row([id], |r| {
+    .query_row([id, at_ms], |r| {
         Ok(SaleProduct {
             id: r.get(0)?,
             sku: r.get(1)?,
@@ -351,7 +349,7 @@ fn default_unit() -> Unit {
 }
 
 fn default_tax() -> TaxClass {
-    TaxClass::Standard
+    TaxClass::standard()
 }
 
 impl Request for CreateProductRequest {
@@ -476,6 +474,7 @@ pub fn insert_product(
 ) -> Result<i64> {
     check_unique(tx, 0, &req.sku, req.barcode.as_deref(), req.plu.as_deref())?;
     check_preferred_vendor(tx.conn(), req.preferred_vendor_id)?;
+    crate::catalog::tax::require_class(tx.conn(), "tax_class", req.tax_class.as_str())?;
     let id = tx
         .execute_returning(
             "INSERT INTO products (sku, barcode, name, category, unit, tax_class, price_minor,
@@ -690,7 +689,9 @@ pub fn update_product(
     let name = req.name.clone().unwrap_or(before.name.clone());
     let category = req.category.clone().unwrap_or(before.category.clone());
     let unit = req.unit.unwrap_or(before.unit).as_str();
-    let tax = req.tax_class.unwrap_or(before.tax_class).as_str();
+    let tax = req.tax_class.clone().unwrap_or(before.tax_class.clone());
+    crate::catalog::tax::require_class(tx.conn(), "tax_class", tax.as_str())?;
+    let tax = tax.as_str();
     let price = req.price_minor.unwrap_or(before.price_minor);
     let track_stock = req.track_stock.unwrap_or(before.track_stock);
     let standard_cost = match (req.clear_standard_cost, req.standard_cost_minor) {

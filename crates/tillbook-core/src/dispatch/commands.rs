@@ -173,6 +173,15 @@ macro_rules! with_commands {
         "discounts.presets"        => Signed,              Read,   false, crate::sales::discounts::presets;
         "discounts.create_preset"  => Perm(CatalogManage), Create, false, crate::sales::discounts::create_preset;
         "discounts.archive_preset" => Perm(CatalogManage), Write,  false, crate::sales::discounts::archive_preset;
+        // first run by country, the shop's details, tax as dated data
+        "setup.countries"      => Public,              Read,   false, crate::identity::countries::list;
+        "shop.update"          => Perm(ShopManage),    Write,  false, crate::identity::setup::update;
+        "tax.classes"          => Signed,              Read,   false, crate::catalog::tax::list;
+        "tax.create_class"     => Perm(TaxManage),     Create, false, crate::catalog::tax::create_class;
+        "tax.schedule_rate"    => Perm(TaxManage),     Write,  false, crate::catalog::tax::schedule_rate;
+        "tax.rename_class"     => Perm(TaxManage),     Write,  false, crate::catalog::tax::rename_class;
+        "tax.schedule_mode"    => Perm(TaxManage),     Write,  false, crate::catalog::tax::schedule_mode;
+        "reports.tax_summary"  => Perm(LedgerRead),    Read,   false, crate::reports::tax_summary::tax_summary;
         }
     };
 }

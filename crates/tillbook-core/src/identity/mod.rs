@@ -3,5 +3,6 @@
 
 pub mod approval;
 pub mod auth;
+pub mod countries;
 pub mod setup;
 pub mod users;

@@ -39,6 +39,16 @@ pub fn update(
     let actor = ctx.actor()?;
     let before = settings::load(tx.conn())?;
     let version = settings::store(tx, req.version, &req.settings, ctx.now_ms, actor.user_id)?;
+    // "Prices include tax" is dated (catalog::tax): a change here is a switch
+    // from now, shelf prices kept, so a sale always finds its mode in the history.
+    if before.settings.prices_include_tax != req.settings.prices_include_tax {
+        crate::catalog::tax::record_settings_switch(
+            tx,
+            req.settings.prices_include_tax,
+            actor.user_id,
+            ctx.now_ms,
+        )?;
+    }
     ctx.audit(
         "settings",
         1,

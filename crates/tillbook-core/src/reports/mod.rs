@@ -47,6 +47,7 @@
 mod dashboard;
 mod export;
 mod sales;
+pub mod tax_summary;
 mod valuation;
 
 pub use crate::shared::calendar::{DAY_MS, HOUR_MS};

@@ -430,6 +430,7 @@ pub fn checkout(
         created_at_ms: now,
         lines,
         payments,
+        tax_summary: super::orders::order_tax_summary(tx.conn(), plan.order_id, now)?,
     };
     record(ctx, tx, req, &plan, &order)?;
     Ok(Some(CheckoutView {
@@ -468,7 +469,8 @@ fn plan(
         req.customer_id,
         &req.lines,
         req.basket_discount.as_ref(),
-        ctx.settings.prices_include_tax,
+        // The mode in effect at the sale's instant (a dated switch), not today's setting.
+        crate::catalog::tax::mode_at(conn, ctx.now_ms, ctx.settings.prices_include_tax)?,
         now,
         reward.as_ref(),
     )?;

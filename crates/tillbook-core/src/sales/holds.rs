@@ -348,7 +348,8 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         req.customer_id,
         &req.lines,
         req.basket_discount.as_ref(),
-        ctx.settings.prices_include_tax,
+        // The mode in effect at the sale's instant (a dated switch), not today's setting.
+        crate::catalog::tax::mode_at(tx.conn(), ctx.now_ms, ctx.settings.prices_include_tax)?,
         now,
         None,
     )?;

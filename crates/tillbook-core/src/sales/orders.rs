@@ -3,6 +3,7 @@
 
 use super::checkout::Tender;
 use crate::catalog::pricing::RuleApplied;
+use crate::catalog::tax::{summarize, TaxSummary};
 use crate::error::{Error, Result};
 use crate::shared::handler::{keyset_page, IdRequest, ReadCtx, Request};
 use crate::shared::validate;
@@ -124,6 +125,8 @@ pub struct OrderView {
     pub created_at_ms: i64,
     pub lines: Vec<OrderLineView>,
     pub payments: Vec<PaymentView>,
+    /// The receipt's tax by rate (each rate named as its class was at the sale).
+    pub tax_summary: TaxSummary,
 }
 
 /// One row of `sales.list`.
@@ -187,6 +190,18 @@ fn summary_of(r: &Row<'_>) -> rusqlite::Result<OrderSummary> {
     })
 }
 
+/// Order `id`'s tax by rate, from its stored lines (checkout calls it in its
+/// transaction, after writing them).
+pub(crate) fn order_tax_summary(conn: &Connection, id: i64, at_ms: i64) -> Result<TaxSummary> {
+    summarize(
+        conn,
+        "SELECT tax_rate_bp, sum(net_minor), sum(tax_minor), sum(total_minor)
+           FROM order_lines WHERE order_id = ?1 GROUP BY tax_rate_bp",
+        &[&id],
+        at_ms,
+    )
+}
+
 pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
     let head = conn
         .prepare_cached(concat!(
@@ -216,10 +231,12 @@ pub fn get_order(conn: &Connection, id: i64) -> Result<OrderView> {
                 created_at_ms: r.get(14)?,
                 lines: Vec::new(),
                 payments: Vec::new(),
+                tax_summary: TaxSummary::default(),
             })
         })
         .optional()?;
     let mut order = head.ok_or_else(|| Error::not_found("order", id))?;
+    order.tax_summary = order_tax_summary(conn, id, order.created_at_ms)?;
     let mut st = conn.prepare_cached(
         "SELECT id, line_no, product_id, quantity, list_price_minor, unit_price_minor, gross_minor,
                 discount_minor, tax_rate_bp, net_minor, tax_minor, total_minor, rule_id, rule_kind,

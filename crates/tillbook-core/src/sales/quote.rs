@@ -355,7 +355,7 @@ fn price_line(
     currency: &Currency,
 ) -> Result<Priced> {
     let field = |f: &str| format!("lines[{i}].{f}");
-    let product = match catalog::for_sale(conn, l.product_id) {
+    let product = match catalog::for_sale(conn, l.product_id, now_ms) {
         Ok(p) => p,
         Err(Error::NotFound { .. }) => {
             return Err(Error::validation(
@@ -584,7 +584,8 @@ pub fn quote(ctx: &ReadCtx<'_>, conn: &Connection, req: &QuoteRequest) -> Result
         req.customer_id,
         &req.lines,
         req.basket_discount.as_ref(),
-        ctx.settings.prices_include_tax,
+        // The mode in effect at the sale's instant (a dated switch), not today's setting.
+        crate::catalog::tax::mode_at(conn, ctx.now_ms, ctx.settings.prices_include_tax)?,
         ctx.now_ms,
         reward.as_ref(),
     )

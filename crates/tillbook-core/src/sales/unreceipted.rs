@@ -157,7 +157,8 @@ pub fn refund_unreceipted(
         req.customer_id,
         &cart,
         None,
-        ctx.settings.prices_include_tax,
+        // The mode in effect at the sale's instant (a dated switch), not today's setting.
+        crate::catalog::tax::mode_at(conn, ctx.now_ms, ctx.settings.prices_include_tax)?,
         now,
         None,
     )?;

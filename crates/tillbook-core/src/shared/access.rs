@@ -82,6 +82,12 @@ tillbook_db::named_enum! {
         /// Opening the cash drawer without a sale (a no-sale), with a reason:
         /// owner and manager; a cashier gets a manager's approval.
         DrawerOpen = "drawer.open",
+        /// Editing the shop's name, address, phone, tax number, time zone and
+        /// locale: the owner only.
+        ShopManage = "shop.manage",
+        /// Tax classes, their dated rates and the dated switch of "prices
+        /// include tax": owner and manager.
+        TaxManage = "tax.manage",
     }
 }
 
@@ -113,6 +119,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesPriceOverride,
             Permission::SalesRefundUnreceipted,
             Permission::DrawerOpen,
+            Permission::TaxManage,
         ],
     ),
     (

@@ -10,6 +10,7 @@
 //! closed shift (`super::verify`).
 
 use super::shifts::{get_shift, ShiftStatus, ShiftView};
+use crate::catalog::tax::{summarize, TaxSummary};
 use crate::error::{Error, Result};
 use crate::shared::access::{role_has, Permission};
 use crate::shared::handler::{ReadCtx, Request};
@@ -117,6 +118,8 @@ pub struct ZReport {
     /// The close's count by note and coin, largest first; empty when it was
     /// counted as one amount (or the shift is open).
     pub counted_by_denomination: Vec<DenominationCount>,
+    /// Tax by rate: the shift's sales less its refunds and voids.
+    pub tax_summary: TaxSummary,
 }
 
 /// How many of one note or coin were counted.
@@ -182,6 +185,20 @@ fn tender_sum(totals: &[TenderTotal], tender: &str) -> i64 {
         .map(|t| t.amount_minor)
         .sum()
 }
+
+/// The shift's tax by rate: sales rung up in it, less refunds given in it (at
+/// the sale's rate) and sales voided in it.
+const Z_TAX_SQL: &str = "SELECT rate, sum(net), sum(tax), sum(total) FROM (
+    SELECT l.tax_rate_bp AS rate, l.net_minor AS net, l.tax_minor AS tax, l.total_minor AS total
+      FROM shift_orders so JOIN order_lines l ON l.order_id = so.order_id WHERE so.shift_id = ?1
+    UNION ALL
+    SELECT ol.tax_rate_bp, -rl.net_minor, -rl.tax_minor, -rl.total_minor
+      FROM shift_refunds sr JOIN refund_lines rl ON rl.refund_id = sr.refund_id
+      JOIN order_lines ol ON ol.id = rl.order_line_id WHERE sr.shift_id = ?1
+    UNION ALL
+    SELECT l.tax_rate_bp, -l.net_minor, -l.tax_minor, -l.total_minor
+      FROM order_voids v JOIN order_lines l ON l.order_id = v.order_id WHERE v.shift_id = ?1
+) GROUP BY rate";
 
 /// The Z-report of one shift, summed in SQL from the stored rows.
 pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
@@ -264,6 +281,7 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
         .query_row([id], |r| r.get(0))?;
     let counted_by_denomination = close_counts(conn, id)?;
     let live_expected = expected_cash(conn, id)?;
+    let tax_summary = summarize(conn, Z_TAX_SQL, &[&id], shift.opened_at_ms)?;
     Ok(ZReport {
         sales_count,
         sales_total_minor: sales_total,
@@ -302,6 +320,7 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
         cash_on_account_minor: cash_on_account,
         cash_unreceipted_refunds_minor: cash_unreceipted,
         counted_by_denomination,
+        tax_summary,
         shift,
     })
 }

@@ -98,6 +98,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0020_reorder_points.sql"),
     },
     Migration {
+        name: "0021_shop_details_tax_rates.sql",
+        sql: include_str!("../../../../migrations/0021_shop_details_tax_rates.sql"),
+    },
+    Migration {
         name: "0024_getting_started.sql",
         sql: include_str!("../../../../migrations/0024_getting_started.sql"),
     },

@@ -6,6 +6,7 @@ import { autofocus } from "../../forms";
 import { formatMoney } from "../../money";
 import { app } from "../../session";
 import { till, newSale, nameOf } from "./state";
+import { ShopLines, TaxSummaryTable, shopDateTime } from "../TaxSummary";
 
 
 export function ReceiptView() {
@@ -20,6 +21,13 @@ export function ReceiptView() {
             footer={till.footer}
             reward={till.receiptReward}
             points={till.receiptPoints}
+            details={
+              <>
+                <ShopLines testid="receipt-shop-lines" />
+                <div data-testid="receipt-date">{shopDateTime(o().created_at_ms)}</div>
+              </>
+            }
+            taxSummary={<TaxSummaryTable summary={o().tax_summary} testid="receipt-tax-summary" />}
           />
           <Show when={o().change_minor > 0}>
             <p class="change-due no-print" data-testid="till-change">
