@@ -330,6 +330,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
         }
     }
     let mut skus = Vec::with_capacity(req.lines.len());
+    let mut names = Vec::with_capacity(req.lines.len());
     let mut tracked = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.iter().enumerate() {
         let p = catalog::require_active(tx.conn(), l.product_id).map_err(|e| match e {
@@ -338,6 +339,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             }
             other => other,
         })?;
+        names.push(p.name.clone());
         skus.push(p.sku);
         tracked.push(p.track_stock);
     }
@@ -411,8 +413,14 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             expires,
         )
         .map_err(|e| match e {
-            Error::InsufficientStock { message } => Error::InsufficientStock {
+            Error::InsufficientStock {
+                message,
+                product,
+                left,
+            } => Error::InsufficientStock {
                 message: format!("lines[{i}]: {} ({message})", skus[i]),
+                product: product.or_else(|| names.get(i).cloned()),
+                left,
             },
             other => other,
         })?;
