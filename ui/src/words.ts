@@ -11,6 +11,25 @@ import { formatDateTime, formatNumber } from "./locale";
 import { formatAmount } from "./money";
 
 export type FieldErrorKind = FieldError["kind"];
+
+/** Every kind, at run time (tests); tsc refuses the list when a kind is missing. */
+export const FIELD_ERROR_KINDS = [
+  "required",
+  "too_short",
+  "too_long",
+  "out_of_range",
+  "edge_spaces",
+  "control_chars",
+  "username_chars",
+  "digits",
+  "date",
+  "format",
+  "not_allowed",
+  "invalid",
+] as const satisfies readonly FieldErrorKind[];
+type MissingKind = Exclude<FieldErrorKind, (typeof FIELD_ERROR_KINDS)[number]>;
+const _allKinds: [MissingKind] extends [never] ? true : MissingKind = true;
+void _allKinds;
 type Details = Record<string, unknown>;
 
 /** Field names as a shop owner says them; anything not listed is humanised ("opening_float_minor" -> "opening float"). */
