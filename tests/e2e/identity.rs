@@ -98,7 +98,7 @@ async fn t23_t24_e2e_first_run_cashier_idle_lock_and_audit() {
     app.click("nav-settings").await;
     app.el("settings-form").await;
     app.screenshot("05-settings").await;
-    app.fill("settings-idle_lock_ms", "30000").await;
+    app.fill("settings-idle_lock_ms", "0.5").await; // minutes: 30 s
     app.click("settings-save").await;
     app.el("settings-saved").await;
 

@@ -7,7 +7,7 @@
 
 import type { ErrorCode, TillbookError } from "./api";
 import type { FieldError } from "./generated/FieldError";
-import { formatDateTime, formatNumber } from "./locale";
+import { formatDateTime, formatDuration, formatNumber } from "./locale";
 import { formatAmount } from "./money";
 
 export type FieldErrorKind = FieldError["kind"];
@@ -118,7 +118,7 @@ function num(d: Details, key: string): number | null {
 /** Bounds in the field's unit, read the way the field is shown (money with its sign, time in minutes). */
 function bound(field: string, v: number): string {
   if (/_minor$/.test(field)) return formatAmount(v);
-  if (/_ms$/.test(field)) return `${formatNumber(Math.round(v / 60000))} minutes`;
+  if (/_ms$/.test(field)) return formatDuration(v);
   return formatNumber(v);
 }
 
