@@ -216,7 +216,9 @@ pub struct AuditRow {
     /// The people and records by name, joined when read so the log reads as a
     /// history ("Ana refunded 1 × Olive oil"): the user's and approver's
     /// display names, and the record's name where it has one (a product, a
-    /// customer, a vendor, a user, a reward, a preset, a batch's product).
+    /// customer, a vendor, a user, a reward, a preset, a batch's product; for a
+    /// sale, refund, invoice, payment or claim its customer; for a purchase
+    /// receipt or vendor payment its vendor).
     pub user_display_name: Option<String>,
     pub approved_by_display_name: Option<String>,
     pub record_name: Option<String>,
@@ -340,6 +342,24 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
                   WHEN 'discount_preset' THEN (SELECT name FROM discount_presets WHERE id = CAST(a.entity_id AS INTEGER))
                   WHEN 'batch' THEN (SELECT p.name FROM batches b JOIN products p ON p.id = b.product_id
                                      WHERE b.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'order' THEN (SELECT c.name FROM orders o JOIN customers c ON c.id = o.customer_id
+                                     WHERE o.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'refund' THEN (SELECT c.name FROM refunds r JOIN customers c ON c.id = r.customer_id
+                                      WHERE r.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'invoice' THEN (SELECT c.name FROM invoices i JOIN customers c ON c.id = i.customer_id
+                                       WHERE i.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'customer_payment' THEN (SELECT c.name FROM customer_payments x
+                                                JOIN customers c ON c.id = x.customer_id
+                                                WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'loyalty_claim' THEN (SELECT c.name FROM loyalty_claims x
+                                             JOIN customers c ON c.id = x.customer_id
+                                             WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'vendor_payment' THEN (SELECT v.name FROM vendor_payments x
+                                              JOIN vendors v ON v.id = x.vendor_id
+                                              WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'purchase_receipt' THEN (SELECT v.name FROM purchase_receipts x
+                                                JOIN vendors v ON v.id = x.vendor_id
+                                                WHERE x.id = CAST(a.entity_id AS INTEGER))
                 END,
                 CASE a.entity
                   WHEN 'refund' THEN (
