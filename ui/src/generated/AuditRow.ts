@@ -15,7 +15,9 @@ approved_by: number | null, approved_by_username: string | null,
  * The people and records by name, joined when read so the log reads as a
  * history ("Ana refunded 1 × Olive oil"): the user's and approver's
  * display names, and the record's name where it has one (a product, a
- * customer, a vendor, a user, a reward, a preset, a batch's product).
+ * customer, a vendor, a user, a reward, a preset, a batch's product; for a
+ * sale, refund, invoice, payment or claim its customer; for a purchase
+ * receipt or vendor payment its vendor).
  */
 user_display_name: string | null, approved_by_display_name: string | null, record_name: string | null, 
 /**

@@ -81,6 +81,7 @@ import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
 import type { NoSaleRequest } from "./NoSaleRequest";
 import type { NoSaleView } from "./NoSaleView";
+import type { OpenCountView } from "./OpenCountView";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
@@ -215,6 +216,7 @@ export interface Commands {
   "stock.count_record": { args: CountRecordRequest & Approvable; result: CountLineView };
   "stock.count_review": { args: CountReviewRequest; result: CountReview };
   "stock.count_post": { args: CountPostRequest & Approvable; result: CountReview };
+  "stock.open_counts": { args: NoArgs; result: Array<OpenCountView> };
   "customers.create": { args: PartyContactsRequest & Idempotent & Approvable; result: CustomerView };
   "customers.update": { args: PartyUpdateRequest & Approvable; result: CustomerView };
   "customers.archive": { args: IdVersionRequest & Approvable; result: CustomerView };
@@ -332,6 +334,7 @@ export const COMMAND_NAMES = [
   "stock.count_record",
   "stock.count_review",
   "stock.count_post",
+  "stock.open_counts",
   "customers.create",
   "customers.update",
   "customers.archive",

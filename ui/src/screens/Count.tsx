@@ -1,6 +1,7 @@
-import { For, Show } from "solid-js";
+import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, TillbookError, type CountLineView, type CountRecordRequest, type CountView } from "../api";
+import type { OpenCountView } from "../generated/OpenCountView";
 import { CheckField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
 import { createForm, focusField } from "../forms";
@@ -19,7 +20,7 @@ interface CountState {
 const initialState = (): CountState => ({ count: null, lines: null, reviewedVersion: null, last: null });
 export const [counting, setCounting] = createStore<CountState>(initialState());
 
-export const countOpenForm = createForm("count-open", () => ({ note: "", resume: "" }));
+export const countOpenForm = createForm("count-open", () => ({ note: "" }));
 export const countScanForm = createForm("count", () => ({ barcode: "", batch_id: "", counted: "", add: false as boolean }));
 let openKey = newIdempotencyKey();
 
@@ -65,10 +66,20 @@ export async function openCount(): Promise<boolean> {
   return ok;
 }
 
-/** Continue an earlier count by its id. */
-export async function resumeCount(): Promise<boolean> {
+const [openCounts, setOpenCounts] = createSignal<OpenCountView[] | null>(null);
+
+/** The counts still open, for "continue a count" (picked from a list, never by number). */
+export async function loadOpenCounts(): Promise<void> {
+  try {
+    setOpenCounts(await call("stock.open_counts", {}));
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** Continue an earlier count, picked from the open ones. */
+export async function resumeCount(id: number): Promise<boolean> {
   return countOpenForm.submit(async () => {
-    const id = requireInteger("resume", countOpenForm.values.resume.replace(/^#/, ""));
     const review = await call("stock.count_review", { count_id: id });
     setCounting({ count: review.count, lines: review.lines, reviewedVersion: review.count.version, last: null });
   });
@@ -140,10 +151,14 @@ export async function postCount(): Promise<void> {
 function newCount() {
   setCounting(reconcile(initialState()));
   countScanForm.reset();
+  void loadOpenCounts();
 }
 
 export function Count() {
   const isOpen = () => counting.count?.status === "open";
+  onMount(() => {
+    if (!counting.count) void loadOpenCounts();
+  });
   return (
     <section class="panel" data-testid="count">
       <div class="toolbar">
@@ -182,21 +197,34 @@ export function Count() {
               </button>
             </div>
           </form>
-          <form
-            class="card"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void resumeCount();
-            }}
-          >
+          <div class="card" data-testid="count-open-list">
             <h2>Continue a count</h2>
-            <TextField form={countOpenForm} name="resume" label="Count id" inputmode="numeric" />
-            <div class="actions">
-              <button type="submit" data-testid="count-resume">
-                Continue
-              </button>
-            </div>
-          </form>
+            <Show
+              when={(openCounts() ?? []).length > 0}
+              fallback={
+                <p class="muted" data-testid="count-open-none">
+                  {openCounts() === null ? "Loading…" : "No count is open — open one on the left to start counting."}
+                </p>
+              }
+            >
+              <ul class="plain-list">
+                <For each={openCounts() ?? []}>
+                  {(oc) => (
+                    <li>
+                      <button type="button" data-testid={`count-resume-${oc.number}`} onClick={() => void resumeCount(oc.id)}>
+                        Count {oc.number}
+                        {oc.note ? ` — ${oc.note}` : ""}
+                      </button>{" "}
+                      <span class="muted">
+                        opened {formatTime(oc.opened_at_ms)}
+                        {oc.opened_by_name ? ` by ${oc.opened_by_name}` : ""} · {oc.lines_counted} counted so far
+                      </span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          </div>
         </div>
       </Show>
 

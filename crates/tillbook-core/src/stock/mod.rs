@@ -14,6 +14,7 @@
 mod commands;
 mod counts;
 mod movements;
+mod open_counts;
 mod verify;
 mod views;
 
@@ -31,5 +32,6 @@ pub use movements::{
     receive_batch, release, release_expired, reserve, reserve_product, Move, MovementKind, Pick,
     Receipt, ReleaseReason, Source,
 };
+pub use open_counts::{open_counts, OpenCountView, OPEN_COUNTS_MAX};
 pub use verify::reconcile;
 pub use views::{get_batch, get_reservation, BatchView, MovementView, ReservationView};
