@@ -271,7 +271,7 @@ export function Count() {
                     class="primary"
                     onClick={() => void postCount()}
                     disabled={counting.reviewedVersion === null}
-                    title={counting.reviewedVersion === null ? "Review first: posting names the version reviewed" : undefined}
+                    title={counting.reviewedVersion === null ? "Review the count first: what is posted is what you reviewed" : undefined}
                     data-testid="count-post"
                   >
                     Post variances
