@@ -613,7 +613,7 @@ function Rewards() {
             </tr>
           </thead>
           <tbody>
-            <For each={loy.rewards} fallback={<tr><td colspan="8" class="muted">No rewards yet.</td></tr>}>
+            <For each={loy.rewards} fallback={<tr><td colspan="8" class="muted" data-testid="rewards-empty">No rewards yet — create one below (e.g. 300 points for a free coffee).</td></tr>}>
               {(r) => (
                 <tr data-testid={`reward-row-${r.id}`} data-name={r.name} data-archived={r.archived ? "true" : "false"}>
                   <td>{r.name}</td>

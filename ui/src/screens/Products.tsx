@@ -439,7 +439,11 @@ export function Products() {
                 fallback={
                   <tr>
                     <td colspan="6" class="muted">
-                      {products.searching ? "Searching…" : products.query.trim() === "" ? "Type to search." : "No products match."}
+                      {products.searching
+                        ? "Searching…"
+                        : products.query.trim() === ""
+                          ? "Type a name, SKU or barcode to find a product."
+                          : "No product matches — check the spelling, or add it with “New product”."}
                     </td>
                   </tr>
                 }
