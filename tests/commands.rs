@@ -521,7 +521,9 @@ fn error_json_form_is_pinned() {
             // The kind a UI words from: "Enter a username (up to 64 letters)".
             Error::invalid_field(
                 "username",
-                tillbook_core::error::FieldError::Required { max_chars: Some(64) },
+                tillbook_core::error::FieldError::Required {
+                    max_chars: Some(64),
+                },
                 "must be 1 to 64 characters, got 0",
             ),
             json!({

@@ -35,6 +35,8 @@ mod till_adding;
 // Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
 mod till_cash;
 mod till_paying;
+// Plain words: the audit log as sentences, errors in words with the code under Details.
+mod plain_words;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

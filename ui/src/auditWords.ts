@@ -186,7 +186,15 @@ export const AUDIT_SENTENCES: Record<string, AuditSentence> = {
   "loyalty.claim": { kind: "loyalty", what: "claiming a reward", done: (r, s) => `claimed ${t(s, "reward_name") ?? "a reward"}${forCustomer(r)}` },
   "loyalty.adjust": { kind: "loyalty", what: "adjusting points", done: (_r, s) => `adjusted points by ${formatNumber(n(s, "points") ?? 0)}${reason(s)}` },
   "loyalty.bulk_add": { kind: "loyalty", what: "adding points to many customers", done: (_r, s) => `added ${formatNumber(n(s, "points_each") ?? 0)} points each to ${formatNumber(n(s, "customers") ?? 0)} customers${reason(s)}` },
-  "loyalty.expire": { kind: "loyalty", what: "expiring points", done: (_r, s) => `expired ${formatNumber(n(s, "points") ?? 0)} points` },
+  "loyalty.expire": {
+    kind: "loyalty",
+    what: "expiring points",
+    // Runs by itself at the first sign-in of a day; most days nothing is due.
+    done: (_r, s) =>
+      (n(s, "points") ?? 0) > 0
+        ? `expired ${formatNumber(n(s, "points") ?? 0)} loyalty points of ${formatNumber(n(s, "customers") ?? 0)} customers`
+        : "checked for expired loyalty points (none were due)",
+  },
   "discounts.create_preset": { kind: "sales", what: "adding a discount", done: (r, s) => `added the discount ${named(r, s, "")}` },
   "discounts.archive_preset": { kind: "sales", what: "removing a discount", done: (r, s) => `removed the discount ${named(r, s, "")}` },
 };
@@ -289,6 +297,7 @@ export function recordLabel(r: AuditRow): string {
     vendor_payment: "vendor payment",
     purchase_receipt: "goods received",
     held_cart: "parked sale",
+    loyalty_expiry_run: "points expiry",
   };
   const noun = r.entity ? (nouns[r.entity] ?? null) : null;
   if (noun) {

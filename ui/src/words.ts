@@ -261,7 +261,9 @@ export const ERROR_WORDS: Record<ErrorCode, (err: TillbookError) => Words> = {
     const left = str(e.details, "left");
     return {
       what: product
-        ? `Not enough ${product} in stock: only ${left ?? "0"} left.`
+        ? left === null || left === "0" || /^0(\.0+)? /.test(left)
+          ? `There is no ${product} left in stock.`
+          : `Not enough ${product} in stock: only ${left} left.`
         : "There is not enough stock for this.",
       next: product
         ? `Lower the quantity of ${product} or take it off the sale, then try again. If the shelf has more, receive or count the stock first.`

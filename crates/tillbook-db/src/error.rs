@@ -37,11 +37,20 @@ crate::named_enum! {
 #[ts(export)]
 pub enum FieldError {
     /// Nothing was entered; `max_chars` says how long it may be, when it is text.
-    Required { max_chars: Option<u32> },
-    TooShort { min_chars: u32 },
-    TooLong { max_chars: u32 },
+    Required {
+        max_chars: Option<u32>,
+    },
+    TooShort {
+        min_chars: u32,
+    },
+    TooLong {
+        max_chars: u32,
+    },
     /// A number outside its bounds, in the field's own unit (`*_minor`, `*_ms`, …).
-    OutOfRange { min: Option<i64>, max: Option<i64> },
+    OutOfRange {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     /// Spaces at the start or end of a text.
     EdgeSpaces,
     /// Tabs, line breaks or other invisible characters.
@@ -49,7 +58,10 @@ pub enum FieldError {
     /// A username uses only letters a-z, digits and . _ -.
     UsernameChars,
     /// A PIN: `min_digits` to `max_digits` digits.
-    Digits { min_digits: u32, max_digits: u32 },
+    Digits {
+        min_digits: u32,
+        max_digits: u32,
+    },
     /// A date as YYYY-MM-DD.
     Date,
     /// Not in the expected shape (a code, an email, a barcode).

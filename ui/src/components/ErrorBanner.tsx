@@ -1,4 +1,4 @@
-import { Show } from "solid-js";
+import { createEffect, createSignal, Show } from "solid-js";
 import { banner, dismissError } from "../errors";
 
 /**
@@ -7,6 +7,12 @@ import { banner, dismissError } from "../errors";
  * behind "Details" for support, never in the sentence.
  */
 export function ErrorBanner() {
+  // Closed again for each new error: the details are for support, on request.
+  const [open, setOpen] = createSignal(false);
+  createEffect(() => {
+    banner()?.seq;
+    setOpen(false);
+  });
   return (
     <Show when={banner()}>
       {(b) => (
@@ -22,8 +28,18 @@ export function ErrorBanner() {
           <div class="error-text">
             <strong data-testid="error-plain">{b().plain}</strong>
             <span data-testid="error-next">{b().next}</span>
-            <details class="error-details" data-testid="error-details">
-              <summary data-testid="error-details-toggle">Details</summary>
+            <button
+              type="button"
+              class="link error-details-toggle"
+              data-testid="error-details-toggle"
+              aria-expanded={open()}
+              aria-controls="error-details"
+              onClick={() => setOpen(!open())}
+            >
+              {open() ? "Hide details" : "Details"}
+            </button>
+            {/* `hidden`, not removed: screen readers and support can still reach it on request. */}
+            <div class="error-details" id="error-details" data-testid="error-details" hidden={!open()}>
               <span data-testid="error-message">{b().message}</span>
               <span class="error-code">
                 <code data-testid="error-code">{b().code}</code>
@@ -36,7 +52,7 @@ export function ErrorBanner() {
                   )}
                 </Show>
               </span>
-            </details>
+            </div>
           </div>
           <button type="button" onClick={() => dismissError()} data-testid="error-dismiss">
             Dismiss

@@ -20,8 +20,8 @@ type Kind = "number" | "boolean" | "string" | "list";
 export const LABELS: Record<string, string> = {
   idle_lock_ms: "Lock the till when nobody has used it for",
   max_failed_logins: "Wrong passwords or PINs in a row before an account locks",
-  lockout_base_ms: "The first lock lasts (each further lock lasts twice as long)",
-  lockout_max_ms: "No lock lasts longer than",
+  lockout_base_ms: "After too many wrong attempts, the first lock lasts",
+  lockout_max_ms: "Each further lock lasts twice as long, but never longer than",
   credit_approval_threshold_minor: "Raising a customer's credit limit above this needs a second person's approval",
   reservation_ttl_ms: "Stock held for a parked sale is released after",
   invoice_terms_days: "Days an invoice gives the customer to pay, when no due date is given",

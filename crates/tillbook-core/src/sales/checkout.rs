@@ -632,7 +632,10 @@ fn short_of(conn: &rusqlite::Connection, line: &QuoteLine, now: i64) -> Error {
         .unwrap_or(0)
         .max(0);
     let (message, left) = if line.quantity_decimals == 0 {
-        (format!("Only {free} × {} left", line.name), free.to_string())
+        (
+            format!("Only {free} × {} left", line.name),
+            free.to_string(),
+        )
     } else {
         let left = format!(
             "{} {}",

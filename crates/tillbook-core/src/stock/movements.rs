@@ -101,9 +101,7 @@ pub(super) fn check_reason(r: &str) -> Result<()> {
 }
 
 fn insufficient(batch_id: i64) -> Error {
-    Error::insufficient_stock(format!(
-        "batch {batch_id} has too little available stock"
-    ))
+    Error::insufficient_stock(format!("batch {batch_id} has too little available stock"))
 }
 
 /// Releases the batch's reservations that expired by `now_ms` (all batches when

@@ -25,7 +25,11 @@ pub struct OpenCountView {
 }
 
 /// `stock.open_counts`: newest first, at most [`OPEN_COUNTS_MAX`].
-pub fn open_counts(_ctx: &ReadCtx<'_>, conn: &Connection, _req: &NoArgs) -> Result<Vec<OpenCountView>> {
+pub fn open_counts(
+    _ctx: &ReadCtx<'_>,
+    conn: &Connection,
+    _req: &NoArgs,
+) -> Result<Vec<OpenCountView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.number, c.note, c.opened_at_ms, u.display_name,
                 (SELECT count(*) FROM stock_count_lines l WHERE l.count_id = c.id)
