@@ -104,7 +104,10 @@ fn t27_audit_list_names_people_records_and_lines_and_filters_by_kind() {
     assert_eq!(of("stock.receive")["record_name"], "Product OIL");
     let created = rows
         .iter()
-        .find(|r| r["command"] == "customers.create" && r["entity_id"] == ana.to_string())
+        .find(|r| {
+            r["command"] == "customers.create"
+                && r["entity_id"].as_str().and_then(|id| id.parse().ok()) == Some(ana)
+        })
         .unwrap();
     assert_eq!(created["record_name"], "Ana Baker", "{created}");
     assert_eq!(of("auth.login")["items"], json!([]));
