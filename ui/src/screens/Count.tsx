@@ -1,12 +1,13 @@
-import { createSignal, For, onMount, Show } from "solid-js";
+import { createEffect, createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, TillbookError, type CountLineView, type CountRecordRequest, type CountView } from "../api";
 import type { OpenCountView } from "../generated/OpenCountView";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, SelectField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
 import { createForm, focusField } from "../forms";
 import { fieldError, requireInteger, signed } from "../money";
 import { formatQuantity, parseQuantity } from "../logic/quantity";
+import { formatCivilDate } from "../locale";
 import { can, onSignOut } from "../session";
 
 interface CountState {
@@ -67,6 +68,36 @@ export async function openCount(): Promise<boolean> {
 }
 
 const [openCounts, setOpenCounts] = createSignal<OpenCountView[] | null>(null);
+
+/**
+ * The batches of the scanned product, by lot and date, so a product with
+ * several in stock is counted per batch without anyone typing a batch number.
+ */
+const [batchChoices, setBatchChoices] = createSignal<{ value: string; label: string }[]>([]);
+let batchSeq = 0;
+
+async function loadBatchChoices(barcode: string): Promise<void> {
+  const mine = ++batchSeq;
+  const code = barcode.trim();
+  if (code.length < 4) {
+    setBatchChoices([]);
+    return;
+  }
+  try {
+    const p = await call("catalog.get_product", { barcode: code });
+    const batches = await call("stock.batches", { product_id: p.id, limit: 50 });
+    if (mine !== batchSeq) return;
+    setBatchChoices(
+      batches.map((b) => ({
+        value: String(b.id),
+        label: `Lot ${b.lot_code}${b.expires_on ? ` · use by ${formatCivilDate(b.expires_on)}` : ""} · ${formatQuantity(b.on_hand, p.quantity_decimals ?? 0)} on hand`,
+      })),
+    );
+  } catch {
+    // Still typing, or not a product's barcode: the core says so on Record.
+    if (mine === batchSeq) setBatchChoices([]);
+  }
+}
 
 /** The counts still open, for "continue a count" (picked from a list, never by number). */
 export async function loadOpenCounts(): Promise<void> {
@@ -159,6 +190,7 @@ export function Count() {
   onMount(() => {
     if (!counting.count) void loadOpenCounts();
   });
+  createEffect(() => void loadBatchChoices(countScanForm.values.barcode));
   return (
     <section class="panel" data-testid="count">
       <div class="toolbar">
@@ -244,7 +276,14 @@ export function Count() {
                 }}
               >
                 <TextField form={countScanForm} name="barcode" label="Scan barcode" autofocus />
-                <TextField form={countScanForm} name="batch_id" label="Batch # (if several)" inputmode="numeric" />
+                <Show when={batchChoices().length > 1}>
+                  <SelectField
+                    form={countScanForm}
+                    name="batch_id"
+                    label="Which batch (this product has several)"
+                    options={[{ value: "", label: "Choose the batch…" }, ...batchChoices()]}
+                  />
+                </Show>
                 <TextField form={countScanForm} name="counted" label="Counted" inputmode="numeric" hint={countScanForm.values.add ? "added to what was recorded (empty = 1)" : "replaces what was recorded"} />
                 <CheckField form={countScanForm} name="add" label="Add (one scan = one unit)" />
                 <div class="actions">
