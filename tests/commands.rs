@@ -514,7 +514,22 @@ fn error_json_form_is_pinned() {
             json!({
                 "code": "validation",
                 "message": "username: must be 1 to 64 characters, got 0",
-                "details": { "field": "username" },
+                "details": { "field": "username", "kind": "invalid" },
+            }),
+        ),
+        (
+            // The kind a UI words from: "Enter a username (up to 64 letters)".
+            Error::invalid_field(
+                "username",
+                tillbook_core::error::FieldError::Required {
+                    max_chars: Some(64),
+                },
+                "must be 1 to 64 characters, got 0",
+            ),
+            json!({
+                "code": "validation",
+                "message": "username: must be 1 to 64 characters, got 0",
+                "details": { "field": "username", "kind": "required", "max_chars": 64 },
             }),
         ),
         (
@@ -570,22 +585,27 @@ fn error_json_form_is_pinned() {
         ),
         (
             Error::InsufficientStock {
-                message: "2 of SKU-1 left".into(),
+                message: "Only 2 × Cheddar left".into(),
+                product: Some("Cheddar".into()),
+                left: Some("2".into()),
             },
             json!({
                 "code": "insufficient_stock",
-                "message": "not enough stock: 2 of SKU-1 left",
-                "details": {},
+                "message": "not enough stock: Only 2 × Cheddar left",
+                "details": { "product": "Cheddar", "left": "2" },
             }),
         ),
         (
             Error::CreditLimit {
                 message: "over by 5.00".into(),
+                customer: Some("Ana".into()),
+                limit_minor: Some(10_000),
+                over_by_minor: Some(500),
             },
             json!({
                 "code": "credit_limit",
                 "message": "credit limit exceeded: over by 5.00",
-                "details": {},
+                "details": { "customer": "Ana", "limit_minor": 10_000, "over_by_minor": 500 },
             }),
         ),
         (

@@ -39,6 +39,8 @@ mod till_cash;
 mod till_paying;
 // First run by country (UK deli, German bakery), the VAT summary, a dated rate change.
 mod setup_tax;
+// Plain words: the audit log as sentences, errors in words with the code under Details.
+mod plain_words;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

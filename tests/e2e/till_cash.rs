@@ -39,7 +39,7 @@ async fn e2e_cash_sale_refused_without_an_open_shift() {
     wait_css(&app, "[data-testid='tender-pay']:not([disabled])").await;
     app.click("tender-pay").await;
     app.wait_text(
-        "error-message",
+        "error-plain",
         "Open a shift (count the float) before taking cash",
     )
     .await;
@@ -261,7 +261,7 @@ async fn e2e_pin_sign_in_and_switch_user_keep_the_cart() {
     app.click(&format!("login-tile-{cass}")).await;
     app.fill("login-pin-pin", "0000").await;
     app.click("login-pin-submit").await;
-    app.wait_text("error-message", "wrong PIN").await;
+    app.wait_text("error-plain", "Wrong PIN").await;
     app.fill("login-pin-pin", "1357").await;
     app.click("login-pin-submit").await;
     app.wait_text("header-user", "Cass Cashier").await;

@@ -336,7 +336,7 @@ async fn e2e_cashier_discount_approved_by_manager_pin() {
     app.fill("approval-username", "mara").await;
     app.fill("approval-secret", "9999").await;
     app.click("approval-submit").await;
-    app.wait_text("error-message", "approval was refused").await;
+    app.wait_text("error-plain", "approval was refused").await;
     assert!(!app.exists("till-receipt").await);
     log_out_from_tender(&app).await;
 

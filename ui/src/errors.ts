@@ -1,30 +1,21 @@
-// What the person at the till sees when something fails: plain words, the
-// stable code, and the core's own message. The banner lives in a module-level
+// What the person at the till sees when something fails: a sentence saying
+// what happened and what to do next (words.ts), with the stable code and the
+// core's own message behind "Details". The banner lives in a module-level
 // signal so any failure anywhere (a handler, a render, a stray promise) can
 // show it without touching the screen's state (T23).
 
 import { createSignal } from "solid-js";
-import { type ErrorCode, TillbookError, toTillbookError } from "./api";
-
-/** Plain words per code; `Record<ErrorCode, …>` makes tsc fail when Rust adds a code. */
-export const PLAIN_WORDS: Record<ErrorCode, string> = {
-  unauthenticated: "You are not signed in, or the username or password is wrong.",
-  forbidden: "Your role is not allowed to do this.",
-  validation: "Something you entered is not valid.",
-  not_found: "That record does not exist (any more).",
-  conflict: "Someone else changed this in the meantime, or its state does not allow it. Reload and try again.",
-  duplicate: "That value is already in use.",
-  idempotency_mismatch: "This request was already sent once with different details.",
-  insufficient_stock: "There is not enough stock.",
-  credit_limit: "This goes over the customer's credit limit.",
-  locked: "Locked.",
-  busy: "The till's database was busy. Nothing was saved; try again.",
-  internal: "Something went wrong inside Tillbook. Nothing was saved.",
-};
+import { ERROR_CODES, type ErrorCode, TillbookError, toTillbookError } from "./api";
+import { formatDateTime } from "./locale";
+import { ERROR_WORDS, errorWords } from "./words";
 
 export interface BannerError {
   code: ErrorCode;
+  /** What happened, in a sentence. */
   plain: string;
+  /** What to do next. */
+  next: string;
+  /** The core's own message: behind "Details", with the code (and in the log). */
   message: string;
   details: Record<string, unknown>;
   cmd?: string;
@@ -36,40 +27,36 @@ let seq = 0;
 const [banner, setBanner] = createSignal<BannerError | null>(null);
 export { banner };
 
-/** A readable explanation, including when an account lock ends. */
-export function plainWords(err: TillbookError): string {
-  if (err.code === "locked") {
-    const until = err.details["until_ms"];
-    if (typeof until === "number") {
-      return `This account is locked after too many wrong attempts, until ${formatTime(until)}.`;
-    }
-    return "The till is locked. Unlock it with your PIN or password.";
-  }
-  if (err.code === "internal" && err.details["source"] === "ui") {
-    return "Something went wrong in this screen. What you entered is kept.";
-  }
-  return PLAIN_WORDS[err.code];
+/** Plain words per code (the table is `ERROR_WORDS` in words.ts), as one "what happened" sentence. */
+// Getters, so the table is read when asked (words.ts and this module import
+// each other through money.ts and session.ts).
+export const PLAIN_WORDS = {} as Record<ErrorCode, string>;
+for (const c of ERROR_CODES) {
+  Object.defineProperty(PLAIN_WORDS, c, {
+    enumerable: true,
+    get: () => ERROR_WORDS[c](new TillbookError(c, "", {})).what,
+  });
 }
 
+/** A readable explanation, including when an account lock ends. */
+export function plainWords(err: TillbookError): string {
+  return errorWords(err).what;
+}
+
+/** A moment in the shop's date and time format (see locale.ts). */
 export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  return d.toLocaleString(undefined, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return formatDateTime(ms);
 }
 
 /** Shows an error in the banner. Never throws. */
 export function reportError(e: unknown): TillbookError {
   const err = toTillbookError(e);
   seq += 1;
+  const words = errorWords(err);
   setBanner({
     code: err.code,
-    plain: plainWords(err),
+    plain: words.what,
+    next: words.next,
     message: err.message,
     details: err.details,
     cmd: err.cmd,

@@ -6,6 +6,7 @@ import { createSignal, type Accessor } from "solid-js";
 import { createStore, reconcile, type SetStoreFunction } from "solid-js/store";
 import { TillbookError, toTillbookError } from "./api";
 import { dismissError, reportError } from "./errors";
+import { fieldErrorWords } from "./words";
 
 export interface SubmitOptions {
   /** Maps the core's `details.field` to this form's field name (e.g. `settings.x` -> `x`). */
@@ -86,9 +87,9 @@ export function showFormError(
   if (!(err.code === "validation" || err.code === "duplicate")) field = undefined;
   field ??= options.fieldFor?.(err);
   if (field !== undefined && Object.prototype.hasOwnProperty.call(form.values, field)) {
-    // The core's message reads "field: message"; beside the field, the name is noise.
-    const prefix = raw !== undefined ? `${raw}: ` : "";
-    form.setError(field, prefix && err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    // Beside the field: the words for its error kind (words.ts), or the
+    // core's message without its "field: " prefix.
+    form.setError(field, fieldErrorWords(err));
     focusField(form.id, field);
     return;
   }

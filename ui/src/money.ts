@@ -4,6 +4,7 @@
 // form shows it beside the field (the core would refuse it the same way).
 
 import { TillbookError } from "./api";
+import { formatCurrency, minorToDecimal } from "./locale";
 import { app } from "./session";
 
 export function currencyScale(): number {
@@ -21,13 +22,22 @@ export function parseMoney(text: string, scale = currencyScale()): number | null
   return Number.isSafeInteger(minor) ? minor : null;
 }
 
-/** 129 -> "1.29" at scale 2 (no currency sign: the header names the shop's currency). */
+/**
+ * 129 -> "1.29" at scale 2: the plain decimal a form field holds and
+ * `parseMoney` reads back (no sign, no grouping). Text for reading uses
+ * `formatAmount`.
+ */
 export function formatMoney(minor: number, scale = currencyScale()): string {
-  const neg = minor < 0;
-  const abs = Math.abs(minor);
-  if (scale === 0) return (neg ? "-" : "") + String(abs);
-  const s = String(abs).padStart(scale + 1, "0");
-  return (neg ? "-" : "") + s.slice(0, -scale) + "." + s.slice(-scale);
+  return minorToDecimal(minor, scale);
+}
+
+export function currencyCode(): string {
+  return app.shop?.currency_code ?? "GBP";
+}
+
+/** 699 -> "£6.99" (en-GB, GBP), "6,99 €" (de-DE, EUR): an amount with the shop's currency sign, by the shop's locale. */
+export function formatAmount(minor: number, scale = currencyScale()): string {
+  return formatCurrency(minor, currencyCode(), scale);
 }
 
 /** A whole number (optionally signed); null otherwise. */

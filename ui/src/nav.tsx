@@ -41,7 +41,7 @@ export const NAV: readonly NavItem[] = [
   // sales made (receipts, refunds). Alt+1… follows this order.
   { id: "till", label: "Till", testid: "nav-till", permission: "sales.sell", screen: Till },
   { id: "shift", label: "Shift", testid: "nav-shift", permission: "sales.sell", screen: Shifts },
-  { id: "orders", label: "Orders", testid: "nav-orders", permission: "sales.sell", screen: Orders },
+  { id: "orders", label: "Sales", testid: "nav-orders", permission: "sales.sell", screen: Orders },
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
   // Searching the catalog and reading stock need only a session; editing is gated inside.
   { id: "products", label: "Products", testid: "nav-products", permission: null, screen: Products },

@@ -6,6 +6,7 @@ import { createStore, reconcile } from "solid-js/store";
 import { call, type CommandName, onCallError, type Permission, type RolePermissions, type SessionView, TillbookError } from "./api";
 import type { ShopInfo } from "./generated/ShopInfo";
 import { reportError } from "./errors";
+import { configureLocale } from "./locale";
 
 export type Phase = "starting" | "setup" | "login" | "app";
 
@@ -134,6 +135,7 @@ export async function enterApp(s: SessionView): Promise<void> {
   try {
     const shop = await call("shop.info");
     setApp({ roles: rolesOf(s), shop, shopName: shop.name });
+    applyShopLocale(shop);
   } catch (e) {
     reportError(e);
   }
@@ -146,6 +148,7 @@ async function afterUnlock(s: SessionView): Promise<void> {
     try {
       const shop = await call("shop.info");
       setApp({ roles: rolesOf(s), shop, shopName: shop.name });
+      applyShopLocale(shop);
     } catch (e) {
       reportError(e);
     }
@@ -233,4 +236,18 @@ export function resetAppForTests(): void {
   stopPolling();
   for (const h of logoutHooks) h();
   setApp(reconcile(initial()));
+}
+
+/**
+ * The one place the shop's locale and time zone reach the formatters
+ * (locale.ts). Read by a loose type: `locale` (BCP-47, "en-GB") and `timezone`
+ * (IANA, "Europe/London") are optional strings on the shop info; empty or
+ * absent keeps the browser's own.
+ */
+export function applyShopLocale(shop: object | null | undefined): void {
+  const loose = (shop ?? {}) as { locale?: unknown; timezone?: unknown };
+  configureLocale({
+    locale: typeof loose.locale === "string" ? loose.locale : undefined,
+    timeZone: typeof loose.timezone === "string" ? loose.timezone : undefined,
+  });
 }

@@ -35,8 +35,11 @@ describe("validation errors from the core", () => {
       "settings.update": (args) => {
         const s = (args as { settings: { idle_lock_ms: number } }).settings;
         if (s.idle_lock_ms < 30000) {
-          throw new CoreError("validation", "idle_lock_ms: must be between 30000 and 86400000, got 5", {
+          throw new CoreError("validation", "idle_lock_ms: must be between 30000 and 86400000, got 3000", {
             field: "idle_lock_ms",
+            kind: "out_of_range",
+            min: 30000,
+            max: 86400000,
           });
         }
         return { settings: s, version: 4 };
@@ -49,24 +52,26 @@ describe("validation errors from the core", () => {
       </>
     ));
     const idle = (await screen.findByTestId("settings-idle_lock_ms")) as HTMLInputElement;
-    await waitFor(() => expect(idle.value).toBe("300000"));
-    fireEvent.input(idle, { target: { value: "5" } });
+    // Typed in minutes; sent in milliseconds.
+    await waitFor(() => expect(idle.value).toBe("5"));
+    fireEvent.input(idle, { target: { value: "0.05" } });
     fireEvent.submit(screen.getByTestId("settings-form"));
 
     const msg = await screen.findByTestId("field-error-idle_lock_ms");
-    expect(msg.textContent).toBe("must be between 30000 and 86400000, got 5");
+    expect(msg.textContent).toBe("Enter an idle lock from 30 seconds to 1 day.");
     expect(idle.getAttribute("aria-invalid")).toBe("true");
-    expect(idle.value).toBe("5");
+    expect(idle.value).toBe("0.05");
     expect(screen.queryByTestId("error-banner")).toBeNull();
     const update = calls.find((c) => c.cmd === "settings.update");
-    expect(update?.args).toMatchObject({ version: 3, settings: { idle_lock_ms: 5 } });
+    expect(update?.args).toMatchObject({ version: 3, settings: { idle_lock_ms: 3000 } });
 
     // Fixing the value clears the message and saves with the version read.
-    fireEvent.input(idle, { target: { value: "60000" } });
+    fireEvent.input(idle, { target: { value: "1" } });
     expect(screen.queryByTestId("field-error-idle_lock_ms")).toBeNull();
     fireEvent.submit(screen.getByTestId("settings-form"));
     await screen.findByTestId("settings-saved");
-    expect(screen.getByTestId("settings-version").textContent).toBe("version 4");
+    expect(screen.getByTestId("settings-version").getAttribute("data-version")).toBe("4");
+    expect(calls.filter((c) => c.cmd === "settings.update").pop()?.args).toMatchObject({ settings: { idle_lock_ms: 60000 } });
   });
 
   it("maps a parse error's path (settings.key) to the field", async () => {
@@ -78,7 +83,7 @@ describe("validation errors from the core", () => {
       },
     });
     render(() => <SettingsScreen />);
-    await waitFor(() => expect(screen.getByTestId("settings-version").textContent).toBe("version 1"));
+    await waitFor(() => expect(screen.getByTestId("settings-version").getAttribute("data-version")).toBe("1"));
     fireEvent.submit(screen.getByTestId("settings-form"));
     expect((await screen.findByTestId("field-error-lockout_max_ms")).textContent).toBe("invalid value");
   });
@@ -101,7 +106,7 @@ describe("validation errors from the core", () => {
         <SettingsScreen />
       </>
     ));
-    await waitFor(() => expect(screen.getByTestId("settings-version").textContent).toBe("version 1"));
+    await waitFor(() => expect(screen.getByTestId("settings-version").getAttribute("data-version")).toBe("1"));
     fireEvent.submit(screen.getByTestId("settings-form"));
     await screen.findByTestId("error-banner");
     expect(screen.getByTestId("error-code").textContent).toBe("conflict");
@@ -115,7 +120,7 @@ describe("validation errors from the core", () => {
     });
     render(() => <SettingsScreen />);
     const extra = (await screen.findByTestId("settings-night_close_ms")) as HTMLInputElement;
-    expect(extra.value).toBe("1000");
+    expect(extra.value).toBe("1"); // an unknown duration is typed in seconds
     fireEvent.submit(screen.getByTestId("settings-form"));
     await screen.findByTestId("settings-saved");
     expect(calls.find((c) => c.cmd === "settings.update")?.args).toMatchObject({

@@ -29,9 +29,9 @@ describe("helpers", () => {
   });
 
   it("describes milliseconds for people", () => {
-    expect(describeMs("300000")).toBe("= 5 min");
-    expect(describeMs("3600000")).toBe("= 1 h");
-    expect(describeMs("30000")).toBe("= 30 s");
+    expect(describeMs("300000")).toBe("= 5 minutes");
+    expect(describeMs("3600000")).toBe("= 1 hour");
+    expect(describeMs("30000")).toBe("= 30 seconds");
     expect(describeMs("")).toBe("");
   });
 
@@ -45,8 +45,14 @@ describe("helpers", () => {
 describe("settings labels", () => {
   it("labels a setting the screen does not know yet from its key", async () => {
     const { labelFor } = await import("../src/screens/Settings");
-    expect(labelFor("idle_lock_ms")).toBe("Lock the till after idle (ms)");
-    expect(labelFor("night_close_ms")).toBe("Night close (ms)");
-    expect(labelFor("float_minor")).toBe("Float (minor units)");
+    expect(labelFor("idle_lock_ms")).toBe("Lock the till when nobody has used it for");
+    expect(labelFor("night_close_ms")).toBe("Night close");
+    expect(labelFor("float_minor")).toBe("Float");
+    const { fieldLabelFor, msToUnit, unitToMs } = await import("../src/screens/Settings");
+    expect(fieldLabelFor("idle_lock_ms")).toBe("Lock the till when nobody has used it for (minutes)");
+    expect(fieldLabelFor("lockout_base_ms")).toMatch(/\(seconds\)$/);
+    expect(msToUnit(300000, "idle_lock_ms")).toBe("5");
+    expect(unitToMs("0.5", "idle_lock_ms")).toBe(30000);
+    expect(unitToMs("30", "lockout_base_ms")).toBe(30000);
   });
 });

@@ -67,6 +67,8 @@ describe("Loyalty screen", () => {
     const { calls } = fakeCore({
       "loyalty.config": () => CONFIG,
       "loyalty.rewards": () => ({ rewards: list }),
+      // The free product is picked by name, never typed as an id.
+      "catalog.search": () => ({ items: [{ match: "name", product: { id: 12, name: "Flat white", sku: "COF-1" } }], next_offset: null }),
       "loyalty.create_reward": (a) => {
         const r = reward({ id: 4, name: a.name, grant: a.grant });
         list = [...list, r];
@@ -83,7 +85,9 @@ describe("Loyalty screen", () => {
     fireEvent.input(screen.getByTestId("reward-name"), { target: { value: "Free coffee" } });
     fireEvent.input(screen.getByTestId("reward-points_cost"), { target: { value: "300" } });
     fireEvent.change(screen.getByTestId("reward-kind"), { target: { value: "product" } });
-    fireEvent.input(screen.getByTestId("reward-value"), { target: { value: "12" } });
+    fireEvent.input(await screen.findByTestId("reward-product-search"), { target: { value: "flat" } });
+    fireEvent.click(await screen.findByTestId("reward-product-pick-12"));
+    expect((await screen.findByTestId("reward-product-name")).textContent).toBe("Flat white");
     fireEvent.submit(screen.getByTestId("reward-form"));
     expect((await screen.findByTestId("reward-row-4")).getAttribute("data-name")).toBe("Free coffee");
     expect(calls.find((c) => c.cmd === "loyalty.create_reward")!.args).toMatchObject({ name: "Free coffee", points_cost: 300, grant: { kind: "product", product_id: 12 } });

@@ -27,6 +27,72 @@ crate::named_enum! {
     }
 }
 
+/// What is wrong with one field, as a kind a UI turns into its own words
+/// ("Enter a name (up to 100 letters)") with the field's label filled in. It
+/// travels flattened into a validation error's `details` next to `field`:
+/// `{"field": "name", "kind": "too_long", "max_chars": 100}`. The English
+/// `message` stays for the log and the CLI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum FieldError {
+    /// Nothing was entered; `max_chars` says how long it may be, when it is text.
+    Required {
+        max_chars: Option<u32>,
+    },
+    TooShort {
+        min_chars: u32,
+    },
+    TooLong {
+        max_chars: u32,
+    },
+    /// A number outside its bounds, in the field's own unit (`*_minor`, `*_ms`, …).
+    OutOfRange {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    /// Spaces at the start or end of a text.
+    EdgeSpaces,
+    /// Tabs, line breaks or other invisible characters.
+    ControlChars,
+    /// A username uses only letters a-z, digits and . _ -.
+    UsernameChars,
+    /// A PIN: `min_digits` to `max_digits` digits.
+    Digits {
+        min_digits: u32,
+        max_digits: u32,
+    },
+    /// A date as YYYY-MM-DD.
+    Date,
+    /// Not in the expected shape (a code, an email, a barcode).
+    Format,
+    /// A value this field never takes (a choice not offered, a record that
+    /// cannot be used here).
+    NotAllowed,
+    /// Anything else: the `message` says what.
+    Invalid,
+}
+
+impl FieldError {
+    /// The wire name of the kind (`"too_long"`), as in `details.kind`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            FieldError::Required { .. } => "required",
+            FieldError::TooShort { .. } => "too_short",
+            FieldError::TooLong { .. } => "too_long",
+            FieldError::OutOfRange { .. } => "out_of_range",
+            FieldError::EdgeSpaces => "edge_spaces",
+            FieldError::ControlChars => "control_chars",
+            FieldError::UsernameChars => "username_chars",
+            FieldError::Digits { .. } => "digits",
+            FieldError::Date => "date",
+            FieldError::Format => "format",
+            FieldError::NotAllowed => "not_allowed",
+            FieldError::Invalid => "invalid",
+        }
+    }
+}
+
 /// Every failure an operation can report to a user.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -43,7 +109,11 @@ pub enum Error {
         needs: Vec<&'static str>,
     },
     #[error("{field}: {message}")]
-    Validation { field: String, message: String },
+    Validation {
+        field: String,
+        message: String,
+        kind: FieldError,
+    },
     #[error("{entity} {id} was not found")]
     NotFound { entity: &'static str, id: String },
     #[error("{entity} {id} was changed by someone else (you had version {expected}); reload and try again")]
@@ -58,10 +128,22 @@ pub enum Error {
     Duplicate { field: String, value: String },
     #[error("idempotency key {key:?} was already used for a different request")]
     IdempotencyMismatch { key: String },
+    /// `product` and `left` (the free quantity with its unit, "1" or
+    /// "0.350 kg") are set where the caller knows which product ran short.
     #[error("not enough stock: {message}")]
-    InsufficientStock { message: String },
+    InsufficientStock {
+        message: String,
+        product: Option<String>,
+        left: Option<String>,
+    },
+    /// The amounts let a UI say by how much, in the shop's currency.
     #[error("credit limit exceeded: {message}")]
-    CreditLimit { message: String },
+    CreditLimit {
+        message: String,
+        customer: Option<String>,
+        limit_minor: Option<i64>,
+        over_by_minor: Option<i64>,
+    },
     #[error("{message}")]
     Locked {
         message: String,
@@ -76,10 +158,30 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A field error of the generic kind: the message says what is wrong.
+    /// Prefer [`Error::invalid_field`] with a precise kind where one fits.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid_field(field, FieldError::Invalid, message)
+    }
+
+    pub fn invalid_field(
+        field: impl Into<String>,
+        kind: FieldError,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Validation {
             field: field.into(),
             message: message.into(),
+            kind,
+        }
+    }
+
+    /// Plain stock shortage without a product name (a batch, a reservation).
+    pub fn insufficient_stock(message: impl Into<String>) -> Self {
+        Error::InsufficientStock {
+            message: message.into(),
+            product: None,
+            left: None,
         }
     }
 
@@ -118,7 +220,28 @@ impl Error {
     /// Structured details a UI can use (which field to highlight, when a lock ends).
     pub fn details(&self) -> Value {
         match self {
-            Error::Validation { field, .. } => json!({ "field": field }),
+            Error::Validation { field, kind, .. } => {
+                let mut d = serde_json::to_value(kind).unwrap_or_else(|_| json!({}));
+                if let Value::Object(m) = &mut d {
+                    // Absent bounds are left out rather than sent as null.
+                    m.retain(|_, v| !v.is_null());
+                    m.insert("field".into(), Value::String(field.clone()));
+                }
+                d
+            }
+            Error::InsufficientStock { product, left, .. } if product.is_some() => {
+                json!({ "product": product, "left": left })
+            }
+            Error::CreditLimit {
+                customer,
+                limit_minor,
+                over_by_minor,
+                ..
+            } if over_by_minor.is_some() => json!({
+                "customer": customer,
+                "limit_minor": limit_minor,
+                "over_by_minor": over_by_minor,
+            }),
             Error::NotFound { entity, id } => json!({ "entity": entity, "id": id }),
             Error::Conflict {
                 entity,

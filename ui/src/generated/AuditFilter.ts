@@ -8,4 +8,9 @@ export type AuditFilter = { user_id?: number | null, command?: string | null, en
 /**
  * Keyset paging: rows with a smaller id than this (newest first).
  */
-before_id?: number | null, limit?: number | null, };
+before_id?: number | null, limit?: number | null, 
+/**
+ * Any of these commands (a kind of action: sales, refunds, stock…); at
+ * most [`AUDIT_COMMANDS_MAX`].
+ */
+commands?: Array<string> | null, };

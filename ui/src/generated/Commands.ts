@@ -89,6 +89,7 @@ import type { MovementsRequest } from "./MovementsRequest";
 import type { NoArgs } from "./NoArgs";
 import type { NoSaleRequest } from "./NoSaleRequest";
 import type { NoSaleView } from "./NoSaleView";
+import type { OpenCountView } from "./OpenCountView";
 import type { PartyContactsRequest } from "./PartyContactsRequest";
 import type { PartySearchRequest } from "./PartySearchRequest";
 import type { PartyUpdateRequest } from "./PartyUpdateRequest";
@@ -233,6 +234,7 @@ export interface Commands {
   "stock.count_record": { args: CountRecordRequest & Approvable; result: CountLineView };
   "stock.count_review": { args: CountReviewRequest; result: CountReview };
   "stock.count_post": { args: CountPostRequest & Approvable; result: CountReview };
+  "stock.open_counts": { args: NoArgs; result: Array<OpenCountView> };
   "customers.create": { args: PartyContactsRequest & Idempotent & Approvable; result: CustomerView };
   "customers.update": { args: PartyUpdateRequest & Approvable; result: CustomerView };
   "customers.archive": { args: IdVersionRequest & Approvable; result: CustomerView };
@@ -361,6 +363,7 @@ export const COMMAND_NAMES = [
   "stock.count_record",
   "stock.count_review",
   "stock.count_post",
+  "stock.open_counts",
   "customers.create",
   "customers.update",
   "customers.archive",
@@ -433,4 +436,79 @@ export const COMMAND_NAMES = [
   "tax.rename_class",
   "tax.schedule_mode",
   "reports.tax_summary",
+] as const satisfies readonly (keyof Commands)[];
+
+/** Every command that writes (and so leaves an audit row saying what changed). */
+export const WRITE_COMMANDS = [
+  "setup.create_owner",
+  "auth.login",
+  "auth.lock",
+  "auth.unlock",
+  "auth.logout",
+  "auth.change_password",
+  "auth.set_pin",
+  "auth.pin_login",
+  "users.create",
+  "users.update",
+  "users.archive",
+  "users.reset_password",
+  "settings.update",
+  "catalog.create_product",
+  "catalog.update_product",
+  "catalog.archive_product",
+  "catalog.create_price_rule",
+  "catalog.archive_price_rule",
+  "catalog.create_key_page",
+  "catalog.rename_key_page",
+  "catalog.move_key_page",
+  "catalog.archive_key_page",
+  "catalog.place_tile",
+  "catalog.update_tile",
+  "catalog.remove_tile",
+  "stock.receive",
+  "stock.adjust",
+  "stock.reserve",
+  "stock.release",
+  "stock.expire_reservations",
+  "stock.count_open",
+  "stock.count_record",
+  "stock.count_post",
+  "customers.create",
+  "customers.update",
+  "customers.archive",
+  "customers.set_credit",
+  "vendors.create",
+  "vendors.update",
+  "vendors.archive",
+  "vendors.pay",
+  "vendors.reverse_payment",
+  "purchasing.receive",
+  "sales.checkout",
+  "sales.refund",
+  "sales.refund_unreceipted",
+  "sales.hold",
+  "sales.cancel_hold",
+  "shifts.open",
+  "shifts.cash_move",
+  "shifts.no_sale",
+  "shifts.close",
+  "sales.void",
+  "invoices.create",
+  "invoices.allocate",
+  "customers.receive_payment",
+  "dashboard.checklist_tick",
+  "loyalty.configure",
+  "loyalty.create_reward",
+  "loyalty.archive_reward",
+  "loyalty.claim",
+  "loyalty.adjust",
+  "loyalty.bulk_add",
+  "loyalty.expire",
+  "discounts.create_preset",
+  "discounts.archive_preset",
+  "shop.update",
+  "tax.create_class",
+  "tax.schedule_rate",
+  "tax.rename_class",
+  "tax.schedule_mode",
 ] as const satisfies readonly (keyof Commands)[];

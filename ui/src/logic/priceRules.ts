@@ -3,6 +3,8 @@
 
 import type { PriceRule, PriceRuleKind, PriceRuleView } from "../api";
 import { formatMoney, requireDateTime, requireInteger, requireMoney, fieldError } from "../money";
+import { formatDateTime } from "../locale";
+import { customerName } from "./customerNames";
 import { formatWithUnit, isMeasured, requireQuantity, type QuantityUnit } from "./quantity";
 
 export const RULE_KINDS: readonly { value: PriceRuleKind; label: string }[] = [
@@ -122,13 +124,13 @@ export function ruleFieldFromCore(field: string): string {
 export function describeRule(r: PriceRuleView | PriceRule, scale?: number, u?: QuantityUnit): string {
   switch (r.kind) {
     case "customer_price":
-      return `customer #${r.customer_id} pays ${formatMoney(r.unit_price_minor, scale)}`;
+      return `${customerName(r.customer_id) ?? "one customer"} pays ${formatMoney(r.unit_price_minor, scale)}`;
     case "quantity_break":
       if (u && isMeasured(u)) return `from ${formatWithUnit(r.min_quantity, u)}: ${formatMoney(r.unit_price_minor, scale)}/${u.unit}`;
       return `from ${r.min_quantity} units: ${formatMoney(r.unit_price_minor, scale)} each`;
     case "category_percent":
       return `${r.percent_off_bp / 100}% off category "${r.category}"`;
     case "promotion":
-      return `${formatMoney(r.unit_price_minor, scale)} from ${new Date(r.starts_at_ms).toLocaleString()} to ${new Date(r.ends_at_ms).toLocaleString()}`;
+      return `${formatMoney(r.unit_price_minor, scale)} from ${formatDateTime(r.starts_at_ms, false)} to ${formatDateTime(r.ends_at_ms, false)}`;
   }
 }

@@ -1,11 +1,13 @@
-import { For, Show } from "solid-js";
+import { createEffect, createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, TillbookError, type CountLineView, type CountRecordRequest, type CountView } from "../api";
-import { CheckField, TextField } from "../components/Field";
+import type { OpenCountView } from "../generated/OpenCountView";
+import { CheckField, SelectField, TextField } from "../components/Field";
 import { formatTime, reportError } from "../errors";
 import { createForm, focusField } from "../forms";
 import { fieldError, requireInteger, signed } from "../money";
 import { formatQuantity, parseQuantity } from "../logic/quantity";
+import { formatCivilDate } from "../locale";
 import { can, onSignOut } from "../session";
 
 interface CountState {
@@ -19,7 +21,7 @@ interface CountState {
 const initialState = (): CountState => ({ count: null, lines: null, reviewedVersion: null, last: null });
 export const [counting, setCounting] = createStore<CountState>(initialState());
 
-export const countOpenForm = createForm("count-open", () => ({ note: "", resume: "" }));
+export const countOpenForm = createForm("count-open", () => ({ note: "" }));
 export const countScanForm = createForm("count", () => ({ barcode: "", batch_id: "", counted: "", add: false as boolean }));
 let openKey = newIdempotencyKey();
 
@@ -65,10 +67,50 @@ export async function openCount(): Promise<boolean> {
   return ok;
 }
 
-/** Continue an earlier count by its id. */
-export async function resumeCount(): Promise<boolean> {
+const [openCounts, setOpenCounts] = createSignal<OpenCountView[] | null>(null);
+
+/**
+ * The batches of the scanned product, by lot and date, so a product with
+ * several in stock is counted per batch without anyone typing a batch number.
+ */
+const [batchChoices, setBatchChoices] = createSignal<{ value: string; label: string }[]>([]);
+let batchSeq = 0;
+
+async function loadBatchChoices(barcode: string): Promise<void> {
+  const mine = ++batchSeq;
+  const code = barcode.trim();
+  if (code.length < 4) {
+    setBatchChoices([]);
+    return;
+  }
+  try {
+    const p = await call("catalog.get_product", { barcode: code });
+    const batches = await call("stock.batches", { product_id: p.id, limit: 50 });
+    if (mine !== batchSeq) return;
+    setBatchChoices(
+      batches.map((b) => ({
+        value: String(b.id),
+        label: `Lot ${b.lot_code}${b.expires_on ? ` · use by ${formatCivilDate(b.expires_on)}` : ""} · ${formatQuantity(b.on_hand, p.quantity_decimals ?? 0)} on hand`,
+      })),
+    );
+  } catch {
+    // Still typing, or not a product's barcode: the core says so on Record.
+    if (mine === batchSeq) setBatchChoices([]);
+  }
+}
+
+/** The counts still open, for "continue a count" (picked from a list, never by number). */
+export async function loadOpenCounts(): Promise<void> {
+  try {
+    setOpenCounts(await call("stock.open_counts", {}));
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** Continue an earlier count, picked from the open ones. */
+export async function resumeCount(id: number): Promise<boolean> {
   return countOpenForm.submit(async () => {
-    const id = requireInteger("resume", countOpenForm.values.resume.replace(/^#/, ""));
     const review = await call("stock.count_review", { count_id: id });
     setCounting({ count: review.count, lines: review.lines, reviewedVersion: review.count.version, last: null });
   });
@@ -140,10 +182,15 @@ export async function postCount(): Promise<void> {
 function newCount() {
   setCounting(reconcile(initialState()));
   countScanForm.reset();
+  void loadOpenCounts();
 }
 
 export function Count() {
   const isOpen = () => counting.count?.status === "open";
+  onMount(() => {
+    if (!counting.count) void loadOpenCounts();
+  });
+  createEffect(() => void loadBatchChoices(countScanForm.values.barcode));
   return (
     <section class="panel" data-testid="count">
       <div class="toolbar">
@@ -182,21 +229,34 @@ export function Count() {
               </button>
             </div>
           </form>
-          <form
-            class="card"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void resumeCount();
-            }}
-          >
+          <div class="card" data-testid="count-open-list">
             <h2>Continue a count</h2>
-            <TextField form={countOpenForm} name="resume" label="Count id" inputmode="numeric" />
-            <div class="actions">
-              <button type="submit" data-testid="count-resume">
-                Continue
-              </button>
-            </div>
-          </form>
+            <Show
+              when={(openCounts() ?? []).length > 0}
+              fallback={
+                <p class="muted" data-testid="count-open-none">
+                  {openCounts() === null ? "Loading…" : "No count is open — open one on the left to start counting."}
+                </p>
+              }
+            >
+              <ul class="plain-list">
+                <For each={openCounts() ?? []}>
+                  {(oc) => (
+                    <li>
+                      <button type="button" data-testid={`count-resume-${oc.number}`} onClick={() => void resumeCount(oc.id)}>
+                        Count {oc.number}
+                        {oc.note ? ` — ${oc.note}` : ""}
+                      </button>{" "}
+                      <span class="muted">
+                        opened {formatTime(oc.opened_at_ms)}
+                        {oc.opened_by_name ? ` by ${oc.opened_by_name}` : ""} · {oc.lines_counted} counted so far
+                      </span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          </div>
         </div>
       </Show>
 
@@ -216,7 +276,14 @@ export function Count() {
                 }}
               >
                 <TextField form={countScanForm} name="barcode" label="Scan barcode" autofocus />
-                <TextField form={countScanForm} name="batch_id" label="Batch # (if several)" inputmode="numeric" />
+                <Show when={batchChoices().length > 1}>
+                  <SelectField
+                    form={countScanForm}
+                    name="batch_id"
+                    label="Which batch (this product has several)"
+                    options={[{ value: "", label: "Choose the batch…" }, ...batchChoices()]}
+                  />
+                </Show>
                 <TextField form={countScanForm} name="counted" label="Counted" inputmode="numeric" hint={countScanForm.values.add ? "added to what was recorded (empty = 1)" : "replaces what was recorded"} />
                 <CheckField form={countScanForm} name="add" label="Add (one scan = one unit)" />
                 <div class="actions">
@@ -243,7 +310,7 @@ export function Count() {
                     class="primary"
                     onClick={() => void postCount()}
                     disabled={counting.reviewedVersion === null}
-                    title={counting.reviewedVersion === null ? "Review first: posting names the version reviewed" : undefined}
+                    title={counting.reviewedVersion === null ? "Review the count first: what is posted is what you reviewed" : undefined}
                     data-testid="count-post"
                   >
                     Post variances

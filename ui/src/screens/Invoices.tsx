@@ -473,7 +473,16 @@ function InvoiceList() {
           </tr>
         </thead>
         <tbody>
-          <For each={inv.list} fallback={<tr><td colspan="10" class="muted">No invoices.</td></tr>}>
+          <For
+            each={inv.list}
+            fallback={
+              <tr>
+                <td colspan="10" class="muted" data-testid="invoices-empty">
+                  No invoices yet — sell to a customer on account at the Till, then invoice those sales under “New invoice”.
+                </td>
+              </tr>
+            }
+          >
             {(i) => (
               <tr data-testid={`invoice-row-${i.number}`} data-status={i.status} data-id={i.id}>
                 <td>#{i.number}</td>

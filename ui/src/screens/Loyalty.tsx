@@ -3,11 +3,12 @@
 // bulk addition that is previewed before it is made, and the programme's
 // figures with a small chart. Points and values come from the core.
 
-import { For, Match, onMount, Show, Switch } from "solid-js";
+import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import {
   call,
   newIdempotencyKey,
+  TillbookError,
   type LoyaltyBalance,
   type LoyaltyBulkAdd,
   type LoyaltyBulkPreview,
@@ -23,9 +24,10 @@ import {
 } from "../api";
 import { CustomerPicker, type PickedCustomer } from "../components/AccountsCustomerPicker";
 import { SelectField, TextField } from "../components/Field";
+import { Picker, PICKER_HITS_MAX, type PickerItem } from "../components/Picker";
 import { grantText } from "../components/LoyaltyPanel";
 import { formatTime, reportError } from "../errors";
-import { createForm } from "../forms";
+import { createForm, type Form } from "../forms";
 import { fieldError, formatMoney, parseMoney, requireDateTime, requireInteger, requireMoney } from "../money";
 import { onSignOut } from "../session";
 import "../accounts-loyalty.css";
@@ -404,6 +406,140 @@ export function Loyalty() {
   );
 }
 
+/** A product search for pickers (catalog.search by name, SKU or barcode). */
+export async function searchProducts(text: string): Promise<PickerItem[]> {
+  const page = await call("catalog.search", { query: text, limit: PICKER_HITS_MAX });
+  return page.items.map((h) => ({ id: h.product.id, label: h.product.name, detail: h.product.sku }));
+}
+
+/** A customer search for pickers (customers.search by name). */
+export async function searchCustomers(text: string): Promise<PickerItem[]> {
+  const found = await call("customers.search", { prefix: text, limit: PICKER_HITS_MAX });
+  return found.map((c) => ({ id: c.id, label: c.name, detail: c.phone || undefined }));
+}
+
+/** Names of picked records, read once per id (the ids stay in the form, never on screen). */
+const [pickedNames, setPickedNames] = createStore<Record<string, string>>({});
+
+function idsIn(text: string): number[] {
+  return text
+    .split(/[\s,;]+/)
+    .filter((s) => /^#?\d+$/.test(s))
+    .map((s) => Number(s.replace(/^#/, "")));
+}
+
+async function nameAll(kind: "product" | "customer", ids: number[]) {
+  for (const id of ids.slice(0, 200)) {
+    const key = `${kind}:${id}`;
+    if (pickedNames[key] !== undefined) continue;
+    try {
+      const name = kind === "product" ? (await call("catalog.get_product", { id })).name : (await call("customers.get", { id })).name;
+      setPickedNames(key, name);
+    } catch (e) {
+      if (e instanceof TillbookError && e.code === "not_found") setPickedNames(key, `a removed ${kind}`);
+      else reportError(e);
+    }
+  }
+}
+
+/**
+ * A list of records chosen by name: a picker to add, chips to remove. The
+ * form field holds the ids ("5, 9") for the request; the screen shows names.
+ */
+function PickedList(props: {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  form: Form<any>;
+  name: string;
+  kind: "product" | "customer";
+  label: string;
+  testid: string;
+  empty: string;
+}) {
+  const ids = () => idsIn(String(props.form.values[props.name] ?? ""));
+  const setIds = (next: number[]) => {
+    props.form.setValues(props.name, next.join(", "));
+    props.form.setError(props.name, undefined);
+  };
+  const nameOf = (id: number) => pickedNames[`${props.kind}:${id}`] ?? "…";
+  createEffect(() => void nameAll(props.kind, ids()));
+  return (
+    <div class="field" data-testid={props.testid}>
+      <Picker
+        testid={`${props.testid}-picker`}
+        label={props.label}
+        multi
+        placeholder={props.kind === "product" ? "Type a product name, SKU or barcode…" : "Type a customer's name…"}
+        search={props.kind === "product" ? searchProducts : searchCustomers}
+        onPick={(p) => {
+          if (!p) return;
+          setPickedNames(`${props.kind}:${p.id}`, p.label);
+          if (!ids().includes(p.id)) setIds([...ids(), p.id]);
+        }}
+      />
+      <Show when={ids().length > 0} fallback={<small class="muted">{props.empty}</small>}>
+        <ul class="chips" data-testid={`${props.testid}-list`}>
+          <For each={ids()}>
+            {(id) => (
+              <li class="chip" data-testid={`${props.testid}-${id}`}>
+                {nameOf(id)}{" "}
+                <button type="button" class="link" aria-label={`Remove ${nameOf(id)}`} onClick={() => setIds(ids().filter((x) => x !== id))}>
+                  Remove
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <Show when={props.form.errors[props.name]}>
+        {(msg) => (
+          <span class="field-error" role="alert" data-testid={`field-error-${props.name}`}>
+            {msg()}
+          </span>
+        )}
+      </Show>
+    </div>
+  );
+}
+
+/** "Products that earn nothing", chosen by name. */
+function ExcludedProducts() {
+  return (
+    <PickedList form={rulesForm} name="excluded" kind="product" label="Products that earn no points" testid="loyalty-excluded" empty="Every product earns points." />
+  );
+}
+
+/** The free product of a reward, chosen by name; its id goes into the form's `value`. */
+function RewardProduct() {
+  const [name, setName] = createSignal<string | null>(null);
+  const picked = (): PickerItem | null => {
+    const id = idsIn(rewardForm.values.value)[0];
+    return id === undefined ? null : { id, label: name() ?? pickedNames[`product:${id}`] ?? "…" };
+  };
+  return (
+    <div class="field">
+      <Picker
+        testid="reward-product"
+        label="Free product"
+        placeholder="Type a product name, SKU or barcode…"
+        search={searchProducts}
+        picked={picked()}
+        onPick={(p) => {
+          setName(p?.label ?? null);
+          rewardForm.setValues("value", p ? String(p.id) : "");
+          rewardForm.setError("value", undefined);
+        }}
+      />
+      <Show when={rewardForm.errors["value"]}>
+        {(msg) => (
+          <span class="field-error" role="alert" data-testid="field-error-value">
+            {msg()}
+          </span>
+        )}
+      </Show>
+    </div>
+  );
+}
+
 function Rules() {
   return (
     <form
@@ -418,8 +554,8 @@ function Rules() {
       <Show when={loy.config}>
         {(c) => (
           <p class="muted" data-testid="loyalty-rules-version">
-            {c().points_per_unit === 0 ? "Earning is off." : `${c().points_per_unit} points per currency unit.`} Version {c().version}
-            {c().updated_at_ms > 0 ? `, changed ${formatTime(c().updated_at_ms)}` : ""}.
+            {c().points_per_unit === 0 ? "Earning is off." : `${c().points_per_unit} points per currency unit.`}
+            {c().updated_at_ms > 0 ? ` Last changed ${formatTime(c().updated_at_ms)}.` : ""}
           </p>
         )}
       </Show>
@@ -430,7 +566,7 @@ function Rules() {
         <TextField form={rulesForm} name="expiry_days" label="Points expire after (days; empty = never)" inputmode="numeric" />
       </div>
       <TextField form={rulesForm} name="multipliers" label="Category multipliers" multiline hint={'One per line, e.g. "Dairy = 2" (double points) or "Tobacco = 0"'} />
-      <TextField form={rulesForm} name="excluded" label="Products that earn nothing (ids)" hint="Comma-separated product ids" />
+      <ExcludedProducts />
       <div class="actions">
         <button type="submit" class="primary" data-testid="loyalty-rules-save" disabled={rulesForm.busy() || !loy.config}>
           Save rules
@@ -477,7 +613,7 @@ function Rewards() {
             </tr>
           </thead>
           <tbody>
-            <For each={loy.rewards} fallback={<tr><td colspan="8" class="muted">No rewards yet.</td></tr>}>
+            <For each={loy.rewards} fallback={<tr><td colspan="8" class="muted" data-testid="rewards-empty">No rewards yet — create one below (e.g. 300 points for a free coffee).</td></tr>}>
               {(r) => (
                 <tr data-testid={`reward-row-${r.id}`} data-name={r.name} data-archived={r.archived ? "true" : "false"}>
                   <td>{r.name}</td>
@@ -524,12 +660,12 @@ function Rewards() {
             { value: "product", label: "A free product" },
           ]}
         />
-        <TextField
-          form={rewardForm}
-          name="value"
-          label={rewardForm.values.kind === "amount" ? "Amount off" : rewardForm.values.kind === "percent" ? "Percent off" : "Product id"}
-          inputmode="numeric"
-        />
+        <Show
+          when={rewardForm.values.kind === "product"}
+          fallback={<TextField form={rewardForm} name="value" label={rewardForm.values.kind === "amount" ? "Amount off" : "Percent off"} inputmode="numeric" />}
+        >
+          <RewardProduct />
+        </Show>
         <TextField form={rewardForm} name="valid_from" label="Valid from (empty = now)" type="datetime-local" />
         <TextField form={rewardForm} name="valid_until" label="Valid until (optional)" type="datetime-local" />
         <TextField form={rewardForm} name="stock_limit" label="Stock (claims in all; empty = unlimited)" inputmode="numeric" />
@@ -631,7 +767,7 @@ function Bulk() {
       >
         <h2>Add points to many customers</h2>
         <p class="muted">Active customers matching every condition given.</p>
-        <TextField form={bulkForm} name="customer_ids" label="Only these customer ids (optional)" />
+        <PickedList form={bulkForm} name="customer_ids" kind="customer" label="Only these customers (optional)" testid="bulk-customers" empty="Any customer who matches the conditions below." />
         <div class="row">
           <TextField form={bulkForm} name="min_points" label="At least (points)" inputmode="numeric" />
           <TextField form={bulkForm} name="max_points" label="At most (points)" inputmode="numeric" />

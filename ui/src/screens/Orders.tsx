@@ -452,7 +452,7 @@ export function Orders() {
   return (
     <section class="panel orders" data-testid="orders">
       <div class="toolbar no-print">
-        <h1>Orders</h1>
+        <h1>Sales</h1>
         <span class="spacer" />
         <Show when={orders.notice}>
           <span class="notice" data-testid="orders-notice">
@@ -504,7 +504,7 @@ export function Orders() {
               </tr>
             </thead>
             <tbody>
-              <For each={orders.rows} fallback={<tr><td colspan="6" class="muted">{orders.loading ? "Loading…" : "No sales yet."}</td></tr>}>
+              <For each={orders.rows} fallback={<tr><td colspan="6" class="muted">{orders.loading ? "Loading…" : "No sales yet — sales rung up at the Till appear here, newest first."}</td></tr>}>
                 {(o) => (
                   <tr
                     data-testid={`order-row-${o.id}`}
@@ -533,7 +533,7 @@ export function Orders() {
           </Show>
         </div>
         <div>
-          <Show when={orders.selected} fallback={<p class="muted no-print">Open an order to see its receipt.</p>}>
+          <Show when={orders.selected} fallback={<p class="muted no-print">Open a sale to see its receipt.</p>}>
             {(o) => <OrderDetail order={o()} />}
           </Show>
         </div>

@@ -96,7 +96,7 @@ export function ProductList(props: { includeArchived: boolean; selectedId: numbe
             fallback={
               <tr>
                 <td colspan="5" class="muted">
-                  {list.loading ? "Loading…" : "No products yet."}
+                  {list.loading ? "Loading…" : "No products yet — add one with “New product” (a name and a price is enough to start selling)."}
                 </td>
               </tr>
             }

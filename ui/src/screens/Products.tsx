@@ -23,6 +23,8 @@ import { describeRule, emptyRuleForm, RULE_KINDS, ruleFieldFromCore, ruleFields,
 import { formatMoney, parseMoney, requireMoney } from "../money";
 import { formatWithUnit } from "../logic/quantity";
 import { can, onSignOut } from "../session";
+import { Picker, PICKER_HITS_MAX, type PickerItem } from "../components/Picker";
+import { customerName, rememberCustomer } from "../logic/customerNames";
 import { loadList, ProductList } from "./ProductList";
 import { showStockFor } from "./Stock";
 
@@ -449,7 +451,11 @@ export function Products() {
                 fallback={
                   <tr>
                     <td colspan="6" class="muted">
-                      {products.searching ? "Searching…" : products.query.trim() === "" ? "Type to search." : "No products match."}
+                      {products.searching
+                        ? "Searching…"
+                        : products.query.trim() === ""
+                          ? "Type a name, SKU or barcode to find a product."
+                          : "No product matches — check the spelling, or add it with “New product”."}
                     </td>
                   </tr>
                 }
@@ -643,7 +649,7 @@ export function Products() {
             >
               <SelectField form={ruleForm} name="kind" label="Kind" options={RULE_KINDS} autofocus />
               <Show when={ruleFields(ruleForm.values.kind).includes("customer_id")}>
-                <TextField form={ruleForm} name="customer_id" label="Customer number" inputmode="numeric" />
+                <RuleCustomerField />
               </Show>
               <Show when={ruleFields(ruleForm.values.kind).includes("min_quantity")}>
                 <TextField form={ruleForm} name="min_quantity" label="From quantity" inputmode="numeric" hint="2 or more" />
@@ -695,5 +701,41 @@ export function Products() {
         </Match>
       </Switch>
     </section>
+  );
+}
+
+/**
+ * The price rule's customer, chosen by name (customers.search); the form's
+ * `customer_id` holds the picked id for the request and is never typed.
+ */
+function RuleCustomerField() {
+  const picked = (): PickerItem | null => {
+    const id = Number(ruleForm.values.customer_id);
+    if (!ruleForm.values.customer_id || !Number.isSafeInteger(id)) return null;
+    return { id, label: customerName(id) ?? "…" };
+  };
+  return (
+    <div class="field">
+      <Picker
+        testid="rule-customer"
+        label="Customer"
+        placeholder="Type the customer's name…"
+        none="No customer by that name — add them under Customers first."
+        search={async (text) => (await call("customers.search", { prefix: text, limit: PICKER_HITS_MAX })).map((c) => ({ id: c.id, label: c.name, detail: c.phone || undefined }))}
+        picked={picked()}
+        onPick={(p) => {
+          if (p) rememberCustomer(p.id, p.label);
+          ruleForm.setValues("customer_id", p ? String(p.id) : "");
+          ruleForm.setError("customer_id", undefined);
+        }}
+      />
+      <Show when={ruleForm.errors["customer_id"]}>
+        {(msg) => (
+          <span class="field-error" role="alert" data-testid="field-error-customer_id">
+            {msg()}
+          </span>
+        )}
+      </Show>
+    </div>
   );
 }

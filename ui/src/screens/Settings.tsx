@@ -5,6 +5,8 @@ import { CheckField, SelectField, TextField } from "../components/Field";
 import { reportError } from "../errors";
 import { createForm, focusField } from "../forms";
 import type { Settings } from "../generated/Settings";
+import { formatDuration } from "../locale";
+import { currencyCode, formatAmount, formatMoney, parseMoney } from "../money";
 import { can, onSignOut } from "../session";
 
 // "list": a setting whose value is a list or record (scale barcodes), edited as JSON text.
@@ -16,19 +18,55 @@ type Kind = "number" | "boolean" | "string" | "list";
  * from the document `settings.get` returns, typed by the generated `Settings`.
  */
 export const LABELS: Record<string, string> = {
-  idle_lock_ms: "Lock the till after idle (ms)",
-  max_failed_logins: "Wrong passwords before an account locks",
-  lockout_base_ms: "First lockout length (ms)",
-  lockout_max_ms: "Longest lockout (ms)",
-  credit_approval_threshold_minor: "Credit approval threshold (minor units)",
-  reservation_ttl_ms: "Stock reservation lifetime (ms)",
+  idle_lock_ms: "Lock the till when nobody has used it for",
+  max_failed_logins: "Wrong passwords or PINs in a row before an account locks",
+  lockout_base_ms: "After too many wrong attempts, the first lock lasts",
+  lockout_max_ms: "Each further lock lasts twice as long, but never longer than",
+  credit_approval_threshold_minor: "Raising a customer's credit limit above this needs a second person's approval",
+  reservation_ttl_ms: "Stock held for a parked sale is released after",
+  invoice_terms_days: "Days an invoice gives the customer to pay, when no due date is given",
   prices_include_tax: "Prices include tax",
-  receipt_footer: "Receipt footer",
-  scale_barcodes: "Scale barcodes",
+  receipt_footer: "Text printed at the bottom of every receipt",
+  scale_barcodes: "Barcodes printed by a shop scale (weight or price labels)",
   card_reference: "Card terminal reference at the till",
   sell_card_without_shift: "Card sales without an open shift (cash always needs one)",
   staff_pin_sign_in: "Staff sign in by tapping their name and typing their PIN (shared till)",
 };
+
+/**
+ * The unit a duration is typed in. The wire stays milliseconds (`*_ms`); the
+ * owner types minutes or seconds and reads the total in words below.
+ */
+export const DURATION_UNITS: Record<string, "minutes" | "seconds" | "hours"> = {
+  idle_lock_ms: "minutes",
+  lockout_base_ms: "seconds",
+  lockout_max_ms: "minutes",
+  reservation_ttl_ms: "minutes",
+};
+const UNIT_MS = { seconds: 1000, minutes: 60_000, hours: 3_600_000 } as const;
+
+export function durationUnit(key: string): "minutes" | "seconds" | "hours" {
+  return DURATION_UNITS[key] ?? "seconds";
+}
+
+/** 300000 ms in minutes -> "5"; 30000 -> "0.5". */
+export function msToUnit(ms: number, key: string): string {
+  const v = ms / UNIT_MS[durationUnit(key)];
+  return String(Math.round(v * 1000) / 1000);
+}
+
+/** "5" minutes -> 300000; null when it is not a plain non-negative number. */
+export function unitToMs(text: string, key: string): number | null {
+  const t = text.trim().replace(",", ".");
+  if (!/^\d+(\.\d+)?$/.test(t)) return null;
+  const ms = Math.round(Number(t) * UNIT_MS[durationUnit(key)]);
+  return Number.isSafeInteger(ms) ? ms : null;
+}
+
+type NumberKind = "duration" | "money" | "count";
+function numberKind(key: string): NumberKind {
+  return key.endsWith("_ms") ? "duration" : key.endsWith("_minor") ? "money" : "count";
+}
 
 /** Help under a list setting: what its JSON holds. */
 const LIST_HINTS: Record<string, string> = {
@@ -48,8 +86,22 @@ export const CHOICES: Record<string, readonly { value: string; label: string }[]
 export function labelFor(key: string): string {
   if (Object.prototype.hasOwnProperty.call(LABELS, key)) return LABELS[key];
   const words = key.replace(/_ms$/, "").replace(/_minor$/, "").replace(/_/g, " ");
-  const unit = key.endsWith("_ms") ? " (ms)" : key.endsWith("_minor") ? " (minor units)" : "";
-  return words.charAt(0).toUpperCase() + words.slice(1) + unit;
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The label with its unit, as the field shows it: "… for (minutes)", "… approval (£)". */
+export function fieldLabelFor(key: string): string {
+  const kind = numberKind(key);
+  if (kind === "duration") return `${labelFor(key)} (${durationUnit(key)})`;
+  if (kind === "money") return `${labelFor(key)} (${currencySign()})`;
+  return labelFor(key);
+}
+
+function currencySign(): string {
+  // The sign alone, from formatting nothing: "£", "€"; the code when there is no sign.
+  const zero = formatAmount(0, 0);
+  const sign = zero.replace(/[\d\s.,]/g, "");
+  return sign || currencyCode();
 }
 
 export const settingsForm = createForm<Record<string, string | boolean>>("settings", () => ({}));
@@ -84,13 +136,47 @@ function fill(s: Settings, v: number) {
     const kind: Kind =
       typeof val === "number" ? "number" : typeof val === "boolean" ? "boolean" : typeof val === "object" && val !== null ? "list" : "string";
     list.push({ key: k, kind });
-    values[k] = kind === "boolean" ? val === true : kind === "list" ? JSON.stringify(val) : String(val ?? "");
+    values[k] =
+      kind === "boolean"
+        ? val === true
+        : kind === "list"
+          ? JSON.stringify(val)
+          : kind === "number"
+            ? numberText(k, Number(val))
+            : String(val ?? "");
   }
   settingsForm.setValues(reconcile(values));
   settingsForm.clearErrors();
   setFields(list);
   setVersion(v);
   lastLoaded = snapshot();
+}
+
+/** A number setting as the field holds it: minutes/seconds for a duration, a decimal amount for money. */
+function numberText(key: string, n: number): string {
+  const kind = numberKind(key);
+  if (kind === "duration") return msToUnit(n, key);
+  if (kind === "money") return formatMoney(n);
+  return String(n);
+}
+
+/** Reads a number field back into its wire value, or null. */
+function numberValue(key: string, raw: string): number | null {
+  const kind = numberKind(key);
+  if (kind === "duration") return unitToMs(raw, key);
+  if (kind === "money") return parseMoney(raw);
+  const n = Number(raw);
+  return raw.trim() !== "" && Number.isSafeInteger(n) ? n : null;
+}
+
+/** The words under a number field: "= 5 minutes", "= £1,000.00". */
+export function numberHint(key: string, raw: string): string {
+  const v = numberValue(key, raw);
+  if (v === null) return "";
+  const kind = numberKind(key);
+  if (kind === "duration") return `= ${formatDuration(v)}`;
+  if (kind === "money") return `= ${formatAmount(v)}`;
+  return "";
 }
 
 export async function loadSettings(): Promise<void> {
@@ -102,13 +188,11 @@ export async function loadSettings(): Promise<void> {
   }
 }
 
-/** "300000" -> "= 5 min" beside a millisecond field. */
+/** "300000" (milliseconds) -> "= 5 minutes". */
 export function describeMs(raw: string): string {
   const ms = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(ms)) return "";
-  if (ms >= 3_600_000 && ms % 60_000 === 0) return `= ${+(ms / 3_600_000).toFixed(2)} h`;
-  if (ms >= 60_000) return `= ${+(ms / 60_000).toFixed(2)} min`;
-  return `= ${+(ms / 1000).toFixed(2)} s`;
+  return `= ${formatDuration(ms)}`;
 }
 
 export async function saveSettings(): Promise<boolean> {
@@ -120,9 +204,17 @@ export async function saveSettings(): Promise<boolean> {
   for (const f of fields()) {
     const raw = v[f.key];
     if (f.kind === "number") {
-      const n = Number(raw);
-      if (typeof raw !== "string" || raw.trim() === "" || !Number.isSafeInteger(n)) {
-        settingsForm.setError(f.key, "Enter a whole number.");
+      const n = typeof raw === "string" ? numberValue(f.key, raw) : null;
+      if (n === null) {
+        const kind = numberKind(f.key);
+        settingsForm.setError(
+          f.key,
+          kind === "duration"
+            ? `Enter a number of ${durationUnit(f.key)}, like 5 or 0.5.`
+            : kind === "money"
+              ? "Enter an amount, like 1000.00."
+              : "Enter a whole number.",
+        );
         focusField(settingsForm.id, f.key);
         return false;
       }
@@ -180,9 +272,8 @@ export function SettingsScreen() {
         <div class="toolbar">
           <h1>Settings</h1>
           <span class="spacer" />
-          <span class="muted" data-testid="settings-version">
-            {version() === null ? "" : `version ${version()}`}
-          </span>
+          {/* The version read is for the save, not for reading: an attribute, not text. */}
+          <span class="muted" data-testid="settings-version" data-version={version() ?? ""} />
         </div>
         <Show when={saved()}>
           <p class="notice" role="status" data-testid="settings-saved">
@@ -195,13 +286,12 @@ export function SettingsScreen() {
               <TextField
                 form={settingsForm}
                 name={f.key}
-                label={labelFor(f.key)}
-                type="number"
-                inputmode="numeric"
+                label={fieldLabelFor(f.key)}
+                inputmode={numberKind(f.key) === "count" ? "numeric" : "text"}
                 testid={`settings-${f.key}`}
                 autofocus={i() === 0}
                 disabled={readOnly()}
-                hint={f.key.endsWith("_ms") ? describeMs(String(settingsForm.values[f.key] ?? "")) : undefined}
+                hint={numberHint(f.key, String(settingsForm.values[f.key] ?? "")) || undefined}
               />
             )}
           </For>

@@ -10,6 +10,7 @@
 // amount; the close asks for confirmation, then the Z-report shows over/short.
 
 import { TaxSummaryTable } from "./TaxSummary";
+import { statusLabel } from "./Orders";
 import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { call, newIdempotencyKey, type SalesOrderPage, type SalesOrderSummary, type ShiftDenominationCount, type ShiftView, type ShiftZReport, TillbookError } from "../api";
@@ -436,14 +437,14 @@ export function Shifts() {
             </tr>
           </thead>
           <tbody>
-            <For each={shifts.orders} fallback={<tr><td colspan="6" class="muted">No sales yet.</td></tr>}>
+            <For each={shifts.orders} fallback={<tr><td colspan="6" class="muted">No sales in this shift yet — sales rung up at the Till are listed here.</td></tr>}>
               {(o) => (
                 <tr data-testid={`shift-order-${o.id}`} data-voided={shifts.voided[o.id] || o.status === "voided" ? "true" : "false"}>
                   <td>#{o.receipt_number}</td>
                   <td>{formatTime(o.created_at_ms)}</td>
                   <td class="num">{o.line_count}</td>
                   <td class="num">{formatMoney(o.total_minor)}</td>
-                  <td>{shifts.voided[o.id] ? "voided" : o.status}</td>
+                  <td>{statusLabel(shifts.voided[o.id] ? "voided" : o.status)}</td>
                   <td class="row-actions">
                     <Show when={(can("sales.void") || can("sales.sell")) && !shifts.voided[o.id] && o.status !== "voided"}>
                       <button type="button" onClick={() => startVoid(o)} data-testid={`shift-void-${o.id}`}>
@@ -475,14 +476,14 @@ export function Shifts() {
             </tr>
           </thead>
           <tbody>
-            <For each={shifts.past} fallback={<tr><td colspan="9" class="muted">No shifts yet.</td></tr>}>
+            <For each={shifts.past} fallback={<tr><td colspan="9" class="muted">No closed shifts yet — open a shift with the float in the drawer, and close it at the end of the day.</td></tr>}>
               {(s) => (
                 <tr data-testid={`shift-row-${s.id}`} data-status={s.status}>
                   <td>#{s.number}</td>
                   <td>{shifts.userNames[s.user_id] ?? `#${s.user_id}`}</td>
                   <td>{formatTime(s.opened_at_ms)}</td>
                   <td>{s.closed_at_ms !== null ? formatTime(s.closed_at_ms) : "—"}</td>
-                  <td>{s.status}</td>
+                  <td>{s.status === "open" ? "Open" : s.status === "closed" ? "Closed" : s.status}</td>
                   <td class="num">{s.status === "closed" ? formatMoney(s.expected_cash_minor) : "—"}</td>
                   <td class="num">{s.counted_cash_minor !== null ? formatMoney(s.counted_cash_minor) : "—"}</td>
                   <td class="num">{s.over_short_minor !== null ? formatMoney(s.over_short_minor) : "—"}</td>

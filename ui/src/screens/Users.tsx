@@ -231,14 +231,22 @@ export function Users() {
             <th>Role</th>
             <th>PIN</th>
             <th>Status</th>
-            <th>Version</th>
             <Show when={manage()}>
               <th>Actions</th>
             </Show>
           </tr>
         </thead>
         <tbody>
-          <For each={users.users} fallback={<tr><td colspan="7" class="muted">{users.loading ? "Loading…" : "No users."}</td></tr>}>
+          <For
+            each={users.users}
+            fallback={
+              <tr>
+                <td colspan="6" class="muted" data-testid="users-empty">
+                  {users.loading ? "Loading…" : "No users yet besides you — add your staff with “New user”, each with their own sign-in."}
+                </td>
+              </tr>
+            }
+          >
             {(u) => (
               <tr data-testid={`user-row-${u.username}`} classList={{ archived: u.archived }}>
                 <td>{u.username}</td>
@@ -252,7 +260,6 @@ export function Users() {
                       ? `locked until ${formatTime(u.locked_until_ms)}`
                       : "active"}
                 </td>
-                <td>{u.version}</td>
                 <Show when={manage()}>
                   <td>
                     <div class="row-actions">

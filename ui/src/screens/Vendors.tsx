@@ -232,7 +232,7 @@ export function Vendors() {
                 </tr>
               </thead>
               <tbody>
-                <For each={vendorExtra.payments} fallback={<tr><td colspan="7" class="muted">No payments.</td></tr>}>
+                <For each={vendorExtra.payments} fallback={<tr><td colspan="7" class="muted">No payments to this vendor yet — pay a bill with “Pay…”.</td></tr>}>
                   {(p) => (
                     <tr data-testid={`payment-row-${p.id}`} classList={{ archived: p.reversal !== null }}>
                       <td>{p.number}</td>

@@ -257,7 +257,16 @@ export function PartyScreen<P extends PartyView>(props: {
           </tr>
         </thead>
         <tbody>
-          <For each={p.state.rows} fallback={<tr><td colspan="9" class="muted">{p.state.loading ? "Loading…" : `No ${k}s.`}</td></tr>}>
+          <For
+            each={p.state.rows}
+            fallback={
+              <tr>
+                <td colspan="9" class="muted" data-testid={`${k}s-empty`}>
+                  {p.state.loading ? "Loading…" : emptyPartyText(k, p.state.prefix.trim() !== "")}
+                </td>
+              </tr>
+            }
+          >
             {(row) => (
               <tr data-testid={`${k}-row-${row.id}`} data-name={row.name} classList={{ archived: row.archived }}>
                 <td>{row.id}</td>
@@ -341,4 +350,12 @@ export function PartyScreen<P extends PartyView>(props: {
       {props.children}
     </section>
   );
+}
+
+/** What an empty customer or vendor list says to do next. */
+export function emptyPartyText(kind: string, searching: boolean): string {
+  if (searching) return `No ${kind} has a name starting like that — check the spelling, or add them with “New ${kind}”.`;
+  return kind === "customer"
+    ? "No customers yet — add one with “New customer” to sell on account, give loyalty points or send invoices."
+    : "No vendors yet — add the suppliers you buy from with “New vendor”, then receive their goods here.";
 }

@@ -705,7 +705,7 @@ mod tests {
     #[test]
     fn an_order_is_billable_only_for_an_on_account_part_not_refunded_in_full() {
         let field = |r: Result<()>| match r {
-            Err(Error::Validation { field, message }) => (field, message),
+            Err(Error::Validation { field, message, .. }) => (field, message),
             other => panic!("expected a validation error, got {other:?}"),
         };
         check_billable("order_ids[0]", 7, 500, 0).unwrap();
@@ -754,7 +754,7 @@ mod tests {
         ] {
             let e = due_day(Some(asked), today, 30).unwrap_err();
             assert!(
-                matches!(e, Error::Validation { ref field, message: ref m } if field == "due_date" && *m == message),
+                matches!(e, Error::Validation { ref field, message: ref m, .. } if field == "due_date" && *m == message),
                 "{e:?}"
             );
         }

@@ -101,6 +101,7 @@ macro_rules! with_commands {
         "stock.count_record"        => Perm(StockCount),    Write,  false, crate::stock::count_record;
         "stock.count_review"        => Perm(StockCount),    Read,   false, crate::stock::count_review;
         "stock.count_post"          => Perm(StockAdjust),   Write,  false, crate::stock::count_post;
+        "stock.open_counts"         => Perm(StockCount),    Read,   false, crate::stock::open_counts;
         // parties and the ledger
         "customers.create"     => Perm(CustomersManage), Create, false, crate::parties::customers::create;
         "customers.update"     => Perm(CustomersManage), Write, false, crate::parties::customers::update;

@@ -120,6 +120,7 @@ fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
     imports.extend(ts_type::<crate::identity::approval::Approval>(cfg)?.refs);
     let mut entries = String::new();
     let mut names = String::new();
+    let mut writes = String::new();
     for row in rows() {
         let (args, result) = (row.sig)(cfg)?;
         imports.extend(args.refs);
@@ -132,6 +133,9 @@ fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
             row.name, args.name, result.name
         );
         let _ = writeln!(names, "  {:?},", row.name);
+        if row.write {
+            let _ = writeln!(writes, "  {:?},", row.name);
+        }
     }
     let mut out = String::from(
         "// Generated from the command list (crates/tillbook-core/src/dispatch/commands.rs) \
@@ -158,6 +162,14 @@ fn render(cfg: &Config) -> std::result::Result<String, ExportError> {
          export const COMMAND_NAMES = [\n",
     );
     out.push_str(&names);
+    out.push_str("] as const satisfies readonly (keyof Commands)[];\n");
+    // The commands that change something: each has a sentence in the audit
+    // history (ui/src/auditWords.ts), which tsc checks against this list.
+    out.push_str(
+        "\n/** Every command that writes (and so leaves an audit row saying what changed). */\n\
+         export const WRITE_COMMANDS = [\n",
+    );
+    out.push_str(&writes);
     out.push_str("] as const satisfies readonly (keyof Commands)[];\n");
     Ok(out)
 }

@@ -443,6 +443,9 @@ fn blocked(d: &CreditDecision, name: &str) -> Error {
             "{name} would owe {}, over the limit of {} by {}",
             d.projected_minor, d.limit_minor, d.over_limit_minor
         ),
+        customer: Some(name.to_string()),
+        limit_minor: Some(d.limit_minor),
+        over_by_minor: Some(d.over_limit_minor),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::db::migrate::hex;
 use crate::db::{CachedRow, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::shared::handler::{ReadCtx, Request};
 use crate::shared::validate;
 use rusqlite::{Connection, OptionalExtension};
@@ -213,7 +213,37 @@ pub struct AuditRow {
     /// is still the cashier who did it.
     pub approved_by: Option<i64>,
     pub approved_by_username: Option<String>,
+    /// The people and records by name, joined when read so the log reads as a
+    /// history ("Ana refunded 1 × Olive oil"): the user's and approver's
+    /// display names, and the record's name where it has one (a product, a
+    /// customer, a vendor, a user, a reward, a preset, a batch's product; for a
+    /// sale, refund, invoice, payment or claim its customer; for a purchase
+    /// receipt or vendor payment its vendor).
+    pub user_display_name: Option<String>,
+    pub approved_by_display_name: Option<String>,
+    pub record_name: Option<String>,
+    /// A sale's or refund's first lines ([`AUDIT_ITEMS_MAX`] at most), by
+    /// product name; empty for other records.
+    pub items: Vec<AuditItem>,
 }
+
+/// One line of a sale or refund as the audit history names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditItem {
+    pub name: String,
+    /// In the product's smallest unit (g for kg), as on the order line.
+    pub quantity: i64,
+    pub quantity_decimals: u32,
+    pub unit: String,
+    pub total_minor: i64,
+}
+
+/// How many lines of one sale or refund a history row names; the rest are
+/// "and N more" from the summary's line count.
+pub const AUDIT_ITEMS_MAX: u32 = 3;
+/// The most commands one "kind of action" filter lists.
+pub const AUDIT_COMMANDS_MAX: u32 = 100;
 
 /// Filters for `audit.list`; all are applied in SQL (T27).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -248,6 +278,11 @@ pub struct AuditFilter {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub limit: Option<u32>,
+    /// Any of these commands (a kind of action: sales, refunds, stock…); at
+    /// most [`AUDIT_COMMANDS_MAX`].
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub commands: Option<Vec<String>>,
 }
 
 pub const AUDIT_PAGE_DEFAULT: u32 = 100;
@@ -264,6 +299,21 @@ impl AuditFilter {
                 return Err(Error::validation(field, "must be 1 to 64 characters"));
             }
         }
+        if let Some(cs) = &self.commands {
+            if cs.is_empty() || cs.len() > AUDIT_COMMANDS_MAX as usize {
+                return Err(Error::invalid_field(
+                    "commands",
+                    FieldError::OutOfRange {
+                        min: Some(1),
+                        max: Some(i64::from(AUDIT_COMMANDS_MAX)),
+                    },
+                    format!("must list 1 to {AUDIT_COMMANDS_MAX} commands"),
+                ));
+            }
+            for (i, c) in cs.iter().enumerate() {
+                validate::text(&format!("commands[{i}]"), c, 1, 64)?;
+            }
+        }
         if let (Some(a), Some(b)) = (self.from_ms, self.to_ms) {
             if a > b {
                 return Err(Error::validation("from_ms", "must not be after to_ms"));
@@ -276,21 +326,77 @@ impl AuditFilter {
 pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
     // Each filter is `?n IS NULL OR column = ?n`, so one prepared statement serves
     // every combination and nothing is filtered after loading.
+    // Names are joined per row by primary key (a page is at most
+    // HISTORY_PAGE_MAX rows), and a sale's or refund's lines are capped at
+    // AUDIT_ITEMS_MAX, so a page costs a bounded number of lookups.
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at_ms, user_id, username, command, entity, entity_id, summary, result, error_code,
-                approved_by, approved_by_username
-         FROM audit_log
-         WHERE (?1 IS NULL OR user_id = ?1)
-           AND (?2 IS NULL OR command = ?2)
-           AND (?3 IS NULL OR entity = ?3)
-           AND (?4 IS NULL OR entity_id = ?4)
-           AND (?5 IS NULL OR result = ?5)
-           AND (?6 IS NULL OR at_ms >= ?6)
-           AND (?7 IS NULL OR at_ms <= ?7)
-           AND (?8 IS NULL OR id < ?8)
-         ORDER BY id DESC
+        "SELECT a.id, a.at_ms, a.user_id, a.username, a.command, a.entity, a.entity_id, a.summary,
+                a.result, a.error_code, a.approved_by, a.approved_by_username,
+                u.display_name, ap.display_name,
+                CASE a.entity
+                  WHEN 'product' THEN (SELECT name FROM products WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'customer' THEN (SELECT name FROM customers WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'vendor' THEN (SELECT name FROM vendors WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'user' THEN (SELECT display_name FROM users WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'loyalty_reward' THEN (SELECT name FROM loyalty_rewards WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'discount_preset' THEN (SELECT name FROM discount_presets WHERE id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'batch' THEN (SELECT p.name FROM batches b JOIN products p ON p.id = b.product_id
+                                     WHERE b.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'order' THEN (SELECT c.name FROM orders o JOIN customers c ON c.id = o.customer_id
+                                     WHERE o.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'refund' THEN (SELECT c.name FROM refunds r JOIN customers c ON c.id = r.customer_id
+                                      WHERE r.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'invoice' THEN (SELECT c.name FROM invoices i JOIN customers c ON c.id = i.customer_id
+                                       WHERE i.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'customer_payment' THEN (SELECT c.name FROM customer_payments x
+                                                JOIN customers c ON c.id = x.customer_id
+                                                WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'loyalty_claim' THEN (SELECT c.name FROM loyalty_claims x
+                                             JOIN customers c ON c.id = x.customer_id
+                                             WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'vendor_payment' THEN (SELECT v.name FROM vendor_payments x
+                                              JOIN vendors v ON v.id = x.vendor_id
+                                              WHERE x.id = CAST(a.entity_id AS INTEGER))
+                  WHEN 'purchase_receipt' THEN (SELECT v.name FROM purchase_receipts x
+                                                JOIN vendors v ON v.id = x.vendor_id
+                                                WHERE x.id = CAST(a.entity_id AS INTEGER))
+                END,
+                CASE a.entity
+                  WHEN 'refund' THEN (
+                    SELECT json_group_array(json_object('name', p.name, 'quantity', rl.quantity,
+                             'quantity_decimals', ol.quantity_decimals, 'unit', p.unit,
+                             'total_minor', rl.total_minor))
+                    FROM (SELECT order_line_id, quantity, total_minor FROM refund_lines
+                          WHERE refund_id = CAST(a.entity_id AS INTEGER) ORDER BY id LIMIT ?11) rl
+                    JOIN order_lines ol ON ol.id = rl.order_line_id
+                    JOIN products p ON p.id = ol.product_id)
+                  WHEN 'order' THEN (
+                    SELECT json_group_array(json_object('name', p.name, 'quantity', ol.quantity,
+                             'quantity_decimals', ol.quantity_decimals, 'unit', p.unit,
+                             'total_minor', ol.total_minor))
+                    FROM (SELECT product_id, quantity, quantity_decimals, total_minor FROM order_lines
+                          WHERE order_id = CAST(a.entity_id AS INTEGER) ORDER BY line_no LIMIT ?11) ol
+                    JOIN products p ON p.id = ol.product_id)
+                END
+         FROM audit_log a
+         LEFT JOIN users u ON u.id = a.user_id
+         LEFT JOIN users ap ON ap.id = a.approved_by
+         WHERE (?1 IS NULL OR a.user_id = ?1)
+           AND (?2 IS NULL OR a.command = ?2)
+           AND (?3 IS NULL OR a.entity = ?3)
+           AND (?4 IS NULL OR a.entity_id = ?4)
+           AND (?5 IS NULL OR a.result = ?5)
+           AND (?6 IS NULL OR a.at_ms >= ?6)
+           AND (?7 IS NULL OR a.at_ms <= ?7)
+           AND (?8 IS NULL OR a.id < ?8)
+           AND (?10 IS NULL OR a.command IN (SELECT value FROM json_each(?10)))
+         ORDER BY a.id DESC
          LIMIT ?9",
     )?;
+    let commands = match &f.commands {
+        Some(cs) => Some(serde_json::to_string(cs)?),
+        None => None,
+    };
     let rows = stmt.query_map(
         rusqlite::params![
             f.user_id,
@@ -301,7 +407,9 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
             f.from_ms,
             f.to_ms,
             f.before_id,
-            f.limit.unwrap_or(AUDIT_PAGE_DEFAULT)
+            f.limit.unwrap_or(AUDIT_PAGE_DEFAULT),
+            commands,
+            AUDIT_ITEMS_MAX
         ],
         |r| {
             let summary: String = r.get(7)?;
@@ -323,6 +431,13 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> Result<Vec<AuditRow>> {
                 error_code: r.get(9)?,
                 approved_by: r.get(10)?,
                 approved_by_username: r.get(11)?,
+                user_display_name: r.get(12)?,
+                approved_by_display_name: r.get(13)?,
+                record_name: r.get(14)?,
+                items: r
+                    .get::<_, Option<String>>(15)?
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default(),
             })
         },
     )?;

@@ -495,9 +495,9 @@ fn plan(
     let on_account = paid_by(&payments, Tender::OnAccount);
     let credit = match (req.customer_id, on_account > 0) {
         (Some(c), true) => match customers::check_credit(conn, c, on_account) {
-            Err(Error::CreditLimit { message }) => {
+            Err(e @ Error::CreditLimit { .. }) => {
                 let Some(a) = &req.approver else {
-                    return Err(Error::CreditLimit { message });
+                    return Err(e);
                 };
                 // The override is a second user's decision: checked here, inside
                 // the transaction, against the one role table (T29).
@@ -633,17 +633,24 @@ fn short_of(conn: &rusqlite::Connection, line: &QuoteLine, now: i64) -> Error {
     let free = stock::free_quantity(conn, line.product_id, now)
         .unwrap_or(0)
         .max(0);
-    let message = if line.quantity_decimals == 0 {
-        format!("Only {free} × {} left", line.name)
-    } else {
-        format!(
-            "Only {} {} of {} left",
-            crate::catalog::format_quantity(free, line.quantity_decimals),
-            line.unit.as_str(),
-            line.name
+    let (message, left) = if line.quantity_decimals == 0 {
+        (
+            format!("Only {free} × {} left", line.name),
+            free.to_string(),
         )
+    } else {
+        let left = format!(
+            "{} {}",
+            crate::catalog::format_quantity(free, line.quantity_decimals),
+            line.unit.as_str()
+        );
+        (format!("Only {left} of {} left", line.name), left)
     };
-    Error::InsufficientStock { message }
+    Error::InsufficientStock {
+        message,
+        product: Some(line.name.clone()),
+        left: Some(left),
+    }
 }
 
 /// An untracked line (made to order, a service): no batches, no movement;

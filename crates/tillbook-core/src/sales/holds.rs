@@ -315,6 +315,23 @@ pub fn release_for_checkout(
 // Commands
 // ---------------------------------------------------------------------------
 
+/// A shortage while reserving line `i`: the line and SKU in the message, the
+/// product named for the UI's words ("There is no Olive oil left").
+fn short_on_line(e: Error, i: usize, (sku, name): &(String, String)) -> Error {
+    match e {
+        Error::InsufficientStock {
+            message,
+            product,
+            left,
+        } => Error::InsufficientStock {
+            message: format!("lines[{i}]: {sku} ({message})"),
+            product: product.or_else(|| Some(name.clone())),
+            left,
+        },
+        other => other,
+    }
+}
+
 /// `sales.hold`: parks a cart and reserves its units, all in one transaction.
 pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<HeldCartView> {
     let actor = ctx.actor()?;
@@ -338,7 +355,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             }
             other => other,
         })?;
-        skus.push(p.sku);
+        skus.push((p.sku, p.name));
         tracked.push(p.track_stock);
     }
     // Priced once as checkout will price it, so a discount, preset or override
@@ -411,12 +428,7 @@ pub fn hold(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &HoldRequest) -> Result<He
             now,
             expires,
         )
-        .map_err(|e| match e {
-            Error::InsufficientStock { message } => Error::InsufficientStock {
-                message: format!("lines[{i}]: {} ({message})", skus[i]),
-            },
-            other => other,
-        })?;
+        .map_err(|e| short_on_line(e, i, &skus[i]))?;
         for (reservation_id, _batch, _q) in picked {
             tx.execute(
                 "INSERT INTO held_cart_reservations (line_id, reservation_id) VALUES (?1, ?2)",

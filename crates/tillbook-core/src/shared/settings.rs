@@ -176,7 +176,7 @@ impl Settings {
         if self.lockout_max_ms < self.lockout_base_ms {
             return Err(Error::validation(
                 "lockout_max_ms",
-                "must be at least lockout_base_ms",
+                "must be at least as long as the first lockout",
             ));
         }
         range(
@@ -215,8 +215,12 @@ fn range(field: &str, v: i64, min: i64, max: i64) -> Result<()> {
     if (min..=max).contains(&v) {
         Ok(())
     } else {
-        Err(Error::validation(
+        Err(Error::invalid_field(
             field,
+            crate::error::FieldError::OutOfRange {
+                min: Some(min),
+                max: Some(max),
+            },
             format!("must be between {min} and {max}, got {v}"),
         ))
     }

@@ -15,6 +15,7 @@ mod commands;
 mod counts;
 mod low;
 mod movements;
+mod open_counts;
 mod verify;
 mod views;
 
@@ -35,5 +36,6 @@ pub use movements::{
     receive_batch, release, release_expired, reserve, reserve_product, Move, MovementKind, Pick,
     Receipt, ReleaseReason, Source,
 };
+pub use open_counts::{open_counts, OpenCountView, OPEN_COUNTS_MAX};
 pub use verify::reconcile;
 pub use views::{get_batch, get_reservation, BatchView, MovementView, ReservationView};

@@ -101,9 +101,7 @@ pub(super) fn check_reason(r: &str) -> Result<()> {
 }
 
 fn insufficient(batch_id: i64) -> Error {
-    Error::InsufficientStock {
-        message: format!("batch {batch_id} has too little available stock"),
-    }
+    Error::insufficient_stock(format!("batch {batch_id} has too little available stock"))
 }
 
 /// Releases the batch's reservations that expired by `now_ms` (all batches when
@@ -358,12 +356,10 @@ pub fn pick_batches(
         }
     }
     if left > 0 {
-        return Err(Error::InsufficientStock {
-            message: format!(
-                "product {product_id} has {} of {quantity} available",
-                quantity - left
-            ),
-        });
+        return Err(Error::insufficient_stock(format!(
+            "product {product_id} has {} of {quantity} available",
+            quantity - left
+        )));
     }
     Ok(picks)
 }
