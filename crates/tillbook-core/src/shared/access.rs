@@ -82,6 +82,9 @@ tillbook_db::named_enum! {
         /// Opening the cash drawer without a sale (a no-sale), with a reason:
         /// owner and manager; a cashier gets a manager's approval.
         DrawerOpen = "drawer.open",
+        /// Purchase orders: suggesting, editing, sending and cancelling them
+        /// (receiving against one is `vendors.manage`): owner and manager.
+        PurchasesOrder = "purchases.order",
     }
 }
 
@@ -113,6 +116,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesPriceOverride,
             Permission::SalesRefundUnreceipted,
             Permission::DrawerOpen,
+            Permission::PurchasesOrder,
         ],
     ),
     (

@@ -97,6 +97,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_reorder_points.sql",
         sql: include_str!("../../../../migrations/0020_reorder_points.sql"),
     },
+    Migration {
+        name: "0022_purchase_orders.sql",
+        sql: include_str!("../../../../migrations/0022_purchase_orders.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's
