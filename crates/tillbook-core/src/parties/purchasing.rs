@@ -27,11 +27,11 @@ pub const RECEIPT_TOTAL_MAX_MINOR: i64 = 1_000_000_000_000_000;
 #[serde(deny_unknown_fields)]
 pub struct ReceiptLineRequest {
     pub product_id: i64,
-    /// Left out or blank: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
+    /// Left out: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
     #[serde(default)]
     #[ts(optional = nullable)]
     pub lot_code: Option<String>,
-    /// Required where the product tracks expiry dates, refused where it does not.
+    /// Required where the product tracks expiry dates (screens ask only there).
     #[serde(default)]
     #[ts(optional = nullable)]
     pub expires_on: Option<String>,

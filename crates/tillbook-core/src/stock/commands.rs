@@ -24,11 +24,11 @@ use serde_json::json;
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
     pub product_id: i64,
-    /// Left out or blank: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
+    /// Left out: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
     #[serde(default)]
     #[ts(optional = nullable)]
     pub lot_code: Option<String>,
-    /// Required where the product tracks expiry dates, refused where it does not.
+    /// Required where the product tracks expiry dates (screens ask only there).
     #[serde(default)]
     #[ts(optional = nullable)]
     pub expires_on: Option<String>,

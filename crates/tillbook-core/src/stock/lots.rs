@@ -2,7 +2,7 @@
 //! (`stock.receive` and `purchasing.receive`), so the counter asks the same
 //! questions everywhere.
 //!
-//! - **A lot code is optional.** When none is given (or it is blank) one is
+//! - **A lot code is optional.** When none is given one is
 //!   generated: the receipt's date and a running number for that product on
 //!   that day, `2026-12-04-1`, `2026-12-04-2`. The date, not the receipt
 //!   number, because opening stock has no receipt, because a date is what
@@ -11,13 +11,15 @@
 //!   product, so generated codes are unique per product even next to codes
 //!   someone typed. The date is the UTC day (the shop's time zone is not a
 //!   setting yet).
-//! - **Expiry is asked only where the product tracks it** (`track_expiry`).
-//!   There it is required: a dated product received without a date would be
-//!   picked last (FEFO puts undated batches after dated ones) and never show
-//!   as expiring, which is almost always a slip at the counter, not a choice.
-//!   For other products a date is refused, never silently dropped: the
-//!   person typed it for a reason, and the fix (switch on "Track expiry
-//!   dates" on the product, or leave the date out) is theirs to choose.
+//! - **Expiry is asked only where the product tracks it** (`track_expiry`),
+//!   and there it is required: a dated product received without a date would
+//!   be picked last (FEFO puts undated batches after dated ones) and never
+//!   show as expiring, which is almost always a slip at the counter, not a
+//!   choice. For other products the screens do not ask; a date that still
+//!   comes (an import, the CLI) is kept as given rather than refused or
+//!   dropped: it only makes picking first-expiry-first more exact, products
+//!   with dated and undated batches are part of the stock model (FEFO, then
+//!   FIFO), and dropping a typed date silently would lose what someone knew.
 
 use crate::catalog::ProductView;
 use crate::db::CachedRow;
@@ -29,12 +31,13 @@ use rusqlite::Connection;
 /// (a day with this many lots of one product is not a counter's day).
 const GENERATED_PER_DAY_MAX: i64 = 10_000;
 
-/// The lot code as given, or `None` when it was left out or blank.
+/// The lot code as given (`None`: left out, one is generated).
 pub fn given_lot(lot_code: Option<&str>) -> Option<&str> {
-    lot_code.filter(|s| !s.trim().is_empty())
+    lot_code
 }
 
-/// Checks a lot code a person typed (absent or blank is fine: one is generated).
+/// Checks a lot code a person typed (absent is fine: one is generated; an
+/// empty one is refused like any empty text, so the UI sends none instead).
 pub fn check_lot(field: &str, lot_code: Option<&str>) -> Result<()> {
     match given_lot(lot_code) {
         Some(l) => validate::text(field, l, 1, 64),
@@ -82,26 +85,19 @@ pub fn lot_code_for(
     ))
 }
 
-/// Expiry against the product's switch: required where it tracks expiry,
-/// refused where it does not (see the module documentation).
+/// Expiry against the product's switch: required where it tracks expiry
+/// (see the module documentation).
 pub fn check_expiry_for(product: &ProductView, field: &str, expires_on: Option<&str>) -> Result<()> {
-    match (product.track_expiry, expires_on) {
-        (true, None) => Err(Error::validation(
+    if product.track_expiry && expires_on.is_none() {
+        return Err(Error::validation(
             field,
             format!(
                 "enter the expiry date: {} is set to track expiry dates",
                 product.name
             ),
-        )),
-        (false, Some(_)) => Err(Error::validation(
-            field,
-            format!(
-                "{} does not track expiry dates; leave the date out, or switch on Track expiry dates on the product",
-                product.name
-            ),
-        )),
-        _ => Ok(()),
+        ));
     }
+    Ok(())
 }
 
 /// Where a received line's fields are, for errors naming them.
