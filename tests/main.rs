@@ -23,6 +23,7 @@ mod invoices; // invoices, payments on account, aging and statements
 mod items; // untracked items, units with precision, scale barcodes, migration 0015
 mod loyalty; // points, rewards and claims, expiry, and the liability they carry
 mod parties; // the ledger, customers and their credit, vendors and purchases
+mod purchase_orders; // purchase orders from reorder points, received in parts; generated lots; the stock list (issue 13)
 mod quick_keys; // quick key pages and tiles, word-prefix search, the catalogue list (issue 12)
 mod refunds; // refunds by line as new rows and a reversing entry (T31)
 mod reorder; // reorder points, preferred vendors, the low-stock list (issue 13)
