@@ -2,10 +2,10 @@
 
 export type ReceiveRequest = { product_id: number, 
 /**
- * Left out or blank: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
+ * Left out: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
  */
 lot_code?: string | null, 
 /**
- * Required where the product tracks expiry dates, refused where it does not.
+ * Required where the product tracks expiry dates (screens ask only there).
  */
 expires_on?: string | null, unit_cost_minor: number, quantity: number, reason?: string, };
