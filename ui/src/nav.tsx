@@ -22,6 +22,7 @@ import { Shifts } from "./screens/Shifts";
 import { Till } from "./screens/Till";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
+import { PurchaseOrders } from "./screens/PurchaseOrders";
 
 export interface NavItem {
   id: string;
@@ -59,6 +60,8 @@ export const NAV: readonly NavItem[] = [
   { id: "account", label: "My account", testid: "nav-account", permission: null, screen: Account },
   // The till's pages of product tiles, arranged by whoever manages the catalog.
   { id: "quick-keys", label: "Quick keys", testid: "nav-quick-keys", permission: "catalog.manage", screen: QuickKeys },
+  // Suggested from reorder points, sent, received in part or in full (owner, manager).
+  { id: "purchase-orders", label: "Purchase orders", testid: "nav-purchase-orders", permission: "purchases.order", screen: PurchaseOrders },
 ];
 
 /** The items a role may see, in order. */
