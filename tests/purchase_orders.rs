@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 use tillbook_core::Session;
 
 fn call(shop: &Shop, s: &mut Option<Session>, cmd: &str, mut args: Value) -> Value {
-    if tillbook_core::commands::find(cmd).is_some_and(|c| {
-        c.effect == tillbook_core::dispatch::commands::Effect::Create
-    }) {
+    if tillbook_core::commands::find(cmd)
+        .is_some_and(|c| c.effect == tillbook_core::dispatch::commands::Effect::Create)
+    {
         args["idempotency_key"] = json!(key());
     }
     match shop.call(s, cmd, args) {
@@ -61,7 +61,12 @@ fn line_quantities(o: &Value) -> Vec<(i64, i64, i64)> {
 }
 
 /// A sent order to `vendor` for `lines` of (product, quantity, unit cost).
-fn sent_order(shop: &Shop, s: &mut Option<Session>, vendor: i64, lines: &[(i64, i64, i64)]) -> Value {
+fn sent_order(
+    shop: &Shop,
+    s: &mut Option<Session>,
+    vendor: i64,
+    lines: &[(i64, i64, i64)],
+) -> Value {
     let lines: Vec<Value> = lines
         .iter()
         .map(|(p, q, c)| json!({ "product_id": p, "quantity": q, "unit_cost_minor": c }))
@@ -118,7 +123,10 @@ fn purchase_orders_are_suggested_per_preferred_vendor_from_reorder_points() {
     // One draft per vendor, by vendor name; the last batch's cost is the expected cost.
     assert_eq!(orders.len(), 2, "{s}");
     assert_eq!(
-        (orders[0]["vendor_name"].as_str(), orders[0]["status"].as_str()),
+        (
+            orders[0]["vendor_name"].as_str(),
+            orders[0]["status"].as_str()
+        ),
         (Some("Bakery Ltd"), Some("draft"))
     );
     assert_eq!(line_quantities(&orders[0]), [(bread, 6, 0)]);
@@ -230,13 +238,24 @@ fn a_purchase_order_is_edited_against_its_version_sent_and_received_in_two_parts
         "conflict",
         "editing a sent order",
     );
-    let csv = call(&shop, &mut owner, "purchase_orders.csv", json!({ "id": o["id"] }));
+    let csv = call(
+        &shop,
+        &mut owner,
+        "purchase_orders.csv",
+        json!({ "id": o["id"] }),
+    );
     assert_eq!(csv["filename"], "purchase-order-1.csv");
     let text = csv["csv"].as_str().unwrap();
     assert!(text.starts_with("Purchase order,1\r\n"), "{text}");
     assert!(text.contains("To,Dairy Co\r\n"), "{text}");
-    assert!(text.contains("1,CHEESE,Product CHEESE,2.500,kg,8.00,20.00\r\n"), "{text}");
-    assert!(text.contains("2,MILK,Item MILK,20,each,0.55,11.00\r\n"), "{text}");
+    assert!(
+        text.contains("1,CHEESE,Product CHEESE,2.500,kg,8.00,20.00\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2,MILK,Item MILK,20,each,0.55,11.00\r\n"),
+        "{text}"
+    );
     assert!(text.ends_with(",,,,,Total,31.00\r\n"), "{text}");
 
     // First delivery: 1.2 kg of cheese, 8 milk.
@@ -253,17 +272,45 @@ fn a_purchase_order_is_edited_against_its_version_sent_and_received_in_two_parts
     assert_eq!(o1["status"], "partly_received");
     assert_eq!(line_quantities(&o1), [(cheese, 2500, 1200), (milk, 20, 8)]);
     assert_eq!(
-        (o1["lines"][0]["remaining_quantity"].as_i64(), o1["lines"][1]["remaining_quantity"].as_i64()),
+        (
+            o1["lines"][0]["remaining_quantity"].as_i64(),
+            o1["lines"][1]["remaining_quantity"].as_i64()
+        ),
         (Some(1300), Some(12))
     );
     assert_eq!(o1["receipt_ids"], json!([r1["id"]]));
     // The batches and their receive movements, and the bill on account.
-    for (batch, product, q, cost) in [(&r1["batch_ids"][0], cheese, 1200, 800), (&r1["batch_ids"][1], milk, 8, 55)] {
-        let b = call(&shop, &mut owner, "stock.batches", json!({ "product_id": product }));
-        let b = b.as_array().unwrap().iter().find(|x| &x["id"] == batch).unwrap().clone();
-        assert_eq!((b["on_hand"].as_i64(), b["unit_cost_minor"].as_i64()), (Some(q), Some(cost)));
-        let m = call(&shop, &mut owner, "stock.movements", json!({ "batch_id": batch }));
-        assert_eq!((m[0]["kind"].as_str(), m[0]["quantity"].as_i64()), (Some("receive"), Some(q)));
+    for (batch, product, q, cost) in [
+        (&r1["batch_ids"][0], cheese, 1200, 800),
+        (&r1["batch_ids"][1], milk, 8, 55),
+    ] {
+        let b = call(
+            &shop,
+            &mut owner,
+            "stock.batches",
+            json!({ "product_id": product }),
+        );
+        let b = b
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| &x["id"] == batch)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (b["on_hand"].as_i64(), b["unit_cost_minor"].as_i64()),
+            (Some(q), Some(cost))
+        );
+        let m = call(
+            &shop,
+            &mut owner,
+            "stock.movements",
+            json!({ "batch_id": batch }),
+        );
+        assert_eq!(
+            (m[0]["kind"].as_str(), m[0]["quantity"].as_i64()),
+            (Some("receive"), Some(q))
+        );
     }
     assert_eq!(balance(&shop.db, "2000") - ap_before, 1400);
     let entries = call(
@@ -327,7 +374,12 @@ fn a_purchase_order_is_edited_against_its_version_sent_and_received_in_two_parts
         "conflict",
         "cancelling a received order",
     );
-    let list = call(&shop, &mut owner, "stock.list", json!({ "query": "cheese" }));
+    let list = call(
+        &shop,
+        &mut owner,
+        "stock.list",
+        json!({ "query": "cheese" }),
+    );
     assert_eq!(list["lines"][0]["on_hand"], 2500);
     assert_eq!(list["lines"][0]["value_minor"], 2000);
     assert_eq!(list["lines"][0]["on_order"], 0);
@@ -350,18 +402,30 @@ fn over_receiving_is_refused_and_cancelling_keeps_what_came() {
     let before = (shop.count("batches"), shop.count("purchase_receipts"));
     // More than ordered, in one line or two lines of the same order line.
     expect_validation(
-        shop.call(&mut owner, "purchasing.receive", merged_key(receipt_against(&o, dairy, &[(0, 11)]))),
+        shop.call(
+            &mut owner,
+            "purchasing.receive",
+            merged_key(receipt_against(&o, dairy, &[(0, 11)])),
+        ),
         "lines[0].quantity",
         "over-receiving",
     );
     expect_validation(
-        shop.call(&mut owner, "purchasing.receive", merged_key(receipt_against(&o, dairy, &[(0, 6), (0, 5)]))),
+        shop.call(
+            &mut owner,
+            "purchasing.receive",
+            merged_key(receipt_against(&o, dairy, &[(0, 6), (0, 5)])),
+        ),
         "lines[1].quantity",
         "over-receiving over two lines",
     );
     // Another vendor, another product, a line not on the order.
     expect_validation(
-        shop.call(&mut owner, "purchasing.receive", merged_key(receipt_against(&o, other, &[(0, 1)]))),
+        shop.call(
+            &mut owner,
+            "purchasing.receive",
+            merged_key(receipt_against(&o, other, &[(0, 1)])),
+        ),
         "order_id",
         "another vendor's receipt",
     );
@@ -379,7 +443,10 @@ fn over_receiving_is_refused_and_cancelling_keeps_what_came() {
         "lines[0].order_line_id",
         "a line of no order",
     );
-    assert_eq!((shop.count("batches"), shop.count("purchase_receipts")), before);
+    assert_eq!(
+        (shop.count("batches"), shop.count("purchase_receipts")),
+        before
+    );
 
     // A draft is not received against.
     let draft = call(
@@ -389,13 +456,22 @@ fn over_receiving_is_refused_and_cancelling_keeps_what_came() {
         json!({ "vendor_id": dairy, "lines": [{ "product_id": eggs, "quantity": 5, "unit_cost_minor": 20 }] }),
     );
     expect_code(
-        &shop.call(&mut owner, "purchasing.receive", merged_key(receipt_against(&draft, dairy, &[(0, 1)]))),
+        &shop.call(
+            &mut owner,
+            "purchasing.receive",
+            merged_key(receipt_against(&draft, dairy, &[(0, 1)])),
+        ),
         "conflict",
         "receiving against a draft",
     );
 
     // Part comes, the rest is cancelled: what came stays.
-    call(&shop, &mut owner, "purchasing.receive", receipt_against(&o, dairy, &[(0, 4)]));
+    call(
+        &shop,
+        &mut owner,
+        "purchasing.receive",
+        receipt_against(&o, dairy, &[(0, 4)]),
+    );
     let now = order_of(&shop, &mut owner, o["id"].as_i64().unwrap());
     let c = call(
         &shop,
@@ -410,13 +486,20 @@ fn over_receiving_is_refused_and_cancelling_keeps_what_came() {
     assert_eq!(line_quantities(&c), [(milk, 10, 4)]);
     assert_eq!(c["lines"][0]["remaining_quantity"], 0);
     expect_code(
-        &shop.call(&mut owner, "purchasing.receive", merged_key(receipt_against(&o, dairy, &[(0, 1)]))),
+        &shop.call(
+            &mut owner,
+            "purchasing.receive",
+            merged_key(receipt_against(&o, dairy, &[(0, 1)])),
+        ),
         "conflict",
         "receiving against a cancelled order",
     );
     let list = call(&shop, &mut owner, "stock.list", json!({ "query": "MILK" }));
     assert_eq!(
-        (list["lines"][0]["on_hand"].as_i64(), list["lines"][0]["on_order"].as_i64()),
+        (
+            list["lines"][0]["on_hand"].as_i64(),
+            list["lines"][0]["on_order"].as_i64()
+        ),
         (Some(4), Some(0))
     );
     // A draft is cancelled too.
@@ -476,7 +559,9 @@ fn a_receipt_without_a_lot_code_gets_a_generated_one_unique_per_product() {
     assert_eq!(b["lot_code"], "2026-01-02-1");
     let distinct = scalar(
         &shop.db,
-        &format!("SELECT count(DISTINCT lot_code) = count(*) FROM batches WHERE product_id = {milk}"),
+        &format!(
+            "SELECT count(DISTINCT lot_code) = count(*) FROM batches WHERE product_id = {milk}"
+        ),
     );
     assert_eq!(distinct, 1);
     // An empty lot code is refused as before (the screens send none instead).
@@ -555,8 +640,15 @@ fn expiry_is_required_where_the_product_tracks_it_and_kept_as_given_elsewhere() 
 #[test]
 fn the_stock_list_filters_by_category_low_and_search_and_pages_by_name() {
     let (shop, mut owner) = Shop::with_owner();
-    let mk = |shop: &Shop, s: &mut Option<Session>, sku: &str, name: &str, cat: &str, point: Option<i64>| {
-        let mut p = Product::new(sku, 100).name(name).with("category", json!(cat));
+    let mk = |shop: &Shop,
+              s: &mut Option<Session>,
+              sku: &str,
+              name: &str,
+              cat: &str,
+              point: Option<i64>| {
+        let mut p = Product::new(sku, 100)
+            .name(name)
+            .with("category", json!(cat));
         if let Some(pt) = point {
             p = p.with("reorder_point", json!(pt));
         }
@@ -589,27 +681,86 @@ fn the_stock_list_filters_by_category_low_and_search_and_pages_by_name() {
             .collect()
     };
     let all = call(&shop, &mut owner, "stock.list", json!({}));
-    assert_eq!(names(&all), ["Apples", "Bananas", "Cheddar", "Dates"], "untracked left out");
+    assert_eq!(
+        names(&all),
+        ["Apples", "Bananas", "Cheddar", "Dates"],
+        "untracked left out"
+    );
     let a = &all["lines"][0];
     assert_eq!(
-        (a["on_hand"].as_i64(), a["available"].as_i64(), a["value_minor"].as_i64(), a["low"].as_bool()),
+        (
+            a["on_hand"].as_i64(),
+            a["available"].as_i64(),
+            a["value_minor"].as_i64(),
+            a["low"].as_bool()
+        ),
         (Some(4), Some(4), Some(170), Some(true))
     );
     let c = &all["lines"][2];
     assert_eq!(
-        (c["on_hand"].as_i64(), c["value_minor"].as_i64(), c["quantity_decimals"].as_i64(), c["unit"].as_str()),
+        (
+            c["on_hand"].as_i64(),
+            c["value_minor"].as_i64(),
+            c["quantity_decimals"].as_i64(),
+            c["unit"].as_str()
+        ),
         (Some(1500), Some(1499), Some(3), Some("kg"))
     );
     assert_eq!(all["next_after_id"], Value::Null);
-    assert_eq!(names(&call(&shop, &mut owner, "stock.list", json!({ "low_only": true }))), ["Apples", "Cheddar"]);
-    assert_eq!(names(&call(&shop, &mut owner, "stock.list", json!({ "category": "Dairy" }))), ["Cheddar"]);
-    assert_eq!(names(&call(&shop, &mut owner, "stock.list", json!({ "query": "nan" }))), ["Bananas"]);
-    assert_eq!(names(&call(&shop, &mut owner, "stock.list", json!({ "query": "f-d" }))), ["Dates"]);
     assert_eq!(
-        names(&call(&shop, &mut owner, "stock.list", json!({ "category": "Fruit", "low_only": true }))),
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "low_only": true })
+        )),
+        ["Apples", "Cheddar"]
+    );
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "category": "Dairy" })
+        )),
+        ["Cheddar"]
+    );
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "query": "nan" })
+        )),
+        ["Bananas"]
+    );
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "query": "f-d" })
+        )),
+        ["Dates"]
+    );
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "category": "Fruit", "low_only": true })
+        )),
         ["Apples"]
     );
-    assert_eq!(names(&call(&shop, &mut owner, "stock.list", json!({ "query": "100%_" }))), Vec::<String>::new());
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut owner,
+            "stock.list",
+            json!({ "query": "100%_" })
+        )),
+        Vec::<String>::new()
+    );
     // Pages of two, in name order, to the end.
     let p1 = call(&shop, &mut owner, "stock.list", json!({ "limit": 2 }));
     assert_eq!(names(&p1), ["Apples", "Bananas"]);
@@ -623,7 +774,15 @@ fn the_stock_list_filters_by_category_low_and_search_and_pages_by_name() {
     assert_eq!(p2["next_after_id"], Value::Null);
     // A cashier reads it too.
     let mut cashier = shop.session_as(&mut owner, "cashier");
-    assert_eq!(names(&call(&shop, &mut cashier, "stock.list", json!({ "limit": 1 }))), ["Apples"]);
+    assert_eq!(
+        names(&call(
+            &shop,
+            &mut cashier,
+            "stock.list",
+            json!({ "limit": 1 })
+        )),
+        ["Apples"]
+    );
 }
 
 #[test]
@@ -634,32 +793,129 @@ fn t35_bad_purchase_order_and_stock_list_inputs_name_the_field() {
     let wrap = Product::new("WRAP", 120)
         .with("track_stock", json!(false))
         .create(&shop, &mut owner);
-    let line = |p: i64, q: i64, c: i64| json!({ "product_id": p, "quantity": q, "unit_cost_minor": c });
-    let create = |lines: Value| json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": lines });
+    let line =
+        |p: i64, q: i64, c: i64| json!({ "product_id": p, "quantity": q, "unit_cost_minor": c });
+    let create =
+        |lines: Value| json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": lines });
     expect_refusals(
         &shop,
         &mut owner,
         &[
-            ("purchase_orders.create", create(json!([])), "validation", "lines"),
-            ("purchase_orders.create", create(json!([line(0, 1, 1)])), "validation", "lines[0].product_id"),
-            ("purchase_orders.create", create(json!([line(milk, 1, 1), line(milk, 2, 1)])), "validation", "lines[1].product_id"),
-            ("purchase_orders.create", create(json!([line(milk, 0, 1)])), "validation", "lines[0].quantity"),
-            ("purchase_orders.create", create(json!([line(milk, 1_000_000_001, 1)])), "validation", "lines[0].quantity"),
-            ("purchase_orders.create", create(json!([line(milk, 1, -1)])), "validation", "lines[0].unit_cost_minor"),
-            ("purchase_orders.create", create(json!([line(999, 1, 1)])), "validation", "lines[0].product_id"),
-            ("purchase_orders.create", create(json!([line(wrap, 1, 1)])), "validation", "lines[0].product_id"),
-            ("purchase_orders.create", json!({ "idempotency_key": key(), "vendor_id": 0, "lines": [line(milk, 1, 1)] }), "validation", "vendor_id"),
-            ("purchase_orders.create", json!({ "idempotency_key": key(), "vendor_id": dairy, "note": " x", "lines": [line(milk, 1, 1)] }), "validation", "note"),
-            ("purchase_orders.update", json!({ "id": 1, "version": 0, "lines": [line(milk, 1, 1)] }), "validation", "version"),
-            ("purchase_orders.cancel", json!({ "id": 1, "version": 1, "reason": "" }), "validation", "reason"),
-            ("purchase_orders.send", json!({ "id": 0, "version": 1 }), "validation", "id"),
-            ("purchase_orders.list", json!({ "limit": 0 }), "validation", "limit"),
-            ("purchasing.receive", json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": [{ "product_id": milk, "order_line_id": 1, "unit_cost_minor": 1, "quantity": 1 }] }), "validation", "lines[0].order_line_id"),
-            ("purchasing.receive", json!({ "idempotency_key": key(), "vendor_id": dairy, "order_id": 0, "lines": [{ "product_id": milk, "unit_cost_minor": 1, "quantity": 1 }] }), "validation", "order_id"),
-            ("purchasing.receive", json!({ "idempotency_key": key(), "vendor_id": dairy, "order_id": 77, "lines": [{ "product_id": milk, "unit_cost_minor": 1, "quantity": 1 }] }), "validation", "order_id"),
+            (
+                "purchase_orders.create",
+                create(json!([])),
+                "validation",
+                "lines",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(0, 1, 1)])),
+                "validation",
+                "lines[0].product_id",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(milk, 1, 1), line(milk, 2, 1)])),
+                "validation",
+                "lines[1].product_id",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(milk, 0, 1)])),
+                "validation",
+                "lines[0].quantity",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(milk, 1_000_000_001, 1)])),
+                "validation",
+                "lines[0].quantity",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(milk, 1, -1)])),
+                "validation",
+                "lines[0].unit_cost_minor",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(999, 1, 1)])),
+                "validation",
+                "lines[0].product_id",
+            ),
+            (
+                "purchase_orders.create",
+                create(json!([line(wrap, 1, 1)])),
+                "validation",
+                "lines[0].product_id",
+            ),
+            (
+                "purchase_orders.create",
+                json!({ "idempotency_key": key(), "vendor_id": 0, "lines": [line(milk, 1, 1)] }),
+                "validation",
+                "vendor_id",
+            ),
+            (
+                "purchase_orders.create",
+                json!({ "idempotency_key": key(), "vendor_id": dairy, "note": " x", "lines": [line(milk, 1, 1)] }),
+                "validation",
+                "note",
+            ),
+            (
+                "purchase_orders.update",
+                json!({ "id": 1, "version": 0, "lines": [line(milk, 1, 1)] }),
+                "validation",
+                "version",
+            ),
+            (
+                "purchase_orders.cancel",
+                json!({ "id": 1, "version": 1, "reason": "" }),
+                "validation",
+                "reason",
+            ),
+            (
+                "purchase_orders.send",
+                json!({ "id": 0, "version": 1 }),
+                "validation",
+                "id",
+            ),
+            (
+                "purchase_orders.list",
+                json!({ "limit": 0 }),
+                "validation",
+                "limit",
+            ),
+            (
+                "purchasing.receive",
+                json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": [{ "product_id": milk, "order_line_id": 1, "unit_cost_minor": 1, "quantity": 1 }] }),
+                "validation",
+                "lines[0].order_line_id",
+            ),
+            (
+                "purchasing.receive",
+                json!({ "idempotency_key": key(), "vendor_id": dairy, "order_id": 0, "lines": [{ "product_id": milk, "unit_cost_minor": 1, "quantity": 1 }] }),
+                "validation",
+                "order_id",
+            ),
+            (
+                "purchasing.receive",
+                json!({ "idempotency_key": key(), "vendor_id": dairy, "order_id": 77, "lines": [{ "product_id": milk, "unit_cost_minor": 1, "quantity": 1 }] }),
+                "validation",
+                "order_id",
+            ),
             ("stock.list", json!({ "limit": 201 }), "validation", "limit"),
-            ("stock.list", json!({ "after_name": "A" }), "validation", "after_id"),
-            ("stock.list", json!({ "query": "x".repeat(101) }), "validation", "query"),
+            (
+                "stock.list",
+                json!({ "after_name": "A" }),
+                "validation",
+                "after_id",
+            ),
+            (
+                "stock.list",
+                json!({ "query": "x".repeat(101) }),
+                "validation",
+                "query",
+            ),
         ],
     );
     expect_code(
@@ -668,7 +924,13 @@ fn t35_bad_purchase_order_and_stock_list_inputs_name_the_field() {
         "an unknown order",
     );
     assert_eq!(shop.count("purchase_orders"), 0);
-    assert_eq!(scalar(&shop.db, "SELECT coalesce(max(value), 0) FROM counters WHERE name = 'purchase_orders'"), 0);
+    assert_eq!(
+        scalar(
+            &shop.db,
+            "SELECT coalesce(max(value), 0) FROM counters WHERE name = 'purchase_orders'"
+        ),
+        0
+    );
 }
 
 #[test]
@@ -686,16 +948,35 @@ fn purchase_orders_are_for_the_owner_and_managers() {
     );
     assert_eq!(o["status"], "draft");
     for (cmd, args) in [
-        ("purchase_orders.suggest", json!({ "idempotency_key": key() })),
-        ("purchase_orders.create", json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": [{ "product_id": milk, "quantity": 1, "unit_cost_minor": 1 }] })),
-        ("purchase_orders.update", json!({ "id": o["id"], "version": o["version"], "lines": [{ "product_id": milk, "quantity": 1, "unit_cost_minor": 1 }] })),
-        ("purchase_orders.send", json!({ "id": o["id"], "version": o["version"] })),
-        ("purchase_orders.cancel", json!({ "id": o["id"], "version": o["version"], "reason": "no" })),
+        (
+            "purchase_orders.suggest",
+            json!({ "idempotency_key": key() }),
+        ),
+        (
+            "purchase_orders.create",
+            json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": [{ "product_id": milk, "quantity": 1, "unit_cost_minor": 1 }] }),
+        ),
+        (
+            "purchase_orders.update",
+            json!({ "id": o["id"], "version": o["version"], "lines": [{ "product_id": milk, "quantity": 1, "unit_cost_minor": 1 }] }),
+        ),
+        (
+            "purchase_orders.send",
+            json!({ "id": o["id"], "version": o["version"] }),
+        ),
+        (
+            "purchase_orders.cancel",
+            json!({ "id": o["id"], "version": o["version"], "reason": "no" }),
+        ),
         ("purchase_orders.get", json!({ "id": o["id"] })),
         ("purchase_orders.list", json!({})),
         ("purchase_orders.csv", json!({ "id": o["id"] })),
     ] {
-        assert_eq!(code(&shop.call(&mut cashier, cmd, args)), "forbidden", "a cashier: {cmd}");
+        assert_eq!(
+            code(&shop.call(&mut cashier, cmd, args)),
+            "forbidden",
+            "a cashier: {cmd}"
+        );
     }
     let sent = call(
         &shop,
@@ -703,9 +984,19 @@ fn purchase_orders_are_for_the_owner_and_managers() {
         "purchase_orders.send",
         json!({ "id": o["id"], "version": o["version"] }),
     );
-    let r = call(&shop, &mut manager, "purchasing.receive", receipt_against(&sent, dairy, &[(0, 3)]));
+    let r = call(
+        &shop,
+        &mut manager,
+        "purchasing.receive",
+        receipt_against(&sent, dairy, &[(0, 3)]),
+    );
     assert_eq!(r["order_status"], "received");
-    let page = call(&shop, &mut owner, "purchase_orders.list", json!({ "status": "received" }));
+    let page = call(
+        &shop,
+        &mut owner,
+        "purchase_orders.list",
+        json!({ "status": "received" }),
+    );
     assert_eq!(page["orders"].as_array().unwrap().len(), 1);
 }
 
@@ -721,17 +1012,23 @@ fn t05_every_purchase_order_write_is_atomic_under_injected_failure() {
         .with("reorder_point", json!(5))
         .with("preferred_vendor_id", json!(dairy))
         .create(&shop, &mut owner);
-    let s = sweep_faults(&shop, &mut owner, "purchase_orders.suggest", || {
-        json!({ "idempotency_key": key() })
-    });
+    let s = sweep_faults(
+        &shop,
+        &mut owner,
+        "purchase_orders.suggest",
+        || json!({ "idempotency_key": key() }),
+    );
     assert!(s.statements >= 4, "{}", s.statements);
     let lines = json!([
         { "product_id": milk, "quantity": 3, "unit_cost_minor": 50 },
         { "product_id": eggs, "quantity": 6, "unit_cost_minor": 20 },
     ]);
-    let s = sweep_faults(&shop, &mut owner, "purchase_orders.create", || {
-        json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": lines })
-    });
+    let s = sweep_faults(
+        &shop,
+        &mut owner,
+        "purchase_orders.create",
+        || json!({ "idempotency_key": key(), "vendor_id": dairy, "lines": lines }),
+    );
     assert!(s.statements >= 4);
     let order = id(&call(
         &shop,
@@ -739,23 +1036,40 @@ fn t05_every_purchase_order_write_is_atomic_under_injected_failure() {
         "purchase_orders.create",
         json!({ "vendor_id": dairy, "lines": lines }),
     ));
-    let version = |shop: &Shop| scalar(&shop.db, &format!("SELECT version FROM purchase_orders WHERE id = {order}"));
-    let s = sweep_faults(&shop, &mut owner, "purchase_orders.update", || {
-        json!({ "id": order, "version": version(&shop), "lines": [{ "product_id": eggs, "quantity": 12, "unit_cost_minor": 20 }] })
-    });
+    let version = |shop: &Shop| {
+        scalar(
+            &shop.db,
+            &format!("SELECT version FROM purchase_orders WHERE id = {order}"),
+        )
+    };
+    let s = sweep_faults(
+        &shop,
+        &mut owner,
+        "purchase_orders.update",
+        || json!({ "id": order, "version": version(&shop), "lines": [{ "product_id": eggs, "quantity": 12, "unit_cost_minor": 20 }] }),
+    );
     assert!(s.statements >= 3);
-    sweep_faults(&shop, &mut owner, "purchase_orders.send", || {
-        json!({ "id": order, "version": version(&shop) })
-    });
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "purchase_orders.send",
+        || json!({ "id": order, "version": version(&shop) }),
+    );
     let sent = order_of(&shop, &mut owner, order);
     let s = sweep_faults(&shop, &mut owner, "purchasing.receive", || {
         merged_key(receipt_against(&sent, dairy, &[(0, 5)]))
     });
     assert!(s.statements >= 6);
-    assert_eq!(order_of(&shop, &mut owner, order)["status"], "partly_received");
-    sweep_faults(&shop, &mut owner, "purchase_orders.cancel", || {
-        json!({ "id": order, "version": version(&shop), "reason": "swept" })
-    });
+    assert_eq!(
+        order_of(&shop, &mut owner, order)["status"],
+        "partly_received"
+    );
+    sweep_faults(
+        &shop,
+        &mut owner,
+        "purchase_orders.cancel",
+        || json!({ "id": order, "version": version(&shop), "reason": "swept" }),
+    );
     assert_eq!(order_of(&shop, &mut owner, order)["status"], "cancelled");
     verify_is_clean(&shop.db);
 }
@@ -798,7 +1112,12 @@ fn verify_finds_an_order_line_whose_received_quantity_drifted() {
     let dairy = vendor(&shop, &mut owner, "Dairy Co");
     let milk = Product::new("MILK", 120).create(&shop, &mut owner);
     let o = sent_order(&shop, &mut owner, dairy, &[(milk, 10, 50)]);
-    call(&shop, &mut owner, "purchasing.receive", receipt_against(&o, dairy, &[(0, 4)]));
+    call(
+        &shop,
+        &mut owner,
+        "purchasing.receive",
+        receipt_against(&o, dairy, &[(0, 4)]),
+    );
     verify_is_clean(&shop.db);
     shop.db
         .write(|tx| Ok(tx.execute("UPDATE purchase_order_lines SET received_quantity = 5", [])?))
@@ -808,7 +1127,8 @@ fn verify_finds_an_order_line_whose_received_quantity_drifted() {
         report
             .problems
             .iter()
-            .any(|p| p.contains("purchase order 1 line 1 says 5 received, its receipts' lines sum to 4")),
+            .any(|p| p
+                .contains("purchase order 1 line 1 says 5 received, its receipts' lines sum to 4")),
         "{:?}",
         report.problems
     );

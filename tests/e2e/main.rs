@@ -35,6 +35,8 @@ mod till_adding;
 // Paying fast: quick cash, one-tap Card, basket discounts, a manager's approval.
 mod till_cash;
 mod till_paying;
+// A purchase order from a reorder point, received in part; stock received with no lot code.
+mod stock_po;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

@@ -23,6 +23,7 @@ import { Till } from "./screens/Till";
 import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
 import { PurchaseOrders } from "./screens/PurchaseOrders";
+import { lowBadge } from "./screens/StockList";
 
 export interface NavItem {
   id: string;
@@ -32,6 +33,8 @@ export interface NavItem {
   /** Needed to see the item; null = any signed-in user. */
   permission: Permission | null;
   screen: Component;
+  /** A short count beside the label ("2 low"), or null for none. */
+  badge?: () => string | null;
 }
 
 export const NAV: readonly NavItem[] = [
@@ -44,7 +47,7 @@ export const NAV: readonly NavItem[] = [
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
   // Searching the catalog and reading stock need only a session; editing is gated inside.
   { id: "products", label: "Products", testid: "nav-products", permission: null, screen: Products },
-  { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock },
+  { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock, badge: lowBadge },
   { id: "count", label: "Stock count", testid: "nav-count", permission: "stock.count", screen: Count },
   { id: "customers", label: "Customers", testid: "nav-customers", permission: "customers.manage", screen: Customers },
   // Invoices of on-account sales, payments received, statements and AR aging.

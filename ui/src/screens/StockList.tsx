@@ -35,6 +35,12 @@ export const [stockList, setStockList] = createStore<ListState>({
 /** How many products are low, for the badge on the Stock screen and the nav. */
 export const [lowCount, setLowCount] = createSignal<number | null>(null);
 
+/** The nav's badge on Stock: how many products are low. */
+export function lowBadge(): string | null {
+  const n = lowCount();
+  return n !== null && n > 0 ? `${n} low` : null;
+}
+
 export async function loadLowCount(): Promise<void> {
   try {
     const low = await call("stock.low", { limit: 500 });

@@ -302,14 +302,16 @@ pub(crate) fn verify_approver(
 /// every raise above whatever the threshold is.
 fn approval_needed(conn: &Connection, threshold_minor: i64) -> Result<Error> {
     let amount = match crate::identity::setup::load_shop(conn)? {
-        Some(shop) => match crate::shared::money::Currency::new(&shop.currency_code, shop.currency_scale) {
-            Ok(c) => format!(
-                "{} {}",
-                crate::shared::money::Money::from_minor(threshold_minor).display(&c),
-                c.code()
-            ),
-            Err(_) => threshold_minor.to_string(),
-        },
+        Some(shop) => {
+            match crate::shared::money::Currency::new(&shop.currency_code, shop.currency_scale) {
+                Ok(c) => format!(
+                    "{} {}",
+                    crate::shared::money::Money::from_minor(threshold_minor).display(&c),
+                    c.code()
+                ),
+                Err(_) => threshold_minor.to_string(),
+            }
+        }
         None => threshold_minor.to_string(),
     };
     Ok(Error::validation(

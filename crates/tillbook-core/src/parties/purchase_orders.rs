@@ -387,7 +387,8 @@ fn lines_of(conn: &Connection, order_id: i64, open: bool) -> Result<Vec<OrderLin
         .collect()
 }
 
-const ORDER_SELECT: &str = "SELECT o.id, o.number, o.vendor_id, v.name, o.status, o.note, o.created_by,
+const ORDER_SELECT: &str =
+    "SELECT o.id, o.number, o.vendor_id, v.name, o.status, o.note, o.created_by,
         o.created_at_ms, o.sent_at_ms, o.closed_at_ms, o.cancel_reason, o.updated_at_ms, o.version
    FROM purchase_orders o JOIN vendors v ON v.id = o.vendor_id";
 
@@ -422,8 +423,8 @@ fn complete(conn: &Connection, mut o: OrderView) -> Result<OrderView> {
             .ok_or_else(|| Error::validation("lines", "the order's total is too large"))?;
     }
     o.total_minor = total;
-    let mut st = conn
-        .prepare_cached("SELECT id FROM purchase_receipts WHERE order_id = ?1 ORDER BY id")?;
+    let mut st =
+        conn.prepare_cached("SELECT id FROM purchase_receipts WHERE order_id = ?1 ORDER BY id")?;
     o.receipt_ids = st
         .query_map([o.id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -467,8 +468,7 @@ pub fn list(_ctx: &ReadCtx<'_>, conn: &Connection, req: &ListOrdersRequest) -> R
             header_of,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let (headers, next_before_id) =
-        crate::shared::handler::keyset_page(headers, limit, |o| o.id);
+    let (headers, next_before_id) = crate::shared::handler::keyset_page(headers, limit, |o| o.id);
     let orders = headers
         .into_iter()
         .map(|o| complete(conn, o))
@@ -576,7 +576,10 @@ fn check_products(conn: &Connection, lines: &[OrderLineRequest]) -> Result<()> {
         if !p.track_stock {
             return Err(Error::validation(
                 field,
-                format!("{} does not track stock, so it is not ordered for stock", p.name),
+                format!(
+                    "{} does not track stock, so it is not ordered for stock",
+                    p.name
+                ),
             ));
         }
         let t = line_total(l.unit_cost_minor, l.quantity, p.quantity_decimals)
@@ -586,7 +589,10 @@ fn check_products(conn: &Connection, lines: &[OrderLineRequest]) -> Result<()> {
             .and_then(|t| total.checked_add(t))
             .filter(|t| *t <= ORDER_TOTAL_MAX_MINOR)
             .ok_or_else(|| {
-                Error::validation(format!("lines[{i}].quantity"), "the order's total is too large")
+                Error::validation(
+                    format!("lines[{i}].quantity"),
+                    "the order's total is too large",
+                )
             })?;
     }
     Ok(())
@@ -641,11 +647,7 @@ fn summary_of(o: &OrderView) -> serde_json::Value {
 }
 
 /// `purchase_orders.create`: a draft to one vendor, lines as given.
-pub fn create(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &CreateOrderRequest,
-) -> Result<OrderView> {
+pub fn create(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CreateOrderRequest) -> Result<OrderView> {
     let o = insert_order(ctx, tx, req.vendor_id, &req.note, &req.lines)?;
     ctx.audit("purchase_order", o.id, summary_of(&o));
     ctx.emit(
@@ -767,11 +769,7 @@ fn require_status(o: &OrderView, allowed: &[OrderStatus], doing: &str) -> Result
 }
 
 /// `purchase_orders.update`: a draft's note and lines, against its version.
-pub fn update(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &UpdateOrderRequest,
-) -> Result<OrderView> {
+pub fn update(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &UpdateOrderRequest) -> Result<OrderView> {
     let before = get_order(tx.conn(), req.id)?;
     require_status(&before, &[OrderStatus::Draft], "edited once sent")?;
     check_products(tx.conn(), &req.lines)?;
@@ -831,11 +829,7 @@ pub fn send(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &SendOrderRequest) -> Resu
 
 /// `purchase_orders.cancel`: an open order, or what is still to come of a
 /// partly received one; what was received stays received.
-pub fn cancel(
-    ctx: &mut WriteCtx<'_>,
-    tx: &Tx<'_>,
-    req: &CancelOrderRequest,
-) -> Result<OrderView> {
+pub fn cancel(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &CancelOrderRequest) -> Result<OrderView> {
     let before = get_order(tx.conn(), req.id)?;
     require_status(
         &before,

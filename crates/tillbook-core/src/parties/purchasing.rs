@@ -231,8 +231,12 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
     )?;
     let reason = format!("purchase receipt {number}");
     let mut batch_ids = Vec::with_capacity(req.lines.len());
-    for (i, ((l, (line_total, decimals)), lot_code)) in
-        req.lines.iter().zip(&line_totals).zip(&lot_codes).enumerate()
+    for (i, ((l, (line_total, decimals)), lot_code)) in req
+        .lines
+        .iter()
+        .zip(&line_totals)
+        .zip(&lot_codes)
+        .enumerate()
     {
         let batch_id = crate::stock::receive_batch(
             tx,

@@ -87,7 +87,11 @@ pub fn lot_code_for(
 
 /// Expiry against the product's switch: required where it tracks expiry
 /// (see the module documentation).
-pub fn check_expiry_for(product: &ProductView, field: &str, expires_on: Option<&str>) -> Result<()> {
+pub fn check_expiry_for(
+    product: &ProductView,
+    field: &str,
+    expires_on: Option<&str>,
+) -> Result<()> {
     if product.track_expiry && expires_on.is_none() {
         return Err(Error::validation(
             field,

@@ -14,8 +14,8 @@
 mod commands;
 mod counts;
 mod list;
-mod low;
 pub mod lots;
+mod low;
 mod movements;
 mod verify;
 mod views;
