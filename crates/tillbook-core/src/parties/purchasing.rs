@@ -231,12 +231,8 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
     )?;
     let reason = format!("purchase receipt {number}");
     let mut batch_ids = Vec::with_capacity(req.lines.len());
-    for (i, ((l, (line_total, decimals)), lot_code)) in req
-        .lines
-        .iter()
-        .zip(&line_totals)
-        .zip(&lot_codes)
-        .enumerate()
+    for ((l, (line_total, decimals)), lot_code) in
+        req.lines.iter().zip(&line_totals).zip(&lot_codes)
     {
         let batch_id = crate::stock::receive_batch(
             tx,
@@ -254,13 +250,7 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
                 },
                 at_ms: ctx.now_ms,
             },
-        )
-        .map_err(|e| match e {
-            Error::NotFound { .. } => {
-                Error::validation(format!("lines[{i}].product_id"), "no such product")
-            }
-            other => other,
-        })?;
+        )?; // the product was found by `prepare_lines`
         tx.execute(
             "INSERT INTO purchase_receipt_lines (receipt_id, batch_id, quantity, unit_cost_minor,
                                                  line_total_minor, quantity_decimals, order_line_id)
@@ -277,33 +267,18 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
         )?;
         batch_ids.push(batch_id);
     }
-    let entry_id = if total > 0 {
-        let memo: String = format!("Purchase receipt {number} from {name}")
-            .chars()
-            .take(200)
-            .collect();
-        Some(ledger::post(
-            tx,
-            &JournalEntry {
-                posted_at_ms: ctx.now_ms,
-                memo: &memo,
-                source_type: "purchase_receipt",
-                source_id: receipt_id,
-                user_id: actor.user_id,
-                reverses_entry_id: None,
-                lines: vec![
-                    Line::debit(codes::INVENTORY, total, None),
-                    Line::credit(
-                        codes::ACCOUNTS_PAYABLE,
-                        total,
-                        Some(Party::Vendor(req.vendor_id)),
-                    ),
-                ],
-            },
-        )?)
-    } else {
-        None
-    };
+    let entry_id = post_bill(
+        tx,
+        &Bill {
+            total,
+            number,
+            vendor_name: &name,
+            vendor_id: req.vendor_id,
+            receipt_id,
+            user_id: actor.user_id,
+            at_ms: ctx.now_ms,
+        },
+    )?;
     tx.execute(
         "INSERT INTO purchase_receipts (id, number, vendor_id, reference, total_minor, entry_id,
                                         received_at_ms, user_id, order_id)
@@ -320,10 +295,9 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
             req.order_id
         ],
     )?;
-    let order = match req.order_id {
-        Some(o) => Some(purchase_orders::after_receipt(tx, o, ctx.now_ms)?),
-        None => None,
-    };
+    let order = (req.order_id)
+        .map(|o| purchase_orders::after_receipt(tx, o, ctx.now_ms))
+        .transpose()?;
     let summary = json!({
         "number": number,
         "vendor_id": req.vendor_id,
@@ -356,6 +330,49 @@ pub fn receive(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Res
         lot_codes,
         order_id: req.order_id,
         order_status: order.map(|o| o.status),
+    })
+}
+
+/// What a receipt owes its vendor, for the journal.
+struct Bill<'a> {
+    total: i64,
+    number: i64,
+    vendor_name: &'a str,
+    vendor_id: i64,
+    receipt_id: i64,
+    user_id: i64,
+    at_ms: i64,
+}
+
+/// The vendor's bill on account: Dr inventory / Cr accounts payable naming
+/// the vendor (no entry when the goods cost nothing).
+fn post_bill(tx: &Tx<'_>, b: &Bill<'_>) -> Result<Option<i64>> {
+    Ok(if b.total > 0 {
+        let memo: String = format!("Purchase receipt {} from {}", b.number, b.vendor_name)
+            .chars()
+            .take(200)
+            .collect();
+        Some(ledger::post(
+            tx,
+            &JournalEntry {
+                posted_at_ms: b.at_ms,
+                memo: &memo,
+                source_type: "purchase_receipt",
+                source_id: b.receipt_id,
+                user_id: b.user_id,
+                reverses_entry_id: None,
+                lines: vec![
+                    Line::debit(codes::INVENTORY, b.total, None),
+                    Line::credit(
+                        codes::ACCOUNTS_PAYABLE,
+                        b.total,
+                        Some(Party::Vendor(b.vendor_id)),
+                    ),
+                ],
+            },
+        )?)
+    } else {
+        None
     })
 }
 
