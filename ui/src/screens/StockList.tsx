@@ -9,6 +9,7 @@ import type { StockListLine } from "../generated/StockListLine";
 import { reportError } from "../errors";
 import { formatMoney } from "../money";
 import { formatQuantity } from "../logic/quantity";
+import "../stock-po.css";
 
 const PAGE = 50;
 
@@ -84,9 +85,9 @@ export function StockList(props: { onPick: (productId: number) => void }) {
             {lowCount()} low
           </span>
         </Show>
-        <span class="spacer" />
+      </div>
         <form
-          class="inline"
+          class="filters stock-list-filters"
           onSubmit={(e) => {
             e.preventDefault();
             void loadStockList();
@@ -120,7 +121,7 @@ export function StockList(props: { onPick: (productId: number) => void }) {
             Show
           </button>
         </form>
-      </div>
+
       <Show
         when={stockList.lines.length > 0}
         fallback={
