@@ -25,6 +25,7 @@ mod items; // untracked items, units with precision, scale barcodes, migration 0
 mod loyalty; // points, rewards and claims, expiry, and the liability they carry
 mod parties; // the ledger, customers and their credit, vendors and purchases
 mod plain_words; // field-error kinds and the audit log's names, lines and kinds of action (issue 13)
+mod purchase_orders; // purchase orders from reorder points, received in parts; generated lots; the stock list (issue 13)
 mod quick_keys; // quick key pages and tiles, word-prefix search, the catalogue list (issue 12)
 mod refunds; // refunds by line as new rows and a reversing entry (T31)
 mod reorder; // reorder points, preferred vendors, the low-stock list (issue 13)

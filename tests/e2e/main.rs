@@ -41,6 +41,8 @@ mod till_paying;
 mod setup_tax;
 // Plain words: the audit log as sentences, errors in words with the code under Details.
 mod plain_words;
+// A purchase order from a reorder point, received in part; stock received with no lot code.
+mod stock_po;
 
 /// The app and its WebDriver session are heavy on two cores; one at a time keeps
 /// every wait well inside its bound.

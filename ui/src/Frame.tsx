@@ -5,6 +5,7 @@ import { AppErrorBoundary } from "./components/AppErrorBoundary";
 import { ApprovalDialog } from "./components/Approval";
 import { Dialog } from "./components/Dialog";
 import { visibleNav } from "./nav";
+import { loadLowCount } from "./screens/StockList";
 import { app, can, lockNow, logout, setApp } from "./session";
 import { openPark, park, setTill, till } from "./screens/till/state";
 
@@ -77,6 +78,8 @@ export function Frame() {
     }
   };
   let nav!: HTMLElement;
+  // The Stock item's "2 low" badge, read once on sign-in; screens refresh it.
+  onMount(() => void loadLowCount());
   onMount(() => {
     window.addEventListener("keydown", onKey);
     // Screens focus their first field; a screen without one leaves focus on the menu.
@@ -122,6 +125,13 @@ export function Frame() {
                   title={shortcut(i()) ? `Alt+${shortcut(i())}` : undefined}
                 >
                   {item.label}
+                  <Show when={item.badge?.()}>
+                    {(b) => (
+                      <span class="badge warn" data-testid={`${item.testid}-badge`}>
+                        {b()}
+                      </span>
+                    )}
+                  </Show>
                   <Show when={shortcut(i())}>
                     <kbd>{shortcut(i())}</kbd>
                   </Show>

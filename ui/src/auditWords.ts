@@ -197,6 +197,22 @@ export const AUDIT_SENTENCES: Record<string, AuditSentence> = {
   },
   "discounts.create_preset": { kind: "sales", what: "adding a discount", done: (r, s) => `added the discount ${named(r, s, "")}` },
   "discounts.archive_preset": { kind: "sales", what: "removing a discount", done: (r, s) => `removed the discount ${named(r, s, "")}` },
+  "purchase_orders.suggest": {
+    kind: "vendors",
+    what: "suggesting purchase orders",
+    done: (_r, s) => {
+      const n = Array.isArray(s["suggested"]) ? s["suggested"].length : 0;
+      return n === 0 ? "asked for purchase orders (nothing was low)" : `drew up ${formatNumber(n)} purchase order${n === 1 ? "" : "s"} from the low-stock list`;
+    },
+  },
+  "purchase_orders.create": { kind: "vendors", what: "starting a purchase order", done: (_r, s) => `started ${numbered("purchase order", s)}${toVendor(s)}` },
+  "purchase_orders.update": {
+    kind: "vendors",
+    what: "changing a purchase order",
+    done: (_r, s) => `changed ${numbered("purchase order", (s["after"] as S | undefined) ?? s)}`,
+  },
+  "purchase_orders.send": { kind: "vendors", what: "sending a purchase order", done: (_r, s) => `sent ${numbered("purchase order", s)}${toVendor(s)}${money(s, "total_minor") ? ` for ${money(s, "total_minor")}` : ""}` },
+  "purchase_orders.cancel": { kind: "vendors", what: "cancelling a purchase order", done: (_r, s) => `cancelled ${numbered("purchase order", s)}${reason(s)}` },
   "shop.update": { kind: "settings", what: "changing the shop's details", done: () => "changed the shop's details" },
   "tax.create_class": {
     kind: "settings",
@@ -221,6 +237,12 @@ export const AUDIT_SENTENCES: Record<string, AuditSentence> = {
     done: (_r, s) => `${s["done"] === false ? "unticked" : "ticked"} “${(t(s, "step") ?? "a step").replace(/_/g, " ")}” on the getting-started list`,
   },
 };
+
+/** " to Dairy Co", when the vendor is named. */
+function toVendor(s: S): string {
+  const v = t(s, "vendor_name");
+  return v ? ` to ${v}` : "";
+}
 
 /** " 20 %" from basis points. */
 function percent(s: S, k: string): string {

@@ -24,6 +24,8 @@ import { SettingsScreen } from "./screens/Settings";
 import { Users } from "./screens/Users";
 import { ShopDetails } from "./screens/ShopDetails";
 import { TaxRates } from "./screens/TaxRates";
+import { PurchaseOrders } from "./screens/PurchaseOrders";
+import { lowBadge } from "./screens/StockList";
 
 export interface NavItem {
   id: string;
@@ -33,6 +35,8 @@ export interface NavItem {
   /** Needed to see the item; null = any signed-in user. */
   permission: Permission | null;
   screen: Component;
+  /** A short count beside the label ("2 low"), or null for none. */
+  badge?: () => string | null;
 }
 
 export const NAV: readonly NavItem[] = [
@@ -45,7 +49,7 @@ export const NAV: readonly NavItem[] = [
   { id: "home", label: "Home", testid: "nav-home", permission: null, screen: Home },
   // Searching the catalog and reading stock need only a session; editing is gated inside.
   { id: "products", label: "Products", testid: "nav-products", permission: null, screen: Products },
-  { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock },
+  { id: "stock", label: "Stock", testid: "nav-stock", permission: null, screen: Stock, badge: lowBadge },
   { id: "count", label: "Stock count", testid: "nav-count", permission: "stock.count", screen: Count },
   { id: "customers", label: "Customers", testid: "nav-customers", permission: "customers.manage", screen: Customers },
   // Invoices of on-account sales, payments received, statements and AR aging.
@@ -64,6 +68,8 @@ export const NAV: readonly NavItem[] = [
   // The shop's address, VAT number, time zone and format; its tax rates from a date.
   { id: "shop-details", label: "Shop details", testid: "nav-shop-details", permission: "shop.manage", screen: ShopDetails },
   { id: "tax-rates", label: "Tax rates", testid: "nav-tax-rates", permission: "tax.manage", screen: TaxRates },
+  // Suggested from reorder points, sent, received in part or in full (owner, manager).
+  { id: "purchase-orders", label: "Purchase orders", testid: "nav-purchase-orders", permission: "purchases.order", screen: PurchaseOrders },
 ];
 
 /** The items a role may see, in order. */

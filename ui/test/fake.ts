@@ -46,7 +46,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "settings.manage", "credit.approve", "catalog.manage", "stock.adjust",
       "stock.count", "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay",
-      "ledger.read", "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "shop.manage", "tax.manage",
+      "ledger.read", "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "shop.manage", "tax.manage", "purchases.order",
     ],
   },
   {
@@ -54,7 +54,7 @@ export const ROLES: RolePermissions[] = [
     permissions: [
       "users.manage", "users.read", "audit.read", "credit.approve", "catalog.manage", "stock.adjust", "stock.count",
       "sales.sell", "sales.refund", "customers.manage", "credit.manage", "vendors.manage", "vendors.pay", "ledger.read",
-      "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "tax.manage",
+      "sales.void", "sales.discount", "invoices.manage", "loyalty.manage", "tax.manage", "purchases.order",
     ],
   },
   { role: "cashier", permissions: ["stock.count", "sales.sell", "customers.manage"] },

@@ -216,14 +216,22 @@ describe("customers and vendors", () => {
     expect(fieldOf(() => payArgs(3, { amount: "", tender: "cash", reference: "", memo: "" }))).toBe("amount");
   });
 
-  it("purchase receipt line: lot required, cost and quantity read", () => {
-    expect(receiptLine({ id: 9 }, { reference: "", product: "MILK", lot_code: "L7", expires_on: "2026-12-31", unit_cost: "0.85", quantity: "48" })).toEqual({
+  it("purchase receipt line: lot optional, expiry only where tracked, cost and quantity read", () => {
+    expect(receiptLine({ id: 9, track_expiry: true }, { reference: "", product: "MILK", lot_code: "L7", expires_on: "2026-12-31", unit_cost: "0.85", quantity: "48" })).toEqual({
       product_id: 9,
       lot_code: "L7",
       expires_on: "2026-12-31",
       unit_cost_minor: 85,
       quantity: 48,
     });
-    expect(fieldOf(() => receiptLine({ id: 9 }, { reference: "", product: "", lot_code: "", expires_on: "", unit_cost: "1", quantity: "1" }))).toBe("lot_code");
+    // No lot: the core makes one; a date for a product that does not track expiry is not sent.
+    expect(receiptLine({ id: 9 }, { reference: "", product: "", lot_code: "", expires_on: "2026-12-31", unit_cost: "1", quantity: "1" })).toEqual({
+      product_id: 9,
+      lot_code: null,
+      expires_on: null,
+      unit_cost_minor: 100,
+      quantity: 1,
+    });
+    expect(fieldOf(() => receiptLine({ id: 9, track_expiry: true }, { reference: "", product: "", lot_code: "", expires_on: "", unit_cost: "1", quantity: "1" }))).toBe("expires_on");
   });
 });

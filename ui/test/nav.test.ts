@@ -11,7 +11,7 @@ describe("navigation filtering", () => {
   });
 
   it("hides settings from a manager (no settings.manage)", () => {
-    expect(ids("manager")).toEqual(["till", "shift", "orders", "home", "products", "stock", "count", "customers", "invoices", "loyalty", "vendors", "reports", "users", "audit", "account", "quick-keys", "tax-rates"]);
+    expect(ids("manager")).toEqual(["till", "shift", "orders", "home", "products", "stock", "count", "customers", "invoices", "loyalty", "vendors", "reports", "users", "audit", "account", "quick-keys", "tax-rates", "purchase-orders"]);
   });
 
   it("hides users, settings, audit and vendors from a cashier; the till comes first, counting and customers stay", () => {

@@ -100,6 +100,16 @@ import type { ProductListPage } from "./ProductListPage";
 import type { ProductSearchPage } from "./ProductSearchPage";
 import type { ProductSearchRequest } from "./ProductSearchRequest";
 import type { ProductView } from "./ProductView";
+import type { PurchaseOrderCancelRequest } from "./PurchaseOrderCancelRequest";
+import type { PurchaseOrderCreateRequest } from "./PurchaseOrderCreateRequest";
+import type { PurchaseOrderCsv } from "./PurchaseOrderCsv";
+import type { PurchaseOrderListRequest } from "./PurchaseOrderListRequest";
+import type { PurchaseOrderPage } from "./PurchaseOrderPage";
+import type { PurchaseOrderSendRequest } from "./PurchaseOrderSendRequest";
+import type { PurchaseOrderSuggestRequest } from "./PurchaseOrderSuggestRequest";
+import type { PurchaseOrderSuggestion } from "./PurchaseOrderSuggestion";
+import type { PurchaseOrderUpdateRequest } from "./PurchaseOrderUpdateRequest";
+import type { PurchaseOrderView } from "./PurchaseOrderView";
 import type { PurchaseReceiptView } from "./PurchaseReceiptView";
 import type { PurchaseReceiveRequest } from "./PurchaseReceiveRequest";
 import type { QuickKeyPage } from "./QuickKeyPage";
@@ -152,6 +162,8 @@ import type { ShiftZReport } from "./ShiftZReport";
 import type { ShiftZReportRequest } from "./ShiftZReportRequest";
 import type { ShopInfo } from "./ShopInfo";
 import type { StaffList } from "./StaffList";
+import type { StockListPage } from "./StockListPage";
+import type { StockListRequest } from "./StockListRequest";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
 import type { TaxClassList } from "./TaxClassList";
@@ -227,6 +239,7 @@ export interface Commands {
   "stock.batches": { args: BatchesRequest; result: Array<BatchView> };
   "stock.movements": { args: MovementsRequest; result: Array<MovementView> };
   "stock.low": { args: LowStockRequest; result: LowStock };
+  "stock.list": { args: StockListRequest; result: StockListPage };
   "stock.reserve": { args: ReserveRequest & Idempotent & Approvable; result: ReservationView };
   "stock.release": { args: ReleaseRequest & Approvable; result: ReservationView };
   "stock.expire_reservations": { args: NoArgs & Approvable; result: ExpiredReservations };
@@ -250,6 +263,14 @@ export interface Commands {
   "vendors.pay": { args: VendorPayRequest & Idempotent & Approvable; result: VendorPaymentView };
   "vendors.reverse_payment": { args: ReverseVendorPaymentRequest & Idempotent & Approvable; result: VendorPaymentView };
   "purchasing.receive": { args: PurchaseReceiveRequest & Idempotent & Approvable; result: PurchaseReceiptView };
+  "purchase_orders.suggest": { args: PurchaseOrderSuggestRequest & Idempotent & Approvable; result: PurchaseOrderSuggestion };
+  "purchase_orders.create": { args: PurchaseOrderCreateRequest & Idempotent & Approvable; result: PurchaseOrderView };
+  "purchase_orders.update": { args: PurchaseOrderUpdateRequest & Approvable; result: PurchaseOrderView };
+  "purchase_orders.send": { args: PurchaseOrderSendRequest & Approvable; result: PurchaseOrderView };
+  "purchase_orders.cancel": { args: PurchaseOrderCancelRequest & Approvable; result: PurchaseOrderView };
+  "purchase_orders.get": { args: IdRequest; result: PurchaseOrderView };
+  "purchase_orders.list": { args: PurchaseOrderListRequest; result: PurchaseOrderPage };
+  "purchase_orders.csv": { args: IdRequest; result: PurchaseOrderCsv };
   "ledger.accounts": { args: LedgerAccountsRequest; result: Array<AccountView> };
   "ledger.entries": { args: LedgerEntriesRequest; result: Array<JournalEntryView> };
   "sales.quote": { args: SalesQuoteRequest; result: SalesCartQuote };
@@ -356,6 +377,7 @@ export const COMMAND_NAMES = [
   "stock.batches",
   "stock.movements",
   "stock.low",
+  "stock.list",
   "stock.reserve",
   "stock.release",
   "stock.expire_reservations",
@@ -379,6 +401,14 @@ export const COMMAND_NAMES = [
   "vendors.pay",
   "vendors.reverse_payment",
   "purchasing.receive",
+  "purchase_orders.suggest",
+  "purchase_orders.create",
+  "purchase_orders.update",
+  "purchase_orders.send",
+  "purchase_orders.cancel",
+  "purchase_orders.get",
+  "purchase_orders.list",
+  "purchase_orders.csv",
   "ledger.accounts",
   "ledger.entries",
   "sales.quote",
@@ -483,6 +513,11 @@ export const WRITE_COMMANDS = [
   "vendors.pay",
   "vendors.reverse_payment",
   "purchasing.receive",
+  "purchase_orders.suggest",
+  "purchase_orders.create",
+  "purchase_orders.update",
+  "purchase_orders.send",
+  "purchase_orders.cancel",
   "sales.checkout",
   "sales.refund",
   "sales.refund_unreceipted",

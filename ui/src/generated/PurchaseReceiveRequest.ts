@@ -5,4 +5,8 @@ export type PurchaseReceiveRequest = { vendor_id: number,
 /**
  * The vendor's delivery note or invoice number.
  */
-reference?: string | null, lines: Array<PurchaseReceiptLineRequest>, };
+reference?: string | null, 
+/**
+ * The purchase order this receipt delivers, in full or in part.
+ */
+order_id?: number | null, lines: Array<PurchaseReceiptLineRequest>, };

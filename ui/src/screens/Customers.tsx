@@ -149,7 +149,12 @@ export function Customers() {
               <Show when={needsApproval(row().credit_limit_minor, parseMoney(creditForm.values.limit), credit.threshold)}>
                 <fieldset data-testid="credit-approval">
                   <legend>Approval needed (above {formatMoney(credit.threshold ?? 0)})</legend>
-                  <p class="muted">A second user holding credit approval signs this change.</p>
+                  <p class="muted">A second person who may approve credit (an owner or a manager) signs this change.</p>
+                  {/* A shop with one owner has no second person: the way on is the threshold itself. */}
+                  <p class="muted" data-testid="credit-sole-owner">
+                    Running the shop alone? Raise the approval threshold in Settings (the change is recorded in the audit log), then set
+                    this limit again — no second person is needed up to the threshold.
+                  </p>
                   <div class="row">
                     <TextField form={creditForm} name="approver_username" label="Approver username" />
                     <TextField form={creditForm} name="approver_password" label="Approver password" type="password" autocomplete="off" />

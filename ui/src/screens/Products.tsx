@@ -18,6 +18,7 @@ import { Dialog } from "../components/Dialog";
 import { CheckField, SelectField, TextField } from "../components/Field";
 import { reportError } from "../errors";
 import { autofocus, createForm } from "../forms";
+import { ReorderFields, loadVendorChoices, reorderChanges, reorderCreateArgs, reorderForm, reorderValuesOf, type ReorderValues } from "./ReorderFields";
 import { latestOnly } from "../logic/seq";
 import { describeRule, emptyRuleForm, RULE_KINDS, ruleFieldFromCore, ruleFields, ruleFromForm } from "../logic/priceRules";
 import { formatMoney, parseMoney, requireMoney } from "../money";
@@ -187,6 +188,9 @@ function open(d: DialogState) {
       plu: p.plu ?? "",
     });
   }
+  reorderForm.reset();
+  if (d.kind === "edit") reorderForm.setValues(reorderValuesOf(d.product));
+  if (d.kind === "edit" || d.kind === "create") void loadVendorChoices();
   setProducts("dialog", d);
 }
 
@@ -218,6 +222,7 @@ export async function submitCreateProduct(): Promise<boolean> {
         track_stock: v.track_stock,
         standard_cost_minor: standardCost(v.standard_cost),
         plu: v.plu.trim() === "" ? null : v.plu.trim(),
+        ...(v.track_stock ? reorderCreateArgs(reorderForm.values, v.unit) : {}),
       });
     },
     { mapField: mapProductField },
@@ -234,7 +239,7 @@ export async function submitCreateProduct(): Promise<boolean> {
 }
 
 /** Only the changed fields, against the version read. */
-export function productChanges(p: ProductView, v: typeof productEditForm.values): UpdateProductRequest {
+export function productChanges(p: ProductView, v: typeof productEditForm.values, reorder?: ReorderValues): UpdateProductRequest {
   const req: UpdateProductRequest = { id: p.id, version: p.version };
   if (v.sku.trim() !== p.sku) req.sku = v.sku.trim();
   if (v.barcode.trim() !== (p.barcode ?? "")) req.barcode = v.barcode.trim();
@@ -249,6 +254,7 @@ export function productChanges(p: ProductView, v: typeof productEditForm.values)
   if (cost === null && p.standard_cost_minor !== null) req.clear_standard_cost = true;
   else if (cost !== null && cost !== p.standard_cost_minor) req.standard_cost_minor = cost;
   if (v.plu.trim() !== (p.plu ?? "")) req.plu = v.plu.trim();
+  if (reorder) Object.assign(req, reorderChanges(p, reorder, v.unit));
   return req;
 }
 
@@ -258,7 +264,7 @@ async function submitEdit(p: ProductView) {
   const ok = await productEditForm.submit(
     async () => {
       try {
-        saved = await call("catalog.update_product", productChanges(p, productEditForm.values));
+        saved = await call("catalog.update_product", productChanges(p, productEditForm.values, productEditForm.values.track_stock ? reorderForm.values : undefined));
       } catch (e) {
         conflict = e instanceof TillbookError && e.code === "conflict";
         throw e;
@@ -367,6 +373,9 @@ export function ProductFields(props: { form: typeof productForm; first?: boolean
         />
         <TextField form={props.form} name="plu" label="Scale PLU (optional)" inputmode="numeric" hint="the number a shop scale prints in its labels" />
       </div>
+      <Show when={props.form.values.track_stock}>
+        <ReorderFields form={reorderForm} unit={props.form.values.unit} />
+      </Show>
     </>
   );
 }

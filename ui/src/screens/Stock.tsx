@@ -17,6 +17,7 @@ import { autofocus, createForm } from "../forms";
 import { fieldError, formatMoney, requireInteger, requireMoney } from "../money";
 import { formatQuantity, quantityHint, requireQuantity, type QuantityUnit } from "../logic/quantity";
 import { can, onSignOut, setApp } from "../session";
+import { StockList } from "./StockList";
 
 type DialogState = { kind: "none" } | { kind: "receive" } | { kind: "adjust"; batch: BatchView };
 
@@ -125,6 +126,12 @@ async function pick(p: ProductView) {
 }
 
 /** Product (fresh on-hand), its batches and the first page of movements. */
+/** Opens a product's batches from the stock list. */
+async function pickById(id: number) {
+  const p = await call("catalog.get_product", { id });
+  await pick(p);
+}
+
 export async function loadStock(): Promise<void> {
   const p = stock.product;
   if (!p) return;
@@ -163,7 +170,8 @@ export async function loadMovements(older: boolean): Promise<void> {
 export function receiveArgs(productId: number, v: typeof receiveForm.values, u: QuantityUnit = WHOLE): ReceiveRequest {
   const args: ReceiveRequest = {
     product_id: productId,
-    lot_code: v.lot_code.trim(),
+    // Left empty, the shop makes one up from the date (2026-12-04-1).
+    lot_code: v.lot_code.trim() === "" ? null : v.lot_code.trim(),
     expires_on: v.expires_on === "" ? null : v.expires_on,
     unit_cost_minor: requireMoney("unit_cost", v.unit_cost === "" ? "0" : v.unit_cost),
     // At the product's precision: "2.5" kg is received as 2500 g.
@@ -425,8 +433,11 @@ export function Stock() {
               }}
             >
               <div class="row">
-                <TextField form={receiveForm} name="lot_code" label="Lot code" autofocus />
-                <TextField form={receiveForm} name="expires_on" label="Expires (optional)" type="date" />
+                <TextField form={receiveForm} name="lot_code" label="Lot code (optional)" hint="left empty, one is made from today's date" autofocus />
+                {/* Only products set to track expiry dates are asked, and there the date is needed. */}
+                <Show when={stock.product?.track_expiry}>
+                  <TextField form={receiveForm} name="expires_on" label="Expiry date" type="date" />
+                </Show>
               </div>
               <div class="row">
                 <TextField
@@ -478,6 +489,7 @@ export function Stock() {
           )}
         </Match>
       </Switch>
+      <StockList onPick={(id) => void pickById(id)} />
     </section>
   );
 }

@@ -55,14 +55,20 @@ onSignOut(() => {
 });
 
 /** One receipt line from the form, for an already-found product. */
-export function receiptLine(product: { id: number; quantity_decimals?: number; unit?: Unit }, v: typeof receiptForm.values): PurchaseReceiptLineRequest {
+export function receiptLine(
+  product: { id: number; quantity_decimals?: number; unit?: Unit; track_expiry?: boolean; name?: string },
+  v: typeof receiptForm.values,
+): PurchaseReceiptLineRequest {
   // Received in the product's unit: "2.5" kg is 2500 g; the cost is per kg.
   const u = { unit: product.unit ?? "each", quantity_decimals: product.quantity_decimals ?? 0 };
-  if (v.lot_code.trim() === "") throw fieldError("lot_code", "give the lot code");
+  // Expiry is asked only of products that track it, and there it is needed.
+  const dated = product.track_expiry === true;
+  if (dated && v.expires_on === "") throw fieldError("expires_on", `enter the expiry date (${product.name ?? "this product"} tracks expiry dates)`);
   return {
     product_id: product.id,
-    lot_code: v.lot_code.trim(),
-    expires_on: v.expires_on === "" ? null : v.expires_on,
+    // Left empty, the shop makes one up from the date (2026-12-04-1).
+    lot_code: v.lot_code.trim() === "" ? null : v.lot_code.trim(),
+    expires_on: dated && v.expires_on !== "" ? v.expires_on : null,
     unit_cost_minor: requireMoney("unit_cost", v.unit_cost),
     quantity: u.quantity_decimals === 0 ? requireInteger("quantity", v.quantity) : requireQuantity("quantity", v.quantity, u),
   };
@@ -321,7 +327,7 @@ export function Vendors() {
                           <td>
                             {l.sku} — {l.name}
                           </td>
-                          <td>{l.lot_code}</td>
+                          <td>{l.lot_code ?? "made on receipt"}</td>
                           <td>{l.expires_on ?? "—"}</td>
                           <td class="num">{formatMoney(l.unit_cost_minor)}</td>
                           <td class="num">{formatWithUnit(l.quantity, l)}</td>
@@ -341,8 +347,8 @@ export function Vendors() {
                 </table>
                 <div class="row">
                   <TextField form={receiptForm} name="product" label="Barcode or SKU" />
-                  <TextField form={receiptForm} name="lot_code" label="Lot" />
-                  <TextField form={receiptForm} name="expires_on" label="Expires" type="date" />
+                  <TextField form={receiptForm} name="lot_code" label="Lot (optional)" hint="left empty, one is made from today's date" />
+                  <TextField form={receiptForm} name="expires_on" label="Expiry date" type="date" hint="only for products that track expiry dates" />
                 </div>
                 <div class="row">
                   <TextField form={receiptForm} name="unit_cost" label="Unit cost" inputmode="numeric" />

@@ -94,6 +94,7 @@ macro_rules! with_commands {
         "stock.batches"             => Signed,              Read,   false, crate::stock::batches_cmd;
         "stock.movements"           => Signed,              Read,   false, crate::stock::movements_cmd;
         "stock.low"                 => Signed,              Read,   false, crate::stock::low_stock_cmd;
+        "stock.list"                => Signed,              Read,   false, crate::stock::stock_list;
         "stock.reserve"             => Perm(SalesSell),     Create, false, crate::stock::reserve_cmd;
         "stock.release"             => Perm(SalesSell),     Write,  false, crate::stock::release_cmd;
         "stock.expire_reservations" => Perm(SalesSell),     Write,  false, crate::stock::expire_cmd;
@@ -118,6 +119,14 @@ macro_rules! with_commands {
         "vendors.pay"          => Perm(VendorsPay),    Create, false, crate::parties::vendors::pay;
         "vendors.reverse_payment" => Perm(VendorsPay), Create, false, crate::parties::vendors::reverse_payment;
         "purchasing.receive"   => Perm(VendorsManage), Create, false, crate::parties::purchasing::receive;
+        "purchase_orders.suggest" => Perm(PurchasesOrder), Create, false, crate::parties::purchase_orders::suggest;
+        "purchase_orders.create"  => Perm(PurchasesOrder), Create, false, crate::parties::purchase_orders::create;
+        "purchase_orders.update"  => Perm(PurchasesOrder), Write,  false, crate::parties::purchase_orders::update;
+        "purchase_orders.send"    => Perm(PurchasesOrder), Write,  false, crate::parties::purchase_orders::send;
+        "purchase_orders.cancel"  => Perm(PurchasesOrder), Write,  false, crate::parties::purchase_orders::cancel;
+        "purchase_orders.get"     => Perm(PurchasesOrder), Read,   false, crate::parties::purchase_orders::get;
+        "purchase_orders.list"    => Perm(PurchasesOrder), Read,   false, crate::parties::purchase_orders::list;
+        "purchase_orders.csv"     => Perm(PurchasesOrder), Read,   false, crate::parties::purchase_orders::csv;
         "ledger.accounts"      => Perm(LedgerRead),    Read,   false, crate::ledger::accounts;
         "ledger.entries"       => Perm(LedgerRead),    Read,   false, crate::ledger::entries;
         // sales: the till's cart, checkout, refunds, holds

@@ -94,6 +94,21 @@ pub fn run(db: &Db) -> Result<Report> {
         report
             .problems
             .extend(refunds.into_iter().map(|p| format!("refunds: {p}")));
+        if let Some(p) = crate::db::rows::gapless_drift(
+            conn,
+            "purchase_orders",
+            "number",
+            crate::parties::purchase_orders::ORDER_COUNTER,
+        )? {
+            report.problems.push(format!("purchase orders: {p}"));
+        }
+        // An order's received quantities against its receipts' lines.
+        report.problems.extend(
+            crate::parties::purchase_orders::drift(conn)?
+                .into_iter()
+                .take(MAX_LISTED)
+                .map(|p| format!("purchase orders: {p}")),
+        );
         let checks: [(&str, DriftCheck); 3] = [
             ("shifts", crate::till::drift),
             ("invoices", crate::accounts::drift),

@@ -295,6 +295,34 @@ pub(crate) fn verify_approver(
     Ok(Some((id, username)))
 }
 
+/// The refusal of a raise above the threshold without an approver, in the
+/// shop's currency, saying how a shop with one owner proceeds: there is no
+/// second person to sign, so the owner raises the threshold in Settings (an
+/// audited change of its own) and sets the limit again — T21 still holds for
+/// every raise above whatever the threshold is.
+fn approval_needed(conn: &Connection, threshold_minor: i64) -> Result<Error> {
+    let amount = match crate::identity::setup::load_shop(conn)? {
+        Some(shop) => {
+            match crate::shared::money::Currency::new(&shop.currency_code, shop.currency_scale) {
+                Ok(c) => format!(
+                    "{} {}",
+                    crate::shared::money::Money::from_minor(threshold_minor).display(&c),
+                    c.code()
+                ),
+                Err(_) => threshold_minor.to_string(),
+            }
+        }
+        None => threshold_minor.to_string(),
+    };
+    Ok(Error::validation(
+        "approver",
+        format!(
+            "a credit limit above {amount} needs a second person who may approve credit (an owner or manager) to sign it; \
+             if you run the shop alone, raise the approval threshold in Settings (the change is recorded) and set the limit again"
+        ),
+    ))
+}
+
 /// `customers.set_credit`: sets the limit and enforcement mode. Raising the limit
 /// above the threshold needs `approver` (T21); lowering it never does.
 pub fn set_credit(
@@ -313,14 +341,7 @@ pub fn set_credit(
     let needs_approval =
         req.credit_limit_minor > threshold && req.credit_limit_minor > before.credit_limit_minor;
     let approved_by = match (&req.approver, needs_approval) {
-        (None, true) => {
-            return Err(Error::validation(
-                "approver",
-                format!(
-                "raising a credit limit above {threshold} needs a second user with credit.approve"
-            ),
-            ))
-        }
+        (None, true) => return Err(approval_needed(tx.conn(), threshold)?),
         (Some(a), true) => {
             ctx.audit(
                 "customer",

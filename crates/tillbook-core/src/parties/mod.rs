@@ -3,6 +3,7 @@
 
 mod contacts;
 pub mod customers;
+pub mod purchase_orders;
 pub mod purchasing;
 pub mod vendors;
 

@@ -88,6 +88,9 @@ tillbook_db::named_enum! {
         /// Tax classes, their dated rates and the dated switch of "prices
         /// include tax": owner and manager.
         TaxManage = "tax.manage",
+        /// Purchase orders: suggesting, editing, sending and cancelling them
+        /// (receiving against one is `vendors.manage`): owner and manager.
+        PurchasesOrder = "purchases.order",
     }
 }
 
@@ -120,6 +123,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesRefundUnreceipted,
             Permission::DrawerOpen,
             Permission::TaxManage,
+            Permission::PurchasesOrder,
         ],
     ),
     (

@@ -24,7 +24,11 @@ use serde_json::json;
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
     pub product_id: i64,
-    pub lot_code: String,
+    /// Left out: one is generated (`2026-12-04-1`, see `stock/lots.rs`).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub lot_code: Option<String>,
+    /// Required where the product tracks expiry dates (screens ask only there).
     #[serde(default)]
     #[ts(optional = nullable)]
     pub expires_on: Option<String>,
@@ -42,7 +46,7 @@ fn opening_stock() -> String {
 impl Request for ReceiveRequest {
     fn validate(&self) -> Result<()> {
         validate::id("product_id", self.product_id)?;
-        validate::text("lot_code", &self.lot_code, 1, 64)?;
+        crate::stock::lots::check_lot("lot_code", self.lot_code.as_deref())?;
         if let Some(d) = &self.expires_on {
             check_date("expires_on", d)?;
         }
@@ -55,11 +59,23 @@ impl Request for ReceiveRequest {
 /// `stock.receive`: opening stock (no vendor): a new batch and its movement.
 pub fn receive_cmd(ctx: &mut WriteCtx<'_>, tx: &Tx<'_>, req: &ReceiveRequest) -> Result<BatchView> {
     let actor = ctx.actor()?;
+    let (_, lot_code) = crate::stock::lots::prepare_receipt(
+        tx.conn(),
+        req.product_id,
+        &crate::stock::lots::Fields {
+            product: "product_id",
+            expiry: "expires_on",
+        },
+        req.lot_code.as_deref(),
+        req.expires_on.as_deref(),
+        ctx.now_ms,
+        &[],
+    )?;
     let id = receive_batch(
         tx,
         &Receipt {
             product_id: req.product_id,
-            lot_code: &req.lot_code,
+            lot_code: &lot_code,
             expires_on: req.expires_on.as_deref(),
             unit_cost_minor: req.unit_cost_minor,
             quantity: req.quantity,

@@ -13,6 +13,8 @@
 
 mod commands;
 mod counts;
+mod list;
+pub mod lots;
 mod low;
 mod movements;
 mod open_counts;
@@ -27,6 +29,10 @@ pub use commands::{
 pub use counts::{
     count_open, count_post, count_record, count_review, get_count, CountLineView, CountOpenRequest,
     CountPostRequest, CountRecordRequest, CountReview, CountReviewRequest, CountView,
+};
+pub use list::{
+    stock_list, StockListLine, StockListPage, StockListRequest, STOCK_LIST_PAGE_DEFAULT,
+    STOCK_LIST_PAGE_MAX,
 };
 pub use low::{
     low_stock, low_stock_cmd, LowStock, LowStockLine, LowStockRequest, LOW_STOCK_LIMIT_MAX,

@@ -102,12 +102,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/0021_shop_details_tax_rates.sql"),
     },
     Migration {
-        name: "0024_getting_started.sql",
-        sql: include_str!("../../../../migrations/0024_getting_started.sql"),
+        name: "0022_purchase_orders.sql",
+        sql: include_str!("../../../../migrations/0022_purchase_orders.sql"),
     },
     Migration {
-        name: "0025_unreceipted_untracked.sql",
-        sql: include_str!("../../../../migrations/0025_unreceipted_untracked.sql"),
+        name: "0023_getting_started.sql",
+        sql: include_str!("../../../../migrations/0023_getting_started.sql"),
+    },
+    Migration {
+        name: "0024_unreceipted_untracked.sql",
+        sql: include_str!("../../../../migrations/0024_unreceipted_untracked.sql"),
     },
 ];
 
