@@ -170,6 +170,9 @@ macro_rules! with_commands {
         "discounts.presets"        => Signed,              Read,   false, crate::sales::discounts::presets;
         "discounts.create_preset"  => Perm(CatalogManage), Create, false, crate::sales::discounts::create_preset;
         "discounts.archive_preset" => Perm(CatalogManage), Write,  false, crate::sales::discounts::archive_preset;
+        // head-office sync: its state, and where the shop pushes (owner only)
+        "sync.status"          => Perm(SyncRead),      Read,   false, crate::records::sync_state::status;
+        "sync.set_target"      => Perm(SyncManage),    Write,  false, crate::records::sync_state::set_target;
         }
     };
 }

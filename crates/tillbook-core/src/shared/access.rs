@@ -82,6 +82,10 @@ tillbook_db::named_enum! {
         /// Opening the cash drawer without a sale (a no-sale), with a reason:
         /// owner and manager; a cashier gets a manager's approval.
         DrawerOpen = "drawer.open",
+        /// Seeing whether the shop's events reached head office (`sync.status`).
+        SyncRead = "sync.read",
+        /// Setting where the shop pushes to head office: owner only, audited.
+        SyncManage = "sync.manage",
     }
 }
 
@@ -113,6 +117,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::SalesPriceOverride,
             Permission::SalesRefundUnreceipted,
             Permission::DrawerOpen,
+            Permission::SyncRead,
         ],
     ),
     (

@@ -101,6 +101,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0025_unreceipted_untracked.sql",
         sql: include_str!("../../../../migrations/0025_unreceipted_untracked.sql"),
     },
+    Migration {
+        name: "0026_sync_foundation.sql",
+        sql: include_str!("../../../../migrations/0026_sync_foundation.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's
