@@ -537,10 +537,14 @@ fn sync_migration_0026_chains_existing_events() {
     // Two copies migrated apart give the same links (deterministic), and the
     // chain checks out row by row.
     let copy = dir.path().join("copy.db");
-    std::fs::copy(&path, &copy).unwrap();
+    // Through SQLite, not a file copy: the rows may still be in the WAL.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
     let chains = |p: &std::path::Path| -> Vec<Vec<u8>> {
         let db = Db::open(p, OpenOptions::default()).unwrap();
-        assert_eq!(db.read(|c| outbox::verify_chain(c)).unwrap(), None);
+        assert_eq!(db.read(outbox::verify_chain).unwrap(), None);
         db.read(|c| {
             let mut st = c.prepare("SELECT chain FROM outbox ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?;
@@ -573,6 +577,131 @@ fn sync_migration_0026_chains_existing_events() {
     // The next event links to the last migrated one.
     db.write(|tx| outbox::emit(tx, "new.kind", "thing", "51", &json!({}), START_MS))
         .unwrap();
-    assert_eq!(db.read(|c| outbox::verify_chain(c)).unwrap(), None);
+    assert_eq!(db.read(outbox::verify_chain).unwrap(), None);
     assert_eq!(db.read(outbox::last).unwrap().0, 51);
+}
+
+/// A TCP proxy in front of the server that cuts the first connection after
+/// `cut_after` bytes from the shop (FIN both ways, as a dropped link or a
+/// killed process does) and passes every later one. TLS hides the packets,
+/// so the cut lands wherever the byte count falls: inside some batch.
+struct CutProxy {
+    port: u16,
+    cuts: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CutProxy {
+    fn start(upstream: u16, cut_after: usize) -> CutProxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let counted = cuts.clone();
+        // The thread ends with the test process; it holds no server state.
+        std::thread::spawn(move || {
+            let mut first = true;
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let cut = std::mem::take(&mut first).then_some(cut_after);
+                let done = Arc::new(AtomicBool::new(false));
+                let pump = |mut from: TcpStream,
+                            mut to: TcpStream,
+                            limit: Option<usize>,
+                            done: Arc<AtomicBool>,
+                            cuts: Arc<AtomicUsize>| {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16 * 1024];
+                        let mut sent = 0usize;
+                        loop {
+                            let n = match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            let n = match limit {
+                                Some(l) if sent + n >= l => {
+                                    let _ = to.write_all(&buf[..l - sent]);
+                                    cuts.fetch_add(1, Ordering::SeqCst);
+                                    break;
+                                }
+                                _ => n,
+                            };
+                            if to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            sent += n;
+                            if done.load(Ordering::SeqCst) {
+                                break;
+                            }
+                        }
+                        done.store(true, Ordering::SeqCst);
+                        let _ = from.shutdown(Shutdown::Both);
+                        let _ = to.shutdown(Shutdown::Both);
+                    });
+                };
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                pump(client, server, cut, done.clone(), counted.clone());
+                pump(s2, c2, None, done, counted.clone());
+            }
+        });
+        CutProxy { port, cuts }
+    }
+}
+
+#[test]
+fn sync_cut_mid_batch_resumes_exactly() {
+    let ho = MariaDb::start();
+    init_server(&ho);
+    let (shop, mut s) = Shop::with_owner();
+    add_shop(&ho, "shop_a", &shop);
+    // 600 events of ~1 KB: 30 batches of 20 below, ~600 KB through the proxy.
+    shop.db
+        .write(|tx| {
+            for i in 0..600 {
+                let payload = json!({ "n": i, "filler": "x".repeat(1000) });
+                outbox::emit(
+                    tx,
+                    "test.event",
+                    "thing",
+                    &i.to_string(),
+                    &payload,
+                    START_MS + i,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let proxy = CutProxy::start(ho.port, 200_000);
+    let ca = ho.certs.as_ref().unwrap().ca_pem.clone();
+    set_target(&shop, &mut s, proxy.port, "shop_a", Some(&ca));
+    let lim = Limits {
+        batch_rows: 20,
+        ..Limits::default()
+    };
+    // The first session is cut part-way; the run's second session reads the
+    // mark again and goes on from it.
+    let r = run_once_with(
+        &shop.db,
+        &shop.clock,
+        "head-office",
+        &lim,
+        Ok(SHOP_PASSWORD.into()),
+    )
+    .unwrap();
+    assert_eq!(
+        proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the cut happened"
+    );
+    assert_eq!(r.state, SyncState::UpToDate, "{:?}", r.error);
+    assert!(
+        r.pushed.sent < last_id(&shop),
+        "the second session sent only the rest: {:?}",
+        r.pushed
+    );
+    assert_exact(&shop);
 }

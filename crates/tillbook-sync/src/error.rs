@@ -97,7 +97,9 @@ impl SyncError {
         use mysql_async::{DriverError, Error, IoError};
         let text = e.to_string();
         let err = match e {
-            Error::Io(IoError::Tls(_)) => tls(&text),
+            // Certificates are checked in the handshake; a TLS error later
+            // (a missing close_notify on a cut link) is a broken connection.
+            Error::Io(IoError::Tls(_)) if connecting => tls(&text),
             Error::Driver(DriverError::NoClientSslFlagFromServer) => SyncError::new(
                 Class::Blocked,
                 "tls_unavailable",
