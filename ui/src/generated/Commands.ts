@@ -129,6 +129,7 @@ import type { SalesVoidView } from "./SalesVoidView";
 import type { SessionView } from "./SessionView";
 import type { SetCreditRequest } from "./SetCreditRequest";
 import type { SetPinRequest } from "./SetPinRequest";
+import type { SetSyncTargetRequest } from "./SetSyncTargetRequest";
 import type { SetupStatus } from "./SetupStatus";
 import type { ShiftCashMoveRequest } from "./ShiftCashMoveRequest";
 import type { ShiftCashMoveView } from "./ShiftCashMoveView";
@@ -144,6 +145,9 @@ import type { ShopInfo } from "./ShopInfo";
 import type { StaffList } from "./StaffList";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
+import type { SyncStatus } from "./SyncStatus";
+import type { SyncStatusRequest } from "./SyncStatusRequest";
+import type { SyncTargetView } from "./SyncTargetView";
 import type { UnlockRequest } from "./UnlockRequest";
 import type { UnreceiptedRefundRequest } from "./UnreceiptedRefundRequest";
 import type { UnreceiptedRefundView } from "./UnreceiptedRefundView";
@@ -280,6 +284,8 @@ export interface Commands {
   "discounts.presets": { args: NoArgs; result: Array<DiscountPreset> };
   "discounts.create_preset": { args: CreatePresetRequest & Idempotent & Approvable; result: DiscountPreset };
   "discounts.archive_preset": { args: IdVersionRequest & Approvable; result: DiscountPreset };
+  "sync.status": { args: SyncStatusRequest; result: SyncStatus };
+  "sync.set_target": { args: SetSyncTargetRequest & Approvable; result: SyncTargetView };
 }
 
 /** Every command's name, in the command list's order. */
@@ -398,4 +404,6 @@ export const COMMAND_NAMES = [
   "discounts.presets",
   "discounts.create_preset",
   "discounts.archive_preset",
+  "sync.status",
+  "sync.set_target",
 ] as const satisfies readonly (keyof Commands)[];
