@@ -192,6 +192,24 @@ fn sync_pushes_a_shops_sales_and_verify_is_exact() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("exact"), "{text}");
+
+    // `tillbook sync status` signs in and asks the dispatcher (`sync.status`).
+    let mut child = tillbook_on(&shop.path)
+        .args(["sync", "status", "--username", "owner"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{OWNER_PASSWORD}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["state"], "up_to_date", "{st}");
+    assert_eq!(st["pending"], 0);
 }
 
 #[test]
