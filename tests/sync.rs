@@ -723,3 +723,31 @@ fn sync_cut_mid_batch_resumes_exactly() {
     );
     assert_exact(&shop);
 }
+
+#[test]
+fn t06_insecure_mode_is_explicit_and_then_connects() {
+    let ho = MariaDb::start();
+    init_server(&ho);
+    let (shop, mut s) = Shop::with_owner();
+    add_shop(&ho, "shop_a", &shop);
+    sell(&shop, &mut s, 1);
+    // No CA given: verified, the test CA is unknown and the push is refused.
+    set_target(&shop, &mut s, ho.port, "shop_a", None);
+    assert_eq!(push(&shop).state, SyncState::Blocked);
+    assert_eq!(ho.event_count(&shop_id(&shop)), 0);
+    // Only the owner's explicit `insecure` turns the checks off (audited by name).
+    shop.call(
+        &mut s,
+        "sync.set_target",
+        json!({ "host": "127.0.0.1", "port": ho.port, "database": DATABASE, "user": "shop_a", "tls_mode": "insecure" }),
+    )
+    .unwrap();
+    let st = status(&shop, &mut s);
+    assert_eq!(st["target"]["tls_mode"], "insecure", "the status shows it");
+    assert_eq!(push(&shop).state, SyncState::UpToDate);
+    assert_eq!(ho.event_count(&shop_id(&shop)), last_id(&shop));
+    let audit = shop.audit_rows("sync.set_target");
+    assert!(audit
+        .iter()
+        .any(|a| a["summary"]["tls_verification_disabled"] == true));
+}
