@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod faults;
 pub mod fixtures;
+pub mod mariadb;
 pub mod process;
 pub mod race;
 

@@ -213,6 +213,16 @@ export const AUDIT_SENTENCES: Record<string, AuditSentence> = {
   },
   "purchase_orders.send": { kind: "vendors", what: "sending a purchase order", done: (_r, s) => `sent ${numbered("purchase order", s)}${toVendor(s)}${money(s, "total_minor") ? ` for ${money(s, "total_minor")}` : ""}` },
   "purchase_orders.cancel": { kind: "vendors", what: "cancelling a purchase order", done: (_r, s) => `cancelled ${numbered("purchase order", s)}${reason(s)}` },
+  "sync.set_target": {
+    kind: "settings",
+    what: "setting where sales go to head office",
+    done: (_r, s) => {
+      const after = (s["after"] as S | undefined) ?? {};
+      const host = t(after, "host");
+      const where = host ? ` to ${host}` : "";
+      return `set head-office sync${where}${s["tls_verification_disabled"] === true ? ", without checking the server's certificate" : ""}`;
+    },
+  },
   "shop.update": { kind: "settings", what: "changing the shop's details", done: () => "changed the shop's details" },
   "tax.create_class": {
     kind: "settings",

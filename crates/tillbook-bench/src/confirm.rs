@@ -288,22 +288,21 @@ fn insert_audit(
 }
 
 fn insert_outbox(tx: &Tx<'_>, sale: &BareSale<'_>, totals: &Totals) -> Result<()> {
-    tx.execute(
-        "INSERT INTO outbox (kind, entity, entity_id, payload, created_at_ms)
-         VALUES ('sale.confirmed', 'order', ?1, ?2, ?3)",
-        rusqlite::params![
-            sale.order_id.to_string(),
-            json!({
-                "number": sale.number,
-                "receipt_number": sale.receipt,
-                "customer_id": null,
-                "total_minor": totals.total(),
-                "tax_minor": totals.tax,
-                "created_at_ms": sale.now_ms,
-            })
-            .to_string(),
-            sale.now_ms
-        ],
+    // The core's own emit: the same row and the same chain link as the dispatcher writes.
+    tillbook_core::records::outbox::emit(
+        tx,
+        "sale.confirmed",
+        "order",
+        &sale.order_id.to_string(),
+        &json!({
+            "number": sale.number,
+            "receipt_number": sale.receipt,
+            "customer_id": null,
+            "total_minor": totals.total(),
+            "tax_minor": totals.tax,
+            "created_at_ms": sale.now_ms,
+        }),
+        sale.now_ms,
     )?;
     Ok(())
 }

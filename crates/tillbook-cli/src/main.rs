@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         what: Export,
     },
+    /// Head-office sync: push the shop's events, show and check where they are.
+    Sync {
+        #[command(subcommand)]
+        cmd: tillbook_sync::cli::SyncCommand,
+    },
     /// Measure performance on a new temporary file; see docs/BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -180,6 +185,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Backup { dest } => backup(&config, &dest),
         Command::Restore { backup } => restore(&config, &backup),
         Command::Verify => verify(&config),
+        Command::Sync { cmd } => tillbook_sync::cli::run(open(&config)?, cmd),
         Command::Api => {
             let db = open(&config)?;
             serve_api(&Dispatcher::new(db, Arc::new(SystemClock)))

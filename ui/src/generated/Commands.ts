@@ -149,6 +149,7 @@ import type { ScheduleTaxRateRequest } from "./ScheduleTaxRateRequest";
 import type { SessionView } from "./SessionView";
 import type { SetCreditRequest } from "./SetCreditRequest";
 import type { SetPinRequest } from "./SetPinRequest";
+import type { SetSyncTargetRequest } from "./SetSyncTargetRequest";
 import type { SetupStatus } from "./SetupStatus";
 import type { ShiftCashMoveRequest } from "./ShiftCashMoveRequest";
 import type { ShiftCashMoveView } from "./ShiftCashMoveView";
@@ -166,6 +167,9 @@ import type { StockListPage } from "./StockListPage";
 import type { StockListRequest } from "./StockListRequest";
 import type { StockValuation } from "./StockValuation";
 import type { StockValuationRequest } from "./StockValuationRequest";
+import type { SyncStatus } from "./SyncStatus";
+import type { SyncStatusRequest } from "./SyncStatusRequest";
+import type { SyncTargetView } from "./SyncTargetView";
 import type { TaxClassList } from "./TaxClassList";
 import type { TaxClassView } from "./TaxClassView";
 import type { TaxModeScheduled } from "./TaxModeScheduled";
@@ -328,6 +332,8 @@ export interface Commands {
   "tax.rename_class": { args: RenameTaxClassRequest & Approvable; result: TaxClassView };
   "tax.schedule_mode": { args: ScheduleTaxModeRequest & Approvable; result: TaxModeScheduled };
   "reports.tax_summary": { args: TaxSummaryRequest; result: TaxSummary };
+  "sync.status": { args: SyncStatusRequest; result: SyncStatus };
+  "sync.set_target": { args: SetSyncTargetRequest & Approvable; result: SyncTargetView };
 }
 
 /** Every command's name, in the command list's order. */
@@ -466,6 +472,8 @@ export const COMMAND_NAMES = [
   "tax.rename_class",
   "tax.schedule_mode",
   "reports.tax_summary",
+  "sync.status",
+  "sync.set_target",
 ] as const satisfies readonly (keyof Commands)[];
 
 /** Every command that writes (and so leaves an audit row saying what changed). */
@@ -546,4 +554,5 @@ export const WRITE_COMMANDS = [
   "tax.schedule_rate",
   "tax.rename_class",
   "tax.schedule_mode",
+  "sync.set_target",
 ] as const satisfies readonly (keyof Commands)[];

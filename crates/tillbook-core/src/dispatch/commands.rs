@@ -192,6 +192,9 @@ macro_rules! with_commands {
         "tax.rename_class"     => Perm(TaxManage),     Write,  false, crate::catalog::tax::rename_class;
         "tax.schedule_mode"    => Perm(TaxManage),     Write,  false, crate::catalog::tax::schedule_mode;
         "reports.tax_summary"  => Perm(LedgerRead),    Read,   false, crate::reports::tax_summary::tax_summary;
+        // head-office sync: its state, and where the shop pushes (owner only)
+        "sync.status"          => Perm(SyncRead),      Read,   false, crate::records::sync_state::status;
+        "sync.set_target"      => Perm(SyncManage),    Write,  false, crate::records::sync_state::set_target;
         }
     };
 }

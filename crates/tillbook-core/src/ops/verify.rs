@@ -65,6 +65,12 @@ pub fn run(db: &Db) -> Result<Report> {
                 b.id, b.reason
             ));
         }
+        if let Some(b) = crate::records::outbox::verify_chain(conn)? {
+            report.problems.push(format!(
+                "outbox chain broken at event {}: {}",
+                b.id, b.reason
+            ));
+        }
         let mut ledger = crate::ledger::drift(conn, MAX_LISTED)?;
         ledger.extend(crate::parties::vendors::drift(conn)?);
         report

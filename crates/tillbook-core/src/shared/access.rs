@@ -91,6 +91,10 @@ tillbook_db::named_enum! {
         /// Purchase orders: suggesting, editing, sending and cancelling them
         /// (receiving against one is `vendors.manage`): owner and manager.
         PurchasesOrder = "purchases.order",
+        /// Seeing whether the shop's events reached head office (`sync.status`).
+        SyncRead = "sync.read",
+        /// Setting where the shop pushes to head office: owner only, audited.
+        SyncManage = "sync.manage",
     }
 }
 
@@ -124,6 +128,7 @@ pub const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             Permission::DrawerOpen,
             Permission::TaxManage,
             Permission::PurchasesOrder,
+            Permission::SyncRead,
         ],
     ),
     (

@@ -113,6 +113,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0024_unreceipted_untracked.sql",
         sql: include_str!("../../../../migrations/0024_unreceipted_untracked.sql"),
     },
+    Migration {
+        name: "0025_sync_foundation.sql",
+        sql: include_str!("../../../../migrations/0025_sync_foundation.sql"),
+    },
 ];
 
 /// A migration whose first line is this runs with foreign keys off (SQLite's

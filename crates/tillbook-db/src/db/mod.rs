@@ -13,6 +13,7 @@ pub mod backup;
 mod gate;
 pub mod migrate;
 mod open;
+pub mod outbox_chain;
 pub mod rows;
 mod tx;
 

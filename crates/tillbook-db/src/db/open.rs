@@ -132,6 +132,8 @@ pub(super) fn open_checked(
     )
     .map_err(|e| classify(path, e))?;
     configure(&writer, opts, false).map_err(|e| classify(path, e))?;
+    // Migration 0025 chains the outbox rows that existed before it.
+    super::outbox_chain::register(&writer).map_err(|e| classify(path, e))?;
 
     let mode: String = writer
         .cached_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
