@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parsePercent, Setup, setupForm } from "../src/screens/Setup";
 import { ratePercent, shopDate, shopMoney, startOfShopDay } from "../src/screens/TaxSummary";
 import { classLabel } from "../src/screens/TaxRates";
-import { resetAppForTests, setApp } from "../src/session";
+import { app, applyShopLocale, resetAppForTests, setApp } from "../src/session";
 import { fakeCore, SHOP } from "./fake";
 
 const GB = {
@@ -29,10 +29,12 @@ describe("setup by country and the shop's formats", () => {
 
   it("formats money and dates in the shop's locale and zone", () => {
     setApp("shop", { ...SHOP, currency_code: "GBP", locale: "en-GB", timezone: "Europe/London" });
+    applyShopLocale(app.shop!);
     expect(shopMoney(490)).toBe("£4.90");
     expect(shopDate(Date.UTC(2026, 11, 4, 12))).toBe("04/12/2026");
     expect(classLabel({ name: "Standard", rate_bp: 2000 })).toBe("Standard — 20%");
     setApp("shop", { ...SHOP, currency_code: "EUR", locale: "de-DE", timezone: "Europe/Berlin" });
+    applyShopLocale(app.shop!);
     expect(shopMoney(490).replace(/\s/g, " ")).toBe("4,90 €");
     expect(shopDate(Date.UTC(2026, 11, 4, 12))).toBe("04.12.2026");
     expect(ratePercent(700)).toMatch(/7\s?%/);

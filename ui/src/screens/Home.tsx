@@ -14,7 +14,7 @@ import type { DashboardHour } from "../generated/DashboardHour";
 import type { LowStockLine } from "../generated/LowStockLine";
 import { formatTime, reportError } from "../errors";
 import { formatWithUnit } from "../logic/quantity";
-import { formatMoney } from "../money";
+import { formatAmount } from "../money";
 import { app, can, setApp } from "../session";
 import { openProduct } from "./Products";
 import { showStockFor } from "./Stock";
@@ -26,22 +26,9 @@ export function tzOffsetMinutes(at: Date = new Date()): number {
   return off === 0 ? 0 : off;
 }
 
-function currencySymbol(code: string): string {
-  try {
-    const part = new Intl.NumberFormat(undefined, { style: "currency", currency: code })
-      .formatToParts(0)
-      .find((p) => p.type === "currency");
-    return part?.value ?? code;
-  } catch {
-    return code;
-  }
-}
-
 /** 129 -> "£1.29": an amount with the shop's currency sign. */
 export function amount(minor: number): string {
-  const sign = currencySymbol(app.shop?.currency_code ?? "GBP");
-  const text = formatMoney(Math.abs(minor));
-  return (minor < 0 ? "-" : "") + sign + text;
+  return formatAmount(minor);
 }
 
 function qty(q: number, unit: string, decimals: number): string {

@@ -1,12 +1,14 @@
 // The shop's own formatting for the screens of first-run, shop details and tax
 // (amounts with the currency sign, dates in the shop's locale and time zone),
 // and the tax-by-rate table the receipt, Z-report, invoice and sales report
-// share. One small helper, so the lead can point it at the shared locale
-// formatter (ui/src/locale.ts) at the merge.
+// share. Amounts and dates go through the shared locale formatter
+// (ui/src/locale.ts), configured from the shop's locale and time zone.
 
 import { createResource, For, Show } from "solid-js";
 import { call } from "../api";
 import type { TaxSummary } from "../generated/TaxSummary";
+import { formatDate, formatDateTime } from "../locale";
+import { formatAmount } from "../money";
 import { app } from "../session";
 
 function locale(): string | undefined {
@@ -17,38 +19,19 @@ function timeZone(): string | undefined {
   return app.shop?.timezone || undefined;
 }
 
-/** 490 -> "£4.90" (en-GB, GBP) or "4,90 €" (de-DE, EUR). */
+/** 490 -> "£4.90" (en-GB, GBP) or "4,90 €" (de-DE, EUR): the shared formatter. */
 export function shopMoney(minor: number): string {
-  const scale = app.shop?.currency_scale ?? 2;
-  const currency = app.shop?.currency_code ?? "EUR";
-  try {
-    return new Intl.NumberFormat(locale(), {
-      style: "currency",
-      currency,
-      minimumFractionDigits: scale,
-      maximumFractionDigits: scale,
-    }).format(minor / 10 ** scale);
-  } catch {
-    return `${(minor / 10 ** scale).toFixed(scale)} ${currency}`;
-  }
-}
-
-function safeFormat(opts: Intl.DateTimeFormatOptions, ms: number): string {
-  try {
-    return new Intl.DateTimeFormat(locale(), { ...opts, timeZone: timeZone() }).format(new Date(ms));
-  } catch {
-    return new Intl.DateTimeFormat(undefined, opts).format(new Date(ms));
-  }
+  return formatAmount(minor);
 }
 
 /** A day in the shop's format: "04/12/2026" (en-GB), "04.12.2026" (de-DE). */
 export function shopDate(ms: number): string {
-  return safeFormat({ year: "numeric", month: "2-digit", day: "2-digit" }, ms);
+  return formatDate(ms);
 }
 
 /** A day and time in the shop's format and zone. */
 export function shopDateTime(ms: number): string {
-  return safeFormat({ year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }, ms);
+  return formatDateTime(ms, false);
 }
 
 /** 2000 -> "20 %", 550 -> "5.5 %" (in the shop's number format). */
