@@ -33,6 +33,6 @@ mod reports; // sales reports, stock valuation and the CSV export (T33)
 mod sales; // quote and checkout: totals, tenders, the entry, gapless numbers
 mod shifts; // shifts, cash moves, voids and the Z-report
 mod storage; // opening files, migrations, one transaction, versions, many writers
-mod tax; // setup by country, shop details, dated tax rates and mode, tax summaries (issue 13)
 mod sync; // head-office sync against a real MariaDB: exactly once, TLS verified, offline shown (issue 14)
+mod tax; // setup by country, shop details, dated tax rates and mode, tax summaries (issue 13)
 mod till_cash; // cash needs an open drawer, blind close by denomination, refunds' hand-back, customer search
