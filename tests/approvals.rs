@@ -617,5 +617,26 @@ fn t39_a_no_sale_needs_a_drawer_and_a_managers_approval() {
     // The owner holds drawer.open and needs nobody.
     t.shop.call(&mut t.owner, "shifts.no_sale", args()).unwrap();
     assert_eq!(t.shop.count("shift_no_sales"), 2);
+    // Both are on the shift's Z-report, newest first, with who and why.
+    let z = t
+        .shop
+        .call(
+            &mut t.owner,
+            "shifts.z_report",
+            json!({ "shift_id": shift["id"] }),
+        )
+        .unwrap();
+    assert_eq!(z["no_sales_count"], 2, "{z}");
+    let reasons: Vec<&str> = z["no_sales"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["change for a 20 note", "change for a 20 note"]);
+    assert_ne!(
+        z["no_sales"][0]["user_name"], z["no_sales"][1]["user_name"],
+        "{z}"
+    );
     verify_is_clean(&t.shop.db);
 }

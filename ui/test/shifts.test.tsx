@@ -40,6 +40,7 @@ const Z: ShiftZReport = {
   cash_in_count: 1, cash_in_minor: 1000, cash_out_count: 1, cash_out_minor: 1000,
   cash_sales_minor: 2534, cash_refunds_minor: 239, cash_voids_minor: 862, cash_on_account_minor: 0, cash_unreceipted_refunds_minor: 0,
   expected_cash_minor: 16433, counted_cash_minor: 16333, over_short_minor: -100, counted_by_denomination: [], tax_summary: { rows: [], net_minor: 0, tax_minor: 0, total_minor: 0 },
+  no_sales_count: 0, no_sales: [],
 };
 
 const text = (id: string) => screen.getByTestId(id).textContent?.trim();
@@ -83,6 +84,18 @@ describe("Z-report", () => {
     expect(screen.getByTestId("zr-over-short-row").getAttribute("data-sign")).toBe("-1");
     // No print button unless asked for.
     expect(screen.queryByTestId("zr-print")).toBeNull();
+  });
+
+  it("lists the drawer opened without a sale, with who and why, only when it was", () => {
+    signIn();
+    const { unmount } = render(() => <ZReport report={Z} testid="zr" />);
+    expect(screen.queryByTestId("zr-no-sales")).toBeNull();
+    unmount();
+    const withNoSale = { ...Z, no_sales_count: 1, no_sales: [{ at_ms: 1_700_000_000_000, user_name: "Cass", reason: "change for a 20 note" }] };
+    render(() => <ZReport report={withNoSale} testid="zr" />);
+    const block = text("zr-no-sales") ?? "";
+    expect(block).toContain("Drawer opened without a sale: 1 time");
+    expect(block).toContain("Cass: change for a 20 note");
   });
 
   it("marks an overage with a plus and an open shift's report as running figures", () => {

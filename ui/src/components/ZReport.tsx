@@ -137,6 +137,22 @@ export function ZReport(props: { report: ShiftZReport; shopName?: string | null;
       <h3>Drawer</h3>
       {/* A blind close: while the shift is open nothing on screen says what the
           drawer should hold, so the count at close is a real count. */}
+      <Show when={r().no_sales_count > 0}>
+        <div data-testid={`${p()}-no-sales`}>
+          <h3>
+            Drawer opened without a sale: {r().no_sales_count} {r().no_sales_count === 1 ? "time" : "times"}
+          </h3>
+          <ul>
+            <For each={r().no_sales}>
+              {(n) => (
+                <li>
+                  {formatTime(n.at_ms)} — {n.user_name}: {n.reason}
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+      </Show>
       <Show when={!closed()}>
         <p class="muted" data-testid={`${p()}-drawer-hidden`}>
           What the drawer should hold is shown after the count, when the shift is closed.

@@ -120,6 +120,44 @@ pub struct ZReport {
     pub counted_by_denomination: Vec<DenominationCount>,
     /// Tax by rate: the shift's sales less its refunds and voids.
     pub tax_summary: TaxSummary,
+    /// How often the drawer was opened without a sale in this shift.
+    pub no_sales_count: i64,
+    /// The most recent of them (at most [`Z_NO_SALES_LISTED`]), newest first.
+    pub no_sales: Vec<NoSaleLine>,
+}
+
+/// No-sales listed on one Z-report; the count covers them all.
+pub const Z_NO_SALES_LISTED: i64 = 50;
+
+/// One time the drawer was opened without a sale: when, by whom, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "ShiftNoSaleLine")]
+pub struct NoSaleLine {
+    pub at_ms: i64,
+    pub user_name: String,
+    pub reason: String,
+}
+
+/// The shift's no-sales: how many, and the newest [`Z_NO_SALES_LISTED`].
+fn no_sales(conn: &Connection, shift_id: i64) -> Result<(i64, Vec<NoSaleLine>)> {
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM shift_no_sales WHERE shift_id = ?1")?
+        .query_row([shift_id], |r| r.get(0))?;
+    let lines = conn
+        .prepare_cached(
+            "SELECT n.created_at_ms, u.display_name, n.reason
+               FROM shift_no_sales n JOIN users u ON u.id = n.user_id
+              WHERE n.shift_id = ?1 ORDER BY n.id DESC LIMIT ?2",
+        )?
+        .query_map(rusqlite::params![shift_id, Z_NO_SALES_LISTED], |r| {
+            Ok(NoSaleLine {
+                at_ms: r.get(0)?,
+                user_name: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((count, lines))
 }
 
 /// How many of one note or coin were counted.
@@ -282,7 +320,10 @@ pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
     let counted_by_denomination = close_counts(conn, id)?;
     let live_expected = expected_cash(conn, id)?;
     let tax_summary = summarize(conn, Z_TAX_SQL, &[&id], shift.opened_at_ms)?;
+    let (no_sales_count, no_sales) = no_sales(conn, id)?;
     Ok(ZReport {
+        no_sales_count,
+        no_sales,
         sales_count,
         sales_total_minor: sales_total,
         sales_net_minor: sales_net,
