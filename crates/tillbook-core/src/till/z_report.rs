@@ -238,85 +238,70 @@ const Z_TAX_SQL: &str = "SELECT rate, sum(net), sum(tax), sum(total) FROM (
       FROM order_voids v JOIN order_lines l ON l.order_id = v.order_id WHERE v.shift_id = ?1
 ) GROUP BY rate";
 
-/// The Z-report of one shift, summed in SQL from the stored rows.
-pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
-    let id = shift.id;
-    let (sales_count, sales_total, sales_net, sales_tax): (i64, i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(o.total_minor), 0), coalesce(sum(o.net_minor), 0),
+/// Runs a one-row query of `N` integer sums keyed by the shift id.
+fn sums<const N: usize>(conn: &Connection, sql: &str, shift_id: i64) -> Result<[i64; N]> {
+    Ok(conn.prepare_cached(sql)?.query_row([shift_id], |r| {
+        let mut out = [0_i64; N];
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = r.get(i)?;
+        }
+        Ok(out)
+    })?)
+}
+
+// Each query takes the shift id as `?1`.
+const SALES_SQL: &str =
+    "SELECT count(*), coalesce(sum(o.total_minor), 0), coalesce(sum(o.net_minor), 0),
                     coalesce(sum(o.tax_minor), 0)
-             FROM shift_orders so JOIN orders o ON o.id = so.order_id WHERE so.shift_id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let sales_discount: i64 = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(l.discount_minor), 0)
-             FROM shift_orders so JOIN order_lines l ON l.order_id = so.order_id
-             WHERE so.shift_id = ?1",
-        )?
-        .query_row([id], |r| r.get(0))?;
-    let (cash_tendered, change_given): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(p.tendered_minor), 0), coalesce(sum(p.change_minor), 0)
+             FROM shift_orders so JOIN orders o ON o.id = so.order_id WHERE so.shift_id = ?1";
+const DISCOUNT_SQL: &str = "SELECT coalesce(sum(l.discount_minor), 0)
+         FROM shift_orders so JOIN order_lines l ON l.order_id = so.order_id
+         WHERE so.shift_id = ?1";
+const CASH_TENDERED_SQL: &str =
+    "SELECT coalesce(sum(p.tendered_minor), 0), coalesce(sum(p.change_minor), 0)
              FROM shift_orders so JOIN payments p ON p.order_id = so.order_id
-             WHERE so.shift_id = ?1 AND p.tender = 'cash'",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let sales_by_tender = by_tender(
-        conn,
-        "SELECT p.tender, count(*), sum(p.amount_minor)
+             WHERE so.shift_id = ?1 AND p.tender = 'cash'";
+const SALES_BY_TENDER_SQL: &str = "SELECT p.tender, count(*), sum(p.amount_minor)
          FROM shift_orders so JOIN payments p ON p.order_id = so.order_id
-         WHERE so.shift_id = ?1 GROUP BY p.tender ORDER BY p.tender",
-        id,
-    )?;
-    let (refunds_count, refunds_total, refunds_tax): (i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(r.total_minor), 0), coalesce(sum(r.tax_minor), 0)
-             FROM shift_refunds sr JOIN refunds r ON r.id = sr.refund_id WHERE sr.shift_id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let refunds_by_tender = by_tender(
-        conn,
-        "SELECT rp.tender, count(*), sum(rp.amount_minor)
+         WHERE so.shift_id = ?1 GROUP BY p.tender ORDER BY p.tender";
+const REFUNDS_SQL: &str =
+    "SELECT count(*), coalesce(sum(r.total_minor), 0), coalesce(sum(r.tax_minor), 0)
+             FROM shift_refunds sr JOIN refunds r ON r.id = sr.refund_id WHERE sr.shift_id = ?1";
+const REFUNDS_BY_TENDER_SQL: &str = "SELECT rp.tender, count(*), sum(rp.amount_minor)
          FROM shift_refunds sr JOIN refund_payments rp ON rp.refund_id = sr.refund_id
-         WHERE sr.shift_id = ?1 GROUP BY rp.tender ORDER BY rp.tender",
-        id,
-    )?;
-    let (voids_count, voids_total, voids_tax): (i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(o.total_minor), 0), coalesce(sum(o.tax_minor), 0)
-             FROM order_voids v JOIN orders o ON o.id = v.order_id WHERE v.shift_id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let voids_by_tender = by_tender(
-        conn,
-        "SELECT p.tender, count(*), sum(p.amount_minor)
+         WHERE sr.shift_id = ?1 GROUP BY rp.tender ORDER BY rp.tender";
+const VOIDS_SQL: &str =
+    "SELECT count(*), coalesce(sum(o.total_minor), 0), coalesce(sum(o.tax_minor), 0)
+             FROM order_voids v JOIN orders o ON o.id = v.order_id WHERE v.shift_id = ?1";
+const VOIDS_BY_TENDER_SQL: &str = "SELECT p.tender, count(*), sum(p.amount_minor)
          FROM order_voids v JOIN payments p ON p.order_id = v.order_id
-         WHERE v.shift_id = ?1 GROUP BY p.tender ORDER BY p.tender",
-        id,
-    )?;
-    let (cash_in_count, cash_in, cash_out_count, cash_out): (i64, i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(direction = 'in'), 0),
+         WHERE v.shift_id = ?1 GROUP BY p.tender ORDER BY p.tender";
+const CASH_MOVES_SQL: &str = "SELECT coalesce(sum(direction = 'in'), 0),
                     coalesce(sum(CASE direction WHEN 'in' THEN amount_minor END), 0),
                     coalesce(sum(direction = 'out'), 0),
                     coalesce(sum(CASE direction WHEN 'out' THEN amount_minor END), 0)
-             FROM shift_cash_moves WHERE shift_id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let cash_on_account: i64 = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(cp.amount_minor), 0) FROM shift_customer_payments sp
-             JOIN customer_payments cp ON cp.id = sp.payment_id
-             WHERE sp.shift_id = ?1 AND cp.tender = 'cash'",
-        )?
-        .query_row([id], |r| r.get(0))?;
-    let cash_unreceipted: i64 = conn
-        .prepare_cached(
-            "SELECT coalesce(sum(total_minor), 0) FROM unreceipted_refunds
-             WHERE shift_id = ?1 AND refund_to = 'cash'",
-        )?
-        .query_row([id], |r| r.get(0))?;
+             FROM shift_cash_moves WHERE shift_id = ?1";
+const CASH_ON_ACCOUNT_SQL: &str =
+    "SELECT coalesce(sum(cp.amount_minor), 0) FROM shift_customer_payments sp
+         JOIN customer_payments cp ON cp.id = sp.payment_id
+         WHERE sp.shift_id = ?1 AND cp.tender = 'cash'";
+const CASH_UNRECEIPTED_SQL: &str = "SELECT coalesce(sum(total_minor), 0) FROM unreceipted_refunds
+         WHERE shift_id = ?1 AND refund_to = 'cash'";
+
+/// The Z-report of one shift, summed in SQL from the stored rows.
+pub fn z_report_of(conn: &Connection, shift: ShiftView) -> Result<ZReport> {
+    let id = shift.id;
+    let [sales_count, sales_total, sales_net, sales_tax] = sums(conn, SALES_SQL, id)?;
+    let [sales_discount] = sums(conn, DISCOUNT_SQL, id)?;
+    let [cash_tendered, change_given] = sums(conn, CASH_TENDERED_SQL, id)?;
+    let sales_by_tender = by_tender(conn, SALES_BY_TENDER_SQL, id)?;
+    let [refunds_count, refunds_total, refunds_tax] = sums(conn, REFUNDS_SQL, id)?;
+    let refunds_by_tender = by_tender(conn, REFUNDS_BY_TENDER_SQL, id)?;
+    let [voids_count, voids_total, voids_tax] = sums(conn, VOIDS_SQL, id)?;
+    let voids_by_tender = by_tender(conn, VOIDS_BY_TENDER_SQL, id)?;
+    let [cash_in_count, cash_in, cash_out_count, cash_out] = sums(conn, CASH_MOVES_SQL, id)?;
+    let [cash_on_account] = sums(conn, CASH_ON_ACCOUNT_SQL, id)?;
+    let [cash_unreceipted] = sums(conn, CASH_UNRECEIPTED_SQL, id)?;
     let counted_by_denomination = close_counts(conn, id)?;
     let live_expected = expected_cash(conn, id)?;
     let tax_summary = summarize(conn, Z_TAX_SQL, &[&id], shift.opened_at_ms)?;
