@@ -186,3 +186,58 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
     }
     Ok(None)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every string literal that follows one of `markers` in the Rust files under `dir`.
+    fn literals_after(dir: &Path, markers: &[&str], out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                literals_after(&path, markers, out);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                // This test's own markers are not events.
+                && !path.ends_with("records/outbox.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for marker in markers {
+                    for (at, _) in text.match_indices(marker) {
+                        let rest = text[at + marker.len()..].trim_start();
+                        if let Some(lit) = rest.strip_prefix('"') {
+                            if let Some(end) = lit.find('"') {
+                                out.insert(lit[..end].to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn events_md_documents_every_kind() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut emitted = BTreeSet::new();
+        // Kinds are `&'static str`: literals at the call or in a party's table.
+        literals_after(&root.join("src"), &[".emit(", "_event:"], &mut emitted);
+        let doc = std::fs::read_to_string(root.join("../../docs/EVENTS.md")).unwrap();
+        let documented: BTreeSet<String> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect();
+        assert!(emitted.len() > 60, "the scan found only {emitted:?}");
+        let missing: Vec<_> = emitted.difference(&documented).collect();
+        assert!(missing.is_empty(), "docs/EVENTS.md lacks {missing:?}");
+        let unknown: Vec<_> = documented.difference(&emitted).collect();
+        assert!(
+            unknown.is_empty(),
+            "docs/EVENTS.md lists unknown {unknown:?}"
+        );
+    }
+}
