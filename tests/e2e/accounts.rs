@@ -161,10 +161,21 @@ async fn e2e_invoice_an_account_sale_receive_payment_and_adjust_points() {
     app.fill("reward-name", "Free tea").await;
     app.fill("reward-points_cost", "30").await;
     app.select("reward-kind", "product").await;
-    app.fill("reward-value", &product_id.to_string()).await;
+    app.fill("reward-product-search", "Tea").await;
+    app.click(&format!("reward-product-pick-{product_id}"))
+        .await;
+    app.wait_text("reward-product-name", "Tea").await;
     app.fill("reward-per_customer_limit", "1").await;
     app.click("reward-create").await;
     wait_css(&app, "[data-name='Free tea'][data-archived='false']").await;
+    // The long rewards form leaves the tabs scrolled out of view.
+    app.client
+        .execute(
+            "document.querySelector(\"[data-testid='loyalty-tab-stats']\").scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
     app.click("loyalty-tab-stats").await;
     app.wait_text("stats-outstanding", "40").await;
     app.el("loyalty-chart").await;
